@@ -1,0 +1,101 @@
+#pragma once
+// The plain structs every folder shares: one cell of the grid, the record of
+// one epoch, and the result of one attempt. No torch, no MPI.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/spec/spec.hpp"
+
+namespace joulegrid {
+
+struct CellSpec {
+  int index = 0;          // position in the grid's stable order
+  std::string id;         // hash of the canonical parameters (see cell_id)
+  std::string study;
+  std::string architecture;
+  int size = 1;
+  CriterionSpec criterion;
+  int fold = 0;
+  int batch_size = 256;
+  double learning_rate = 0.001;
+  std::string optimizer = "adam";
+  int repeat = 0;
+  uint64_t data_seed = 0;  // the experiment seed: every cell sees the same splits
+  uint64_t seed = 0;       // training seed, from the experiment seed and the id
+  DataSpec data;
+  TrainOptions train;
+  double timeout_s = 0.0;
+};
+
+// 16 hex digits of FNV-1a-64 over the canonical JSON of everything that can
+// change a cell's numbers: the architecture, size, criterion, fold, axes,
+// repeat, experiment seed, dataset identity and training options. Not part of
+// it: the grid position, the dataset's folder (replications on other clusters
+// keep their ids), the device, threads and evaluation batch size.
+std::string cell_id(const CellSpec& cell);
+nlohmann::json cell_identity(const CellSpec& cell);
+uint64_t fnv1a64(const std::string& text);
+
+// Why a cell stopped.
+namespace stop_reason {
+inline constexpr const char* criterion_met = "criterion_met";
+inline constexpr const char* cap_reached = "cap_reached";
+inline constexpr const char* failed = "failed";
+inline constexpr const char* stopped = "stopped";  // the sweep was stopped (signal)
+}  // namespace stop_reason
+
+// Joules of one phase, and how they were obtained.
+struct EnergyReading {
+  double joules = 0.0;
+  std::string method;  // counter | power | estimated | placeholder
+};
+
+struct EpochRecord {
+  int epoch = 0;           // 1-based
+  double loss = 0.0;       // mean training loss over the epoch's batches
+  double train_acc = 0.0;  // running accuracy of the training forward passes
+  double val_acc = 0.0;
+  double test_acc = 0.0;
+  double train_s = 0.0;
+  double eval_s = 0.0;
+  int64_t batches = 0;
+  bool partial = false;    // training ended inside the epoch (per-batch energy budget)
+  EnergyReading train_energy;
+  EnergyReading eval_energy;
+  double cumulative_j = 0.0;
+  double efficiency = 0.0;  // Eq. 2: accuracy over cumulative joules
+};
+
+struct RunResult {
+  std::string cell_id;
+  int cell_index = 0;
+  std::string status;       // done | failed
+  std::string stop_reason;  // criterion_met | cap_reached | failed | stopped
+  std::string detail;       // human words: "target 0.9 reached", "NaN loss at epoch 3 batch 7"
+  std::string failure;      // empty, or input | internal | nonfinite_loss | out_of_memory |
+                            // signal | exit | timeout | protocol
+  int epochs = 0;
+  double train_acc = 0.0, val_acc = 0.0, test_acc = 0.0;
+  double energy_j = 0.0;
+  std::string energy_method;
+  double efficiency = 0.0;
+  int64_t parameters = 0;
+  int64_t flops_per_sample = 0;
+  std::string device;
+  std::string init;
+  double seconds = 0.0;
+  std::string error_tail;
+  std::vector<EpochRecord> epoch_records;
+};
+
+void to_json(nlohmann::json& j, const CellSpec& c);
+void from_json(const nlohmann::json& j, CellSpec& c);
+void to_json(nlohmann::json& j, const EpochRecord& e);
+void from_json(const nlohmann::json& j, EpochRecord& e);
+void to_json(nlohmann::json& j, const RunResult& r);
+
+}  // namespace joulegrid

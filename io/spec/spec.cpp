@@ -1,0 +1,369 @@
+#include "io/spec/spec.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "io/datasets/datasets.hpp"
+#include "io/spec/suggest.hpp"
+#include "io/spec/toml_section.hpp"
+
+namespace fs = std::filesystem;
+
+namespace joulegrid {
+
+const std::vector<std::string>& known_architectures() {
+  static const std::vector<std::string> names{"lenet", "bcnn", "mcdropout"};
+  return names;
+}
+
+namespace {
+
+constexpr int64_t kIntMax = std::numeric_limits<int64_t>::max();
+constexpr double kBig = 1e300;
+
+const toml::table* subtable(const TomlSection& parent, const std::string& key) {
+  const toml::node* n = parent.node(key);
+  if (!n) return nullptr;
+  if (!n->is_table())
+    parent.fail_at(*n, key, "expected a table, found " + toml_type_name(*n));
+  return n->as_table();
+}
+
+template <typename T>
+void refuse_duplicates(const TomlSection& s, const std::string& key, const std::vector<T>& v) {
+  std::set<T> seen;
+  for (const T& x : v) {
+    if (!seen.insert(x).second) {
+      std::ostringstream o;
+      o << "'" << x << "' appears twice: every value of an axis must differ";
+      s.fail(key, o.str());
+    }
+  }
+}
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty()) return p;
+  fs::path path(p);
+  if (path.is_relative() && !base_dir.empty()) path = fs::path(base_dir) / path;
+  return path.lexically_normal().string();
+}
+
+void read_experiment(const TomlSection& s, Spec& spec, const std::string& base_dir) {
+  s.allow_only({"name", "seed", "output", "max_attempts", "cell_timeout_s"});
+  spec.name = s.text("name", fs::path(spec.file).stem().string());
+  if (spec.name.empty()) s.fail("name", "must not be empty");
+  spec.seed = static_cast<uint64_t>(s.integer("seed", 0, 0, kIntMax));
+  const std::string out = s.text("output", spec.name + ".h5");
+  if (out.empty()) s.fail("output", "must not be empty");
+  spec.output = resolve(base_dir, out);
+  spec.max_attempts = static_cast<int>(s.integer("max_attempts", 2, 1, 100));
+  spec.cell_timeout_s = s.number("cell_timeout_s", 0.0, 0.0, kBig);
+}
+
+Normalization read_normalization(const TomlSection& data) {
+  Normalization n;
+  const toml::node* node = data.node("normalization");
+  if (!node) return n;
+  if (node->is_string()) {
+    n.preset = data.choice("normalization", "auto",
+                           {"auto", "mnist", "cifar10", "dataset", "none"});
+    return n;
+  }
+  if (!node->is_table())
+    data.fail("normalization",
+              "expected a preset name (auto, mnist, cifar10, dataset, none) or a table "
+              "{ mean = [...], std = [...] }, found " + toml_type_name(*node));
+  TomlSection t(node->as_table(), data.field("normalization"), data.file());
+  t.allow_only({"mean", "std"});
+  if (!t.has("mean") || !t.has("std")) t.fail("mean", "give both mean and std, one per channel");
+  n.preset = "custom";
+  n.mean = t.numbers("mean", {}, -kBig, kBig);
+  n.std = t.numbers("std", {}, 1e-12, kBig);
+  if (n.mean.size() != n.std.size())
+    t.fail("std", "has " + std::to_string(n.std.size()) + " values but mean has " +
+                      std::to_string(n.mean.size()));
+  return n;
+}
+
+void read_data(const TomlSection& s, Spec& spec, const std::string& base_dir) {
+  s.allow_only({"format", "path", "name", "classes", "split", "folds", "validation", "subset",
+                "normalization"});
+  DataSpec& d = spec.data;
+  d.format = s.choice("format", "idx", {"idx", "cifar10", "hdf5"});
+  const bool default_path = !s.has("path");
+  if (default_path && d.format != "idx")
+    s.fail("path", "is required for format '" + d.format + "'");
+  d.path = default_path ? std::string(kFashionMnistDir) : resolve(base_dir, s.text("path", ""));
+  if (d.path.empty()) s.fail("path", "must not be empty");
+  d.name = s.text("name", fs::path(d.path).filename().string());
+  d.classes = static_cast<int>(s.integer("classes", 10, 2, 100000));
+
+  d.split = s.choice("split", "holdout", {"holdout", "kfold"});
+  if (d.split == "kfold") {
+    if (!s.has("folds")) s.fail("split", "'kfold' needs folds = N (N >= 2)");
+    d.folds = static_cast<int>(s.integer("folds", 6, 2, 100));
+  } else {
+    if (s.has("folds")) s.fail("folds", "only applies to split = 'kfold'");
+    d.folds = 1;
+  }
+
+  if (const toml::node* v = s.node("validation")) {
+    if (v->is_string()) {
+      const std::string what = s.text("validation", "test");
+      if (what != "test")
+        s.fail("validation", "'" + what + "' is not valid: use \"test\" (the paper) or a "
+                             "fraction of the training set such as 0.1");
+    } else {
+      d.validation_fraction = s.number("validation", 0.0, 0.0, 0.9);
+      if (d.validation_fraction <= 0.0)
+        s.fail("validation", "a fraction must be above 0; use \"test\" to validate on the test set");
+    }
+  }
+
+  if (const toml::table* sub = subtable(s, "subset")) {
+    TomlSection t(sub, s.field("subset"), s.file());
+    t.allow_only({"train", "test"});
+    d.subset_train = t.integer("train", 0, d.classes, kIntMax);
+    d.subset_test = t.integer("test", 0, d.classes, kIntMax);
+  }
+  d.normalization = read_normalization(s);
+
+  const std::string problem = check_dataset_files(d);
+  if (!problem.empty()) {
+    std::string message = problem;
+    if (default_path)
+      message += "; the default dataset is Fashion-MNIST from Debian's package " +
+                 std::string(kFashionMnistPackage) + " (apt-get install " +
+                 kFashionMnistPackage + "), or set data.path";
+    throw InputError(s.place("path"), s.field("path"), message);
+  }
+}
+
+void read_bayes(const TomlSection& s, BayesOptions& b) {
+  s.allow_only({"beta", "prior_mu", "prior_sigma", "posterior_mu_init", "posterior_rho_init",
+                "train_ensemble", "test_ensemble"});
+  b.beta = s.number("beta", b.beta, 0.0, kBig);
+  b.prior_mu = s.number("prior_mu", b.prior_mu, -kBig, kBig);
+  b.prior_sigma = s.number("prior_sigma", b.prior_sigma, 1e-12, kBig);
+  auto pair = [&](const std::string& key, double& mean, double& sd) {
+    const auto v = s.numbers(key, {mean, sd}, -kBig, kBig);
+    if (v.size() != 2) s.fail(key, "expected [mean, std] of the normal initialisation");
+    if (v[1] < 0) s.fail(key, "the std must not be negative");
+    mean = v[0];
+    sd = v[1];
+  };
+  pair("posterior_mu_init", b.posterior_mu_mean, b.posterior_mu_std);
+  pair("posterior_rho_init", b.posterior_rho_mean, b.posterior_rho_std);
+  b.train_ensemble = static_cast<int>(s.integer("train_ensemble", b.train_ensemble, 1, 1000));
+  b.test_ensemble = static_cast<int>(s.integer("test_ensemble", b.test_ensemble, 1, 1000));
+}
+
+void read_train(const TomlSection& s, Spec& spec) {
+  s.allow_only({"device", "threads", "optimizer", "batch_size", "learning_rate", "init",
+                "activation", "eval_batch_size", "momentum", "weight_decay", "bayes",
+                "mcdropout"});
+  TrainOptions& t = spec.train;
+  t.device = s.choice("device", "auto", {"auto", "cpu", "cuda"});
+  t.threads = static_cast<int>(s.integer("threads", 0, 0, 4096));
+  spec.optimizers = s.texts("optimizer", {"adam"});
+  for (const auto& o : spec.optimizers) {
+    const std::vector<std::string> known{"adam", "adamw", "sgd"};
+    bool ok = false;
+    for (const auto& k : known) ok = ok || k == o;
+    if (!ok) s.fail("optimizer", "'" + o + "' is not one of " + join(known) + did_you_mean(o, known));
+  }
+  refuse_duplicates(s, "optimizer", spec.optimizers);
+  spec.batch_sizes.clear();
+  for (int64_t b : s.integers("batch_size", {256}, 1, 1 << 24))
+    spec.batch_sizes.push_back(static_cast<int>(b));
+  refuse_duplicates(s, "batch_size", spec.batch_sizes);
+  spec.learning_rates = s.numbers("learning_rate", {0.001}, 1e-12, 100.0);
+  refuse_duplicates(s, "learning_rate", spec.learning_rates);
+  t.init = s.choice("init", "default", {"default", "normal"});
+  t.activation = s.choice("activation", "softplus", {"softplus", "relu"});
+  t.eval_batch_size = static_cast<int>(s.integer("eval_batch_size", 1024, 1, 1 << 24));
+  t.momentum = s.number("momentum", 0.9, 0.0, 1.0);
+  t.weight_decay = s.number("weight_decay", 0.0, 0.0, kBig);
+  read_bayes(TomlSection(subtable(s, "bayes"), s.field("bayes"), s.file()), t.bayes);
+  TomlSection d(subtable(s, "mcdropout"), s.field("mcdropout"), s.file());
+  d.allow_only({"p", "test_passes"});
+  t.dropout.p = d.number("p", 0.5, 0.0, 0.99);
+  t.dropout.test_passes = static_cast<int>(d.integer("test_passes", 10, 1, 10000));
+}
+
+void read_grid(const TomlSection& s, Spec& spec) {
+  s.allow_only({"architectures", "sizes", "repeats"});
+  if (!s.table()) throw InputError(SourcePlace{spec.file, 0, 0}, "grid",
+                                   "the [grid] table is missing: give architectures and sizes");
+  if (!s.has("architectures")) s.fail("architectures", "is required, e.g. [\"lenet\", \"bcnn\"]");
+  if (!s.has("sizes")) s.fail("sizes", "is required, e.g. [1, 2, 3]");
+  spec.grid.architectures = s.texts("architectures", {});
+  const auto& known = known_architectures();
+  for (const auto& a : spec.grid.architectures) {
+    bool ok = false;
+    for (const auto& k : known) ok = ok || k == a;
+    if (!ok)
+      s.fail("architectures", "unknown architecture '" + a + "'" + did_you_mean(a, known) +
+                                  "; known: " + join(known));
+  }
+  refuse_duplicates(s, "architectures", spec.grid.architectures);
+  for (int64_t k : s.integers("sizes", {}, 1, 64)) spec.grid.sizes.push_back(static_cast<int>(k));
+  refuse_duplicates(s, "sizes", spec.grid.sizes);
+  spec.grid.repeats = static_cast<int>(s.integer("repeats", 1, 1, 10000));
+}
+
+std::string number_label(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+CriterionSpec read_criterion(const TomlSection& s) {
+  CriterionSpec c;
+  if (!s.has("kind")) s.fail("kind", "is required: epochs, accuracy, early_stopping or energy");
+  c.kind = s.choice("kind", "", {"epochs", "accuracy", "early_stopping", "energy"});
+  const std::vector<std::string> splits{"train", "validation", "test"};
+  if (c.kind == "epochs") {
+    s.allow_only({"kind", "name", "epochs"});
+    if (!s.has("epochs")) s.fail("epochs", "is required for kind = 'epochs'");
+    c.epochs = static_cast<int>(s.integer("epochs", 0, 1, 1000000));
+    c.name = "epochs" + std::to_string(c.epochs);
+  } else if (c.kind == "accuracy") {
+    s.allow_only({"kind", "name", "target", "split", "max_epochs"});
+    if (!s.has("target")) s.fail("target", "is required for kind = 'accuracy' (a fraction, e.g. 0.99)");
+    c.target = s.number("target", 0.0, 0.0, 1.0);
+    if (c.target <= 0.0) s.fail("target", "must be above 0");
+    c.split = s.choice("split", "train", splits);
+    c.max_epochs = static_cast<int>(s.integer("max_epochs", 100, 1, 1000000));
+    c.name = "accuracy" + number_label(c.target);
+  } else if (c.kind == "early_stopping") {
+    s.allow_only({"kind", "name", "patience", "min_delta", "split", "max_epochs"});
+    c.patience = static_cast<int>(s.integer("patience", 3, 1, 1000000));
+    c.min_delta = s.number("min_delta", 0.0, 0.0, 1.0);
+    c.split = s.choice("split", "validation", splits);
+    c.max_epochs = static_cast<int>(s.integer("max_epochs", 100, 1, 1000000));
+    c.name = "early_stopping";
+  } else {
+    s.allow_only({"kind", "name", "budget_j", "check", "max_epochs"});
+    if (!s.has("budget_j")) s.fail("budget_j", "is required for kind = 'energy' (joules)");
+    c.budget_j = s.number("budget_j", 0.0, 0.0, kBig);
+    if (c.budget_j <= 0.0) s.fail("budget_j", "must be above 0 joules");
+    c.check = s.choice("check", "epoch", {"epoch", "batch"});
+    c.max_epochs = static_cast<int>(s.integer("max_epochs", 100, 1, 1000000));
+    c.name = "energy" + number_label(c.budget_j) + "J";
+  }
+  c.name = s.text("name", c.name);
+  if (c.name.empty()) s.fail("name", "must not be empty");
+  return c;
+}
+
+void read_criteria(const toml::table& root, Spec& spec) {
+  const toml::node* n = root.get("criteria");
+  if (!n) throw InputError(SourcePlace{spec.file, 0, 0}, "criteria",
+                           "no [[criteria]] given: add at least one stopping criterion");
+  const toml::array* arr = n->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    throw InputError(toml_place(n->source(), spec.file), "criteria",
+                     "expected [[criteria]] tables");
+  std::set<std::string> names;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    TomlSection s(arr->get(i)->as_table(), "criteria[" + std::to_string(i + 1) + "]", spec.file);
+    CriterionSpec c = read_criterion(s);
+    if (!names.insert(c.name).second)
+      s.fail("name", "two criteria are named '" + c.name + "': give one a different name");
+    spec.criteria.push_back(c);
+  }
+  if (spec.criteria.empty())
+    throw InputError(toml_place(n->source(), spec.file), "criteria", "the list is empty");
+}
+
+void read_meters(const TomlSection& s, Spec& spec) {
+  s.allow_only({"sample_hz", "idle_seconds", "cpu_tdp_w", "cpu_idle_fraction", "ram_w_per_gib",
+                "store_samples", "sources"});
+  MeterOptions& m = spec.meters;
+  m.sample_hz = s.number("sample_hz", m.sample_hz, 1.0, 1000.0);
+  m.idle_seconds = s.number("idle_seconds", m.idle_seconds, 0.0, 3600.0);
+  m.cpu_tdp_w = s.number("cpu_tdp_w", m.cpu_tdp_w, 0.0, 100000.0);
+  m.cpu_idle_fraction = s.number("cpu_idle_fraction", m.cpu_idle_fraction, 0.0, 1.0);
+  m.ram_w_per_gib = s.number("ram_w_per_gib", m.ram_w_per_gib, 0.0, 100.0);
+  m.store_samples = s.boolean("store_samples", m.store_samples);
+  m.sources = s.texts("sources", m.sources);
+  const std::vector<std::string> known{"auto", "rapl", "amdgpu", "nvml", "estimate"};
+  for (const auto& src : m.sources) {
+    bool ok = false;
+    for (const auto& k : known) ok = ok || k == src;
+    if (!ok) s.fail("sources", "unknown source '" + src + "'" + did_you_mean(src, known) +
+                                   "; known: " + join(known));
+  }
+}
+
+void read_calibration(const TomlSection& s, Spec& spec) {
+  s.allow_only({"enabled", "steps", "reference", "reference_j"});
+  CalibrationOptions& c = spec.calibration;
+  c.enabled = s.boolean("enabled", c.enabled);
+  c.steps = static_cast<int>(s.integer("steps", c.steps, 1, 1000000));
+  c.reference = s.text("reference", c.reference);
+  if (c.reference.empty()) s.fail("reference", "must name a node or be \"first\"");
+  c.reference_j = s.number("reference_j", 0.0, 0.0, kBig);
+}
+
+void read_report(const TomlSection& s, Spec& spec) {
+  s.allow_only({"formats", "energy"});
+  spec.report.formats = s.texts("formats", spec.report.formats);
+  const std::vector<std::string> known{"table", "csv", "json", "html"};
+  for (const auto& f : spec.report.formats) {
+    bool ok = false;
+    for (const auto& k : known) ok = ok || k == f;
+    if (!ok) s.fail("formats", "unknown format '" + f + "'" + did_you_mean(f, known));
+  }
+  spec.report.energy = s.choice("energy", "gross", {"gross", "net"});
+}
+
+}  // namespace
+
+Spec parse_spec(const std::string& text, const std::string& path, const std::string& base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(toml_place(e.source(), path), "", std::string(e.description()));
+  }
+  Spec spec;
+  spec.file = path;
+  spec.text = text;
+  TomlSection top(&root, "", path);
+  top.allow_only({"experiment", "data", "train", "grid", "criteria", "meters", "calibration",
+                  "report"});
+  auto section = [&](const std::string& name) {
+    return TomlSection(subtable(top, name), name, path);
+  };
+  read_experiment(section("experiment"), spec, base_dir);
+  read_train(section("train"), spec);
+  read_grid(section("grid"), spec);
+  read_criteria(root, spec);
+  read_meters(section("meters"), spec);
+  read_calibration(section("calibration"), spec);
+  read_report(section("report"), spec);
+  // Last: it touches the file system, and the cheaper checks should speak first.
+  read_data(section("data"), spec, base_dir);
+  return spec;
+}
+
+Spec load_spec(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw InputError(SourcePlace{path, 0, 0}, "", "no such spec file");
+  if (fs::is_directory(path, ec))
+    throw InputError(SourcePlace{path, 0, 0}, "", "is a folder, not a spec file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(SourcePlace{path, 0, 0}, "", "cannot be read (permission?)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string base = fs::absolute(path, ec).parent_path().string();
+  return parse_spec(text.str(), path, base);
+}
+
+}  // namespace joulegrid

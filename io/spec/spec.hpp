@@ -1,0 +1,144 @@
+#pragma once
+// The experiment spec: what a study is, as read from its TOML file.
+// Every key is documented in docs/spec.md with its unit and default.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/errors.hpp"
+
+namespace joulegrid {
+
+struct Normalization {
+  std::string preset = "auto";  // auto | mnist | cifar10 | dataset | none | custom
+  std::vector<double> mean;     // per channel, for custom
+  std::vector<double> std;
+};
+
+struct DataSpec {
+  std::string format = "idx";   // idx | cifar10 | hdf5
+  std::string path;             // absolute, resolved against the spec's folder
+  std::string name;             // identity of the dataset in cell ids (default: folder name)
+  int classes = 10;
+  std::string split = "holdout";  // holdout | kfold
+  int folds = 1;                  // number of folds for kfold; 1 for holdout
+  // Which split drives early stopping and accuracy bounds: the test set
+  // (validation_fraction == 0, the paper) or a stratified fraction of training.
+  double validation_fraction = 0.0;
+  int64_t subset_train = 0;  // 0 = every training image
+  int64_t subset_test = 0;   // 0 = every test image
+  Normalization normalization;
+};
+
+struct BayesOptions {
+  double beta = 0.1;
+  double prior_mu = 0.0;
+  double prior_sigma = 0.1;
+  double posterior_mu_mean = 0.0;
+  double posterior_mu_std = 0.1;
+  double posterior_rho_mean = -5.0;
+  double posterior_rho_std = 0.1;
+  int train_ensemble = 1;
+  int test_ensemble = 1;
+};
+
+struct DropoutOptions {
+  double p = 0.5;
+  int test_passes = 10;  // T: predictions averaged over T stochastic passes
+};
+
+// Options that shape the training of every cell (not grid axes).
+struct TrainOptions {
+  std::string device = "auto";  // auto | cpu | cuda
+  int threads = 0;              // 0 = the cores available to the rank
+  std::string init = "default"; // default | normal (the paper's Normal(0, 1))
+  std::string activation = "softplus";  // softplus | relu
+  int eval_batch_size = 1024;
+  double momentum = 0.9;        // sgd only
+  double weight_decay = 0.0;
+  BayesOptions bayes;
+  DropoutOptions dropout;
+};
+
+struct CriterionSpec {
+  std::string kind;       // epochs | accuracy | early_stopping | energy
+  std::string name;       // label used in tables, e.g. "epochs50"
+  int epochs = 0;         // epochs: the fixed number
+  double target = 0.0;    // accuracy: the target in [0, 1]
+  std::string split;      // accuracy / early_stopping: train | validation | test
+  int patience = 0;       // early_stopping
+  double min_delta = 0.0; // early_stopping: smallest gain in accuracy that counts
+  double budget_j = 0.0;  // energy: joules
+  std::string check = "epoch";  // energy: epoch | batch
+  int max_epochs = 0;     // cap for every criterion that can run forever
+
+  // The most epochs a cell under this criterion can run.
+  int epoch_cap() const { return kind == "epochs" ? epochs : max_epochs; }
+};
+
+struct GridSpec {
+  std::vector<std::string> architectures;
+  std::vector<int> sizes;
+  int repeats = 1;
+};
+
+struct MeterOptions {
+  double sample_hz = 100.0;
+  double idle_seconds = 5.0;
+  double cpu_tdp_w = 0.0;       // 0 = read from the node when possible, else a default
+  double cpu_idle_fraction = 0.3;
+  double ram_w_per_gib = 0.375;
+  bool store_samples = false;
+  std::vector<std::string> sources{"auto"};
+};
+
+struct CalibrationOptions {
+  bool enabled = true;
+  int steps = 200;
+  std::string reference = "first";  // first | a node name
+  double reference_j = 0.0;         // > 0: E_ref carried over from another study
+};
+
+struct ReportOptions {
+  std::vector<std::string> formats{"table"};
+  std::string energy = "gross";     // gross | net
+};
+
+struct Spec {
+  std::string file;     // the spec's path as given
+  std::string text;     // the spec's full text, stored with the results
+  std::string name;
+  uint64_t seed = 0;
+  std::string output;   // results file, resolved against the spec's folder
+  int max_attempts = 2;
+  double cell_timeout_s = 0.0;  // 0 = no limit
+
+  DataSpec data;
+  TrainOptions train;
+  std::vector<std::string> optimizers{"adam"};
+  std::vector<int> batch_sizes{256};
+  std::vector<double> learning_rates{0.001};
+  GridSpec grid;
+  std::vector<CriterionSpec> criteria;
+  MeterOptions meters;
+  CalibrationOptions calibration;
+  ReportOptions report;
+};
+
+// Parses and validates a spec file. Throws InputError naming FILE:LINE:COLUMN
+// and the key for every problem found, the first one first.
+Spec load_spec(const std::string& path);
+Spec parse_spec(const std::string& text, const std::string& path_for_messages,
+                const std::string& base_dir);
+
+// Architectures the models registry knows, used to validate [grid] without
+// linking libtorch into io/. Kept in step with models/registry.cpp by a test.
+const std::vector<std::string>& known_architectures();
+
+// The folder the default dataset comes from, and the Debian package for it.
+inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+inline constexpr const char* kFashionMnistPackage = "dataset-fashion-mnist";
+
+}  // namespace joulegrid

@@ -1,0 +1,81 @@
+#include "orchestrator/cli.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/cfg/env.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "io/errors.hpp"
+#include "orchestrator/commands.hpp"
+#include "rank/trainer.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+// Logs go to stderr: stdout carries tables, JSON and the child's events.
+void setup_logging() {
+  auto logger = spdlog::stderr_color_mt("joulegrid");
+  logger->set_pattern("[%H:%M:%S.%e] [%^%l%$] %v");
+  spdlog::set_default_logger(logger);
+  spdlog::cfg::load_env_levels();  // SPDLOG_LEVEL=debug
+}
+
+int run_cell_subcommand() {
+  // The child dies with its worker: a kill -9 of the rank leaves no orphan trainer.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() == 1) return 1;
+  return run_cell_child(STDIN_FILENO, STDOUT_FILENO);
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a dead child's pipe is an error code, not our death
+  CLI::App app{"joulegrid: which neural architecture buys the most accuracy per joule"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "joulegrid 0.1.0");
+
+  PlanArgs plan;
+  auto* plan_cmd = app.add_subcommand("plan", "Expand a study's grid and print its cells");
+  plan_cmd->add_option("spec", plan.spec, "Study file (TOML)")->required();
+  plan_cmd->add_flag("--json", plan.json, "Print the cells as a JSON array");
+
+  TrainArgs train;
+  auto* train_cmd = app.add_subcommand("train", "Train one cell in the foreground, without MPI");
+  train_cmd->add_option("spec", train.spec, "Study file (TOML)")->required();
+  train_cmd->add_option("--cell", train.cell, "Cell index (from `joulegrid plan`) or id")->required();
+  train_cmd->add_flag("--json", train.json, "Print JSON lines instead of a table");
+
+  auto* cell_cmd = app.add_subcommand("cell", "Internal: the child trainer of a worker rank");
+  cell_cmd->group("");  // hidden
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : exit_code::bad_input;
+  }
+
+  if (cell_cmd->parsed()) return run_cell_subcommand();
+  setup_logging();
+  try {
+    if (plan_cmd->parsed()) return plan_command(plan);
+    if (train_cmd->parsed()) return train_command(train);
+  } catch (const InputError& e) {
+    std::cerr << "joulegrid: " << e.what() << "\n";
+    return exit_code::bad_input;
+  } catch (const std::exception& e) {
+    std::cerr << "joulegrid: internal error: " << e.what() << "\n";
+    return exit_code::internal;
+  }
+  return exit_code::internal;
+}
+
+}  // namespace joulegrid

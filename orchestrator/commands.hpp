@@ -1,0 +1,21 @@
+#pragma once
+// One function per subcommand; each returns the process exit code.
+
+#include <string>
+
+namespace joulegrid {
+
+struct PlanArgs {
+  std::string spec;
+  bool json = false;
+};
+int plan_command(const PlanArgs& args);
+
+struct TrainArgs {
+  std::string spec;
+  std::string cell;  // an index, or an id (or a unique prefix of one)
+  bool json = false;
+};
+int train_command(const TrainArgs& args);
+
+}  // namespace joulegrid

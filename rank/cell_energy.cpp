@@ -1,0 +1,34 @@
+#include "rank/cell_energy.hpp"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "io/errors.hpp"
+
+namespace joulegrid {
+
+PlaceholderEnergy::PlaceholderEnergy(double watts)
+    : watts_(watts), origin_(std::chrono::steady_clock::now()) {}
+
+double PlaceholderEnergy::joules_now() {
+  const std::chrono::duration<double> s = std::chrono::steady_clock::now() - origin_;
+  return watts_ * s.count();
+}
+
+std::string PlaceholderEnergy::describe() const {
+  std::ostringstream s;
+  s << "placeholder: " << watts_ << " W x wall time, not a measurement";
+  return s.str();
+}
+
+double PlaceholderEnergy::watts_from_environment() {
+  const char* v = std::getenv("JOULEGRID_PLACEHOLDER_WATTS");
+  if (!v || !*v) return 100.0;
+  char* end = nullptr;
+  const double w = std::strtod(v, &end);
+  if (end == v || *end || !(w > 0))
+    throw InputError("JOULEGRID_PLACEHOLDER_WATTS: '" + std::string(v) + "' is not a positive number of watts");
+  return w;
+}
+
+}  // namespace joulegrid

@@ -1,0 +1,205 @@
+#include "rank/cell_runner.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rank/child_process.hpp"
+#include "rank/line_pipe.hpp"
+#include "rank/protocol.hpp"
+#include "rank/stopping.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kErrorTailBytes = 4096;
+constexpr int kPollMs = 20;
+
+class CellSession {
+ public:
+  CellSession(const CellSpec& cell, CellEnergy& energy, const CellCallbacks& callbacks)
+      : cell_(cell), energy_(energy), callbacks_(callbacks),
+        criterion_(StoppingCriterion::make(cell.criterion)) {
+    result_.cell_id = cell.id;
+    result_.cell_index = cell.index;
+    result_.energy_method = energy.method();
+  }
+
+  RunResult run(const CellRunOptions& options) {
+    const auto start = Clock::now();
+    std::vector<std::string> args{"joulegrid", "cell"};
+    args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+    ChildProcess child(options.executable.empty() ? self_executable() : options.executable, args);
+    child_ = &child;
+    send(nlohmann::json(cell_).dump());
+    pump(child, start);
+    const int status = child.wait();
+    result_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    finish(status);
+    return result_;
+  }
+
+ private:
+  void pump(ChildProcess& child, Clock::time_point start) {
+    LineReader out(child.stdout_fd()), err(child.stderr_fd());
+    bool err_open = true;
+    while (!out.eof()) {
+      pollfd fds[2] = {{child.stdout_fd(), POLLIN, 0}, {child.stderr_fd(), err_open ? short(POLLIN) : short(0), 0}};
+      ::poll(fds, err_open ? 2 : 1, kPollMs);
+      if (err_open && (fds[1].revents & (POLLIN | POLLHUP))) err_open = drain_stderr(child.stderr_fd());
+      if (fds[0].revents & (POLLIN | POLLHUP)) {
+        while (auto line = out.read_line(0)) handle(*line);
+      }
+      if (cell_.timeout_s > 0 && !timed_out_ &&
+          std::chrono::duration<double>(Clock::now() - start).count() > cell_.timeout_s) {
+        timed_out_ = true;
+        child.kill(SIGKILL);
+      }
+    }
+    while (err_open) err_open = drain_stderr(child.stderr_fd());
+  }
+
+  // Keeps the last bytes of the child's stderr for the failure record.
+  bool drain_stderr(int fd) {
+    char buf[4096];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) return false;
+    error_tail_.append(buf, static_cast<size_t>(n));
+    if (error_tail_.size() > 2 * kErrorTailBytes)
+      error_tail_.erase(0, error_tail_.size() - kErrorTailBytes);
+    return true;
+  }
+
+  void send(const std::string& line) {
+    if (child_->stdin_fd() >= 0 && !write_line(child_->stdin_fd(), line)) child_->close_stdin();
+  }
+
+  void handle(const std::string& line) {
+    nlohmann::json ev = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (ev.is_discarded() || !ev.is_object() || !ev.contains("event")) {
+      error_tail_ += "[stdout] " + line + "\n";  // a library printed on stdout
+      return;
+    }
+    const std::string kind = ev["event"].get<std::string>();
+    if (kind == "ready") on_ready(ev);
+    else if (kind == "phase") on_phase(ev);
+    else if (kind == "batch") on_batch();
+    else if (kind == "epoch") on_epoch(ev);
+    else if (kind == "error") on_error(ev);
+  }
+
+  void on_ready(const nlohmann::json& ev) {
+    result_.parameters = ev.value("parameters", int64_t{0});
+    result_.flops_per_sample = ev.value("flops_per_sample", int64_t{0});
+    result_.device = ev.value("device", std::string());
+    result_.init = ev.value("init", std::string());
+    if (callbacks_.on_ready) callbacks_.on_ready(ev);
+  }
+
+  void on_phase(const nlohmann::json& ev) {
+    const std::string phase = ev.value("phase", std::string());
+    if (phase == "train_begin") train_begin_j_ = energy_.joules_now();
+    else if (phase == "eval_begin") eval_begin_j_ = energy_.joules_now();
+  }
+
+  void on_batch() {
+    if (!criterion_->checks_batches() || stop_sent_) return;
+    const double spent = cumulative_j_ + (energy_.joules_now() - train_begin_j_);
+    if (criterion_->budget_spent(spent)) {
+      send(protocol::kStop);
+      stop_sent_ = true;
+    }
+  }
+
+  void on_epoch(const nlohmann::json& ev) {
+    const double end_j = energy_.joules_now();
+    EpochRecord rec = ev.get<EpochRecord>();
+    const std::string method = energy_.method();
+    rec.train_energy = {eval_begin_j_ - train_begin_j_, method};
+    rec.eval_energy = {end_j - eval_begin_j_, method};
+    cumulative_j_ += rec.train_energy.joules + rec.eval_energy.joules;
+    rec.cumulative_j = cumulative_j_;
+    rec.efficiency = cumulative_j_ > 0 ? rec.test_acc / cumulative_j_ : 0.0;
+    decision_ = criterion_->after_epoch(rec, cumulative_j_);
+    result_.epoch_records.push_back(rec);
+    if (callbacks_.on_epoch) callbacks_.on_epoch(rec);
+    if (decision_.stop || stop_sent_) {
+      if (!stop_sent_) send(protocol::kStop);
+      stop_sent_ = true;
+      child_->close_stdin();
+    } else {
+      send(protocol::kContinue);
+    }
+  }
+
+  void on_error(const nlohmann::json& ev) {
+    failure_ = ev.value("kind", std::string(protocol::failure::internal));
+    failure_detail_ = ev.value("message", std::string());
+  }
+
+  void finish(int status) {
+    RunResult& r = result_;
+    r.epochs = static_cast<int>(r.epoch_records.size());
+    if (!r.epoch_records.empty()) {
+      const EpochRecord& last = r.epoch_records.back();
+      r.train_acc = last.train_acc;
+      r.val_acc = last.val_acc;
+      r.test_acc = last.test_acc;
+      r.energy_j = last.cumulative_j;
+      r.efficiency = last.efficiency;
+    }
+    const bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == protocol::child_exit::ok;
+    if (!timed_out_ && clean_exit && decision_.stop && failure_.empty()) {
+      r.status = "done";
+      r.stop_reason = decision_.reason;
+      r.detail = decision_.detail;
+      return;
+    }
+    r.status = "failed";
+    r.stop_reason = stop_reason::failed;
+    r.error_tail = error_tail_.size() > kErrorTailBytes
+                       ? error_tail_.substr(error_tail_.size() - kErrorTailBytes)
+                       : error_tail_;
+    if (timed_out_) {
+      r.failure = protocol::failure::timeout;
+      r.detail = "timed out after " + std::to_string(static_cast<int>(cell_.timeout_s)) + " s";
+    } else if (!failure_.empty()) {
+      r.failure = failure_;
+      r.detail = failure_detail_;
+    } else if (WIFSIGNALED(status)) {
+      r.failure = protocol::failure::signal;
+      r.detail = "the trainer was " + describe_wait_status(status);
+    } else if (!clean_exit) {
+      r.failure = protocol::failure::exit;
+      r.detail = "the trainer ended with " + describe_wait_status(status);
+    } else {
+      r.failure = protocol::failure::protocol;
+      r.detail = "the trainer ended before the stopping criterion decided";
+    }
+  }
+
+  const CellSpec& cell_;
+  CellEnergy& energy_;
+  const CellCallbacks& callbacks_;
+  std::unique_ptr<StoppingCriterion> criterion_;
+  ChildProcess* child_ = nullptr;
+  RunResult result_;
+  StopDecision decision_;
+  double train_begin_j_ = 0, eval_begin_j_ = 0, cumulative_j_ = 0;
+  bool stop_sent_ = false, timed_out_ = false;
+  std::string failure_, failure_detail_, error_tail_;
+};
+
+}  // namespace
+
+RunResult run_cell(const CellSpec& cell, CellEnergy& energy, const CellCallbacks& callbacks,
+                   const CellRunOptions& options) {
+  CellSession session(cell, energy, callbacks);
+  return session.run(options);
+}
+
+}  // namespace joulegrid

@@ -1,0 +1,297 @@
+#include "rank/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <sched.h>
+#include <thread>
+
+#include "io/datasets/splits.hpp"
+#include "rank/line_pipe.hpp"
+#include "rank/protocol.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Per-channel mean and std for the cell's normalisation (empty = none).
+std::pair<std::vector<double>, std::vector<double>> normalization_for(const CellSpec& cell,
+                                                                      const torch::Tensor& train_x,
+                                                                      int64_t channels) {
+  std::string preset = cell.data.normalization.preset;
+  if (preset == "auto")
+    preset = cell.data.format == "idx" ? "mnist" : cell.data.format == "cifar10" ? "cifar10" : "none";
+  if (preset == "none") return {};
+  if (preset == "mnist") return {std::vector<double>(channels, 0.1307), std::vector<double>(channels, 0.3081)};
+  if (preset == "cifar10") {
+    if (channels != 3) throw InputError("data.normalization: 'cifar10' needs 3 channels, the data has " + std::to_string(channels));
+    return {{0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616}};
+  }
+  if (preset == "dataset") {
+    const torch::Tensor per_channel = train_x.transpose(0, 1).reshape({channels, -1});
+    const torch::Tensor m = per_channel.mean(1).to(torch::kDouble), s = per_channel.std(1).clamp_min(1e-12).to(torch::kDouble);
+    return {std::vector<double>(m.data_ptr<double>(), m.data_ptr<double>() + channels),
+            std::vector<double>(s.data_ptr<double>(), s.data_ptr<double>() + channels)};
+  }
+  const Normalization& n = cell.data.normalization;  // custom
+  if (static_cast<int64_t>(n.mean.size()) != channels)
+    throw InputError("data.normalization: " + std::to_string(n.mean.size()) + " means for data with " +
+                     std::to_string(channels) + " channels");
+  return {n.mean, n.std};
+}
+
+torch::Tensor as_float_images(const SampleSet& s) {
+  std::vector<int64_t> shape{s.count()};
+  if (s.sample_shape.size() == 2) shape.push_back(1);  // [F, T] is one channel
+  shape.insert(shape.end(), s.sample_shape.begin(), s.sample_shape.end());
+  if (s.is_u8()) {
+    auto u8 = torch::from_blob(const_cast<uint8_t*>(s.u8.data()), shape, torch::kUInt8);
+    return u8.to(torch::kFloat32).div_(255.0);
+  }
+  return torch::from_blob(const_cast<float*>(s.f32.data()), shape, torch::kFloat32).clone();
+}
+
+torch::Tensor as_labels(const std::vector<int64_t>& labels) {
+  return torch::from_blob(const_cast<int64_t*>(labels.data()), {static_cast<int64_t>(labels.size())},
+                          torch::kInt64).clone();
+}
+
+torch::Tensor index_tensor(const std::vector<int64_t>& idx) {
+  return torch::from_blob(const_cast<int64_t*>(idx.data()), {static_cast<int64_t>(idx.size())}, torch::kInt64);
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const CellSpec& c, std::vector<torch::Tensor> params) {
+  const double lr = c.learning_rate;
+  if (c.optimizer == "adam")
+    return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(lr).weight_decay(c.train.weight_decay));
+  if (c.optimizer == "adamw")
+    return std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(lr).weight_decay(c.train.weight_decay));
+  if (c.optimizer == "sgd")
+    return std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(lr).momentum(c.train.momentum).weight_decay(c.train.weight_decay));
+  throw InputError("train.optimizer: unknown optimizer '" + c.optimizer + "'");
+}
+
+}  // namespace
+
+torch::Device choose_device(const std::string& wanted) {
+  const bool have_cuda = torch::cuda::is_available();
+  if (wanted == "cuda" && !have_cuda)
+    throw InputError("train.device: 'cuda' was asked for, but this libtorch build sees no CUDA or ROCm GPU");
+  return (wanted != "cpu" && have_cuda) ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+int choose_threads(int wanted) {
+  if (wanted > 0) return wanted;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device) {
+  const Dataset d = load_dataset(cell.data);
+  const Split split = make_split(d, cell.data, cell.fold, cell.data_seed);
+  torch::Tensor x = as_float_images(d.train);  // the pooled set: train files, then test files
+  if (d.test.count() > 0) x = torch::cat({x, as_float_images(d.test)}, 0);
+  const torch::Tensor y = as_labels(pooled_labels(d));
+  const int64_t channels = x.size(1);
+  const auto [mean, std] = normalization_for(cell, x.index_select(0, index_tensor(split.train)), channels);
+  if (!mean.empty()) {
+    x.sub_(torch::tensor(mean, torch::kFloat32).view({1, channels, 1, 1}));
+    x.div_(torch::tensor(std, torch::kFloat32).view({1, channels, 1, 1}));
+  }
+  auto pick = [&](const std::vector<int64_t>& idx, torch::Tensor& xs, torch::Tensor& ys) {
+    xs = x.index_select(0, index_tensor(idx)).to(device);
+    ys = y.index_select(0, index_tensor(idx)).to(device);
+  };
+  SplitTensors t;
+  t.sample_shape = d.train.sample_shape;
+  pick(split.train, t.train_x, t.train_y);
+  pick(split.test, t.test_x, t.test_y);
+  t.validation_is_test = split.validation_is_test;
+  if (t.validation_is_test) {
+    t.validation_x = t.test_x;
+    t.validation_y = t.test_y;
+  } else {
+    pick(split.validation, t.validation_x, t.validation_y);
+  }
+  return t;
+}
+
+Trainer::Trainer(const CellSpec& cell, SplitTensors data, torch::Device device)
+    : cell_(cell), data_(std::move(data)), device_(device) {
+  torch::manual_seed(cell.seed);
+  ModelConfig config{cell.architecture, cell.size, data_.sample_shape, cell.data.classes, cell.train};
+  model_ = make_model(config);
+  model_->to(device_);
+  parameters_ = model_->parameters();
+  optimizer_ = make_optimizer(cell, parameters_);
+}
+
+EpochTraining Trainer::train_epoch(const std::function<bool(int64_t)>& after_batch) {
+  model_->train();
+  EpochTraining out;
+  const int64_t n = data_.train_x.size(0);
+  const int64_t bs = cell_.batch_size;
+  const torch::Tensor order = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64)).to(device_);
+  torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+  torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device_));
+  const bool check_each_batch = device_.is_cpu();  // .item() is free on the CPU, a sync on a GPU
+  int64_t seen = 0;
+  for (int64_t start = 0; start < n; start += bs) {
+    const torch::Tensor idx = order.slice(0, start, std::min(start + bs, n));
+    const torch::Tensor x = data_.train_x.index_select(0, idx);
+    const torch::Tensor y = data_.train_y.index_select(0, idx);
+    // Gradients set to none rather than zero-filled: one memset less per parameter.
+    for (auto& p : parameters_) p.mutable_grad() = torch::Tensor();
+    torch::Tensor log_probs;
+    torch::Tensor loss = model_->objective(x, y, n, log_probs);
+    loss.backward();
+    optimizer_->step();
+    ++out.batches;
+    seen += idx.size(0);
+    const torch::Tensor detached = loss.detach();
+    if (check_each_batch && !std::isfinite(detached.item<double>())) {
+      out.nonfinite_batch = out.batches;
+      break;
+    }
+    loss_sum += detached;
+    correct += log_probs.detach().argmax(1).eq(y).sum();
+    if (after_batch && !after_batch(out.batches)) {
+      out.partial = start + bs < n;
+      break;
+    }
+  }
+  const double total = loss_sum.item<double>();
+  if (!check_each_batch && !std::isfinite(total)) out.nonfinite_batch = std::max<int64_t>(out.batches, 1);
+  out.mean_loss = out.batches ? total / out.batches : 0.0;
+  out.accuracy = seen ? static_cast<double>(correct.item<int64_t>()) / seen : 0.0;
+  return out;
+}
+
+double Trainer::accuracy(const torch::Tensor& x, const torch::Tensor& y) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  const int64_t n = x.size(0), bs = cell_.train.eval_batch_size;
+  if (n == 0) return 0.0;
+  torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device_));
+  for (int64_t start = 0; start < n; start += bs) {
+    const int64_t end = std::min(start + bs, n);
+    correct += model_->predict(x.slice(0, start, end)).argmax(1).eq(y.slice(0, start, end)).sum();
+  }
+  return static_cast<double>(correct.item<int64_t>()) / n;
+}
+
+namespace {
+
+class ChildSession {
+ public:
+  ChildSession(int in_fd, int out_fd) : in_(in_fd), out_fd_(out_fd) {}
+
+  int run() {
+    try {
+      return train();
+    } catch (const InputError& e) {
+      return fail(protocol::failure::input, e.what(), protocol::child_exit::bad_input);
+    } catch (const c10::Error& e) {
+      const std::string what = e.what_without_backtrace();
+      if (what.find("out of memory") != std::string::npos || what.find("can't allocate memory") != std::string::npos)
+        return fail(protocol::failure::out_of_memory, "out of memory on " + device_name_ + ": " + first_line(what),
+                    protocol::child_exit::out_of_memory);
+      return fail(protocol::failure::internal, first_line(what), protocol::child_exit::internal);
+    } catch (const std::exception& e) {
+      return fail(protocol::failure::internal, e.what(), protocol::child_exit::internal);
+    }
+  }
+
+ private:
+  int train() {
+    const auto line = in_.read_line(-1);
+    if (!line) return fail(protocol::failure::protocol, "no cell on stdin", protocol::child_exit::internal);
+    const CellSpec cell = nlohmann::json::parse(*line).get<CellSpec>();
+    const int threads = choose_threads(cell.train.threads);
+    torch::set_num_threads(threads);
+    const torch::Device device = choose_device(cell.train.device);
+    device_name_ = device.str();
+    Trainer trainer(cell, load_split_tensors(cell, device), device);
+    const SplitTensors& d = trainer.data();
+    emit({{"event", "ready"}, {"parameters", trainer.model().parameter_count()},
+          {"flops_per_sample", trainer.model().flops_per_sample()}, {"device", device_name_},
+          {"threads", threads}, {"init", cell.train.init}, {"train_samples", d.train_x.size(0)},
+          {"validation_samples", d.validation_x.size(0)}, {"test_samples", d.test_x.size(0)},
+          {"validation_is_test", d.validation_is_test}});
+    const bool per_batch = cell.criterion.kind == "energy" && cell.criterion.check == "batch";
+    const int cap = cell.criterion.epoch_cap();
+    for (int epoch = 1; cap <= 0 || epoch <= cap; ++epoch) {
+      emit({{"event", "phase"}, {"phase", "train_begin"}, {"epoch", epoch}});
+      const auto t0 = Clock::now();
+      std::function<bool(int64_t)> after_batch;
+      if (per_batch) after_batch = [&](int64_t b) { return batch_may_go_on(epoch, b); };
+      const EpochTraining tr = trainer.train_epoch(after_batch);
+      const double train_s = seconds_since(t0);
+      if (tr.nonfinite_batch)
+        return fail(protocol::failure::nonfinite_loss,
+                    "non-finite loss at epoch " + std::to_string(epoch) + " batch " + std::to_string(tr.nonfinite_batch),
+                    protocol::child_exit::nonfinite_loss, epoch, tr.nonfinite_batch);
+      emit({{"event", "phase"}, {"phase", "eval_begin"}, {"epoch", epoch}});
+      const auto t1 = Clock::now();
+      EpochRecord rec;
+      rec.epoch = epoch;
+      rec.loss = tr.mean_loss;
+      rec.train_acc = tr.accuracy;
+      rec.test_acc = trainer.accuracy(d.test_x, d.test_y);
+      rec.val_acc = d.validation_is_test ? rec.test_acc : trainer.accuracy(d.validation_x, d.validation_y);
+      rec.eval_s = seconds_since(t1);
+      rec.train_s = train_s;
+      rec.batches = tr.batches;
+      rec.partial = tr.partial;
+      nlohmann::json ev = rec;
+      ev["event"] = "epoch";
+      emit(ev);
+      if (stop_requested_ || tr.partial) break;
+      const auto reply = in_.read_line(-1);
+      if (!reply || *reply != protocol::kContinue) break;
+    }
+    return protocol::child_exit::ok;
+  }
+
+  // Per-batch energy budgets: tell the parent, and stop if it says so.
+  bool batch_may_go_on(int epoch, int64_t batch) {
+    emit({{"event", "batch"}, {"epoch", epoch}, {"batch", batch}});
+    while (auto line = in_.read_line(0)) {
+      if (*line == protocol::kStop) stop_requested_ = true;
+    }
+    return !stop_requested_;
+  }
+
+  int fail(const std::string& kind, const std::string& message, int code, int epoch = 0, int64_t batch = 0) {
+    nlohmann::json ev{{"event", "error"}, {"kind", kind}, {"message", message}};
+    if (epoch) ev["epoch"] = epoch;
+    if (batch) ev["batch"] = batch;
+    emit(ev);
+    return code;
+  }
+
+  void emit(const nlohmann::json& ev) { write_line(out_fd_, ev.dump()); }
+
+  static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+  LineReader in_;
+  int out_fd_;
+  std::string device_name_ = "cpu";
+  bool stop_requested_ = false;
+};
+
+}  // namespace
+
+int run_cell_child(int in_fd, int out_fd) {
+  ChildSession session(in_fd, out_fd);
+  return session.run();
+}
+
+}  // namespace joulegrid

@@ -1,0 +1,64 @@
+#pragma once
+// The child's side of a cell (`joulegrid cell`): the data of one split in
+// memory on the device, the model, and one epoch of training or evaluation
+// at a time. The stopping decision belongs to the parent.
+
+#include <functional>
+#include <memory>
+
+#include <torch/torch.h>
+
+#include "io/cell/cell.hpp"
+#include "models/classifier.hpp"
+
+namespace joulegrid {
+
+struct SplitTensors {
+  torch::Tensor train_x, train_y, validation_x, validation_y, test_x, test_y;
+  bool validation_is_test = true;
+  std::vector<int64_t> sample_shape;
+};
+
+// Reads the cell's dataset, cuts its split, normalises, and moves it to `device`.
+SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device);
+
+// cuda when asked for or (auto) available, else cpu. Throws InputError when
+// cuda is asked for and this libtorch has none.
+torch::Device choose_device(const std::string& wanted);
+
+// The intra-op threads a rank should use: `wanted`, or the cores it may run on.
+int choose_threads(int wanted);
+
+struct EpochTraining {
+  double mean_loss = 0.0;
+  double accuracy = 0.0;  // running accuracy of the training forward passes
+  int64_t batches = 0;
+  bool partial = false;   // after_batch asked to stop inside the epoch
+  int64_t nonfinite_batch = 0;  // 1-based batch of the first non-finite loss, 0 if none
+};
+
+class Trainer {
+ public:
+  Trainer(const CellSpec& cell, SplitTensors data, torch::Device device);
+
+  // One pass over the shuffled training split. `after_batch(b)` is called after
+  // batch b (1-based) and returns false to end the epoch there.
+  EpochTraining train_epoch(const std::function<bool(int64_t)>& after_batch = {});
+  double accuracy(const torch::Tensor& x, const torch::Tensor& y);
+
+  Classifier& model() { return *model_; }
+  const SplitTensors& data() const { return data_; }
+
+ private:
+  CellSpec cell_;
+  SplitTensors data_;
+  torch::Device device_;
+  std::shared_ptr<Classifier> model_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<torch::Tensor> parameters_;
+};
+
+// `joulegrid cell`: the whole child. Returns its exit code (protocol.hpp).
+int run_cell_child(int in_fd, int out_fd);
+
+}  // namespace joulegrid
