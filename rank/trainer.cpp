@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <sched.h>
 #include <thread>
 
@@ -133,7 +134,7 @@ Trainer::Trainer(const CellSpec& cell, SplitTensors data, torch::Device device)
   optimizer_ = make_optimizer(cell, parameters_);
 }
 
-EpochTraining Trainer::train_epoch(const std::function<bool(int64_t)>& after_batch) {
+EpochTraining Trainer::train_epoch(int epoch, const std::function<bool(int64_t)>& after_batch) {
   model_->train();
   EpochTraining out;
   const int64_t n = data_.train_x.size(0);
@@ -151,6 +152,10 @@ EpochTraining Trainer::train_epoch(const std::function<bool(int64_t)>& after_bat
     for (auto& p : parameters_) p.mutable_grad() = torch::Tensor();
     torch::Tensor log_probs;
     torch::Tensor loss = model_->objective(x, y, n, log_probs);
+    if (fault_ && fault_->due(epoch, out.batches + 1)) {
+      if (fault_->kind == "nan") loss = loss * std::numeric_limits<float>::quiet_NaN();
+      else fault_->strike();
+    }
     loss.backward();
     optimizer_->step();
     ++out.batches;
@@ -219,6 +224,8 @@ class ChildSession {
     const torch::Device device = choose_device(cell.train.device);
     device_name_ = device.str();
     Trainer trainer(cell, load_split_tensors(cell, device), device);
+    if (auto fault = fault_from_environment(); fault && fault->applies_to(cell.index, cell.id))
+      trainer.inject(*fault);
     const SplitTensors& d = trainer.data();
     emit({{"event", "ready"}, {"parameters", trainer.model().parameter_count()},
           {"flops_per_sample", trainer.model().flops_per_sample()}, {"device", device_name_},
@@ -232,7 +239,7 @@ class ChildSession {
       const auto t0 = Clock::now();
       std::function<bool(int64_t)> after_batch;
       if (per_batch) after_batch = [&](int64_t b) { return batch_may_go_on(epoch, b); };
-      const EpochTraining tr = trainer.train_epoch(after_batch);
+      const EpochTraining tr = trainer.train_epoch(epoch, after_batch);
       const double train_s = seconds_since(t0);
       if (tr.nonfinite_batch)
         return fail(protocol::failure::nonfinite_loss,

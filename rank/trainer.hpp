@@ -10,6 +10,7 @@
 
 #include "io/cell/cell.hpp"
 #include "models/classifier.hpp"
+#include "rank/fault_injection.hpp"
 
 namespace joulegrid {
 
@@ -43,7 +44,9 @@ class Trainer {
 
   // One pass over the shuffled training split. `after_batch(b)` is called after
   // batch b (1-based) and returns false to end the epoch there.
-  EpochTraining train_epoch(const std::function<bool(int64_t)>& after_batch = {});
+  EpochTraining train_epoch(int epoch, const std::function<bool(int64_t)>& after_batch = {});
+  // A fault to strike at its epoch and batch (tests of failure handling).
+  void inject(const FaultPlan& fault) { fault_ = fault; }
   double accuracy(const torch::Tensor& x, const torch::Tensor& y);
 
   Classifier& model() { return *model_; }
@@ -56,6 +59,7 @@ class Trainer {
   std::shared_ptr<Classifier> model_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<torch::Tensor> parameters_;
+  std::optional<FaultPlan> fault_;
 };
 
 // `joulegrid cell`: the whole child. Returns its exit code (protocol.hpp).

@@ -25,15 +25,14 @@ uint32_t be32(const std::vector<uint8_t>& b, size_t offset) {
 
 void check_header(const std::vector<uint8_t>& b, const std::string& path, size_t header_bytes,
                   uint32_t magic) {
+  if (b.size() >= 4 && be32(b, 0) != magic) {
+    const uint32_t other = magic == kImagesMagic ? kLabelsMagic : kImagesMagic;
+    bad(path, 0, "wrong magic number", std::to_string(magic),
+        std::to_string(be32(b, 0)) + (be32(b, 0) == other ? " (images and labels swapped?)" : ""));
+  }
   if (b.size() < header_bytes)
     bad(path, b.size(), "file too short for an IDX header",
         std::to_string(header_bytes) + " bytes", std::to_string(b.size()) + " bytes");
-  if (be32(b, 0) != magic)
-    bad(path, 0, "wrong magic number", std::to_string(magic),
-        std::to_string(be32(b, 0)) + (be32(b, 0) == (magic == kImagesMagic ? kLabelsMagic
-                                                                            : kImagesMagic)
-                                          ? " (images and labels swapped?)"
-                                          : ""));
 }
 
 void check_size(const std::vector<uint8_t>& b, const std::string& path, size_t expected,

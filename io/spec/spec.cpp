@@ -1,5 +1,6 @@
 #include "io/spec/spec.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -13,6 +14,11 @@
 namespace fs = std::filesystem;
 
 namespace joulegrid {
+
+std::string default_dataset_dir() {
+  const char* env = std::getenv("JOULEGRID_FASHION_MNIST_DIR");
+  return env && *env ? std::string(env) : std::string(kFashionMnistDir);
+}
 
 const std::vector<std::string>& known_architectures() {
   static const std::vector<std::string> names{"lenet", "bcnn", "mcdropout"};
@@ -96,7 +102,7 @@ void read_data(const TomlSection& s, Spec& spec, const std::string& base_dir) {
   const bool default_path = !s.has("path");
   if (default_path && d.format != "idx")
     s.fail("path", "is required for format '" + d.format + "'");
-  d.path = default_path ? std::string(kFashionMnistDir) : resolve(base_dir, s.text("path", ""));
+  d.path = default_path ? default_dataset_dir() : resolve(base_dir, s.text("path", ""));
   if (d.path.empty()) s.fail("path", "must not be empty");
   d.name = s.text("name", fs::path(d.path).filename().string());
   d.classes = static_cast<int>(s.integer("classes", 10, 2, 100000));

@@ -140,5 +140,7 @@ const std::vector<std::string>& known_architectures();
 // The folder the default dataset comes from, and the Debian package for it.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 inline constexpr const char* kFashionMnistPackage = "dataset-fashion-mnist";
+// kFashionMnistDir, or JOULEGRID_FASHION_MNIST_DIR when set.
+std::string default_dataset_dir();
 
 }  // namespace joulegrid

@@ -1,0 +1,31 @@
+#pragma once
+// Faults injected into a chosen cell on purpose, so that tests can prove a
+// sweep survives them. Set in the environment of the worker (the child
+// inherits it):
+//   JOULEGRID_INJECT_FAULT=KIND@EPOCH[.BATCH][/CELL]
+// KIND: nan (the loss becomes NaN), segfault, abort, hang (sleeps forever),
+// exit (exit code 7 without a word). BATCH defaults to 1; CELL (an index or an
+// id prefix) limits the fault to one cell; every attempt of it is struck.
+
+#include <optional>
+#include <string>
+
+namespace joulegrid {
+
+struct FaultPlan {
+  std::string kind;
+  int epoch = 1;
+  long batch = 1;
+  std::string cell;  // empty = every cell
+
+  bool applies_to(int cell_index, const std::string& cell_id) const;
+  bool due(int at_epoch, long at_batch) const { return at_epoch == epoch && at_batch == batch; }
+  // Does what `kind` says, unless it is nan (the trainer poisons its loss).
+  void strike() const;
+};
+
+// Parses JOULEGRID_INJECT_FAULT. Throws InputError on a malformed value.
+std::optional<FaultPlan> fault_from_environment();
+FaultPlan parse_fault(const std::string& text);
+
+}  // namespace joulegrid

@@ -1,0 +1,111 @@
+// The command line as a user meets it: exit codes, one-line messages that
+// name file, line and field, and JSON that tools can read.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/fakes/fake_datasets.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace joulegrid {
+namespace {
+
+using testing::quote;
+using testing::run_command;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir.file("data"));
+    testing::write_idx_dataset(dir.file("data"), 120, 60, 4, true);
+  }
+  std::string spec(const std::string& criteria_extra = "") {
+    return dir.write("my study.toml",
+                     "[experiment]\nname = \"cli\"\n\n[data]\npath = \"data\"\nclasses = 4\n"
+                     "normalization = \"none\"\n\n[train]\nthreads = 1\nbatch_size = [32]\n"
+                     "learning_rate = [0.003]\n\n[grid]\narchitectures = [\"lenet\", \"bcnn\"]\n"
+                     "sizes = [1]\n\n[[criteria]]\nkind = \"epochs\"\nepochs = 2\n" + criteria_extra);
+  }
+  testing::CommandResult jg(const std::string& args) {
+    return run_command(std::string(JOULEGRID_BINARY) + " " + args);
+  }
+  testing::TempDir dir;
+};
+
+TEST_F(Cli, PlanPrintsTheTableAndASummary) {
+  const auto r = jg("plan " + quote(spec()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("2 cells: 2 architectures × 1 size × 1 criterion"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bcnn"), std::string::npos);
+}
+
+TEST_F(Cli, PlanJsonIsOneObjectPerCell) {
+  const auto r = jg("plan --json " + quote(spec()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto cells = nlohmann::json::parse(r.out);
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[1]["architecture"], "bcnn");
+  EXPECT_EQ(cells[0]["id"].get<std::string>().size(), 16u);
+  EXPECT_EQ(cells[0]["max_epochs"], 2);
+}
+
+TEST_F(Cli, BadSpecIsOneLineExitTwoAndNoOutputFile) {
+  const std::string file = spec("max_epoch = 3\n");
+  const auto r = jg("plan " + quote(file));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(r.err, "joulegrid: " + file + ":21:1: criteria[1].max_epoch: unknown key; known keys: kind, name, epochs\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.file("cli.h5")));
+}
+
+TEST_F(Cli, MissingSpecAndBadArgumentsExitTwo) {
+  EXPECT_EQ(jg("plan " + quote(dir.file("none.toml"))).exit_code, 2);
+  EXPECT_EQ(jg("plann x").exit_code, 2);
+  EXPECT_EQ(jg("train " + quote(spec())).exit_code, 2);  // --cell is required
+  const auto r = jg("train " + quote(spec()) + " --cell 9");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--cell: 9 is out of range: the grid has 2 cells"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, TrainPrintsEpochsAndTheStop) {
+  const auto r = jg("train " + quote(spec()) + " --cell 0");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("epoch 2 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stopped: criterion_met (2 epochs trained)"), std::string::npos) << r.out;
+  // Every energy says what it is: here a placeholder, not a measurement.
+  EXPECT_NE(r.out.find("J (placeholder)"), std::string::npos);
+  EXPECT_NE(r.out.find("not a measurement"), std::string::npos);
+}
+
+TEST_F(Cli, TrainJsonLinesEndWithTheResult) {
+  const auto r = jg("train " + quote(spec()) + " --cell 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line, last;
+  int epochs = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    epochs += j["event"] == "epoch";
+    last = line;
+  }
+  EXPECT_EQ(epochs, 2);
+  const auto result = nlohmann::json::parse(last);
+  EXPECT_EQ(result["event"], "result");
+  EXPECT_EQ(result["status"], "done");
+  EXPECT_EQ(result["energy_method"], "placeholder");
+}
+
+TEST_F(Cli, CorruptDatasetExitsTwoNamingTheFile) {
+  const std::string f = dir.file("data/train-labels-idx1-ubyte.gz");
+  testing::write_bytes(f, {0, 0, 8, 1, 0, 0, 0, 120}, true);  // header only: 120 labels missing
+  const auto r = jg("train " + quote(spec()) + " --cell 0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("train-labels-idx1-ubyte.gz: offset 8: file truncated"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace joulegrid

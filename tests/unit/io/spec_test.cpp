@@ -1,0 +1,236 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "io/spec/spec.hpp"
+#include "io/spec/suggest.hpp"
+#include "orchestrator/plan.hpp"
+#include "tests/fakes/fake_datasets.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace joulegrid {
+namespace {
+
+using testing::TempDir;
+
+class SpecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir.file("data"));
+    testing::write_idx_dataset(dir.file("data"), 40, 20, 10, /*gz=*/false);
+  }
+  // A valid spec whose [data] points at the fake IDX folder, with `extra` appended.
+  std::string spec_text(const std::string& extra = "", const std::string& criteria = kCriteria) const {
+    return "[experiment]\nname = \"t\"\nseed = 7\n\n[data]\nformat = \"idx\"\npath = \"data\"\n\n"
+           "[grid]\narchitectures = [\"lenet\", \"bcnn\"]\nsizes = [1, 2]\n\n" +
+           criteria + extra;
+  }
+  Spec parse(const std::string& text) const {
+    return parse_spec(text, "study.toml", dir.path().string());
+  }
+  // The message of the InputError that parsing `text` throws.
+  std::string error_of(const std::string& text) const {
+    try {
+      parse(text);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "no InputError for:\n" << text;
+    return "";
+  }
+
+  static constexpr const char* kCriteria = "[[criteria]]\nkind = \"epochs\"\nepochs = 3\n";
+  TempDir dir;
+};
+
+TEST_F(SpecTest, ValidSpecFillsDefaults) {
+  const Spec s = parse(spec_text());
+  EXPECT_EQ(s.name, "t");
+  EXPECT_EQ(s.seed, 7u);
+  EXPECT_EQ(s.data.path, dir.file("data"));
+  EXPECT_EQ(s.data.name, "data");
+  EXPECT_EQ(s.data.folds, 1);
+  EXPECT_EQ(s.batch_sizes, std::vector<int>{256});
+  EXPECT_EQ(s.learning_rates, std::vector<double>{0.001});
+  EXPECT_EQ(s.optimizers, std::vector<std::string>{"adam"});
+  EXPECT_EQ(s.output, (dir.path() / "t.h5").string());
+  ASSERT_EQ(s.criteria.size(), 1u);
+  EXPECT_EQ(s.criteria[0].name, "epochs3");
+  EXPECT_EQ(s.criteria[0].epoch_cap(), 3);
+}
+
+TEST_F(SpecTest, UnknownKeySuggestsTheKnownOneWithItsPlace) {
+  const std::string msg = error_of(spec_text("\n[train]\nbach_size = [32]\n"));
+  EXPECT_NE(msg.find("study.toml:18:1: train.bach_size: unknown key"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'batch_size'"), std::string::npos) << msg;
+}
+
+TEST_F(SpecTest, UnknownSectionIsRefused) {
+  const std::string msg = error_of(spec_text("\n[grdi]\nx = 1\n"));
+  EXPECT_NE(msg.find("grdi: unknown key"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("did you mean 'grid'"), std::string::npos) << msg;
+}
+
+TEST_F(SpecTest, WrongTypeNamesLineColumnAndBothTypes) {
+  const std::string msg = error_of(spec_text("\n[train]\nlearning_rate = \"fast\"\n"));
+  EXPECT_NE(msg.find("study.toml:18:17: train.learning_rate: expected a number, found a string"),
+            std::string::npos) << msg;
+}
+
+TEST_F(SpecTest, NegativeBudgetIsOutOfRange) {
+  const std::string msg = error_of(spec_text("", "[[criteria]]\nkind = \"energy\"\nbudget_j = -5.0\n"));
+  EXPECT_NE(msg.find("criteria[1].budget_j"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("out of range"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("study.toml:15:"), std::string::npos) << msg;
+}
+
+TEST_F(SpecTest, ZeroFoldsAndSizeZeroAreRefused) {
+  std::string text = spec_text();
+  text.replace(text.find("path = \"data\""), 13, "path = \"data\"\nsplit = \"kfold\"\nfolds = 0");
+  EXPECT_NE(error_of(text).find("data.folds: 0 is out of range"), std::string::npos) << error_of(text);
+  text = spec_text();
+  text.replace(text.find("sizes = [1, 2]"), 14, "sizes = [1, 0]");
+  EXPECT_NE(error_of(text).find("grid.sizes: 0 is out of range"), std::string::npos) << error_of(text);
+}
+
+TEST_F(SpecTest, KfoldNeedsFoldsAndHoldoutRefusesThem) {
+  std::string text = spec_text();
+  text.replace(text.find("path = \"data\""), 13, "path = \"data\"\nsplit = \"kfold\"");
+  EXPECT_NE(error_of(text).find("needs folds"), std::string::npos);
+  text = spec_text();
+  text.replace(text.find("path = \"data\""), 13, "path = \"data\"\nfolds = 3");
+  EXPECT_NE(error_of(text).find("only applies to split = 'kfold'"), std::string::npos);
+}
+
+TEST_F(SpecTest, UnknownArchitectureAndCriterionAreSuggested) {
+  std::string text = spec_text();
+  text.replace(text.find("\"bcnn\"]"), 7, "\"bnn\"]");
+  EXPECT_NE(error_of(text).find("unknown architecture 'bnn' (did you mean 'bcnn'?)"), std::string::npos)
+      << error_of(text);
+  const std::string msg = error_of(spec_text("", "[[criteria]]\nkind = \"early_stoping\"\n"));
+  EXPECT_NE(msg.find("did you mean 'early_stopping'"), std::string::npos) << msg;
+}
+
+TEST_F(SpecTest, CriteriaAreRequiredAndCapped) {
+  EXPECT_NE(error_of(spec_text("", "")).find("no [[criteria]]"), std::string::npos);
+  const Spec s = parse(spec_text("", "[[criteria]]\nkind = \"accuracy\"\ntarget = 0.9\n"));
+  EXPECT_EQ(s.criteria[0].max_epochs, 100);  // every criterion that can run forever has a cap
+  EXPECT_EQ(s.criteria[0].split, "train");
+  EXPECT_NE(error_of(spec_text("", "[[criteria]]\nkind = \"accuracy\"\ntarget = 0.9\nmax_epochs = 0\n"))
+                .find("max_epochs: 0 is out of range"),
+            std::string::npos);
+}
+
+TEST_F(SpecTest, MissingDataPathIsNamed) {
+  std::string text = spec_text();
+  text.replace(text.find("path = \"data\""), 13, "path = \"nowhere\"");
+  const std::string msg = error_of(text);
+  EXPECT_NE(msg.find("study.toml:7:8: data.path:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("does not exist"), std::string::npos) << msg;
+}
+
+TEST_F(SpecTest, MissingDefaultDatasetNamesTheDebianPackage) {
+  ::setenv("JOULEGRID_FASHION_MNIST_DIR", dir.file("not-installed").c_str(), 1);
+  std::string text = spec_text();
+  text.replace(text.find("path = \"data\"\n"), 14, "");
+  const std::string msg = error_of(text);
+  ::unsetenv("JOULEGRID_FASHION_MNIST_DIR");
+  EXPECT_NE(msg.find("apt-get install dataset-fashion-mnist"), std::string::npos) << msg;
+}
+
+TEST_F(SpecTest, DuplicateAxisValuesAreRefused) {
+  const std::string msg = error_of(spec_text("\n[train]\nbatch_size = [64, 64]\n"));
+  EXPECT_NE(msg.find("'64' appears twice"), std::string::npos) << msg;
+}
+
+TEST_F(SpecTest, TomlSyntaxErrorHasAPlace) {
+  const std::string msg = error_of("[experiment]\nname = \n");
+  EXPECT_EQ(msg.rfind("study.toml:2:", 0), 0u) << msg;
+}
+
+TEST_F(SpecTest, ValidationAcceptsTestOrAFraction) {
+  std::string text = spec_text();
+  text.replace(text.find("path = \"data\""), 13, "path = \"data\"\nvalidation = 0.2");
+  EXPECT_DOUBLE_EQ(parse(text).data.validation_fraction, 0.2);
+  text = spec_text();
+  text.replace(text.find("path = \"data\""), 13, "path = \"data\"\nvalidation = \"train\"");
+  EXPECT_NE(error_of(text).find("data.validation"), std::string::npos);
+}
+
+TEST_F(SpecTest, GridOrderIsStableAndIdsAreUnique) {
+  const Spec s = parse(spec_text("\n[train]\nbatch_size = [64, 128]\nlearning_rate = [0.01, 0.001]\n"));
+  const auto cells = expand_grid(s);
+  ASSERT_EQ(cells.size(), 2u * 2 * 1 * 2 * 2);
+  EXPECT_EQ(cells[0].architecture, "lenet");
+  EXPECT_EQ(cells[0].batch_size, 64);
+  EXPECT_DOUBLE_EQ(cells[1].learning_rate, 0.001);  // learning rate varies faster than batch size
+  EXPECT_EQ(cells[2].batch_size, 128);
+  EXPECT_EQ(cells[4].size, 2);
+  EXPECT_EQ(cells[8].architecture, "bcnn");
+  std::set<std::string> ids;
+  for (const auto& c : cells) ids.insert(c.id);
+  EXPECT_EQ(ids.size(), cells.size());
+}
+
+TEST_F(SpecTest, IdsDependOnParametersNotOnPlacement) {
+  const auto base = expand_grid(parse(spec_text()));
+  EXPECT_EQ(base[0].id, expand_grid(parse(spec_text()))[0].id);  // stable
+  // Threads and the device do not change a cell's identity...
+  EXPECT_EQ(base[0].id, expand_grid(parse(spec_text("\n[train]\nthreads = 1\ndevice = \"cpu\"\n")))[0].id);
+  // ...a learning rate, a seed or an epoch count do.
+  EXPECT_NE(base[0].id, expand_grid(parse(spec_text("\n[train]\nlearning_rate = 0.01\n")))[0].id);
+  std::string seeded = spec_text();
+  seeded.replace(seeded.find("seed = 7"), 8, "seed = 8");
+  EXPECT_NE(base[0].id, expand_grid(parse(seeded))[0].id);
+  EXPECT_NE(base[0].id, expand_grid(parse(spec_text("", "[[criteria]]\nkind = \"epochs\"\nepochs = 4\n")))[0].id);
+  // Adding an architecture keeps the ids of the cells that were there.
+  std::string more = spec_text();
+  more.replace(more.find("\"bcnn\"]"), 7, "\"bcnn\", \"mcdropout\"]");
+  EXPECT_EQ(base[3].id, expand_grid(parse(more))[3].id);
+}
+
+TEST(Suggest, FindsCloseWordsOnly) {
+  EXPECT_EQ(closest_match("bach_size", {"batch_size", "threads"}), "batch_size");
+  EXPECT_EQ(closest_match("zzzzzz", {"batch_size", "threads"}), "");
+  EXPECT_EQ(edit_distance("abc", "acb"), 1);
+}
+
+// The example studies of the repository: their grid sizes are part of the design.
+class ExampleSpecs : public ::testing::Test {
+ protected:
+  Spec load_example(const std::string& name) {
+    const std::string src = std::string(JOULEGRID_SOURCE_DIR) + "/examples/" + name;
+    std::filesystem::copy_file(src, dir.file(name));
+    return load_spec(dir.file(name));
+  }
+  TempDir dir;
+};
+
+TEST_F(ExampleSpecs, QuickIsSixteenCells) {
+  if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const Spec s = load_example("quick.toml");
+  EXPECT_EQ(expand_grid(s).size(), 16u);
+}
+
+TEST_F(ExampleSpecs, PaperMnistIsFortyCells) {
+  std::filesystem::create_directories(dir.file("data/mnist"));
+  testing::write_idx_dataset(dir.file("data/mnist"), 20, 10, 10, true);
+  const Spec s = load_example("paper-mnist.toml");
+  EXPECT_EQ(expand_grid(s).size(), 40u);
+}
+
+TEST_F(ExampleSpecs, PaperCifarIsTwoHundredFortyCells) {
+  std::filesystem::create_directories(dir.file("data/cifar-10-batches-bin"));
+  testing::write_cifar_dataset(dir.file("data/cifar-10-batches-bin"), 12, 10);
+  const Spec s = load_example("paper-cifar.toml");
+  const auto cells = expand_grid(s);
+  EXPECT_EQ(cells.size(), 240u);
+  EXPECT_EQ(s.data.folds, 6);
+}
+
+}  // namespace
+}  // namespace joulegrid

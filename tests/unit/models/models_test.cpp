@@ -1,0 +1,172 @@
+#include <gtest/gtest.h>
+
+#include "io/spec/spec.hpp"
+#include "models/bayes.hpp"
+#include "models/classifier.hpp"
+
+namespace joulegrid {
+namespace {
+
+ModelConfig config(const std::string& arch, int k, std::vector<int64_t> shape) {
+  ModelConfig c;
+  c.architecture = arch;
+  c.size = k;
+  c.input_shape = std::move(shape);
+  c.classes = 10;
+  return c;
+}
+
+TEST(Models, LeNetParameterCountsMatchTheReference) {
+  const int64_t mnist[] = {61706, 244362, 547978, 972554, 1518090};
+  const int64_t cifar[] = {62006, 244962, 548878, 973754, 1519590};
+  for (int k = 1; k <= 5; ++k) {
+    EXPECT_EQ(make_model(config("lenet", k, {1, 28, 28}))->parameter_count(), mnist[k - 1]) << k;
+    EXPECT_EQ(make_model(config("lenet", k, {3, 32, 32}))->parameter_count(), cifar[k - 1]) << k;
+    // Bayes by Backprop holds a mean and a ρ per weight.
+    EXPECT_EQ(make_model(config("bcnn", k, {1, 28, 28}))->parameter_count(), 2 * mnist[k - 1]) << k;
+    EXPECT_EQ(make_model(config("mcdropout", k, {3, 32, 32}))->parameter_count(), cifar[k - 1]) << k;
+  }
+}
+
+TEST(Models, FlopsComeFromTheLayerShapes) {
+  // conv1 6·28·28·25 + conv2 16·10·10·150 + fc 400·120 + 120·84 + 84·10 MACs, × 2.
+  EXPECT_EQ(make_model(config("lenet", 1, {1, 28, 28}))->flops_per_sample(), 2 * 416520);
+  EXPECT_EQ(make_model(config("bcnn", 1, {1, 28, 28}))->flops_per_sample(), 4 * 416520);
+}
+
+TEST(Models, EveryArchitectureTakesEveryInputShape) {
+  for (const auto& arch : model_names())
+    for (const auto& shape : std::vector<std::vector<int64_t>>{{1, 28, 28}, {3, 32, 32}, {20, 40}}) {
+      auto m = make_model(config(arch, 2, shape));
+      std::vector<int64_t> batch{4};
+      batch.insert(batch.end(), shape.begin(), shape.end());
+      const auto out = m->predict(torch::randn(batch));
+      EXPECT_EQ(out.sizes(), (std::vector<int64_t>{4, 10})) << arch;
+      // Log-probabilities: each row's probabilities sum to one.
+      EXPECT_TRUE(torch::allclose(out.exp().sum(1), torch::ones({4}), 1e-4)) << arch;
+    }
+}
+
+TEST(Models, RegistryRefusesUnknownNamesWithTheKnownOnes) {
+  try {
+    make_model(config("lenett", 1, {1, 28, 28}));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'lenet'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("lenet, bcnn, mcdropout"), std::string::npos);
+  }
+  EXPECT_EQ(model_names(), known_architectures());  // the spec validates against the same list
+}
+
+TEST(Models, InputTooSmallIsABadInput) {
+  EXPECT_THROW(make_model(config("lenet", 1, {1, 8, 8})), InputError);
+}
+
+TEST(Models, NormalInitIsTheLiteralNormalZeroOne) {
+  ModelConfig c = config("lenet", 3, {1, 28, 28});
+  c.options.init = "normal";
+  torch::manual_seed(0);
+  auto m = make_model(c);
+  std::vector<torch::Tensor> flat;
+  for (const auto& p : m->parameters()) flat.push_back(p.detach().flatten());
+  const auto all = torch::cat(flat);
+  EXPECT_NEAR(all.std().item<double>(), 1.0, 0.01);
+  EXPECT_NEAR(all.mean().item<double>(), 0.0, 0.01);
+}
+
+// A small Bayesian linear layer, to test its pieces in isolation.
+class Bbb : public ::testing::Test {
+ protected:
+  BayesOptions options;
+};
+
+TEST_F(Bbb, KlIsPositiveAndMatchesTheClosedForm) {
+  torch::manual_seed(1);
+  BayesLinear layer(3, 2, options);
+  const double kl = layer.kl().item<double>();
+  EXPECT_GT(kl, 0.0);
+  // ½ Σ [2 log(σp/σq) − 1 + (σq/σp)² + ((μq − μp)/σp)²], element by element in doubles.
+  double expected = 0.0;
+  for (const std::string base : {"weight", "bias"}) {
+    const auto mu = layer.named_parameters()[base + "_mu"].detach().to(torch::kDouble).flatten();
+    const auto rho = layer.named_parameters()[base + "_rho"].detach().to(torch::kDouble).flatten();
+    for (int64_t i = 0; i < mu.numel(); ++i) {
+      const double m = mu[i].item().toDouble();
+      const double sq = std::log1p(std::exp(rho[i].item().toDouble()));
+      const double sp = options.prior_sigma;
+      expected += 0.5 * (2 * std::log(sp / sq) - 1 + (sq / sp) * (sq / sp) +
+                         std::pow((m - options.prior_mu) / sp, 2));
+    }
+  }
+  EXPECT_NEAR(kl, expected, 1e-3 * expected);
+}
+
+TEST_F(Bbb, KlVanishesWhenPosteriorEqualsPrior) {
+  BayesLinear layer(4, 3, options);
+  torch::NoGradGuard g;
+  for (auto& p : layer.parameters()) p.fill_(0.0);
+  const double rho = std::log(std::exp(options.prior_sigma) - 1.0);  // softplus⁻¹(σp)
+  layer.named_parameters()["weight_rho"].fill_(rho);
+  layer.named_parameters()["bias_rho"].fill_(rho);
+  EXPECT_NEAR(layer.kl().item<double>(), 0.0, 1e-5);
+}
+
+TEST_F(Bbb, TwoForwardPassesDiffer) {
+  torch::manual_seed(2);
+  BayesConv2d conv(1, 4, 5, 2, options);
+  const auto x = torch::randn({2, 1, 12, 12});
+  EXPECT_FALSE(torch::allclose(conv.forward(x), conv.forward(x)));
+}
+
+TEST_F(Bbb, MeanPathIsDeterministicAsSigmaVanishes) {
+  torch::manual_seed(3);
+  BayesLinear layer(5, 3, options);
+  {
+    torch::NoGradGuard g;
+    layer.named_parameters()["weight_rho"].fill_(-40.0);  // σ ≈ 4e-18
+    layer.named_parameters()["bias_rho"].fill_(-40.0);
+  }
+  const auto x = torch::randn({6, 5});
+  const auto a = layer.forward(x), b = layer.forward(x);
+  const auto mean = torch::linear(x, layer.named_parameters()["weight_mu"], layer.named_parameters()["bias_mu"]);
+  EXPECT_TRUE(torch::allclose(a, b, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(a, mean, 1e-5, 1e-6));
+}
+
+TEST(BcnnLoss, IsNTimesNllPlusBetaKl) {
+  ModelConfig c = config("bcnn", 1, {1, 28, 28});
+  torch::manual_seed(4);
+  auto m = std::dynamic_pointer_cast<BayesLeNet>(make_model(c));
+  const auto x = torch::randn({8, 1, 28, 28});
+  const auto y = torch::randint(0, 10, {8}, torch::kInt64);
+  torch::Tensor log_probs;
+  const double loss = m->objective(x, y, 1000, log_probs).item<double>();
+  const double nll = torch::nll_loss(log_probs, y).item<double>();
+  EXPECT_NEAR(loss, 1000 * nll + 0.1 * m->kl().item<double>(), 1e-3 * std::fabs(loss));
+}
+
+TEST(McDropout, PredictionsAverageTPassesAndStayStochastic) {
+  ModelConfig one = config("mcdropout", 1, {1, 28, 28});
+  one.options.dropout.test_passes = 1;
+  ModelConfig many = one;
+  many.options.dropout.test_passes = 50;
+  torch::manual_seed(5);
+  auto m1 = make_model(one);
+  torch::manual_seed(5);
+  auto m50 = make_model(many);  // the same weights
+  m1->eval();
+  m50->eval();
+  torch::NoGradGuard g;
+  const auto x = torch::randn({16, 1, 28, 28});
+  // Dropout is active at test time: two single-pass predictions differ...
+  const auto a = m1->predict(x).exp(), b = m1->predict(x).exp();
+  EXPECT_FALSE(torch::allclose(a, b));
+  // ...and averaging 50 passes shrinks the spread between two predictions.
+  const double spread1 = (a - b).abs().mean().item<double>();
+  const double spread50 = (m50->predict(x).exp() - m50->predict(x).exp()).abs().mean().item<double>();
+  EXPECT_LT(spread50, spread1 / 3);
+  EXPECT_TRUE(torch::allclose(m50->predict(x).exp().sum(1), torch::ones({16}), 1e-4));
+}
+
+}  // namespace
+}  // namespace joulegrid

@@ -1,0 +1,216 @@
+// The worker ↔ child path end to end: a real `joulegrid cell` child on tiny
+// synthetic data, the criterion deciding in the parent, and injected faults.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "rank/cell_runner.hpp"
+#include "rank/protocol.hpp"
+#include "tests/fakes/fake_datasets.hpp"
+#include "tests/support/cells.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace joulegrid {
+namespace {
+
+using testing::criterion;
+using testing::ScriptedEnergy;
+using testing::tiny_cell;
+
+class CellRunnerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data = new testing::TempDir();
+    testing::write_idx_dataset(data->path().string(), 160, 80, 4, false);
+  }
+  static void TearDownTestSuite() { delete data; }
+  void TearDown() override { ::unsetenv("JOULEGRID_INJECT_FAULT"); }
+
+  RunResult run(const CellSpec& cell, CellEnergy& energy) {
+    CellRunOptions options;
+    options.executable = JOULEGRID_BINARY;
+    return run_cell(cell, energy, {}, options);
+  }
+  CellSpec cell(const CriterionSpec& c, const std::string& arch = "lenet") {
+    CellSpec s = tiny_cell(data->path().string(), arch, c);
+    s.data.classes = 4;
+    s.id = cell_id(s);
+    return s;
+  }
+
+  static testing::TempDir* data;
+};
+testing::TempDir* CellRunnerTest::data = nullptr;
+
+TEST_F(CellRunnerTest, FixedEpochsRunsExactlyNAndLearns) {
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 3;
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(cell(c), energy);
+  ASSERT_EQ(r.status, "done") << r.detail << r.error_tail;
+  EXPECT_EQ(r.stop_reason, stop_reason::criterion_met);
+  EXPECT_EQ(r.epochs, 3);
+  EXPECT_EQ(r.parameters, 61706 - 84 * 6 - 6);  // 4 classes instead of 10
+  EXPECT_GT(r.test_acc, 0.5);  // the blocks are easy: far above chance (0.25)
+  // Three readings an epoch (train begins, eval begins, epoch ends): 2 J each epoch.
+  EXPECT_DOUBLE_EQ(r.energy_j, 6.0);
+  EXPECT_DOUBLE_EQ(r.epoch_records[0].train_energy.joules, 1.0);
+  EXPECT_DOUBLE_EQ(r.epoch_records[0].eval_energy.joules, 1.0);
+  EXPECT_DOUBLE_EQ(r.efficiency, r.test_acc / 6.0);
+  EXPECT_EQ(r.epoch_records[2].batches, 10);  // 160 images in batches of 16
+}
+
+TEST_F(CellRunnerTest, RerunningACellIsIdenticalOnTheCpu) {
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 2;
+  ScriptedEnergy e1(1.0), e2(1.0);
+  const RunResult a = run(cell(c), e1), b = run(cell(c), e2);
+  ASSERT_EQ(a.epochs, 2);
+  EXPECT_EQ(a.epoch_records[1].loss, b.epoch_records[1].loss);
+  EXPECT_EQ(a.test_acc, b.test_acc);
+}
+
+TEST_F(CellRunnerTest, AccuracyBoundStopsWhenReached) {
+  CriterionSpec c = criterion("accuracy");
+  c.target = 0.5;
+  c.split = "validation";
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(cell(c), energy);
+  ASSERT_EQ(r.status, "done") << r.detail;
+  EXPECT_EQ(r.stop_reason, stop_reason::criterion_met);
+  EXPECT_GE(r.val_acc, 0.5);
+  for (int i = 0; i + 1 < r.epochs; ++i) EXPECT_LT(r.epoch_records[i].val_acc, 0.5);
+}
+
+TEST_F(CellRunnerTest, UnreachableAccuracyStopsAtTheCap) {
+  CriterionSpec c = criterion("accuracy");
+  c.target = 1.0;
+  c.split = "train";
+  c.max_epochs = 2;
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(cell(c), energy);
+  ASSERT_EQ(r.status, "done");
+  EXPECT_EQ(r.stop_reason, stop_reason::cap_reached);
+  EXPECT_EQ(r.epochs, 2);
+}
+
+TEST_F(CellRunnerTest, EarlyStoppingStopsAfterPatienceEpochsWithoutGain) {
+  CriterionSpec c = criterion("early_stopping");
+  c.patience = 1;
+  c.min_delta = 1.0;  // no epoch can gain more than all: stops at epoch 2
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(cell(c), energy);
+  ASSERT_EQ(r.status, "done");
+  EXPECT_EQ(r.stop_reason, stop_reason::criterion_met);
+  EXPECT_EQ(r.epochs, 2);
+}
+
+TEST_F(CellRunnerTest, EnergyBudgetPerEpochIncludesTheEpochThatSpentIt) {
+  CriterionSpec c = criterion("energy");
+  c.budget_j = 5.0;  // 2 J an epoch: 4 J after epoch 2, 6 J after epoch 3
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(cell(c), energy);
+  ASSERT_EQ(r.status, "done");
+  EXPECT_EQ(r.stop_reason, stop_reason::criterion_met);
+  EXPECT_EQ(r.epochs, 3);
+  EXPECT_DOUBLE_EQ(r.energy_j, 6.0);
+}
+
+TEST_F(CellRunnerTest, EnergyBudgetPerBatchStopsInsideTheEpoch) {
+  CriterionSpec c = criterion("energy");
+  c.check = "batch";
+  // Batches of 16: 10 an epoch. Epoch 1: train_begin, 10 batch readings,
+  // eval_begin, end = 13 readings, 12 J counted. Epoch 2 spends 1 J a batch:
+  // a budget of 14 J runs out at its 2nd batch.
+  c.budget_j = 14.0;
+  CellSpec s = cell(c);
+  s.batch_size = 16;
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(s, energy);
+  ASSERT_EQ(r.status, "done") << r.detail;
+  EXPECT_EQ(r.stop_reason, stop_reason::criterion_met);
+  ASSERT_EQ(r.epochs, 2);
+  EXPECT_TRUE(r.epoch_records[1].partial);
+  EXPECT_DOUBLE_EQ(r.epoch_records[0].cumulative_j, 12.0);
+  EXPECT_GE(r.epoch_records[1].batches, 2);  // the child sees the stop a batch or two later
+  EXPECT_LT(r.epoch_records[1].batches, 10);
+}
+
+TEST_F(CellRunnerTest, NanLossFailsNamingEpochAndBatch) {
+  ::setenv("JOULEGRID_INJECT_FAULT", "nan@2.3", 1);
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 4;
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(cell(c), energy);
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.failure, protocol::failure::nonfinite_loss);
+  EXPECT_EQ(r.detail, "non-finite loss at epoch 2 batch 3");
+  EXPECT_EQ(r.epochs, 1);  // the first epoch's record is kept
+}
+
+TEST_F(CellRunnerTest, SegfaultIsAFailureNotACrash) {
+  ::setenv("JOULEGRID_INJECT_FAULT", "segfault@1.2", 1);
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 2;
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(cell(c), energy);
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.failure, protocol::failure::signal);
+  EXPECT_NE(r.detail.find("signal 11"), std::string::npos) << r.detail;
+}
+
+TEST_F(CellRunnerTest, FaultsCanTargetOneCell) {
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 1;
+  CellSpec target = cell(c);
+  ::setenv("JOULEGRID_INJECT_FAULT", ("abort@1.1/" + target.id.substr(0, 6)).c_str(), 1);
+  ScriptedEnergy e1(1.0), e2(1.0);
+  EXPECT_EQ(run(target, e1).failure, protocol::failure::signal);
+  CellSpec other = target;
+  other.size = 2;
+  other.id = cell_id(other);
+  EXPECT_EQ(run(other, e2).status, "done");
+}
+
+TEST_F(CellRunnerTest, AHangingCellTimesOut) {
+  ::setenv("JOULEGRID_INJECT_FAULT", "hang@1.1", 1);
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 1;
+  CellSpec s = cell(c);
+  s.timeout_s = 1.5;
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(s, energy);
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.failure, protocol::failure::timeout);
+  EXPECT_LT(r.seconds, 30.0);
+}
+
+TEST_F(CellRunnerTest, CorruptDataIsABadInputFailure) {
+  testing::TempDir bad;
+  testing::write_idx_dataset(bad.path().string(), 10, 10, 4, false);
+  std::filesystem::resize_file(bad.file("t10k-images-idx3-ubyte"), 100);
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 1;
+  CellSpec s = tiny_cell(bad.path().string(), "lenet", c);
+  s.data.classes = 4;
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(s, energy);
+  EXPECT_EQ(r.failure, protocol::failure::input);
+  EXPECT_NE(r.detail.find("t10k-images-idx3-ubyte: offset 100: file truncated"), std::string::npos) << r.detail;
+}
+
+TEST_F(CellRunnerTest, BcnnAndMcDropoutTrainThroughTheSamePath) {
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 2;
+  for (const std::string arch : {"bcnn", "mcdropout"}) {
+    ScriptedEnergy energy(1.0);
+    const RunResult r = run(cell(c, arch), energy);
+    ASSERT_EQ(r.status, "done") << arch << ": " << r.detail << r.error_tail;
+    EXPECT_EQ(r.epochs, 2) << arch;
+  }
+}
+
+}  // namespace
+}  // namespace joulegrid
