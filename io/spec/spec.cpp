@@ -190,7 +190,7 @@ void read_train(const TomlSection& s, Spec& spec) {
   refuse_duplicates(s, "learning_rate", spec.learning_rates);
   t.init = s.choice("init", "default", {"default", "normal"});
   t.activation = s.choice("activation", "softplus", {"softplus", "relu"});
-  t.eval_batch_size = static_cast<int>(s.integer("eval_batch_size", 1024, 1, 1 << 24));
+  t.eval_batch_size = static_cast<int>(s.integer("eval_batch_size", t.eval_batch_size, 1, 1 << 24));
   t.momentum = s.number("momentum", 0.9, 0.0, 1.0);
   t.weight_decay = s.number("weight_decay", 0.0, 0.0, kBig);
   read_bayes(TomlSection(subtable(s, "bayes"), s.field("bayes"), s.file()), t.bayes);

@@ -55,7 +55,7 @@ struct TrainOptions {
   int threads = 0;              // 0 = the cores available to the rank
   std::string init = "default"; // default | normal (the paper's Normal(0, 1))
   std::string activation = "softplus";  // softplus | relu
-  int eval_batch_size = 1024;
+  int eval_batch_size = 256;  // larger batches hit slow allocation paths on the CPU
   double momentum = 0.9;        // sgd only
   double weight_decay = 0.0;
   BayesOptions bayes;

@@ -21,7 +21,7 @@ CellSpec fashion_cell(const std::string& arch, int subset, int epochs) {
   cell.data.subset_train = subset;
   cell.data.normalization.preset = "mnist";
   cell.train.threads = 0;  // the cores available
-  cell.train.eval_batch_size = 1000;
+  cell.train.eval_batch_size = 256;
   cell.id = cell_id(cell);
   return cell;
 }

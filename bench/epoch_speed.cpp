@@ -1,0 +1,55 @@
+// Seconds per training epoch of joulegrid's trainer, for the comparison with
+// the plain Python PyTorch loop of bench/python_peer.py (same data, model,
+// batch, optimiser and threads). Prints one JSON object.
+//
+//   epoch_speed --arch lenet --size 1 --threads 2 --epochs 3 --subset 10000
+
+#include <chrono>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "rank/trainer.hpp"
+
+int main(int argc, char** argv) {
+  using namespace joulegrid;
+  std::string arch = "lenet", data = kFashionMnistDir;
+  int size = 1, threads = 2, epochs = 3;
+  int64_t subset = 10000;
+  CLI::App app{"joulegrid training-epoch speed"};
+  app.add_option("--arch", arch);
+  app.add_option("--size", size);
+  app.add_option("--threads", threads);
+  app.add_option("--epochs", epochs);
+  app.add_option("--subset", subset);
+  app.add_option("--data", data);
+  CLI11_PARSE(app, argc, argv);
+
+  CellSpec cell;
+  cell.architecture = arch;
+  cell.size = size;
+  cell.batch_size = 256;
+  cell.learning_rate = 0.001;
+  cell.data.path = data;
+  cell.data.subset_train = subset;
+  cell.data.subset_test = 1000;
+  cell.data.normalization.preset = "mnist";
+  cell.criterion.kind = "epochs";
+  cell.criterion.epochs = epochs;
+  cell.seed = 1;
+  torch::set_num_threads(threads);
+  Trainer trainer(cell, load_split_tensors(cell, torch::kCPU), torch::kCPU);
+  nlohmann::json seconds = nlohmann::json::array();
+  double acc = 0;
+  for (int e = 1; e <= epochs; ++e) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const EpochTraining r = trainer.train_epoch(e);
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    acc = r.accuracy;
+  }
+  std::cout << nlohmann::json{{"runner", "joulegrid"}, {"arch", arch}, {"size", size},
+                              {"threads", threads}, {"samples", trainer.data().train_x.size(0)},
+                              {"epoch_seconds", seconds}, {"train_acc", acc}}
+            << std::endl;
+  return 0;
+}
