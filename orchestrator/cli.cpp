@@ -53,6 +53,14 @@ int cli_main(int argc, char** argv) {
   train_cmd->add_option("--cell", train.cell, "Cell index (from `joulegrid plan`) or id")->required();
   train_cmd->add_flag("--json", train.json, "Print JSON lines instead of a table");
 
+  MetersArgs meters;
+  auto* meters_cmd = app.add_subcommand("meters", "List this node's energy sources and measure them");
+  meters_cmd->add_option("--seconds", meters.seconds, "Seconds to measure (default 2)");
+  meters_cmd->add_option("--sample-hz", meters.sample_hz, "Samples a second, 1-1000 (default 100)");
+  meters_cmd->add_option("--cpu-tdp-w", meters.cpu_tdp_w, "CPU TDP for the estimator, W (default: 10 W a CPU)");
+  meters_cmd->add_option("--sysfs-root", meters.sysfs_root, "Read /sys and /proc under DIR (default $JOULEGRID_SYSFS_ROOT or /)");
+  meters_cmd->add_flag("--json", meters.json, "Print one JSON object per source");
+
   auto* cell_cmd = app.add_subcommand("cell", "Internal: the child trainer of a worker rank");
   cell_cmd->group("");  // hidden
 
@@ -68,6 +76,7 @@ int cli_main(int argc, char** argv) {
   try {
     if (plan_cmd->parsed()) return plan_command(plan);
     if (train_cmd->parsed()) return train_command(train);
+    if (meters_cmd->parsed()) return meters_command(meters);
   } catch (const InputError& e) {
     std::cerr << "joulegrid: " << e.what() << "\n";
     return exit_code::bad_input;

@@ -18,4 +18,13 @@ struct TrainArgs {
 };
 int train_command(const TrainArgs& args);
 
+struct MetersArgs {
+  double seconds = 2.0;
+  double sample_hz = 100.0;
+  double cpu_tdp_w = 0.0;
+  std::string sysfs_root;
+  bool json = false;
+};
+int meters_command(const MetersArgs& args);
+
 }  // namespace joulegrid

@@ -23,11 +23,11 @@ void FaultPlan::strike() const {
 }
 
 FaultPlan parse_fault(const std::string& text) {
-  static const std::regex form(R"(^(nan|segfault|abort|hang|exit)@([0-9]+)(\.([0-9]+))?(/([0-9a-f]+))?$)");
+  static const std::regex form(R"(^(nan|oom|segfault|abort|hang|exit)@([0-9]+)(\.([0-9]+))?(/([0-9a-f]+))?$)");
   std::smatch m;
   if (!std::regex_match(text, m, form))
     throw InputError("JOULEGRID_INJECT_FAULT: '" + text +
-                     "' is not KIND@EPOCH[.BATCH][/CELL] with KIND nan, segfault, abort, hang or exit");
+                     "' is not KIND@EPOCH[.BATCH][/CELL] with KIND nan, oom, segfault, abort, hang or exit");
   FaultPlan f;
   f.kind = m[1];
   f.epoch = std::stoi(m[2]);

@@ -3,7 +3,8 @@
 // sweep survives them. Set in the environment of the worker (the child
 // inherits it):
 //   JOULEGRID_INJECT_FAULT=KIND@EPOCH[.BATCH][/CELL]
-// KIND: nan (the loss becomes NaN), segfault, abort, hang (sleeps forever),
+// KIND: nan (the loss becomes NaN), oom (asks the allocator for an exabyte),
+// segfault, abort, hang (sleeps forever),
 // exit (exit code 7 without a word). BATCH defaults to 1; CELL (an index or an
 // id prefix) limits the fault to one cell; every attempt of it is struck.
 
@@ -20,7 +21,7 @@ struct FaultPlan {
 
   bool applies_to(int cell_index, const std::string& cell_id) const;
   bool due(int at_epoch, long at_batch) const { return at_epoch == epoch && at_batch == batch; }
-  // Does what `kind` says, unless it is nan (the trainer poisons its loss).
+  // Does what `kind` says, unless it is nan or oom (the trainer does those).
   void strike() const;
 };
 

@@ -154,6 +154,7 @@ EpochTraining Trainer::train_epoch(int epoch, const std::function<bool(int64_t)>
     torch::Tensor loss = model_->objective(x, y, n, log_probs);
     if (fault_ && fault_->due(epoch, out.batches + 1)) {
       if (fault_->kind == "nan") loss = loss * std::numeric_limits<float>::quiet_NaN();
+      else if (fault_->kind == "oom") torch::empty({int64_t{1} << 58}, x.options());  // a real allocator failure
       else fault_->strike();
     }
     loss.backward();

@@ -109,3 +109,30 @@ TEST_F(Cli, CorruptDatasetExitsTwoNamingTheFile) {
 
 }  // namespace
 }  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+TEST(CliMeters, ListsSourcesWithMethodAndReadability) {
+  testing::TempDir root;
+  std::filesystem::create_directories(root.file("sys/class/powercap/intel-rapl:0"));
+  testing::write_bytes(root.file("sys/class/powercap/intel-rapl:0/name"), {'p','a','c','k','a','g','e','-','0','\n'});
+  root.write("sys/class/powercap/intel-rapl:0/energy_uj", "5000000\n");
+  root.write("sys/class/powercap/intel-rapl:0/max_energy_range_uj", "262143328850\n");
+  root.write("proc/stat", "cpu  10 0 0 90 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n");
+  root.write("proc/meminfo", "MemTotal: 1048576 kB\nMemAvailable: 524288 kB\n");
+  const auto r = testing::run_command(std::string(JOULEGRID_BINARY) + " meters --seconds 0.2 --json --sysfs-root " +
+                                      testing::quote(root.path().string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rows.size(), 2u);  // RAPL package (a counter) and the RAM estimate
+  EXPECT_EQ(rows[0]["source"], "rapl");
+  EXPECT_EQ(rows[0]["method"], "counter");
+  EXPECT_EQ(rows[0]["readable"], true);
+  EXPECT_DOUBLE_EQ(rows[0]["joules"].get<double>(), 0.0);  // the fake counter stands still
+  EXPECT_EQ(rows[1]["method"], "estimated");
+  EXPECT_TRUE(rows[1].contains("watts"));
+}
+
+}  // namespace
+}  // namespace joulegrid

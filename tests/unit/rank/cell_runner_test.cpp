@@ -150,6 +150,17 @@ TEST_F(CellRunnerTest, NanLossFailsNamingEpochAndBatch) {
   EXPECT_EQ(r.epochs, 1);  // the first epoch's record is kept
 }
 
+TEST_F(CellRunnerTest, OutOfMemoryIsReportedAsSuch) {
+  ::setenv("JOULEGRID_INJECT_FAULT", "oom@1.2", 1);
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 1;
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(cell(c), energy);
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.failure, protocol::failure::out_of_memory);
+  EXPECT_NE(r.detail.find("out of memory on cpu"), std::string::npos) << r.detail;
+}
+
 TEST_F(CellRunnerTest, SegfaultIsAFailureNotACrash) {
   ::setenv("JOULEGRID_INJECT_FAULT", "segfault@1.2", 1);
   CriterionSpec c = criterion("epochs");

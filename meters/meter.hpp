@@ -1,0 +1,48 @@
+#pragma once
+// The Meter interface: one small class per kind of hardware source (RAPL,
+// AMD GPU hwmon, NVML, the estimator), each offering channels and reading them
+// all at once. No torch, no MPI. A source that cannot open leaves a warning,
+// never an exception that ends a sweep.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace joulegrid::meters {
+
+// How a channel's energy is obtained.
+enum class Method { counter, power, estimated };
+const char* method_name(Method m);  // "counter" | "power" | "estimated"
+
+struct Channel {
+  std::string source;       // rapl | amdgpu | nvml | estimate
+  std::string device;       // package-0, dram, card0, GPU-…, cpu, ram
+  std::string component;    // cpu | ram | gpu | platform
+  Method method = Method::counter;
+  double wrap_range_j = 0;  // counters: the value at which they wrap; 0 = unknown
+  bool in_total = true;     // false for a zone that contains others (psys ⊃ package)
+  std::string file;         // what is read, for people and warnings
+  std::string bus_id;       // GPUs: PCI address, to bind a GPU to its rank
+  std::string uuid;
+
+  // Counters read joules (cumulative); power and estimates read watts.
+  const char* unit() const { return method == Method::counter ? "J" : "W"; }
+};
+
+class Meter {
+ public:
+  virtual ~Meter() = default;
+  virtual const std::vector<Channel>& channels() const = 0;
+  // Writes one value per channel into `out`: joules for counters, watts
+  // otherwise; NaN where a read failed. Must be cheap: it runs at up to 1 kHz.
+  virtual void read(double* out) = 0;
+};
+
+// A source that was looked for and could not be used, and how to fix it.
+struct Warning {
+  std::string source;
+  std::string problem;
+  std::string fix;
+};
+
+}  // namespace joulegrid::meters

@@ -1,0 +1,50 @@
+#include "meters/registry.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "meters/rapl.hpp"
+
+namespace joulegrid::meters {
+
+namespace {
+
+bool covers(const MeterSet& set, const std::string& component) {
+  for (const auto& m : set.meters)
+    for (const auto& c : m->channels())
+      if (c.component == component && c.in_total) return true;
+  return false;
+}
+
+}  // namespace
+
+MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& root,
+                     const EstimatorOptions& estimator) {
+  auto wants = [&](const std::string& s) {
+    return std::find(sources.begin(), sources.end(), s) != sources.end() ||
+           std::find(sources.begin(), sources.end(), "auto") != sources.end();
+  };
+  for (const auto& s : sources)
+    if (s != "auto" && s != "rapl" && s != "amdgpu" && s != "nvml" && s != "estimate")
+      throw std::invalid_argument("unknown meter source '" + s + "'");
+  MeterSet set;
+  if (wants("rapl")) {
+    auto rapl = std::make_unique<RaplMeter>(root, set.warnings);
+    if (!rapl->empty()) set.meters.push_back(std::move(rapl));
+  }
+  for (const char* gpu : {"amdgpu", "nvml"})
+    if (std::find(sources.begin(), sources.end(), gpu) != sources.end())
+      set.warnings.push_back({gpu, std::string("the ") + gpu + " meter is not in this build yet",
+                              "its GPU's energy is not measured; see issue 4"});
+  const bool explicit_estimate = std::find(sources.begin(), sources.end(), "estimate") != sources.end();
+  EstimatorOptions e = estimator;
+  e.cpu = explicit_estimate || (wants("estimate") && !covers(set, "cpu"));
+  e.ram = explicit_estimate || (wants("estimate") && !covers(set, "ram"));
+  if (e.cpu || e.ram) {
+    auto est = std::make_unique<EstimatorMeter>(root, e, set.warnings);
+    if (!est->channels().empty()) set.meters.push_back(std::move(est));
+  }
+  return set;
+}
+
+}  // namespace joulegrid::meters

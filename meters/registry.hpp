@@ -1,0 +1,25 @@
+#pragma once
+// The one place that decides which sources a node uses.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "meters/estimator.hpp"
+#include "meters/meter.hpp"
+#include "meters/sysfs.hpp"
+
+namespace joulegrid::meters {
+
+struct MeterSet {
+  std::vector<std::unique_ptr<Meter>> meters;
+  std::vector<Warning> warnings;
+};
+
+// `sources`: any of auto, rapl, amdgpu, nvml, estimate. auto = every hardware
+// source that opens, and the estimator for a CPU or RAM no counter covers.
+// Throws std::invalid_argument on an unknown name.
+MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& root,
+                     const EstimatorOptions& estimator);
+
+}  // namespace joulegrid::meters

@@ -1,0 +1,54 @@
+#pragma once
+// The sampler thread: reads every meter at sample_hz on the monotonic clock
+// into a bounded buffer, so that any recent window can be integrated.
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "meters/meter.hpp"
+#include "meters/window.hpp"
+
+namespace joulegrid::meters {
+
+class Sampler {
+ public:
+  // `capacity` samples are kept (the oldest are dropped first).
+  Sampler(std::vector<std::unique_ptr<Meter>> meters, double sample_hz, size_t capacity = 1 << 20);
+  ~Sampler();
+  Sampler(const Sampler&) = delete;
+  Sampler& operator=(const Sampler&) = delete;
+
+  void start();
+  void stop();
+
+  const std::vector<Channel>& channels() const { return channels_; }
+  // Seconds on the clock the samples use.
+  static double now();
+  // Takes one sample at once (the window edges are sampled exactly) and stores it.
+  Sample sample_now();
+  // Copies of the samples that bound [t0, t1].
+  std::vector<Sample> samples_between(double t0, double t1) const;
+  size_t sample_count() const;
+  double sample_hz() const { return hz_; }
+
+ private:
+  Sample read_all();
+  void store(Sample s);
+  void loop();
+
+  std::vector<std::unique_ptr<Meter>> meters_;
+  std::vector<Channel> channels_;
+  double hz_;
+  size_t capacity_;
+  mutable std::mutex mutex_;
+  std::mutex read_mutex_;  // meters are read by one thread at a time
+  std::deque<Sample> buffer_;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+};
+
+}  // namespace joulegrid::meters

@@ -1,0 +1,37 @@
+#pragma once
+// Fake /sys and /proc trees for the meters: RAPL zones, /proc/stat and
+// /proc/meminfo, with counters that a scripted writer advances while a
+// sampler reads them.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+namespace joulegrid::testing {
+
+// intel-rapl:ZONE with `name`, energy_uj and max_energy_range_uj.
+void write_rapl_zone(const std::string& root, const std::string& zone, const std::string& name,
+                     uint64_t energy_uj, uint64_t range_uj);
+// Rewrites energy_uj in place (fixed width), as the kernel presents it.
+void set_energy_uj(const std::string& root, const std::string& zone, uint64_t energy_uj);
+void write_proc(const std::string& root, uint64_t busy_ticks, uint64_t idle_ticks,
+                uint64_t mem_total_kb, uint64_t mem_available_kb, int cpus = 2);
+
+// Advances a zone's counter as if the zone drew `watts`, wrapping at
+// `range_uj`, every millisecond, until destroyed.
+class CounterScript {
+ public:
+  CounterScript(std::string root, std::string zone, double watts, uint64_t range_uj);
+  ~CounterScript();
+  double watts() const { return watts_; }
+
+ private:
+  std::string root_, zone_;
+  double watts_;
+  uint64_t range_uj_;
+  std::atomic<bool> running_{true};
+  std::thread thread_;
+};
+
+}  // namespace joulegrid::testing

@@ -1,0 +1,152 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include "meters/estimator.hpp"
+#include "meters/rapl.hpp"
+#include "meters/registry.hpp"
+#include "meters/sampler.hpp"
+#include "meters/window.hpp"
+#include "tests/fakes/fake_sysfs.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace joulegrid::meters {
+namespace {
+
+using joulegrid::testing::TempDir;
+
+Channel counter(double range_j) {
+  Channel c;
+  c.method = Method::counter;
+  c.wrap_range_j = range_j;
+  return c;
+}
+
+std::vector<Sample> series(std::vector<std::pair<double, double>> points) {
+  std::vector<Sample> s;
+  for (auto [t, v] : points) s.push_back(Sample{t, {v}});
+  return s;
+}
+
+TEST(Window, CounterDifferenceWithAWrap) {
+  const auto s = series({{0, 90}, {1, 95}, {2, 3}, {3, 8}});  // wraps at 100 between 1 and 2
+  const WindowEnergy w = window_energy(s, 0, counter(100), 0, 3);
+  EXPECT_DOUBLE_EQ(w.joules, 18.0);
+  EXPECT_EQ(w.wraps, 1);
+  EXPECT_EQ(w.resets, 0);
+}
+
+TEST(Window, AResetIsCountedAndNeverNegative) {
+  // Unknown range: a decrease is a driver reload; the counter restarted from 0.
+  const auto s = series({{0, 500}, {1, 510}, {2, 4}, {3, 9}});
+  const WindowEnergy w = window_energy(s, 0, counter(0), 0, 3);
+  EXPECT_DOUBLE_EQ(w.joules, 10 + 4 + 5);
+  EXPECT_EQ(w.resets, 1);
+  // A drop too large to be a wrap is a reset too, even with a known range.
+  const WindowEnergy w2 = window_energy(series({{0, 30}, {1, 2}}), 0, counter(100), 0, 1);  // a wrap would be 72
+  EXPECT_EQ(w2.resets, 1);
+  EXPECT_DOUBLE_EQ(w2.joules, 2);
+}
+
+TEST(Window, PowerByTrapezoidsAndPartialSegments) {
+  Channel p;
+  p.method = Method::power;
+  const auto ramp = series({{0, 0}, {1, 10}, {2, 20}});  // 0 → 20 W over 2 s: 20 J
+  EXPECT_DOUBLE_EQ(window_energy(ramp, 0, p, 0, 2).joules, 20.0);
+  const auto flat = series({{0, 50}, {1, 50}, {2, 50}});
+  EXPECT_DOUBLE_EQ(window_energy(flat, 0, p, 0.5, 1.75).joules, 62.5);
+}
+
+class FakeNode : public ::testing::Test {
+ protected:
+  std::string root() const { return dir.path().string(); }
+  TempDir dir;
+  std::vector<Warning> warnings;
+};
+
+TEST_F(FakeNode, RaplPackageAndDramAddUpPsysAndCoreDoNot) {
+  testing::write_rapl_zone(root(), "intel-rapl:0", "package-0", 1000, 262143328850);
+  testing::write_rapl_zone(root(), "intel-rapl:0:0", "core", 500, 262143328850);
+  testing::write_rapl_zone(root(), "intel-rapl:0:1", "dram", 300, 65712999613);
+  testing::write_rapl_zone(root(), "intel-rapl:1", "psys", 9000, 262143328850);
+  testing::write_rapl_zone(root(), "intel-rapl-mmio:0", "package-0", 1000, 262143328850);
+  RaplMeter rapl(SysfsRoot(root()), warnings);
+  ASSERT_EQ(rapl.channels().size(), 3u);  // package-0, dram-0, psys; no core, no mmio twin
+  EXPECT_EQ(rapl.channels()[0].device, "package-0");
+  EXPECT_EQ(rapl.channels()[0].component, "cpu");
+  EXPECT_NEAR(rapl.channels()[0].wrap_range_j, 262143.328850, 1e-6);
+  EXPECT_EQ(rapl.channels()[1].device, "dram-0");
+  EXPECT_EQ(rapl.channels()[1].component, "ram");
+  EXPECT_EQ(rapl.channels()[2].device, "psys");
+  EXPECT_FALSE(rapl.channels()[2].in_total);
+  double v[3];
+  rapl.read(v);
+  EXPECT_DOUBLE_EQ(v[0], 0.001);  // µJ → J
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST_F(FakeNode, UnreadableCounterIsAWarningWithTheFix) {
+  testing::write_rapl_zone(root(), "intel-rapl:0", "package-0", 1000, 1000000);
+  // energy_uj that cannot be read even by root: a folder in its place.
+  const std::string f = root() + "/sys/class/powercap/intel-rapl:0/energy_uj";
+  std::filesystem::remove(f);
+  std::filesystem::create_directory(f);
+  RaplMeter rapl(SysfsRoot(root()), warnings);
+  EXPECT_TRUE(rapl.empty());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].problem.find(f + " is not readable"), std::string::npos);
+  EXPECT_NE(warnings[0].fix.find("chmod o+r " + f), std::string::npos);
+}
+
+TEST_F(FakeNode, AutoFallsBackToTheEstimatorAndLabelsIt) {
+  testing::write_proc(root(), 100, 300, 8 * 1024 * 1024, 4 * 1024 * 1024);
+  EstimatorOptions e;
+  e.cpu_tdp_w = 100;
+  MeterSet set = open_meters({"auto"}, SysfsRoot(root()), e);
+  ASSERT_EQ(set.meters.size(), 1u);
+  const auto& ch = set.meters[0]->channels();
+  ASSERT_EQ(ch.size(), 2u);
+  EXPECT_EQ(ch[0].method, Method::estimated);
+  EXPECT_STREQ(method_name(ch[0].method), "estimated");
+  // Busy 50 of the next 100 ticks: 30 W idle + 70 W × 0.5.
+  testing::write_proc(root(), 150, 350, 8 * 1024 * 1024, 4 * 1024 * 1024);
+  double v[2];
+  set.meters[0]->read(v);
+  EXPECT_DOUBLE_EQ(v[0], 30 + 70 * 0.5);
+  EXPECT_DOUBLE_EQ(v[1], 4 * 0.375);  // 4 GiB used × 0.375 W/GiB
+}
+
+TEST_F(FakeNode, RaplCoversCpuAndRamSoNoEstimate) {
+  testing::write_rapl_zone(root(), "intel-rapl:0", "package-0", 1, 1000000);
+  testing::write_rapl_zone(root(), "intel-rapl:0:0", "dram", 1, 1000000);
+  testing::write_proc(root(), 1, 1, 1024, 512);
+  MeterSet set = open_meters({"auto"}, SysfsRoot(root()), EstimatorOptions{});
+  ASSERT_EQ(set.meters.size(), 1u);
+  EXPECT_EQ(set.meters[0]->channels()[0].source, "rapl");
+}
+
+TEST_F(FakeNode, SampledJoulesMatchTheScriptThroughWraps) {
+  // 40 W on a counter that wraps every 2 J: about 20 wraps a second.
+  const uint64_t range_uj = 2000000;
+  testing::write_rapl_zone(root(), "intel-rapl:0", "package-0", 0, range_uj);
+  testing::CounterScript script(root(), "intel-rapl:0", 40.0, range_uj);
+  std::vector<std::unique_ptr<Meter>> m;
+  m.push_back(std::make_unique<RaplMeter>(SysfsRoot(root()), warnings));
+  Sampler sampler(std::move(m), 1000.0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const Sample a = sampler.sample_now();
+  sampler.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  sampler.stop();
+  const Sample b = sampler.sample_now();
+  const WindowEnergy w = window_energy(sampler.samples_between(a.t, b.t), 0, sampler.channels()[0], a.t, b.t);
+  const double truth = 40.0 * (b.t - a.t);
+  EXPECT_NEAR(w.joules, truth, 0.01 * truth) << "samples " << w.samples << " wraps " << w.wraps;
+  EXPECT_GE(w.wraps, 5);
+  EXPECT_EQ(w.resets, 0);
+}
+
+}  // namespace
+}  // namespace joulegrid::meters
