@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "meters/amdgpu.hpp"
 #include "meters/rapl.hpp"
 
 namespace joulegrid::meters {
@@ -32,10 +33,13 @@ MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& r
     auto rapl = std::make_unique<RaplMeter>(root, set.warnings);
     if (!rapl->empty()) set.meters.push_back(std::move(rapl));
   }
-  for (const char* gpu : {"amdgpu", "nvml"})
-    if (std::find(sources.begin(), sources.end(), gpu) != sources.end())
-      set.warnings.push_back({gpu, std::string("the ") + gpu + " meter is not in this build yet",
-                              "its GPU's energy is not measured; see issue 4"});
+  if (wants("amdgpu")) {
+    auto amd = std::make_unique<AmdGpuMeter>(root, set.warnings);
+    if (!amd->empty()) set.meters.push_back(std::move(amd));
+  }
+  if (std::find(sources.begin(), sources.end(), "nvml") != sources.end())
+    set.warnings.push_back({"nvml", "the NVML meter is not in this build yet",
+                            "NVIDIA GPU energy is not measured by this version"});
   const bool explicit_estimate = std::find(sources.begin(), sources.end(), "estimate") != sources.end();
   EstimatorOptions e = estimator;
   e.cpu = explicit_estimate || (wants("estimate") && !covers(set, "cpu"));

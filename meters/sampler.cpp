@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace joulegrid::meters {
 
 Sampler::Sampler(std::vector<std::unique_ptr<Meter>> meters, double sample_hz, size_t capacity)
     : meters_(std::move(meters)), hz_(sample_hz), capacity_(std::max<size_t>(capacity, 2)) {
   for (const auto& m : meters_) channels_.insert(channels_.end(), m->channels().begin(), m->channels().end());
+  cumulative_.assign(channels_.size(), 0.0);
+  wraps_.assign(channels_.size(), 0);
+  resets_.assign(channels_.size(), 0);
 }
 
 Sampler::~Sampler() { stop(); }
@@ -17,7 +21,6 @@ double Sampler::now() {
 }
 
 Sample Sampler::read_all() {
-  std::lock_guard<std::mutex> lock(read_mutex_);
   Sample s;
   s.values.resize(channels_.size());
   size_t offset = 0;
@@ -29,19 +32,37 @@ Sample Sampler::read_all() {
   return s;
 }
 
-void Sampler::store(Sample s) {
+// Reading and storing under one lock keeps the buffer in time order when a
+// synchronous sample races the thread's.
+Sample Sampler::read_and_store() {
+  std::lock_guard<std::mutex> read_lock(read_mutex_);
+  Sample s = read_all();
   std::lock_guard<std::mutex> lock(mutex_);
-  // A synchronous sample can be taken while the thread reads: keep time order.
-  auto at = std::upper_bound(buffer_.begin(), buffer_.end(), s.t,
-                             [](double t, const Sample& x) { return t < x.t; });
-  buffer_.insert(at, std::move(s));
+  if (!buffer_.empty()) {
+    const Sample& prev = buffer_.back();
+    for (size_t c = 0; c < channels_.size(); ++c) {
+      const double a = prev.values[c], b = s.values[c];
+      if (std::isnan(a) || std::isnan(b)) continue;
+      cumulative_[c] += channels_[c].method == Method::counter
+                            ? counter_delta(a, b, channels_[c].wrap_range_j, wraps_[c], resets_[c])
+                            : 0.5 * (a + b) * (s.t - prev.t);
+    }
+  }
+  buffer_.push_back(s);
   while (buffer_.size() > capacity_) buffer_.pop_front();
+  return s;
 }
 
-Sample Sampler::sample_now() {
-  Sample s = read_all();
-  store(s);
-  return s;
+Sample Sampler::sample_now() { return read_and_store(); }
+
+std::vector<double> Sampler::cumulative_joules() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cumulative_;
+}
+
+std::vector<double> Sampler::joules_now() {
+  read_and_store();
+  return cumulative_joules();
 }
 
 void Sampler::start() {
@@ -59,7 +80,7 @@ void Sampler::loop() {
   const auto period = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(1.0 / hz_));
   auto next = clock::now();
   while (running_) {
-    store(read_all());
+    read_and_store();
     next += period;
     const auto t = clock::now();
     if (next < t) next = t;  // fell behind (a loaded node): skip, never burst

@@ -35,9 +35,16 @@ class Sampler {
   size_t sample_count() const;
   double sample_hz() const { return hz_; }
 
+  // Joules of each channel since the first sample, integrated as samples
+  // arrive (counters unwrapped, power by trapezoids), so that a reading costs
+  // one sample, not a pass over the buffer.
+  std::vector<double> cumulative_joules() const;
+  // Takes a sample now and returns the cumulative joules up to it.
+  std::vector<double> joules_now();
+
  private:
   Sample read_all();
-  void store(Sample s);
+  Sample read_and_store();
   void loop();
 
   std::vector<std::unique_ptr<Meter>> meters_;
@@ -47,6 +54,8 @@ class Sampler {
   mutable std::mutex mutex_;
   std::mutex read_mutex_;  // meters are read by one thread at a time
   std::deque<Sample> buffer_;
+  std::vector<double> cumulative_;
+  std::vector<int> wraps_, resets_;
   std::atomic<bool> running_{false};
   std::thread thread_;
 };

@@ -8,6 +8,7 @@
 #include "orchestrator/plan.hpp"
 #include "orchestrator/text_table.hpp"
 #include "rank/cell_runner.hpp"
+#include "rank/metered_energy.hpp"
 #include "rank/protocol.hpp"
 
 namespace joulegrid {
@@ -49,7 +50,13 @@ int train_command(const TrainArgs& args) {
   const Spec spec = load_spec(args.spec);
   const std::vector<CellSpec> cells = expand_grid(spec);
   const CellSpec& cell = find_cell(cells, args.cell);
-  PlaceholderEnergy energy(PlaceholderEnergy::watts_from_environment());
+  // The node's meters; the placeholder only where no source at all can be read.
+  MeteredEnergy metered(spec.meters, meters::SysfsRoot::from_environment());
+  std::unique_ptr<PlaceholderEnergy> placeholder;
+  if (metered.empty()) placeholder = std::make_unique<PlaceholderEnergy>(PlaceholderEnergy::watts_from_environment());
+  CellEnergy& energy = placeholder ? static_cast<CellEnergy&>(*placeholder) : metered;
+  for (const auto& w : metered.warnings())
+    std::cerr << "joulegrid: meters: " << w.source << ": " << w.problem << "; fix: " << w.fix << "\n";
 
   CellCallbacks cb;
   if (args.json) {

@@ -30,9 +30,14 @@ class Cli : public ::testing::Test {
                      "learning_rate = [0.003]\n\n[grid]\narchitectures = [\"lenet\", \"bcnn\"]\n"
                      "sizes = [1]\n\n[[criteria]]\nkind = \"epochs\"\nepochs = 2\n" + criteria_extra);
   }
+  // Runs joulegrid on a fake node whose only energy source is the /proc estimator.
   testing::CommandResult jg(const std::string& args) {
-    return run_command(std::string(JOULEGRID_BINARY) + " " + args);
+    node.write("proc/stat", "cpu  10 0 0 90 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n");
+    node.write("proc/meminfo", "MemTotal: 1048576 kB\nMemAvailable: 524288 kB\n");
+    return run_command("JOULEGRID_SYSFS_ROOT=" + quote(node.path().string()) + " " +
+                       std::string(JOULEGRID_BINARY) + " " + args);
   }
+  testing::TempDir node;
   testing::TempDir dir;
 };
 
@@ -76,9 +81,18 @@ TEST_F(Cli, TrainPrintsEpochsAndTheStop) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("epoch 2 "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("stopped: criterion_met (2 epochs trained)"), std::string::npos) << r.out;
-  // Every energy says what it is: here a placeholder, not a measurement.
-  EXPECT_NE(r.out.find("J (placeholder)"), std::string::npos);
+  // Every energy says how it was obtained: on this fake node, estimated.
+  EXPECT_NE(r.out.find("J (estimated)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("estimate cpu (estimated) + estimate ram (estimated)"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, WithoutAnyMeterTheEnergyIsALabelledPlaceholder) {
+  const auto r = run_command("JOULEGRID_SYSFS_ROOT=" + quote(dir.file("empty-node")) + " " +
+                             std::string(JOULEGRID_BINARY) + " train " + quote(spec()) + " --cell 0");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("J (placeholder)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("not a measurement"), std::string::npos);
+  EXPECT_NE(r.err.find("cannot be read"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, TrainJsonLinesEndWithTheResult) {
@@ -96,7 +110,8 @@ TEST_F(Cli, TrainJsonLinesEndWithTheResult) {
   const auto result = nlohmann::json::parse(last);
   EXPECT_EQ(result["event"], "result");
   EXPECT_EQ(result["status"], "done");
-  EXPECT_EQ(result["energy_method"], "placeholder");
+  EXPECT_EQ(result["energy_method"], "estimated");
+  EXPECT_GT(result["energy_j"].get<double>(), 0.0);
 }
 
 TEST_F(Cli, CorruptDatasetExitsTwoNamingTheFile) {

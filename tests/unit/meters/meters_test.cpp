@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "meters/amdgpu.hpp"
 #include "meters/estimator.hpp"
 #include "meters/rapl.hpp"
 #include "meters/registry.hpp"
@@ -127,6 +128,42 @@ TEST_F(FakeNode, RaplCoversCpuAndRamSoNoEstimate) {
   EXPECT_EQ(set.meters[0]->channels()[0].source, "rapl");
 }
 
+TEST_F(FakeNode, AmdGpuWithOnlyPowerIsAPowerChannelBoundToItsPciSlot) {
+  testing::write_amdgpu_card(root(), "card0", "0000:03:00.0", -1, 150000000);
+  AmdGpuMeter amd(SysfsRoot(root()), warnings);
+  ASSERT_EQ(amd.channels().size(), 1u);  // the card0-DP-1 connector is not a card
+  const Channel& c = amd.channels()[0];
+  EXPECT_EQ(c.method, Method::power);
+  EXPECT_STREQ(c.unit(), "W");
+  EXPECT_EQ(c.bus_id, "0000:03:00.0");
+  EXPECT_TRUE(c.in_total);
+  double w;
+  amd.read(&w);
+  EXPECT_DOUBLE_EQ(w, 150.0);
+}
+
+TEST_F(FakeNode, AmdGpuEnergyCounterWinsAndPowerOnlyCrossChecks) {
+  testing::write_amdgpu_card(root(), "card1", "0000:83:00.0", 7000000, 90000000);
+  AmdGpuMeter amd(SysfsRoot(root()), warnings);
+  ASSERT_EQ(amd.channels().size(), 2u);
+  EXPECT_EQ(amd.channels()[0].method, Method::counter);
+  EXPECT_TRUE(amd.channels()[0].in_total);
+  EXPECT_EQ(amd.channels()[1].method, Method::power);
+  EXPECT_FALSE(amd.channels()[1].in_total);  // never added to the counter's joules
+  double v[2];
+  amd.read(v);
+  EXPECT_DOUBLE_EQ(v[0], 7.0);
+  EXPECT_DOUBLE_EQ(v[1], 90.0);
+}
+
+TEST_F(FakeNode, AmdGpuWithoutReadingsIsAWarning) {
+  testing::write_amdgpu_card(root(), "card2", "0000:c3:00.0", -1, -1);
+  AmdGpuMeter amd(SysfsRoot(root()), warnings);
+  EXPECT_TRUE(amd.empty());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].problem.find("card2 (0000:c3:00.0)"), std::string::npos);
+}
+
 TEST_F(FakeNode, SampledJoulesMatchTheScriptThroughWraps) {
   // 40 W on a counter that wraps every 2 J: about 20 wraps a second.
   const uint64_t range_uj = 2000000;
@@ -146,6 +183,9 @@ TEST_F(FakeNode, SampledJoulesMatchTheScriptThroughWraps) {
   EXPECT_NEAR(w.joules, truth, 0.01 * truth) << "samples " << w.samples << " wraps " << w.wraps;
   EXPECT_GE(w.wraps, 5);
   EXPECT_EQ(w.resets, 0);
+  // The running integral the worker reads agrees with the window's.
+  const double running = sampler.cumulative_joules()[0];
+  EXPECT_NEAR(running, 40.0 * (b.t - a.t), 0.02 * truth + 40.0 * 0.03);
 }
 
 }  // namespace
