@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "meters/amdgpu.hpp"
+#include "meters/nvml.hpp"
 #include "meters/rapl.hpp"
 
 namespace joulegrid::meters {
@@ -37,9 +38,11 @@ MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& r
     auto amd = std::make_unique<AmdGpuMeter>(root, set.warnings);
     if (!amd->empty()) set.meters.push_back(std::move(amd));
   }
-  if (std::find(sources.begin(), sources.end(), "nvml") != sources.end())
-    set.warnings.push_back({"nvml", "the NVML meter is not in this build yet",
-                            "NVIDIA GPU energy is not measured by this version"});
+  if (wants("nvml")) {
+    const bool asked = std::find(sources.begin(), sources.end(), "nvml") != sources.end();
+    auto nv = std::make_unique<NvmlMeter>(set.warnings, asked);
+    if (!nv->empty()) set.meters.push_back(std::move(nv));
+  }
   const bool explicit_estimate = std::find(sources.begin(), sources.end(), "estimate") != sources.end();
   EstimatorOptions e = estimator;
   e.cpu = explicit_estimate || (wants("estimate") && !covers(set, "cpu"));

@@ -6,6 +6,7 @@
 
 #include "meters/amdgpu.hpp"
 #include "meters/estimator.hpp"
+#include "meters/nvml.hpp"
 #include "meters/rapl.hpp"
 #include "meters/registry.hpp"
 #include "meters/sampler.hpp"
@@ -162,6 +163,64 @@ TEST_F(FakeNode, AmdGpuWithoutReadingsIsAWarning) {
   EXPECT_TRUE(amd.empty());
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].problem.find("card2 (0000:c3:00.0)"), std::string::npos);
+}
+
+class FakeNvml : public FakeNode {
+ protected:
+  void SetUp() override {
+    ::setenv("JOULEGRID_NVML_LIBRARY", FAKE_NVML_LIBRARY, 1);
+    ::setenv("FAKE_NVML_STATE", dir.file("nvml").c_str(), 1);
+  }
+  void TearDown() override {
+    ::unsetenv("JOULEGRID_NVML_LIBRARY");
+    ::unsetenv("FAKE_NVML_STATE");
+    ::unsetenv("FAKE_NVML_INIT_FAIL");
+  }
+  void devices(const std::string& lines) { dir.write("nvml", lines); }
+};
+
+TEST_F(FakeNvml, EnergyCounterWherePresentElsePower) {
+  // A Volta-or-newer GPU with the energy counter, and an older one with power only.
+  devices("123456 250000 GPU-aaaa 00000000:17:00.0\n- 70000 GPU-bbbb 00000000:65:00.0\n");
+  NvmlMeter nv(warnings, true);
+  ASSERT_EQ(nv.channels().size(), 3u);
+  EXPECT_EQ(nv.channels()[0].method, Method::counter);
+  EXPECT_EQ(nv.channels()[0].uuid, "GPU-aaaa");
+  EXPECT_EQ(nv.channels()[0].bus_id, "00000000:17:00.0");
+  EXPECT_FALSE(nv.channels()[1].in_total);  // gpu0's power only cross-checks its counter
+  EXPECT_EQ(nv.channels()[2].method, Method::power);
+  EXPECT_TRUE(nv.channels()[2].in_total);
+  double v[3];
+  nv.read(v);
+  EXPECT_DOUBLE_EQ(v[0], 123.456);  // mJ → J
+  EXPECT_DOUBLE_EQ(v[1], 250.0);    // mW → W
+  EXPECT_DOUBLE_EQ(v[2], 70.0);
+  devices("124456 250000 GPU-aaaa 00000000:17:00.0\n- 71000 GPU-bbbb 00000000:65:00.0\n");
+  nv.read(v);
+  EXPECT_DOUBLE_EQ(v[0], 124.456);  // the scripted counter moved on
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST_F(FakeNvml, FailuresAreWarningsNeverAborts) {
+  devices("1 1 GPU-a 0000:01:00.0\n");
+  ::setenv("FAKE_NVML_INIT_FAIL", "1", 1);
+  NvmlMeter failed_init(warnings, false);
+  EXPECT_TRUE(failed_init.empty());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].problem.find("nvmlInit failed: Driver Not Loaded"), std::string::npos);
+  ::setenv("JOULEGRID_NVML_LIBRARY", dir.file("no-such-lib.so").c_str(), 1);
+  NvmlMeter missing(warnings, true);
+  EXPECT_TRUE(missing.empty());
+  EXPECT_NE(warnings.back().problem.find("cannot load"), std::string::npos);
+}
+
+TEST_F(FakeNvml, AutoPicksUpTheGpuBesideTheEstimator) {
+  devices("5000 100000 GPU-a 0000:01:00.0\n");
+  testing::write_proc(root(), 1, 1, 1024, 512);
+  MeterSet set = open_meters({"auto"}, SysfsRoot(root()), EstimatorOptions{});
+  std::vector<std::string> sources;
+  for (const auto& m : set.meters) sources.push_back(m->channels()[0].source);
+  EXPECT_EQ(sources, (std::vector<std::string>{"nvml", "estimate"}));
 }
 
 TEST_F(FakeNode, SampledJoulesMatchTheScriptThroughWraps) {

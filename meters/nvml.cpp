@@ -1,0 +1,141 @@
+#include "meters/nvml.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <dlfcn.h>
+
+namespace joulegrid::meters {
+
+// The subset of nvml.h this meter uses, declared here so that the build needs
+// no CUDA headers.
+namespace nvml {
+using Return = int;
+using Device = void*;
+constexpr Return kSuccess = 0;
+struct PciInfo {  // nvmlPciInfo_t (v3)
+  char bus_id_legacy[16];
+  unsigned int domain, bus, device, pci_device_id, pci_subsystem_id;
+  char bus_id[32];
+};
+}  // namespace nvml
+
+class NvmlLibrary {
+ public:
+  static std::unique_ptr<NvmlLibrary> load(const std::string& path, std::string& why) {
+    void* h = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+      const char* e = ::dlerror();
+      why = e ? e : "dlopen failed";
+      return nullptr;
+    }
+    std::unique_ptr<NvmlLibrary> lib(new NvmlLibrary(h));
+    if (!lib->resolve(why)) return nullptr;
+    return lib;
+  }
+  ~NvmlLibrary() {
+    if (initialised) shutdown();
+    ::dlclose(handle_);
+  }
+
+  nvml::Return (*init)() = nullptr;
+  nvml::Return (*shutdown)() = nullptr;
+  nvml::Return (*count)(unsigned int*) = nullptr;
+  nvml::Return (*by_index)(unsigned int, nvml::Device*) = nullptr;
+  nvml::Return (*total_energy_mj)(nvml::Device, unsigned long long*) = nullptr;
+  nvml::Return (*power_mw)(nvml::Device, unsigned int*) = nullptr;
+  nvml::Return (*uuid)(nvml::Device, char*, unsigned int) = nullptr;
+  nvml::Return (*pci_info)(nvml::Device, nvml::PciInfo*) = nullptr;
+  const char* (*error_string)(nvml::Return) = nullptr;
+  bool initialised = false;
+
+  std::string describe(nvml::Return rc) const {
+    return error_string ? error_string(rc) : "NVML error " + std::to_string(rc);
+  }
+
+ private:
+  explicit NvmlLibrary(void* h) : handle_(h) {}
+  template <typename F>
+  bool bind(F& f, const char* name, std::string& why) {
+    f = reinterpret_cast<F>(::dlsym(handle_, name));
+    if (!f) why = std::string("missing symbol ") + name;
+    return f != nullptr;
+  }
+  bool resolve(std::string& why) {
+    return bind(init, "nvmlInit_v2", why) && bind(shutdown, "nvmlShutdown", why) &&
+           bind(count, "nvmlDeviceGetCount_v2", why) && bind(by_index, "nvmlDeviceGetHandleByIndex_v2", why) &&
+           bind(total_energy_mj, "nvmlDeviceGetTotalEnergyConsumption", why) &&
+           bind(power_mw, "nvmlDeviceGetPowerUsage", why) && bind(uuid, "nvmlDeviceGetUUID", why) &&
+           bind(pci_info, "nvmlDeviceGetPciInfo_v3", why) && bind(error_string, "nvmlErrorString", why);
+  }
+  void* handle_;
+};
+
+NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required) {
+  const char* env = std::getenv("JOULEGRID_NVML_LIBRARY");
+  const std::string path = env && *env ? env : "libnvidia-ml.so.1";
+  std::string why;
+  lib_ = NvmlLibrary::load(path, why);
+  if (!lib_) {
+    if (required || (env && *env))
+      warnings.push_back({"nvml", "cannot load " + path + ": " + why,
+                          "install the NVIDIA driver, or set JOULEGRID_NVML_LIBRARY to libnvidia-ml.so.1's path"});
+    return;
+  }
+  if (const nvml::Return rc = lib_->init(); rc != nvml::kSuccess) {
+    warnings.push_back({"nvml", "nvmlInit failed: " + lib_->describe(rc), "check the NVIDIA driver (nvidia-smi)"});
+    return;
+  }
+  lib_->initialised = true;
+  unsigned int n = 0;
+  lib_->count(&n);
+  for (unsigned int i = 0; i < n; ++i) {
+    nvml::Device dev = nullptr;
+    if (lib_->by_index(i, &dev) != nvml::kSuccess) continue;
+    Channel base;
+    base.source = "nvml";
+    base.component = "gpu";
+    char uuid[96] = {};
+    if (lib_->uuid(dev, uuid, sizeof uuid) == nvml::kSuccess) base.uuid = uuid;
+    nvml::PciInfo pci{};
+    if (lib_->pci_info(dev, &pci) == nvml::kSuccess) base.bus_id = pci.bus_id;
+    base.device = "gpu" + std::to_string(i);
+    base.file = path;
+    unsigned long long mj = 0;
+    unsigned int mw = 0;
+    const bool has_energy = lib_->total_energy_mj(dev, &mj) == nvml::kSuccess;
+    const bool has_power = lib_->power_mw(dev, &mw) == nvml::kSuccess;
+    if (has_energy) {
+      Channel c = base;
+      c.method = Method::counter;  // mJ since the driver loaded; a decrease is a reload
+      channels_.push_back(c);
+      readers_.push_back({dev, true});
+    }
+    if (has_power) {
+      Channel c = base;
+      c.method = Method::power;
+      c.in_total = !has_energy;  // with a counter, power only cross-checks it
+      if (has_energy) c.device += " power";
+      channels_.push_back(c);
+      readers_.push_back({dev, false});
+    }
+    if (!has_energy && !has_power)
+      warnings.push_back({"nvml", base.device + " (" + base.bus_id + ") reports neither energy nor power",
+                          "the GPU or its driver does not support power readings"});
+  }
+}
+
+NvmlMeter::~NvmlMeter() = default;
+
+void NvmlMeter::read(double* out) {
+  for (size_t i = 0; i < readers_.size(); ++i) {
+    if (readers_[i].energy) {
+      unsigned long long mj = 0;
+      out[i] = lib_->total_energy_mj(readers_[i].device, &mj) == nvml::kSuccess ? mj * 1e-3 : std::nan("");
+    } else {
+      unsigned int mw = 0;
+      out[i] = lib_->power_mw(readers_[i].device, &mw) == nvml::kSuccess ? mw * 1e-3 : std::nan("");
+    }
+  }
+}
+
+}  // namespace joulegrid::meters

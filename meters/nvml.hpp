@@ -1,0 +1,37 @@
+#pragma once
+// NVIDIA GPUs through NVML, loaded at run time with dlopen so that one binary
+// runs on nodes without the driver. The total-energy counter (mJ, Volta and
+// newer) where the GPU has it, else power (mW; on Ampere-and-newer consumer
+// parts a one-second average). Only physical GPUs are enumerated: MIG
+// instances share their GPU's counter and must never be summed.
+// The library: JOULEGRID_NVML_LIBRARY, else libnvidia-ml.so.1. This file and
+// nvml.cpp are the only ones that know NVML.
+
+#include <memory>
+
+#include "meters/meter.hpp"
+
+namespace joulegrid::meters {
+
+class NvmlLibrary;  // the seam: dlopen'd function pointers
+
+class NvmlMeter : public Meter {
+ public:
+  // `required`: the user asked for nvml, so a missing library is a warning.
+  NvmlMeter(std::vector<Warning>& warnings, bool required);
+  ~NvmlMeter() override;
+  const std::vector<Channel>& channels() const override { return channels_; }
+  void read(double* out) override;
+  bool empty() const { return channels_.empty(); }
+
+ private:
+  std::unique_ptr<NvmlLibrary> lib_;
+  std::vector<Channel> channels_;
+  struct Reader {
+    void* device;
+    bool energy;  // counter (mJ) or power (mW)
+  };
+  std::vector<Reader> readers_;
+};
+
+}  // namespace joulegrid::meters

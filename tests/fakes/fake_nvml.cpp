@@ -1,0 +1,100 @@
+// A fake NVML library, built as a shared object and loaded by the NVML meter
+// through JOULEGRID_NVML_LIBRARY, so that the NVIDIA path runs in CI without
+// a GPU. Its devices come from the file named by FAKE_NVML_STATE, re-read on
+// every call so that a test can script the readings; one line a device:
+//   ENERGY_MJ POWER_MW UUID BUS_ID      ('-' = not supported by this GPU)
+// FAKE_NVML_INIT_FAIL=1 makes nvmlInit fail.
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int kSuccess = 0, kNotSupported = 3, kUninitialized = 1, kInvalid = 2;
+
+struct FakeDevice {
+  std::string energy, power, uuid, bus;
+};
+
+std::vector<FakeDevice> devices() {
+  std::vector<FakeDevice> out;
+  const char* path = std::getenv("FAKE_NVML_STATE");
+  if (!path) return out;
+  std::ifstream in(path);
+  FakeDevice d;
+  while (in >> d.energy >> d.power >> d.uuid >> d.bus) out.push_back(d);
+  return out;
+}
+
+bool initialised = false;
+
+// Handles are 1-based indices disguised as pointers.
+long index_of(void* device) { return reinterpret_cast<long>(device) - 1; }
+
+}  // namespace
+
+struct FakePciInfo {
+  char bus_id_legacy[16];
+  unsigned int domain, bus, device, pci_device_id, pci_subsystem_id;
+  char bus_id[32];
+};
+
+extern "C" {
+
+int nvmlInit_v2() {
+  if (std::getenv("FAKE_NVML_INIT_FAIL")) return 9;  // NVML_ERROR_DRIVER_NOT_LOADED
+  initialised = true;
+  return kSuccess;
+}
+int nvmlShutdown() {
+  initialised = false;
+  return kSuccess;
+}
+const char* nvmlErrorString(int rc) { return rc == 9 ? "Driver Not Loaded" : "fake NVML error"; }
+int nvmlDeviceGetCount_v2(unsigned int* n) {
+  if (!initialised) return kUninitialized;
+  *n = static_cast<unsigned int>(devices().size());
+  return kSuccess;
+}
+int nvmlDeviceGetHandleByIndex_v2(unsigned int i, void** device) {
+  if (i >= devices().size()) return kInvalid;
+  *device = reinterpret_cast<void*>(static_cast<long>(i) + 1);
+  return kSuccess;
+}
+int nvmlDeviceGetTotalEnergyConsumption(void* device, unsigned long long* mj) {
+  const auto d = devices();
+  const long i = index_of(device);
+  if (i < 0 || i >= static_cast<long>(d.size())) return kInvalid;
+  if (d[i].energy == "-") return kNotSupported;
+  *mj = std::strtoull(d[i].energy.c_str(), nullptr, 10);
+  return kSuccess;
+}
+int nvmlDeviceGetPowerUsage(void* device, unsigned int* mw) {
+  const auto d = devices();
+  const long i = index_of(device);
+  if (i < 0 || i >= static_cast<long>(d.size())) return kInvalid;
+  if (d[i].power == "-") return kNotSupported;
+  *mw = static_cast<unsigned int>(std::strtoul(d[i].power.c_str(), nullptr, 10));
+  return kSuccess;
+}
+int nvmlDeviceGetUUID(void* device, char* out, unsigned int length) {
+  const auto d = devices();
+  const long i = index_of(device);
+  if (i < 0 || i >= static_cast<long>(d.size())) return kInvalid;
+  std::strncpy(out, d[i].uuid.c_str(), length - 1);
+  out[length - 1] = 0;
+  return kSuccess;
+}
+int nvmlDeviceGetPciInfo_v3(void* device, FakePciInfo* pci) {
+  const auto d = devices();
+  const long i = index_of(device);
+  if (i < 0 || i >= static_cast<long>(d.size())) return kInvalid;
+  std::memset(pci, 0, sizeof *pci);
+  std::strncpy(pci->bus_id, d[i].bus.c_str(), sizeof pci->bus_id - 1);
+  return kSuccess;
+}
+
+}  // extern "C"
