@@ -39,7 +39,8 @@ std::string epoch_line(const EpochRecord& e) {
          "  loss " + format_number(e.loss) + "  acc train " + format_number(e.train_acc, 3) +
          " val " + format_number(e.val_acc, 3) + " test " + format_number(e.test_acc, 3) +
          "  time train " + format_number(e.train_s, 3) + " s eval " + format_number(e.eval_s, 3) +
-         " s  energy " + format_number(e.train_energy.joules + e.eval_energy.joules) + " J (" +
+         " s  energy " + format_number(e.train_energy.joules + e.eval_energy.joules) + " J gross, " +
+         format_number(e.train_energy.net_joules + e.eval_energy.net_joules) + " J net (" +
          e.train_energy.method + "), cumulative " + format_number(e.cumulative_j) +
          " J  efficiency " + format_number(e.efficiency, 3) + " /J (test acc / cumulative J)";
 }
@@ -55,6 +56,8 @@ int train_command(const TrainArgs& args) {
   std::unique_ptr<PlaceholderEnergy> placeholder;
   if (metered.empty()) placeholder = std::make_unique<PlaceholderEnergy>(PlaceholderEnergy::watts_from_environment());
   CellEnergy& energy = placeholder ? static_cast<CellEnergy&>(*placeholder) : metered;
+  double idle_w = 0;
+  if (!placeholder && spec.meters.idle_seconds > 0) idle_w = metered.measure_idle(spec.meters.idle_seconds);
   for (const auto& w : metered.warnings())
     std::cerr << "joulegrid: meters: " << w.source << ": " << w.problem << "; fix: " << w.fix << "\n";
 
@@ -72,6 +75,9 @@ int train_command(const TrainArgs& args) {
               << cell.batch_size << ", lr " << format_number(cell.learning_rate) << ", "
               << cell.optimizer << ", repeat " << cell.repeat << "\n"
               << "energy: " << energy.describe() << "\n";
+    if (!placeholder && spec.meters.idle_seconds > 0)
+      std::cout << "idle: " << format_number(idle_w) << " W (" << energy.method() << ", " << format_number(spec.meters.idle_seconds)
+                << " s with nothing running)\n";
     cb.on_ready = [](const nlohmann::json& ev) {
       std::cout << "model: " << ev.value("parameters", 0L) << " parameters, "
                 << ev.value("flops_per_sample", 0L) << " FLOPs per sample (forward); device "

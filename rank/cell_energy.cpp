@@ -10,9 +10,11 @@ namespace joulegrid {
 PlaceholderEnergy::PlaceholderEnergy(double watts)
     : watts_(watts), origin_(std::chrono::steady_clock::now()) {}
 
-double PlaceholderEnergy::joules_now() {
+EnergyTotals PlaceholderEnergy::now() {
   const std::chrono::duration<double> s = std::chrono::steady_clock::now() - origin_;
-  return watts_ * s.count();
+  EnergyTotals t;
+  t.cell_j = t.node_j = t.net_j = watts_ * s.count();  // not split: nothing was measured
+  return t;
 }
 
 std::string PlaceholderEnergy::describe() const {

@@ -5,13 +5,25 @@
 
 #include <chrono>
 #include <string>
+#include <sys/types.h>
 
 namespace joulegrid {
+
+// Cumulative joules since an arbitrary origin.
+struct EnergyTotals {
+  double cell_j = 0;  // attributed to the cell being measured
+  double node_j = 0;  // the node's raw total
+  double cpu_j = 0, ram_j = 0, gpu_j = 0;  // attributed, by component
+  double net_j = 0;   // cell_j less the node's idle power over the same time (same shares)
+};
 
 class CellEnergy {
  public:
   virtual ~CellEnergy() = default;
-  virtual double joules_now() = 0;             // joules since an arbitrary origin
+  virtual EnergyTotals now() = 0;
+  double joules_now() { return now().cell_j; }
+  // The trainer process whose share of the node's CPU time the cell is given.
+  virtual void attach(pid_t /*trainer*/) {}
   virtual std::string method() const = 0;      // counter | power | estimated | placeholder
   virtual std::string describe() const = 0;    // a sentence for people
 };
@@ -21,7 +33,7 @@ class CellEnergy {
 class PlaceholderEnergy : public CellEnergy {
  public:
   explicit PlaceholderEnergy(double watts);
-  double joules_now() override;
+  EnergyTotals now() override;
   std::string method() const override { return "placeholder"; }
   std::string describe() const override;
 

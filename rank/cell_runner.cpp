@@ -35,6 +35,7 @@ class CellSession {
     args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
     ChildProcess child(options.executable.empty() ? self_executable() : options.executable, args);
     child_ = &child;
+    energy_.attach(child.pid());
     send(nlohmann::json(cell_).dump());
     pump(child, start);
     const int status = child.wait();
@@ -102,13 +103,13 @@ class CellSession {
 
   void on_phase(const nlohmann::json& ev) {
     const std::string phase = ev.value("phase", std::string());
-    if (phase == "train_begin") train_begin_j_ = energy_.joules_now();
-    else if (phase == "eval_begin") eval_begin_j_ = energy_.joules_now();
+    if (phase == "train_begin") train_begin_ = energy_.now();
+    else if (phase == "eval_begin") eval_begin_ = energy_.now();
   }
 
   void on_batch() {
     if (!criterion_->checks_batches() || stop_sent_) return;
-    const double spent = cumulative_j_ + (energy_.joules_now() - train_begin_j_);
+    const double spent = cumulative_j_ + (energy_.joules_now() - train_begin_.cell_j);
     if (criterion_->budget_spent(spent)) {
       send(protocol::kStop);
       stop_sent_ = true;
@@ -116,11 +117,10 @@ class CellSession {
   }
 
   void on_epoch(const nlohmann::json& ev) {
-    const double end_j = energy_.joules_now();
+    const EnergyTotals end = energy_.now();
     EpochRecord rec = ev.get<EpochRecord>();
-    const std::string method = energy_.method();
-    rec.train_energy = {eval_begin_j_ - train_begin_j_, method};
-    rec.eval_energy = {end_j - eval_begin_j_, method};
+    rec.train_energy = between(train_begin_, eval_begin_);
+    rec.eval_energy = between(eval_begin_, end);
     cumulative_j_ += rec.train_energy.joules + rec.eval_energy.joules;
     rec.cumulative_j = cumulative_j_;
     rec.efficiency = cumulative_j_ > 0 ? rec.test_acc / cumulative_j_ : 0.0;
@@ -134,6 +134,18 @@ class CellSession {
     } else {
       send(protocol::kContinue);
     }
+  }
+
+  EnergyReading between(const EnergyTotals& a, const EnergyTotals& b) const {
+    EnergyReading r;
+    r.joules = b.cell_j - a.cell_j;
+    r.node_joules = b.node_j - a.node_j;
+    r.cpu_j = b.cpu_j - a.cpu_j;
+    r.ram_j = b.ram_j - a.ram_j;
+    r.gpu_j = b.gpu_j - a.gpu_j;
+    r.net_joules = b.net_j - a.net_j;
+    r.method = energy_.method();
+    return r;
   }
 
   void on_error(const nlohmann::json& ev) {
@@ -189,7 +201,8 @@ class CellSession {
   ChildProcess* child_ = nullptr;
   RunResult result_;
   StopDecision decision_;
-  double train_begin_j_ = 0, eval_begin_j_ = 0, cumulative_j_ = 0;
+  EnergyTotals train_begin_, eval_begin_;
+  double cumulative_j_ = 0;
   bool stop_sent_ = false, timed_out_ = false;
   std::string failure_, failure_detail_, error_tail_;
 };

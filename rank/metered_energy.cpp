@@ -1,5 +1,8 @@
 #include "rank/metered_energy.hpp"
 
+#include <chrono>
+#include <thread>
+
 namespace joulegrid {
 
 namespace {
@@ -14,7 +17,7 @@ int strength(meters::Method m) {
 
 }  // namespace
 
-MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoot& root) {
+MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoot& root) : root_(root) {
   meters::EstimatorOptions est;
   est.cpu_tdp_w = options.cpu_tdp_w;
   est.cpu_idle_fraction = options.cpu_idle_fraction;
@@ -28,23 +31,59 @@ MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoo
       weakest = strength(c.method);
       method_ = meters::method_name(c.method);
     }
-  sampler_->sample_now();
+  last_ = sampler_->joules_now();
+  last_t_ = meters::Sampler::now();
+  idle_w_.assign(last_.size(), 0.0);
   sampler_->start();
 }
 
 MeteredEnergy::~MeteredEnergy() { sampler_->stop(); }
 
-double MeteredEnergy::joules_now() {
+void MeteredEnergy::attach(pid_t trainer) { share_ = std::make_unique<meters::CpuShare>(root_, trainer); }
+
+double MeteredEnergy::measure_idle(double seconds) {
+  const std::vector<double> before = sampler_->joules_now();
+  const double t0 = meters::Sampler::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const std::vector<double> after = sampler_->joules_now();
+  const double dt = meters::Sampler::now() - t0;
+  for (size_t i = 0; i < after.size() && dt > 0; ++i) idle_w_[i] = (after[i] - before[i]) / dt;
+  now();  // start the next window after the idle one
+  return idle_watts();
+}
+
+double MeteredEnergy::idle_watts() const {
+  double w = 0;
+  for (size_t i = 0; i < idle_w_.size(); ++i)
+    if (sampler_->channels()[i].in_total) w += idle_w_[i];
+  return w;
+}
+
+EnergyTotals MeteredEnergy::now() {
   const std::vector<double> j = sampler_->joules_now();
-  double total = 0;
-  for (size_t i = 0; i < j.size(); ++i)
-    if (sampler_->channels()[i].in_total) total += j[i];
-  return total;
+  const double t = meters::Sampler::now(), dt = t - last_t_;
+  last_t_ = t;
+  const double share = share_ ? share_->next() : 1.0;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const meters::Channel& c = sampler_->channels()[i];
+    const double delta = j[i] - last_[i];
+    last_[i] = j[i];
+    if (!c.in_total) continue;
+    totals_.node_j += delta;
+    const double mine = c.component == "gpu" ? 1.0 : share;
+    if (c.component == "gpu") totals_.gpu_j += delta;
+    else if (c.component == "cpu") totals_.cpu_j += delta * share;
+    else if (c.component == "ram") totals_.ram_j += delta * share;
+    totals_.net_j += (delta - idle_w_[i] * dt) * mine;
+  }
+  totals_.cell_j = totals_.cpu_j + totals_.ram_j + totals_.gpu_j;
+  return totals_;
 }
 
 std::string MeteredEnergy::describe() const {
-  std::string s = "node gross energy (no idle subtraction, no per-rank share yet) at " +
-                  std::to_string(static_cast<int>(sampler_->sample_hz())) + " Hz from ";
+  std::string s =
+      "gross energy (net = less idle power): GPUs whole, CPU and RAM by the trainer's share of busy CPU time; "
+      "sampled at " + std::to_string(static_cast<int>(sampler_->sample_hz())) + " Hz from ";
   bool first = true;
   for (const auto& c : sampler_->channels()) {
     if (!c.in_total) continue;

@@ -2,12 +2,14 @@
 // The node's meters as the worker sees them: a sampler thread over every
 // source found, and the sum of the channels that do not contain one another
 // (package + DRAM + GPU, never psys on top) as the cell's energy.
-// Per-rank attribution of shared CPU energy and idle subtraction come later
-// (issue 4); until then the figures are the node's gross energy.
+// CPU and RAM energy is attributed by the trainer's share of the node's busy
+// CPU time (meters/attribution.hpp); GPU energy counts whole. After
+// measure_idle, net energy subtracts each channel's idle power × time.
 
 #include <memory>
 
 #include "io/spec/spec.hpp"
+#include "meters/attribution.hpp"
 #include "meters/registry.hpp"
 #include "meters/sampler.hpp"
 #include "rank/cell_energy.hpp"
@@ -19,7 +21,12 @@ class MeteredEnergy : public CellEnergy {
   MeteredEnergy(const MeterOptions& options, const meters::SysfsRoot& root);
   ~MeteredEnergy() override;
 
-  double joules_now() override;
+  EnergyTotals now() override;
+  void attach(pid_t trainer) override;
+  // Samples the node with nothing running for `seconds`; returns the idle
+  // watts of the summed channels (also kept for the net energy).
+  double measure_idle(double seconds);
+  double idle_watts() const;
   // The weakest method among the summed channels: estimated < power < counter.
   std::string method() const override { return method_; }
   std::string describe() const override;
@@ -32,6 +39,12 @@ class MeteredEnergy : public CellEnergy {
   std::unique_ptr<meters::Sampler> sampler_;
   std::vector<meters::Warning> warnings_;
   std::string method_;
+  meters::SysfsRoot root_;
+  std::unique_ptr<meters::CpuShare> share_;
+  std::vector<double> last_;  // each channel's cumulative joules at the previous reading
+  std::vector<double> idle_w_;  // each channel's idle power
+  double last_t_ = 0;
+  EnergyTotals totals_;
 };
 
 }  // namespace joulegrid

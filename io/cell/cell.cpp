@@ -180,6 +180,13 @@ void to_json(json& j, const EpochRecord& e) {
            {"eval_s", e.eval_s},       {"batches", e.batches},
            {"partial", e.partial}};
   if (!e.train_energy.method.empty()) {
+    auto phase = [](const EnergyReading& r) {
+      return json{{"joules", r.joules}, {"node_joules", r.node_joules},
+                  {"net_joules", r.net_joules}, {"cpu_j", r.cpu_j},
+                  {"ram_j", r.ram_j}, {"gpu_j", r.gpu_j}, {"method", r.method}};
+    };
+    j["train_energy"] = phase(e.train_energy);
+    j["eval_energy"] = phase(e.eval_energy);
     j["train_j"] = e.train_energy.joules;
     j["eval_j"] = e.eval_energy.joules;
     j["energy_method"] = e.train_energy.method;

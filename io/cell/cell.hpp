@@ -50,8 +50,11 @@ inline constexpr const char* stopped = "stopped";  // the sweep was stopped (sig
 
 // Joules of one phase, and how they were obtained.
 struct EnergyReading {
-  double joules = 0.0;
-  std::string method;  // counter | power | estimated | placeholder
+  double joules = 0.0;       // attributed to the cell: its GPU + its share of CPU and RAM
+  double node_joules = 0.0;  // the node's raw total in the window (never add these across cells)
+  double net_joules = 0.0;   // joules less idle power × time (same shares)
+  double cpu_j = 0.0, ram_j = 0.0, gpu_j = 0.0;  // attributed, by component
+  std::string method;        // counter | power | estimated | placeholder
 };
 
 struct EpochRecord {

@@ -24,11 +24,11 @@ class Cli : public ::testing::Test {
     testing::write_idx_dataset(dir.file("data"), 120, 60, 4, true);
   }
   std::string spec(const std::string& criteria_extra = "") {
-    return dir.write("my study.toml",
+    return dir.write("my study.toml",  // criteria_extra lands in the last [[criteria]]
                      "[experiment]\nname = \"cli\"\n\n[data]\npath = \"data\"\nclasses = 4\n"
                      "normalization = \"none\"\n\n[train]\nthreads = 1\nbatch_size = [32]\n"
                      "learning_rate = [0.003]\n\n[grid]\narchitectures = [\"lenet\", \"bcnn\"]\n"
-                     "sizes = [1]\n\n[[criteria]]\nkind = \"epochs\"\nepochs = 2\n" + criteria_extra);
+                     "sizes = [1]\n\n[meters]\nidle_seconds = 0.3\n\n[[criteria]]\nkind = \"epochs\"\nepochs = 2\n" + criteria_extra);
   }
   // Runs joulegrid on a fake node whose only energy source is the /proc estimator.
   testing::CommandResult jg(const std::string& args) {
@@ -63,7 +63,7 @@ TEST_F(Cli, BadSpecIsOneLineExitTwoAndNoOutputFile) {
   const auto r = jg("plan " + quote(file));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(r.out.empty());
-  EXPECT_EQ(r.err, "joulegrid: " + file + ":21:1: criteria[1].max_epoch: unknown key; known keys: kind, name, epochs\n");
+  EXPECT_EQ(r.err, "joulegrid: " + file + ":24:1: criteria[1].max_epoch: unknown key; known keys: kind, name, epochs\n");
   EXPECT_FALSE(std::filesystem::exists(dir.file("cli.h5")));
 }
 
@@ -82,7 +82,8 @@ TEST_F(Cli, TrainPrintsEpochsAndTheStop) {
   EXPECT_NE(r.out.find("epoch 2 "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("stopped: criterion_met (2 epochs trained)"), std::string::npos) << r.out;
   // Every energy says how it was obtained: on this fake node, estimated.
-  EXPECT_NE(r.out.find("J (estimated)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("J net (estimated)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("idle: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("estimate cpu (estimated) + estimate ram (estimated)"), std::string::npos) << r.out;
 }
 

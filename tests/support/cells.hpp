@@ -41,7 +41,11 @@ inline CriterionSpec criterion(const std::string& kind) {
 class ScriptedEnergy : public CellEnergy {
  public:
   explicit ScriptedEnergy(double joules_per_reading) : step_(joules_per_reading) {}
-  double joules_now() override { return step_ * static_cast<double>(++readings_); }
+  EnergyTotals now() override {
+    EnergyTotals t;
+    t.cell_j = t.node_j = t.cpu_j = step_ * static_cast<double>(++readings_);
+    return t;
+  }
   std::string method() const override { return "placeholder"; }
   std::string describe() const override { return "scripted"; }
   long readings() const { return readings_; }

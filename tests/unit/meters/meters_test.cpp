@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "meters/amdgpu.hpp"
+#include "meters/attribution.hpp"
 #include "meters/estimator.hpp"
 #include "meters/nvml.hpp"
 #include "meters/rapl.hpp"
@@ -163,6 +164,29 @@ TEST_F(FakeNode, AmdGpuWithoutReadingsIsAWarning) {
   EXPECT_TRUE(amd.empty());
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].problem.find("card2 (0000:c3:00.0)"), std::string::npos);
+}
+
+TEST_F(FakeNode, TwoBusyProcessesShareTheNodeInProportion) {
+  auto process = [&](int pid, int utime, int stime) {
+    dir.write("proc/" + std::to_string(pid) + "/stat",
+              std::to_string(pid) + " (trainer (cell)) R 1 1 1 0 -1 0 0 0 0 0 " + std::to_string(utime) + " " +
+                  std::to_string(stime) + " 0 0 20 0 1 0\n");
+  };
+  testing::write_proc(root(), 1000, 5000, 1024, 512);
+  process(11, 100, 20);
+  process(12, 300, 50);
+  CpuShare a(SysfsRoot(root()), 11), b(SysfsRoot(root()), 12);
+  // The node works 400 busy ticks: process 11 uses 100, process 12 uses 300.
+  testing::write_proc(root(), 1400, 5600, 1024, 512);
+  process(11, 180, 40);
+  process(12, 520, 130);
+  EXPECT_DOUBLE_EQ(a.next(), 0.25);
+  EXPECT_DOUBLE_EQ(b.next(), 0.75);
+  // No tick since: the shares hold rather than dividing by zero.
+  EXPECT_DOUBLE_EQ(a.next(), 0.25);
+  // A process that has ended keeps its last share.
+  std::filesystem::remove_all(dir.file("proc/11"));
+  EXPECT_DOUBLE_EQ(a.next(), 0.25);
 }
 
 class FakeNvml : public FakeNode {

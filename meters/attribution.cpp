@@ -1,0 +1,55 @@
+#include "meters/attribution.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace joulegrid::meters {
+
+double process_cpu_ticks(const SysfsRoot& root, pid_t pid) {
+  const auto line = read_text(root.path("/proc/" + std::to_string(pid) + "/stat"));
+  if (!line) return std::nan("");
+  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+  const size_t close = line->rfind(')');
+  if (close == std::string::npos) return std::nan("");
+  std::istringstream rest(line->substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0, cutime = 0, cstime = 0;
+  for (int i = 3; i <= 17 && rest >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    else if (i == 15) stime = std::stod(field);
+    else if (i == 16) cutime = std::stod(field);
+    else if (i == 17) cstime = std::stod(field);
+  }
+  return utime + stime + cutime + cstime;
+}
+
+double node_busy_ticks(const SysfsRoot& root) {
+  std::ifstream in(root.path("/proc/stat"));
+  std::string cpu;
+  double v[8] = {};
+  if (!(in >> cpu) || cpu != "cpu") return std::nan("");
+  for (double& x : v) in >> x;
+  double total = 0;
+  for (double x : v) total += x;
+  return total - v[3] - v[4];
+}
+
+CpuShare::CpuShare(SysfsRoot root, pid_t pid) : root_(std::move(root)), pid_(pid) {
+  process_ = process_cpu_ticks(root_, pid_);
+  node_ = node_busy_ticks(root_);
+}
+
+double CpuShare::next() {
+  const double p = process_cpu_ticks(root_, pid_), n = node_busy_ticks(root_);
+  if (std::isnan(p) || std::isnan(n)) return share_;  // the process has ended: keep the last share
+  if (n > node_) {
+    share_ = std::clamp((p - process_) / (n - node_), 0.0, 1.0);
+    process_ = p;
+    node_ = n;
+  }
+  return share_;
+}
+
+}  // namespace joulegrid::meters
