@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "meters/registry.hpp"
+#include "meters/sampler.hpp"
 #include "rank/trainer.hpp"
 
 int main(int argc, char** argv) {
@@ -16,6 +18,7 @@ int main(int argc, char** argv) {
   std::string arch = "lenet", data = kFashionMnistDir;
   int size = 1, threads = 2, epochs = 3;
   int64_t subset = 10000;
+  double sample_hz = 0;  // > 0: a sampler thread over this node's meters runs during training
   CLI::App app{"joulegrid training-epoch speed"};
   app.add_option("--arch", arch);
   app.add_option("--size", size);
@@ -23,6 +26,7 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", epochs);
   app.add_option("--subset", subset);
   app.add_option("--data", data);
+  app.add_option("--sample-hz", sample_hz);
   CLI11_PARSE(app, argc, argv);
 
   CellSpec cell;
@@ -39,6 +43,12 @@ int main(int argc, char** argv) {
   cell.seed = 1;
   torch::set_num_threads(threads);
   Trainer trainer(cell, load_split_tensors(cell, torch::kCPU), torch::kCPU);
+  std::unique_ptr<meters::Sampler> sampler;
+  if (sample_hz > 0) {
+    meters::MeterSet set = meters::open_meters({"auto"}, meters::SysfsRoot::from_environment(), {});
+    sampler = std::make_unique<meters::Sampler>(std::move(set.meters), sample_hz);
+    sampler->start();
+  }
   nlohmann::json seconds = nlohmann::json::array();
   double acc = 0;
   for (int e = 1; e <= epochs; ++e) {
@@ -49,6 +59,8 @@ int main(int argc, char** argv) {
   }
   std::cout << nlohmann::json{{"runner", "joulegrid"}, {"arch", arch}, {"size", size},
                               {"threads", threads}, {"samples", trainer.data().train_x.size(0)},
+                              {"sample_hz", sample_hz},
+                              {"meter_samples", sampler ? sampler->sample_count() : 0},
                               {"epoch_seconds", seconds}, {"train_acc", acc}}
             << std::endl;
   return 0;

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -24,6 +28,8 @@ Channel estimated_channel(const std::string& component, const std::string& file)
 EstimatorMeter::EstimatorMeter(const SysfsRoot& root, const EstimatorOptions& options,
                                std::vector<Warning>& warnings)
     : stat_path_(root.path("/proc/stat")), meminfo_path_(root.path("/proc/meminfo")), options_(options) {
+  stat_fd_ = ::open(stat_path_.c_str(), O_RDONLY | O_CLOEXEC);
+  meminfo_fd_ = ::open(meminfo_path_.c_str(), O_RDONLY | O_CLOEXEC);
   double busy = 0, total = 0;
   if (options.cpu && read_cpu_times(busy, total)) {
     last_busy_ = busy;
@@ -49,18 +55,48 @@ EstimatorMeter::EstimatorMeter(const SysfsRoot& root, const EstimatorOptions& op
   }
 }
 
+EstimatorMeter::~EstimatorMeter() {
+  if (stat_fd_ >= 0) ::close(stat_fd_);
+  if (meminfo_fd_ >= 0) ::close(meminfo_fd_);
+}
+
 bool EstimatorMeter::read_cpu_times(double& busy, double& total) const {
-  FILE* f = std::fopen(stat_path_.c_str(), "re");
-  if (!f) return false;
-  unsigned long long v[10] = {};
-  const int n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-                            &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
-  std::fclose(f);
-  if (n < 4) return false;
+  char buf[512];
+  const ssize_t n = stat_fd_ >= 0 ? ::pread(stat_fd_, buf, sizeof buf - 1, 0) : -1;
+  if (n <= 4) return false;
+  buf[n] = 0;
+  if (std::strncmp(buf, "cpu ", 4) != 0) return false;
+  char* p = buf + 4;
+  double v[8] = {};
+  int fields = 0;
+  for (; fields < 8; ++fields) {
+    char* end = nullptr;
+    v[fields] = static_cast<double>(std::strtoull(p, &end, 10));
+    if (end == p) break;
+    p = end;
+  }
+  if (fields < 4) return false;
   total = 0;
-  for (int i = 0; i < 8; ++i) total += static_cast<double>(v[i]);  // guest time is inside user
-  busy = total - static_cast<double>(v[3]) - static_cast<double>(v[4]);  // minus idle and iowait
+  for (int i = 0; i < fields; ++i) total += v[i];  // guest time is inside user already
+  busy = total - v[3] - v[4];                       // minus idle and iowait
   return true;
+}
+
+// Memory in use moves slowly: read it at most ten times a second.
+double EstimatorMeter::read_used_gib() {
+  const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (used_read_at_ >= 0 && now - used_read_at_ < 0.1) return used_gib_;
+  used_read_at_ = now;
+  char buf[4096];
+  const ssize_t n = meminfo_fd_ >= 0 ? ::pread(meminfo_fd_, buf, sizeof buf - 1, 0) : -1;
+  if (n <= 0) return used_gib_;
+  buf[n] = 0;
+  auto field = [&](const char* key) {
+    const char* at = std::strstr(buf, key);
+    return at ? std::strtod(at + std::strlen(key), nullptr) : 0.0;
+  };
+  used_gib_ = (field("MemTotal:") - field("MemAvailable:")) / (1024.0 * 1024.0);
+  return used_gib_;
 }
 
 void EstimatorMeter::read(double* out) {
@@ -75,18 +111,7 @@ void EstimatorMeter::read(double* out) {
     const double idle = options_.cpu_idle_fraction * tdp_w_;
     out[i++] = idle + (tdp_w_ - idle) * last_util_;
   }
-  if (i < channels_.size()) {
-    std::ifstream in(meminfo_path_);
-    double total_kb = 0, available_kb = 0;
-    for (std::string key; in >> key;) {
-      double value = 0;
-      in >> value;
-      if (key == "MemTotal:") total_kb = value;
-      else if (key == "MemAvailable:") available_kb = value;
-      in.ignore(64, '\n');
-    }
-    out[i] = (total_kb - available_kb) / (1024.0 * 1024.0) * options_.ram_w_per_gib;
-  }
+  if (i < channels_.size()) out[i] = read_used_gib() * options_.ram_w_per_gib;
 }
 
 }  // namespace joulegrid::meters

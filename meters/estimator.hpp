@@ -23,11 +23,15 @@ class EstimatorMeter : public Meter {
   EstimatorMeter(const SysfsRoot& root, const EstimatorOptions& options, std::vector<Warning>& warnings);
   const std::vector<Channel>& channels() const override { return channels_; }
   void read(double* out) override;
+  ~EstimatorMeter() override;
   double tdp_w() const { return tdp_w_; }
 
  private:
   bool read_cpu_times(double& busy, double& total) const;
+  double read_used_gib();
   std::string stat_path_, meminfo_path_;
+  int stat_fd_ = -1, meminfo_fd_ = -1;  // kept open: a sample is two preads
+  double used_gib_ = 0, used_read_at_ = -1;
   EstimatorOptions options_;
   std::vector<Channel> channels_;
   double tdp_w_ = 0;
