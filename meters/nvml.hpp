@@ -4,6 +4,7 @@
 // newer) where the GPU has it, else power (mW; on Ampere-and-newer consumer
 // parts a one-second average). Only physical GPUs are enumerated: MIG
 // instances share their GPU's counter and must never be summed.
+// Only the GPUs CUDA_VISIBLE_DEVICES gives this rank are read (all when unset).
 // The library: JOULEGRID_NVML_LIBRARY, else libnvidia-ml.so.1. This file and
 // nvml.cpp are the only ones that know NVML.
 

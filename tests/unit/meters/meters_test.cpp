@@ -225,6 +225,20 @@ TEST_F(FakeNvml, EnergyCounterWherePresentElsePower) {
   EXPECT_TRUE(warnings.empty());
 }
 
+TEST_F(FakeNvml, ARankReadsOnlyTheGpusItIsBoundTo) {
+  devices("1 1 GPU-aaaa 0000:01:00.0\n2 2 GPU-bbbb 0000:02:00.0\n3 3 GPU-cccc 0000:03:00.0\n");
+  ::setenv("CUDA_VISIBLE_DEVICES", "2", 1);
+  NvmlMeter by_index(warnings, true);
+  ::setenv("CUDA_VISIBLE_DEVICES", "GPU-bb,0", 1);
+  NvmlMeter by_uuid(warnings, true);
+  ::unsetenv("CUDA_VISIBLE_DEVICES");
+  ASSERT_EQ(by_index.channels().size(), 2u);  // gpu2: counter + power cross-check
+  EXPECT_EQ(by_index.channels()[0].uuid, "GPU-cccc");
+  ASSERT_EQ(by_uuid.channels().size(), 4u);
+  EXPECT_EQ(by_uuid.channels()[0].uuid, "GPU-aaaa");
+  EXPECT_EQ(by_uuid.channels()[2].uuid, "GPU-bbbb");
+}
+
 TEST_F(FakeNvml, FailuresAreWarningsNeverAborts) {
   devices("1 1 GPU-a 0000:01:00.0\n");
   ::setenv("FAKE_NVML_INIT_FAIL", "1", 1);
