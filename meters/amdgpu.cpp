@@ -47,7 +47,7 @@ AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings) 
         c.method = Method::power;
         c.file = power.path();
         c.in_total = !counted;  // with a counter, power is only a cross-check
-        if (counted) c.device += " power";
+        c.cross_check = counted;
         channels_.push_back(c);
         files_.push_back(std::move(power));
         counted = true;

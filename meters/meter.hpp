@@ -21,6 +21,7 @@ struct Channel {
   Method method = Method::counter;
   double wrap_range_j = 0;  // counters: the value at which they wrap; 0 = unknown
   bool in_total = true;     // false for a zone that contains others (psys ⊃ package)
+  bool cross_check = false; // a power reading kept to check the counter of the same device
   std::string file;         // what is read, for people and warnings
   std::string bus_id;       // GPUs: PCI address, to bind a GPU to its rank
   std::string uuid;

@@ -140,7 +140,7 @@ NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required) {
       Channel c = base;
       c.method = Method::power;
       c.in_total = !has_energy;  // with a counter, power only cross-checks it
-      if (has_energy) c.device += " power";
+      c.cross_check = has_energy;
       channels_.push_back(c);
       readers_.push_back({dev, false});
     }

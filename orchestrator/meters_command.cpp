@@ -48,7 +48,7 @@ int meters_command(const MetersArgs& args) {
                    {"method", method_name(c.method)}, {"unit", c.unit()}, {"readable", true},
                    {"in_total", c.in_total}, {"file", c.file}, {"joules", w.joules}, {"watts", watts},
                    {"wraps", w.wraps}, {"resets", w.resets}});
-    t.add({c.source, c.device, c.component + (c.in_total ? "" : " (contains others)"), method_name(c.method),
+    t.add({c.source, c.device, c.component + (c.cross_check ? " (cross-check)" : c.in_total ? "" : " (contains others)"), method_name(c.method),
            c.unit(), "yes", format_number(w.joules) + " J", format_number(watts) + " W", c.file});
   }
   for (const Warning& w : warnings) {

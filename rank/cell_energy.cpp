@@ -1,5 +1,6 @@
 #include "rank/cell_energy.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -21,6 +22,22 @@ std::string PlaceholderEnergy::describe() const {
   std::ostringstream s;
   s << "placeholder: " << watts_ << " W x wall time, not a measurement";
   return s.str();
+}
+
+std::string disagreements(const EnergyTotals& from, const EnergyTotals& to, double tolerance) {
+  std::string out;
+  for (size_t i = 0; i < to.cross_checks.size() && i < from.cross_checks.size(); ++i) {
+    const auto& a = from.cross_checks[i];
+    const auto& b = to.cross_checks[i];
+    const double counter = b.counter_j - a.counter_j, power = b.power_j - a.power_j;
+    if (counter <= 0 || std::fabs(power - counter) <= tolerance * counter) continue;
+    std::ostringstream s;
+    s.precision(4);
+    s << b.device << ": counter " << counter << " J vs power " << power << " J ("
+      << 100.0 * (power - counter) / counter << " %)";
+    out += (out.empty() ? "" : "; ") + s.str();
+  }
+  return out;
 }
 
 double PlaceholderEnergy::watts_from_environment() {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 #include <sys/types.h>
 
 namespace joulegrid {
@@ -15,7 +16,17 @@ struct EnergyTotals {
   double node_j = 0;  // the node's raw total
   double cpu_j = 0, ram_j = 0, gpu_j = 0;  // attributed, by component
   double net_j = 0;   // cell_j less the node's idle power over the same time (same shares)
+  // Devices with both an energy counter and a power reading: both integrals.
+  struct CrossCheck {
+    std::string device;
+    double counter_j = 0, power_j = 0;
+  };
+  std::vector<CrossCheck> cross_checks;
 };
+
+// "card0: counter 100 J vs power 112 J (12 %)" for every device whose two
+// measurements of the window differ by more than `tolerance`; "" when none do.
+std::string disagreements(const EnergyTotals& from, const EnergyTotals& to, double tolerance = 0.05);
 
 class CellEnergy {
  public:

@@ -144,6 +144,7 @@ class CellSession {
     r.ram_j = b.ram_j - a.ram_j;
     r.gpu_j = b.gpu_j - a.gpu_j;
     r.net_joules = b.net_j - a.net_j;
+    r.disagreement = disagreements(a, b);
     r.method = energy_.method();
     return r;
   }

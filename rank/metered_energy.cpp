@@ -77,6 +77,17 @@ EnergyTotals MeteredEnergy::now() {
     totals_.net_j += (delta - idle_w_[i] * dt) * mine;
   }
   totals_.cell_j = totals_.cpu_j + totals_.ram_j + totals_.gpu_j;
+  // A power reading kept beside a counter: both integrals, for the 5 % check.
+  totals_.cross_checks.clear();
+  for (size_t i = 0; i < j.size(); ++i) {
+    const meters::Channel& p = sampler_->channels()[i];
+    if (!p.cross_check) continue;
+    for (size_t k = 0; k < j.size(); ++k) {
+      const meters::Channel& c = sampler_->channels()[k];
+      if (c.method == meters::Method::counter && c.source == p.source && c.device == p.device)
+        totals_.cross_checks.push_back({c.source + " " + c.device, j[k], j[i]});
+    }
+  }
   return totals_;
 }
 

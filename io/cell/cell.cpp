@@ -181,9 +181,11 @@ void to_json(json& j, const EpochRecord& e) {
            {"partial", e.partial}};
   if (!e.train_energy.method.empty()) {
     auto phase = [](const EnergyReading& r) {
-      return json{{"joules", r.joules}, {"node_joules", r.node_joules},
+      json p{{"joules", r.joules}, {"node_joules", r.node_joules},
                   {"net_joules", r.net_joules}, {"cpu_j", r.cpu_j},
                   {"ram_j", r.ram_j}, {"gpu_j", r.gpu_j}, {"method", r.method}};
+      if (!r.disagreement.empty()) p["disagreement"] = r.disagreement;
+      return p;
     };
     j["train_energy"] = phase(e.train_energy);
     j["eval_energy"] = phase(e.eval_energy);

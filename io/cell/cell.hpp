@@ -55,6 +55,7 @@ struct EnergyReading {
   double net_joules = 0.0;   // joules less idle power × time (same shares)
   double cpu_j = 0.0, ram_j = 0.0, gpu_j = 0.0;  // attributed, by component
   std::string method;        // counter | power | estimated | placeholder
+  std::string disagreement;  // devices whose counter and power differ by > 5 % in the window
 };
 
 struct EpochRecord {

@@ -152,6 +152,8 @@ TEST_F(FakeNode, AmdGpuEnergyCounterWinsAndPowerOnlyCrossChecks) {
   EXPECT_TRUE(amd.channels()[0].in_total);
   EXPECT_EQ(amd.channels()[1].method, Method::power);
   EXPECT_FALSE(amd.channels()[1].in_total);  // never added to the counter's joules
+  EXPECT_TRUE(amd.channels()[1].cross_check);
+  EXPECT_EQ(amd.channels()[1].device, "card1");
   double v[2];
   amd.read(v);
   EXPECT_DOUBLE_EQ(v[0], 7.0);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
 #include "rank/metered_energy.hpp"
@@ -31,6 +32,36 @@ TEST(MeteredEnergy, NetEnergySubtractsTheIdleBaseline) {
   EXPECT_DOUBLE_EQ(b.cpu_j - a.cpu_j, gross);  // the package is the CPU; no trainer attached: share 1
   EXPECT_DOUBLE_EQ(b.gpu_j, 0.0);
   EXPECT_NE(energy.describe().find("rapl package-0 (counter)"), std::string::npos) << energy.describe();
+}
+
+}  // namespace
+}  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+TEST(MeteredEnergy, CounterAndPowerThatDisagreeAreFlagged) {
+  testing::TempDir node;
+  const std::string root = node.path().string();
+  testing::write_amdgpu_card(root, "card0", "0000:03:00.0", 0, 100000000);  // 100 W
+  MeterOptions options;
+  options.sources = {"amdgpu"};
+  options.sample_hz = 500;
+  MeteredEnergy energy(options, meters::SysfsRoot(root));
+  const EnergyTotals a = energy.now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::string counter = root + "/sys/class/drm/card0/device/hwmon/hwmon0/energy1_input";
+  std::ofstream(counter) << 60000000 << "\n";  // 60 J where 100 W × 0.2 s is 20 J
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const EnergyTotals b = energy.now();
+  EXPECT_NEAR(b.gpu_j - a.gpu_j, 60.0, 1e-6);  // the counter is what counts
+  ASSERT_EQ(b.cross_checks.size(), 1u);
+  const std::string flag = disagreements(a, b);
+  EXPECT_NE(flag.find("amdgpu card0: counter 60 J vs power"), std::string::npos) << flag;
+  // Within 5 %: no flag.
+  EnergyTotals close = b;
+  close.cross_checks[0].power_j = a.cross_checks[0].power_j + 61.0;
+  EXPECT_EQ(disagreements(a, close), "");
 }
 
 }  // namespace
