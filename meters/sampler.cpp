@@ -12,6 +12,8 @@ Sampler::Sampler(std::vector<std::unique_ptr<Meter>> meters, double sample_hz, s
   cumulative_.assign(channels_.size(), 0.0);
   wraps_.assign(channels_.size(), 0);
   resets_.assign(channels_.size(), 0);
+  last_value_.assign(channels_.size(), std::nan(""));
+  last_t_.assign(channels_.size(), 0.0);
 }
 
 Sampler::~Sampler() { stop(); }
@@ -38,15 +40,15 @@ Sample Sampler::read_and_store() {
   std::lock_guard<std::mutex> read_lock(read_mutex_);
   Sample s = read_all();
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!buffer_.empty()) {
-    const Sample& prev = buffer_.back();
-    for (size_t c = 0; c < channels_.size(); ++c) {
-      const double a = prev.values[c], b = s.values[c];
-      if (std::isnan(a) || std::isnan(b)) continue;
+  for (size_t c = 0; c < channels_.size(); ++c) {
+    const double a = last_value_[c], b = s.values[c];
+    if (std::isnan(b)) continue;
+    if (!std::isnan(a))
       cumulative_[c] += channels_[c].method == Method::counter
                             ? counter_delta(a, b, channels_[c].wrap_range_j, wraps_[c], resets_[c])
-                            : 0.5 * (a + b) * (s.t - prev.t);
-    }
+                            : 0.5 * (a + b) * (s.t - last_t_[c]);
+    last_value_[c] = b;
+    last_t_[c] = s.t;
   }
   buffer_.push_back(s);
   while (buffer_.size() > capacity_) buffer_.pop_front();

@@ -56,6 +56,9 @@ class Sampler {
   std::deque<Sample> buffer_;
   std::vector<double> cumulative_;
   std::vector<int> wraps_, resets_;
+  // Each channel's last readable value and its time: a failed read (NaN) is
+  // bridged, never a gap that loses a counter's energy.
+  std::vector<double> last_value_, last_t_;
   std::atomic<bool> running_{false};
   std::thread thread_;
 };

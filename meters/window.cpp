@@ -22,21 +22,23 @@ WindowEnergy window_energy(const std::vector<Sample>& samples, size_t c, const C
                            double t0, double t1) {
   WindowEnergy w;
   w.method = channel.method;
-  for (size_t i = 1; i < samples.size(); ++i) {
-    const Sample& a = samples[i - 1];
-    const Sample& b = samples[i];
-    const double overlap = std::min(b.t, t1) - std::max(a.t, t0);
-    if (overlap <= 0 || b.t <= a.t) continue;
-    const double va = a.values[c], vb = b.values[c];
-    if (std::isnan(va) || std::isnan(vb)) continue;
-    double segment = 0;
-    if (channel.method == Method::counter) {
-      segment = counter_delta(va, vb, channel.wrap_range_j, w.wraps, w.resets);
-    } else {
-      segment = 0.5 * (va + vb) * (b.t - a.t);
+  // Segments join consecutive readable samples: a failed read is bridged.
+  const Sample* prev = nullptr;
+  for (const Sample& b : samples) {
+    if (std::isnan(b.values[c])) continue;
+    if (prev && b.t > prev->t) {
+      const Sample& a = *prev;
+      const double overlap = std::min(b.t, t1) - std::max(a.t, t0);
+      if (overlap > 0) {
+        const double va = a.values[c], vb = b.values[c];
+        const double segment = channel.method == Method::counter
+                                   ? counter_delta(va, vb, channel.wrap_range_j, w.wraps, w.resets)
+                                   : 0.5 * (va + vb) * (b.t - a.t);
+        w.joules += segment * overlap / (b.t - a.t);
+        w.samples += 1;
+      }
     }
-    w.joules += segment * overlap / (b.t - a.t);
-    w.samples += 1;
+    prev = &b;
   }
   return w;
 }

@@ -53,6 +53,12 @@ TEST(Window, AResetIsCountedAndNeverNegative) {
   EXPECT_DOUBLE_EQ(w2.joules, 2);
 }
 
+TEST(Window, AFailedReadIsBridgedNotLost) {
+  const double nan = std::nan("");
+  const auto s = series({{0, 10}, {1, nan}, {2, 30}});
+  EXPECT_DOUBLE_EQ(window_energy(s, 0, counter(0), 0, 2).joules, 20.0);
+}
+
 TEST(Window, PowerByTrapezoidsAndPartialSegments) {
   Channel p;
   p.method = Method::power;
