@@ -6,8 +6,6 @@ namespace joulegrid::meters {
 
 namespace {
 
-constexpr double kMicro = 1e-6;  // µJ → J, µW → W
-
 std::string pci_slot(const std::string& device_dir) {
   std::ifstream in(device_dir + "/uevent");
   for (std::string line; std::getline(in, line);)
@@ -36,8 +34,7 @@ AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings) 
         Channel c = base;
         c.method = Method::counter;
         c.file = energy.path();
-        channels_.push_back(c);
-        files_.push_back(std::move(energy));
+        add(c, std::move(energy));
         counted = true;
       }
       for (const char* power_file : {"power1_average", "power1_input"}) {
@@ -48,8 +45,7 @@ AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings) 
         c.file = power.path();
         c.in_total = !counted;  // with a counter, power is only a cross-check
         c.cross_check = counted;
-        channels_.push_back(c);
-        files_.push_back(std::move(power));
+        add(c, std::move(power));
         counted = true;
         break;
       }
@@ -58,10 +54,6 @@ AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings) 
                             "on MI250-class parts only one die of a pair reports power; otherwise check the amdgpu driver"});
     }
   }
-}
-
-void AmdGpuMeter::read(double* out) {
-  for (size_t i = 0; i < files_.size(); ++i) out[i] = files_[i].read() * kMicro;
 }
 
 }  // namespace joulegrid::meters

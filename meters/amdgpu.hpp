@@ -6,21 +6,13 @@
 // it (ROCR_VISIBLE_DEVICES). On MI250-class parts only one die of a pair
 // reports power: a card with no reading is a warning, not a zero.
 
-#include "meters/meter.hpp"
-#include "meters/sysfs.hpp"
+#include "meters/sysfs_meter.hpp"
 
 namespace joulegrid::meters {
 
-class AmdGpuMeter : public Meter {
+class AmdGpuMeter : public SysfsFileMeter {
  public:
   AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings);
-  const std::vector<Channel>& channels() const override { return channels_; }
-  void read(double* out) override;
-  bool empty() const { return channels_.empty(); }
-
- private:
-  std::vector<Channel> channels_;
-  std::vector<CounterFile> files_;
 };
 
 }  // namespace joulegrid::meters

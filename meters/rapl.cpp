@@ -7,7 +7,7 @@ namespace joulegrid::meters {
 
 namespace {
 
-constexpr double kJoulesPerMicrojoule = 1e-6;
+constexpr double kJoulesPerMicrojoule = 1e-6;  // the range file is in µJ too
 
 // "intel-rapl:0:2" → 2 colons = a subzone of package 0.
 int depth(const std::string& zone) {
@@ -57,13 +57,8 @@ RaplMeter::RaplMeter(const SysfsRoot& root, std::vector<Warning>& warnings) {
                           "run as root, or: sudo chmod o+r " + ch.file + " (resets at boot)"});
       continue;
     }
-    channels_.push_back(ch);
-    files_.push_back(std::move(f));
+    add(ch, std::move(f));
   }
-}
-
-void RaplMeter::read(double* out) {
-  for (size_t i = 0; i < files_.size(); ++i) out[i] = files_[i].read() * kJoulesPerMicrojoule;
 }
 
 }  // namespace joulegrid::meters

@@ -5,22 +5,14 @@
 // contains the packages and is kept but never added to them. intel-rapl-mmio
 // zones that repeat an intel-rapl zone's name are dropped.
 
-#include "meters/meter.hpp"
-#include "meters/sysfs.hpp"
+#include "meters/sysfs_meter.hpp"
 
 namespace joulegrid::meters {
 
-class RaplMeter : public Meter {
+class RaplMeter : public SysfsFileMeter {
  public:
   // Opens what it can under `root`; what it cannot goes into `warnings`.
   RaplMeter(const SysfsRoot& root, std::vector<Warning>& warnings);
-  const std::vector<Channel>& channels() const override { return channels_; }
-  void read(double* out) override;
-  bool empty() const { return channels_.empty(); }
-
- private:
-  std::vector<Channel> channels_;
-  std::vector<CounterFile> files_;
 };
 
 }  // namespace joulegrid::meters
