@@ -31,6 +31,9 @@ int run_cell_subcommand() {
   // The child dies with its worker: a kill -9 of the rank leaves no orphan trainer.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() == 1) return 1;
+  // Its life is its worker's to end: a Ctrl-C or a job's SIGTERM/SIGUSR1
+  // reaching the whole process group must not count as a failed attempt.
+  for (int s : {SIGINT, SIGTERM, SIGUSR1}) std::signal(s, SIG_IGN);
   return run_cell_child(STDIN_FILENO, STDOUT_FILENO);
 }
 
@@ -61,6 +64,22 @@ int cli_main(int argc, char** argv) {
   meters_cmd->add_option("--sysfs-root", meters.sysfs_root, "Read /sys and /proc under DIR (default $JOULEGRID_SYSFS_ROOT or /)");
   meters_cmd->add_flag("--json", meters.json, "Print one JSON object per source");
 
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run a study: alone, or under mpirun / srun across ranks");
+  run_cmd->add_option("spec", run.spec, "Study file (TOML)")->required();
+  run_cmd->add_option("-o,--output", run.output, "Results file (default: the spec's output)");
+  run_cmd->add_flag("--resume", run.resume, "Continue an existing results file: run only the cells not committed");
+  run_cmd->add_option("--drain-seconds", run.drain_s, "After SIGTERM/SIGUSR1, how long running cells may finish (default 60)")
+      ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--snapshot-seconds", run.snapshot_s, "How often the HDF5 file is rewritten while running (default 30)")
+      ->check(CLI::NonNegativeNumber);
+
+  ReportArgs report;
+  auto* report_cmd = app.add_subcommand("report", "Reduce a results file to the paper's tables");
+  report_cmd->add_option("file", report.file, "Results file (HDF5)")->required();
+  report_cmd->add_option("--format", report.format, "table | csv | json (default table)");
+  report_cmd->add_option("--energy", report.energy, "gross | net (default: the study's)");
+
   auto* cell_cmd = app.add_subcommand("cell", "Internal: the child trainer of a worker rank");
   cell_cmd->group("");  // hidden
 
@@ -77,6 +96,8 @@ int cli_main(int argc, char** argv) {
     if (plan_cmd->parsed()) return plan_command(plan);
     if (train_cmd->parsed()) return train_command(train);
     if (meters_cmd->parsed()) return meters_command(meters);
+    if (run_cmd->parsed()) return run_command(run);
+    if (report_cmd->parsed()) return report_command(report);
   } catch (const InputError& e) {
     std::cerr << "joulegrid: " << e.what() << "\n";
     return exit_code::bad_input;

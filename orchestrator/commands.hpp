@@ -27,4 +27,20 @@ struct MetersArgs {
 };
 int meters_command(const MetersArgs& args);
 
+struct RunArgs {
+  std::string spec;
+  std::string output;        // default: the spec's output
+  bool resume = false;
+  double drain_s = 60;       // after SIGTERM / SIGUSR1: how long running cells may finish
+  double snapshot_s = 30;    // how often the HDF5 snapshot is rewritten
+};
+int run_command(const RunArgs& args);
+
+struct ReportArgs {
+  std::string file;
+  std::string format = "table";
+  std::string energy;        // gross | net; default: the study's
+};
+int report_command(const ReportArgs& args);
+
 }  // namespace joulegrid

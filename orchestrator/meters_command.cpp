@@ -12,7 +12,7 @@
 #include "meters/registry.hpp"
 #include "meters/sampler.hpp"
 #include "orchestrator/commands.hpp"
-#include "orchestrator/text_table.hpp"
+#include "io/report/text_table.hpp"
 
 namespace joulegrid {
 

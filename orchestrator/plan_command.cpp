@@ -4,7 +4,7 @@
 
 #include "orchestrator/commands.hpp"
 #include "orchestrator/plan.hpp"
-#include "orchestrator/text_table.hpp"
+#include "io/report/text_table.hpp"
 
 namespace joulegrid {
 

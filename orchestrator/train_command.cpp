@@ -6,7 +6,7 @@
 
 #include "orchestrator/commands.hpp"
 #include "orchestrator/plan.hpp"
-#include "orchestrator/text_table.hpp"
+#include "io/report/text_table.hpp"
 #include "rank/cell_runner.hpp"
 #include "rank/metered_energy.hpp"
 #include "rank/protocol.hpp"

@@ -55,6 +55,10 @@ class CellSession {
       if (fds[0].revents & (POLLIN | POLLHUP)) {
         while (auto line = out.read_line(0)) handle(*line);
       }
+      if (!abandoned_ && callbacks_.should_abandon && callbacks_.should_abandon()) {
+        abandoned_ = true;
+        child.kill(SIGKILL);
+      }
       if (cell_.timeout_s > 0 && !timed_out_ &&
           std::chrono::duration<double>(Clock::now() - start).count() > cell_.timeout_s) {
         timed_out_ = true;
@@ -172,6 +176,12 @@ class CellSession {
       r.detail = decision_.detail;
       return;
     }
+    if (abandoned_) {
+      r.status = "abandoned";
+      r.stop_reason = stop_reason::stopped;
+      r.detail = "the sweep was stopped while this cell ran";
+      return;
+    }
     r.status = "failed";
     r.stop_reason = stop_reason::failed;
     r.error_tail = error_tail_.size() > kErrorTailBytes
@@ -204,7 +214,7 @@ class CellSession {
   StopDecision decision_;
   EnergyTotals train_begin_, eval_begin_;
   double cumulative_j_ = 0;
-  bool stop_sent_ = false, timed_out_ = false;
+  bool stop_sent_ = false, timed_out_ = false, abandoned_ = false;
   std::string failure_, failure_detail_, error_tail_;
 };
 

@@ -16,6 +16,9 @@ namespace joulegrid {
 struct CellCallbacks {
   std::function<void(const nlohmann::json& ready)> on_ready;
   std::function<void(const EpochRecord& record)> on_epoch;
+  // Polled while the trainer runs (every few tens of ms): true kills it and
+  // the result is "abandoned" — the sweep was stopped, the cell is not done.
+  std::function<bool()> should_abandon;
 };
 
 struct CellRunOptions {

@@ -10,7 +10,8 @@
 
 namespace joulegrid {
 
-bool FaultPlan::applies_to(int cell_index, const std::string& cell_id) const {
+bool FaultPlan::applies_to(int cell_index, const std::string& cell_id, int cell_attempt) const {
+  if (attempt > 0 && attempt != cell_attempt) return false;
   return cell.empty() || cell == std::to_string(cell_index) || cell_id.rfind(cell, 0) == 0;
 }
 
@@ -23,23 +24,39 @@ void FaultPlan::strike() const {
 }
 
 FaultPlan parse_fault(const std::string& text) {
-  static const std::regex form(R"(^(nan|oom|segfault|abort|hang|exit)@([0-9]+)(\.([0-9]+))?(/([0-9a-f]+))?$)");
+  static const std::regex form(R"(^(nan|oom|segfault|abort|hang|exit)@([0-9]+)(\.([0-9]+))?(/([0-9a-f]+))?(#([0-9]+))?$)");
   std::smatch m;
   if (!std::regex_match(text, m, form))
     throw InputError("JOULEGRID_INJECT_FAULT: '" + text +
-                     "' is not KIND@EPOCH[.BATCH][/CELL] with KIND nan, oom, segfault, abort, hang or exit");
+                     "' is not KIND@EPOCH[.BATCH][/CELL][#ATTEMPT] with KIND nan, oom, segfault, abort, hang or exit");
   FaultPlan f;
   f.kind = m[1];
   f.epoch = std::stoi(m[2]);
   if (m[4].matched) f.batch = std::stol(m[4]);
   if (m[6].matched) f.cell = m[6];
+  if (m[8].matched) f.attempt = std::stoi(m[8]);
   return f;
 }
 
-std::optional<FaultPlan> fault_from_environment() {
+std::vector<FaultPlan> faults_from_environment() {
+  std::vector<FaultPlan> faults;
   const char* v = std::getenv("JOULEGRID_INJECT_FAULT");
-  if (!v || !*v) return std::nullopt;
-  return parse_fault(v);
+  if (!v || !*v) return faults;
+  const std::string text = v;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    faults.push_back(parse_fault(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return faults;
+}
+
+std::optional<FaultPlan> fault_for(int cell_index, const std::string& cell_id, int attempt) {
+  for (const auto& f : faults_from_environment())
+    if (f.applies_to(cell_index, cell_id, attempt)) return f;
+  return std::nullopt;
 }
 
 }  // namespace joulegrid

@@ -2,14 +2,17 @@
 // Faults injected into a chosen cell on purpose, so that tests can prove a
 // sweep survives them. Set in the environment of the worker (the child
 // inherits it):
-//   JOULEGRID_INJECT_FAULT=KIND@EPOCH[.BATCH][/CELL]
+//   JOULEGRID_INJECT_FAULT=KIND@EPOCH[.BATCH][/CELL][#ATTEMPT][,MORE...]
 // KIND: nan (the loss becomes NaN), oom (asks the allocator for an exabyte),
 // segfault, abort, hang (sleeps forever),
 // exit (exit code 7 without a word). BATCH defaults to 1; CELL (an index or an
-// id prefix) limits the fault to one cell; every attempt of it is struck.
+// id prefix) limits the fault to one cell; ATTEMPT to one attempt of it (so a
+// retry can succeed), else every attempt is struck. Several faults are
+// separated by commas; the first that applies to a cell is used.
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace joulegrid {
 
@@ -18,15 +21,17 @@ struct FaultPlan {
   int epoch = 1;
   long batch = 1;
   std::string cell;  // empty = every cell
+  int attempt = 0;   // 0 = every attempt
 
-  bool applies_to(int cell_index, const std::string& cell_id) const;
+  bool applies_to(int cell_index, const std::string& cell_id, int cell_attempt = 1) const;
   bool due(int at_epoch, long at_batch) const { return at_epoch == epoch && at_batch == batch; }
   // Does what `kind` says, unless it is nan or oom (the trainer does those).
   void strike() const;
 };
 
 // Parses JOULEGRID_INJECT_FAULT. Throws InputError on a malformed value.
-std::optional<FaultPlan> fault_from_environment();
+std::vector<FaultPlan> faults_from_environment();
+std::optional<FaultPlan> fault_for(int cell_index, const std::string& cell_id, int attempt);
 FaultPlan parse_fault(const std::string& text);
 
 }  // namespace joulegrid

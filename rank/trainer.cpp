@@ -225,7 +225,7 @@ class ChildSession {
     const torch::Device device = choose_device(cell.train.device);
     device_name_ = device.str();
     Trainer trainer(cell, load_split_tensors(cell, device), device);
-    if (auto fault = fault_from_environment(); fault && fault->applies_to(cell.index, cell.id))
+    if (auto fault = fault_for(cell.index, cell.id, cell.attempt))
       trainer.inject(*fault);
     const SplitTensors& d = trainer.data();
     emit({{"event", "ready"}, {"parameters", trainer.model().parameter_count()},

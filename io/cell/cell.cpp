@@ -151,7 +151,8 @@ void to_json(json& j, const CellSpec& c) {
            {"learning_rate", c.learning_rate}, {"optimizer", c.optimizer},
            {"repeat", c.repeat},       {"data_seed", c.data_seed},
            {"seed", c.seed},           {"data", data_json(c.data)},
-           {"train", train_json(c.train)}, {"timeout_s", c.timeout_s}};
+           {"train", train_json(c.train)}, {"timeout_s", c.timeout_s},
+           {"attempt", c.attempt}};
 }
 
 void from_json(const json& j, CellSpec& c) {
@@ -171,6 +172,25 @@ void from_json(const json& j, CellSpec& c) {
   c.data = data_from(j.at("data"));
   c.train = train_from(j.at("train"));
   j.at("timeout_s").get_to(c.timeout_s);
+  c.attempt = j.value("attempt", 1);
+}
+
+void to_json(json& j, const EnergyReading& r) {
+  j = json{{"joules", r.joules}, {"node_joules", r.node_joules}, {"net_joules", r.net_joules},
+           {"cpu_j", r.cpu_j},   {"ram_j", r.ram_j},             {"gpu_j", r.gpu_j},
+           {"method", r.method}};
+  if (!r.disagreement.empty()) j["disagreement"] = r.disagreement;
+}
+
+void from_json(const json& j, EnergyReading& r) {
+  r.joules = j.value("joules", 0.0);
+  r.node_joules = j.value("node_joules", 0.0);
+  r.net_joules = j.value("net_joules", 0.0);
+  r.cpu_j = j.value("cpu_j", 0.0);
+  r.ram_j = j.value("ram_j", 0.0);
+  r.gpu_j = j.value("gpu_j", 0.0);
+  r.method = j.value("method", std::string());
+  r.disagreement = j.value("disagreement", std::string());
 }
 
 void to_json(json& j, const EpochRecord& e) {
@@ -180,15 +200,8 @@ void to_json(json& j, const EpochRecord& e) {
            {"eval_s", e.eval_s},       {"batches", e.batches},
            {"partial", e.partial}};
   if (!e.train_energy.method.empty()) {
-    auto phase = [](const EnergyReading& r) {
-      json p{{"joules", r.joules}, {"node_joules", r.node_joules},
-                  {"net_joules", r.net_joules}, {"cpu_j", r.cpu_j},
-                  {"ram_j", r.ram_j}, {"gpu_j", r.gpu_j}, {"method", r.method}};
-      if (!r.disagreement.empty()) p["disagreement"] = r.disagreement;
-      return p;
-    };
-    j["train_energy"] = phase(e.train_energy);
-    j["eval_energy"] = phase(e.eval_energy);
+    j["train_energy"] = e.train_energy;
+    j["eval_energy"] = e.eval_energy;
     j["train_j"] = e.train_energy.joules;
     j["eval_j"] = e.eval_energy.joules;
     j["energy_method"] = e.train_energy.method;
@@ -197,6 +210,7 @@ void to_json(json& j, const EpochRecord& e) {
   }
 }
 
+// Reads both the child's epoch event (no energy yet) and a full record.
 void from_json(const json& j, EpochRecord& e) {
   j.at("epoch").get_to(e.epoch);
   j.at("loss").get_to(e.loss);
@@ -207,6 +221,10 @@ void from_json(const json& j, EpochRecord& e) {
   j.at("eval_s").get_to(e.eval_s);
   e.batches = j.value("batches", int64_t{0});
   e.partial = j.value("partial", false);
+  if (j.contains("train_energy")) j.at("train_energy").get_to(e.train_energy);
+  if (j.contains("eval_energy")) j.at("eval_energy").get_to(e.eval_energy);
+  e.cumulative_j = j.value("cumulative_j", 0.0);
+  e.efficiency = j.value("efficiency_per_j", 0.0);
 }
 
 void to_json(json& j, const RunResult& r) {
@@ -218,9 +236,40 @@ void to_json(json& j, const RunResult& r) {
            {"energy_method", r.energy_method}, {"efficiency_per_j", r.efficiency},
            {"parameters", r.parameters}, {"flops_per_sample", r.flops_per_sample},
            {"device", r.device},         {"init", r.init},
-           {"seconds", r.seconds},       {"epoch_records", r.epoch_records}};
+           {"seconds", r.seconds},       {"epoch_records", r.epoch_records},
+           {"attempt", r.attempt},       {"settles_cell", r.settles_cell},
+           {"node", r.node},             {"rank", r.rank},
+           {"started_unix_s", r.started_unix_s}};
   if (!r.failure.empty()) j["failure"] = r.failure;
   if (!r.error_tail.empty()) j["error_tail"] = r.error_tail;
+}
+
+void from_json(const json& j, RunResult& r) {
+  j.at("cell_id").get_to(r.cell_id);
+  r.cell_index = j.value("cell_index", 0);
+  j.at("status").get_to(r.status);
+  r.stop_reason = j.value("stop_reason", std::string());
+  r.detail = j.value("detail", std::string());
+  r.failure = j.value("failure", std::string());
+  r.epochs = j.value("epochs", 0);
+  r.train_acc = j.value("train_acc", 0.0);
+  r.val_acc = j.value("val_acc", 0.0);
+  r.test_acc = j.value("test_acc", 0.0);
+  r.energy_j = j.value("energy_j", 0.0);
+  r.energy_method = j.value("energy_method", std::string());
+  r.efficiency = j.value("efficiency_per_j", 0.0);
+  r.parameters = j.value("parameters", int64_t{0});
+  r.flops_per_sample = j.value("flops_per_sample", int64_t{0});
+  r.device = j.value("device", std::string());
+  r.init = j.value("init", std::string());
+  r.seconds = j.value("seconds", 0.0);
+  r.error_tail = j.value("error_tail", std::string());
+  if (j.contains("epoch_records")) j.at("epoch_records").get_to(r.epoch_records);
+  r.attempt = j.value("attempt", 1);
+  r.settles_cell = j.value("settles_cell", false);
+  r.node = j.value("node", std::string());
+  r.rank = j.value("rank", 0);
+  r.started_unix_s = j.value("started_unix_s", 0.0);
 }
 
 }  // namespace joulegrid

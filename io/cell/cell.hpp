@@ -29,6 +29,7 @@ struct CellSpec {
   DataSpec data;
   TrainOptions train;
   double timeout_s = 0.0;
+  int attempt = 1;        // which attempt this is (not part of the id)
 };
 
 // 16 hex digits of FNV-1a-64 over the canonical JSON of everything that can
@@ -77,7 +78,7 @@ struct EpochRecord {
 struct RunResult {
   std::string cell_id;
   int cell_index = 0;
-  std::string status;       // done | failed
+  std::string status;       // done | failed | abandoned (the sweep was stopped mid-cell)
   std::string stop_reason;  // criterion_met | cap_reached | failed | stopped
   std::string detail;       // human words: "target 0.9 reached", "NaN loss at epoch 3 batch 7"
   std::string failure;      // empty, or input | internal | nonfinite_loss | out_of_memory |
@@ -94,6 +95,13 @@ struct RunResult {
   double seconds = 0.0;
   std::string error_tail;
   std::vector<EpochRecord> epoch_records;
+
+  // Where and when it ran; filled in by the scheduler.
+  int attempt = 1;
+  bool settles_cell = false;  // done, or the last attempt the spec allows
+  std::string node;
+  int rank = 0;
+  double started_unix_s = 0.0;
 };
 
 void to_json(nlohmann::json& j, const CellSpec& c);
@@ -101,5 +109,8 @@ void from_json(const nlohmann::json& j, CellSpec& c);
 void to_json(nlohmann::json& j, const EpochRecord& e);
 void from_json(const nlohmann::json& j, EpochRecord& e);
 void to_json(nlohmann::json& j, const RunResult& r);
+void from_json(const nlohmann::json& j, RunResult& r);
+void to_json(nlohmann::json& j, const EnergyReading& r);
+void from_json(const nlohmann::json& j, EnergyReading& r);
 
 }  // namespace joulegrid

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "io/datasets/splits.hpp"
+
 namespace fs = std::filesystem;
 
 namespace joulegrid {
@@ -41,9 +43,29 @@ std::string describe(const std::string& format, const std::string& path, const D
          std::to_string(d.test.count()) + " test)";
 }
 
+// Seeded noise images 1×28×28 with labels in [0, classes): a fixed amount of
+// work with no files, for the calibration workload and scheduler tests.
+// subset.train / subset.test give the counts (default 2,560 and 512).
+Dataset synthetic_dataset(const DataSpec& data) {
+  Dataset d;
+  d.classes = data.classes;
+  SplitRng rng(0x5eedca1b);
+  auto fill = [&](SampleSet& set, int64_t n) {
+    set.sample_shape = {1, 28, 28};
+    set.u8.resize(static_cast<size_t>(n * 28 * 28));
+    for (auto& px : set.u8) px = static_cast<uint8_t>(rng.next() & 0xff);
+    set.labels.resize(static_cast<size_t>(n));
+    for (auto& l : set.labels) l = static_cast<int64_t>(rng.next() % static_cast<uint64_t>(data.classes));
+  };
+  fill(d.train, data.subset_train > 0 ? data.subset_train : 2560);
+  fill(d.test, data.subset_test > 0 ? data.subset_test : 512);
+  return d;
+}
+
 }  // namespace
 
 std::string check_dataset_files(const DataSpec& data) {
+  if (data.format == "synthetic") return "";
   std::error_code ec;
   if (!fs::exists(data.path, ec)) return data.path + " does not exist";
   if (data.format == "hdf5") {
@@ -81,6 +103,9 @@ Dataset load_dataset(const DataSpec& data) {
     d.test = read_idx(idx_file(data.path, kIdxStems[2]), idx_file(data.path, kIdxStems[3]), data.classes);
     if (d.train.sample_shape != d.test.sample_shape)
       throw InputError(idx_file(data.path, kIdxStems[2]) + ": image size differs from the training images");
+  } else if (data.format == "synthetic") {
+    d = synthetic_dataset(data);
+    d.description = "synthetic noise";
   } else if (data.format == "cifar10") {
     d.train = read_cifar10(cifar_train_files(data.path), data.classes);
     d.test = read_cifar10({cifar_test_file(data.path)}, data.classes);

@@ -98,11 +98,15 @@ void read_data(const TomlSection& s, Spec& spec, const std::string& base_dir) {
   s.allow_only({"format", "path", "name", "classes", "split", "folds", "validation", "subset",
                 "normalization"});
   DataSpec& d = spec.data;
-  d.format = s.choice("format", "idx", {"idx", "cifar10", "hdf5"});
-  const bool default_path = !s.has("path");
-  if (default_path && d.format != "idx")
+  d.format = s.choice("format", "idx", {"idx", "cifar10", "hdf5", "synthetic"});
+  if (d.format == "synthetic") {
+    if (s.has("path")) s.fail("path", "does not apply to format 'synthetic' (seeded noise, no files)");
+    d.path = "synthetic";
+  }
+  const bool default_path = !s.has("path") && d.format != "synthetic";
+  if (default_path && d.format != "idx" && d.format != "synthetic")
     s.fail("path", "is required for format '" + d.format + "'");
-  d.path = default_path ? default_dataset_dir() : resolve(base_dir, s.text("path", ""));
+  if (d.format != "synthetic") d.path = default_path ? default_dataset_dir() : resolve(base_dir, s.text("path", ""));
   if (d.path.empty()) s.fail("path", "must not be empty");
   d.name = s.text("name", fs::path(d.path).filename().string());
   d.classes = static_cast<int>(s.integer("classes", 10, 2, 100000));

@@ -1,4 +1,4 @@
-#include "orchestrator/text_table.hpp"
+#include "io/report/text_table.hpp"
 
 #include <algorithm>
 #include <cmath>

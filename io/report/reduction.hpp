@@ -1,0 +1,77 @@
+#pragma once
+// The reduced results as plain structs: what orchestrator/reduce computes
+// and what the report writers print. The equations are in reduce.hpp.
+
+#include <string>
+#include <vector>
+
+namespace joulegrid {
+
+struct ModelRow {
+  std::string dataset, architecture, criterion, setup;
+  int size = 1;
+  int runs = 0;            // folds × repeats combined
+  double epochs = 0;       // mean
+  double accuracy = 0;     // mean test accuracy at the stopping epoch
+  double energy_j = 0;     // mean, raw
+  double energy_norm_j = 0;  // mean, normalised (NaN when a node has no calibration)
+  double efficiency = 0;     // accuracy / energy_j, 1/J
+  double efficiency_norm = 0;
+  std::string energy_method;  // the weakest among its runs
+};
+
+struct CriterionRow {  // Eq. 3
+  std::string dataset, architecture, criterion, setup;
+  int sizes = 0;
+  double efficiency = 0, efficiency_norm = 0;
+};
+
+struct ArchitectureRow {  // Eq. 4
+  std::string dataset, architecture, setup;
+  int criteria = 0;
+  double efficiency = 0, efficiency_norm = 0;
+};
+
+struct RatioRow {  // the paper's Table 12: always the larger over the smaller
+  std::string kind;     // architecture | dataset
+  std::string within;   // the dataset (kind architecture) or architecture (kind dataset), and setup
+  std::string numerator, denominator;
+  double ratio = 0, ratio_norm = 0;
+};
+
+struct OvertrainingRow {  // the paper's §5.4, for fixed-epoch runs
+  std::string dataset, architecture, criterion, cell_id;
+  int size = 1, fold = 0, epoch_a = 0, epoch_b = 0;
+  double train_a = 0, test_a = 0, train_b = 0, test_b = 0;
+  double gain_a = 0;       // column A: test accuracy at b − at a
+  double gap_growth_b = 0; // column B: (train − test) at b − at a
+  bool overtrained = false;
+};
+
+struct NodeNormalisation {
+  std::string node;
+  double factor = 0;  // E_ref(reference) / E_ref(node); NaN without a calibration
+};
+
+// Every cell of the grid with its settled run (if any) on the chosen energy basis.
+struct CellResult {
+  std::string id, dataset, architecture, criterion, status;  // done | failed | pending
+  int index = 0, size = 1, fold = 0, repeat = 0, attempts = 0, epochs = 0;
+  double accuracy = 0, energy_j = 0, energy_norm_j = 0, efficiency = 0, efficiency_norm = 0;
+  std::string energy_method, node, failure, detail;
+};
+
+struct Reduction {
+  std::string energy = "gross";  // gross | net
+  std::string energy_method;     // the weakest method among all runs
+  std::string reference;         // what normalised energy is relative to, in words
+  std::vector<NodeNormalisation> nodes;
+  std::vector<CellResult> cells;
+  std::vector<ModelRow> models;
+  std::vector<CriterionRow> criteria;
+  std::vector<ArchitectureRow> architectures;
+  std::vector<RatioRow> ratios;
+  std::vector<OvertrainingRow> overtraining;
+};
+
+}  // namespace joulegrid

@@ -1,0 +1,223 @@
+#include "io/report/report.hpp"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "io/errors.hpp"
+#include "io/report/text_table.hpp"
+#include "io/spec/suggest.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+using nlohmann::json;
+
+std::string num(double v, int digits = 4) { return std::isfinite(v) ? format_number(v, digits) : "n/a"; }
+
+// JSON has no NaN: absent figures are null.
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+struct Counts {
+  int done = 0, failed = 0, pending = 0;
+};
+
+Counts count_cells(const StudyResults& r) {
+  Counts c;
+  for (const auto& cell : r.cells) {
+    if (cell.status == "done") ++c.done;
+    else if (cell.status == "failed") ++c.failed;
+    else ++c.pending;
+  }
+  return c;
+}
+
+void write_table(const StudyResults& r, const Reduction& red, std::ostream& out) {
+  const Counts n = count_cells(r);
+  out << "study " << r.meta.study << " (" << r.meta.status << "): " << r.cells.size() << " cells, " << n.done
+      << " done, " << n.failed << " failed, " << n.pending << " not run\n";
+  const std::string method = red.energy_method.empty() ? "none measured yet" : method_in_words(red.energy_method);
+  if (red.energy_method == "estimated" || red.energy_method == "placeholder")
+    out << "NOTE: the energy of this study is " << method << ": compare architectures with care.\n";
+  out << "energy: " << red.energy << " (" << (red.energy == "net" ? "less idle power" : "including idle power")
+      << "), joules, " << method << "; normalised to " << red.reference << "\n\n";
+
+  out << "Nodes\n";
+  TextTable nodes({"node", "energy method", "idle W", "E_ref J", "calibration s", "normalisation ×"});
+  for (const auto& node : r.nodes) {
+    double factor = NAN;
+    for (const auto& f : red.nodes)
+      if (f.node == node.name) factor = f.factor;
+    nodes.add({node.name, node.energy_method, num(node.idle_w),
+               node.calibration_steps > 0 ? num(node.calibration_j) : "none",
+               node.calibration_steps > 0 ? num(node.calibration_s, 3) : "-", num(factor, 3)});
+  }
+  nodes.print(out);
+
+  out << "\nPer model (the paper's Tables 3-10): folds and repeats combined as mean accuracy / mean energy\n";
+  TextTable models({"dataset", "architecture", "size", "criterion", "runs", "epochs", "test acc", "energy J",
+                    "normalised J", "efficiency 1/J", "normalised 1/J", "method"});
+  for (const auto& m : red.models)
+    models.add({m.dataset, m.architecture, std::to_string(m.size), m.criterion, std::to_string(m.runs),
+                num(m.epochs, 3), num(m.accuracy, 3), num(m.energy_j), num(m.energy_norm_j),
+                num(m.efficiency), num(m.efficiency_norm), m.energy_method});
+  models.print(out);
+
+  out << "\nPer architecture and criterion (Eq. 3: mean over sizes)\n";
+  TextTable crit({"dataset", "architecture", "criterion", "sizes", "efficiency 1/J", "normalised 1/J"});
+  for (const auto& c : red.criteria)
+    crit.add({c.dataset, c.architecture, c.criterion, std::to_string(c.sizes), num(c.efficiency),
+              num(c.efficiency_norm)});
+  crit.print(out);
+
+  out << "\nPer architecture (Eq. 4: mean over criteria)\n";
+  TextTable arch({"dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J"});
+  for (const auto& a : red.architectures)
+    arch.add({a.dataset, a.architecture, a.setup, std::to_string(a.criteria), num(a.efficiency),
+              num(a.efficiency_norm)});
+  arch.print(out);
+
+  if (!red.ratios.empty()) {
+    out << "\nRatios (the more efficient over the less)\n";
+    TextTable ratios({"kind", "within", "ratio", "raw", "normalised"});
+    for (const auto& q : red.ratios)
+      ratios.add({q.kind, q.within, q.numerator + " / " + q.denominator, num(q.ratio, 3) + "×",
+                  num(q.ratio_norm, 3) + "×"});
+    ratios.print(out);
+  }
+
+  if (!red.overtraining.empty()) {
+    out << "\nOvertraining (fixed-epoch runs: A = test gain from epoch a to b, B = growth of the train-test gap;"
+           " overtrained when A < 0.005 or B >= A/2)\n";
+    TextTable ot({"dataset", "architecture", "size", "fold", "a", "b", "A", "B", "verdict"});
+    for (const auto& o : red.overtraining)
+      ot.add({o.dataset, o.architecture, std::to_string(o.size), std::to_string(o.fold), std::to_string(o.epoch_a),
+              std::to_string(o.epoch_b), num(o.gain_a, 3), num(o.gap_growth_b, 3),
+              o.overtrained ? "overtrained" : "still learning"});
+    ot.print(out);
+  }
+
+  if (n.failed > 0) {
+    out << "\nFailed cells\n";
+    TextTable failed({"cell", "id", "model", "criterion", "fold", "attempts", "cause", "detail"});
+    for (const auto& c : red.cells)
+      if (c.status == "failed")
+        failed.add({std::to_string(c.index), c.id, c.architecture + "-" + std::to_string(c.size), c.criterion,
+                    std::to_string(c.fold), std::to_string(c.attempts), c.failure, c.detail});
+    failed.print(out);
+  }
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+std::string csv_number(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+void write_csv(const Reduction& red, std::ostream& out) {
+  out << "cell,id,dataset,architecture,size,criterion,fold,repeat,status,attempts,epochs,test_acc,energy_j,"
+         "normalised_energy_j,efficiency_per_j,normalised_efficiency_per_j,energy_basis,energy_method,node,failure\n";
+  for (const auto& c : red.cells)
+    out << c.index << ',' << c.id << ',' << csv_field(c.dataset) << ',' << c.architecture << ',' << c.size << ','
+        << csv_field(c.criterion) << ',' << c.fold << ',' << c.repeat << ',' << c.status << ',' << c.attempts << ','
+        << c.epochs << ',' << csv_number(c.accuracy) << ',' << csv_number(c.energy_j) << ','
+        << csv_number(c.energy_norm_j) << ',' << csv_number(c.efficiency) << ',' << csv_number(c.efficiency_norm)
+        << ',' << red.energy << ',' << c.energy_method << ',' << csv_field(c.node) << ',' << c.failure << '\n';
+}
+
+void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) {
+  json j;
+  const Counts n = count_cells(r);
+  j["study"] = {{"name", r.meta.study}, {"status", r.meta.status}, {"cells", r.cells.size()},
+                {"done", n.done}, {"failed", n.failed}, {"pending", n.pending}, {"job_ids", r.meta.job_ids}};
+  j["energy"] = {{"basis", red.energy}, {"unit", "J"}, {"method", red.energy_method},
+                 {"method_in_words", method_in_words(red.energy_method)},
+                 {"measured", red.energy_method == "counter" || red.energy_method == "power"},
+                 {"normalised_to", red.reference}};
+  j["nodes"] = json::array();
+  for (const auto& node : r.nodes) {
+    double factor = NAN;
+    for (const auto& f : red.nodes)
+      if (f.node == node.name) factor = f.factor;
+    j["nodes"].push_back({{"name", node.name}, {"energy_method", node.energy_method}, {"devices", node.devices},
+                          {"idle_w", node.idle_w}, {"calibration_j", number_or_null(node.calibration_steps > 0 ? node.calibration_j : NAN)},
+                          {"calibration_s", node.calibration_s}, {"normalisation_factor", number_or_null(factor)}});
+  }
+  j["cells"] = json::array();
+  for (const auto& c : red.cells)
+    j["cells"].push_back({{"index", c.index}, {"id", c.id}, {"dataset", c.dataset}, {"architecture", c.architecture},
+                          {"size", c.size}, {"criterion", c.criterion}, {"fold", c.fold}, {"repeat", c.repeat},
+                          {"status", c.status}, {"attempts", c.attempts}, {"epochs", c.epochs},
+                          {"accuracy", c.accuracy}, {"energy_j", number_or_null(c.status == "done" ? c.energy_j : NAN)},
+                          {"normalised_energy_j", number_or_null(c.energy_norm_j)},
+                          {"efficiency", number_or_null(c.status == "done" ? c.efficiency : NAN)},
+                          {"normalised_efficiency", number_or_null(c.efficiency_norm)},
+                          {"energy_method", c.energy_method}, {"node", c.node}, {"failure", c.failure},
+                          {"detail", c.detail}});
+  j["models"] = json::array();
+  for (const auto& m : red.models)
+    j["models"].push_back({{"dataset", m.dataset}, {"architecture", m.architecture}, {"size", m.size},
+                           {"criterion", m.criterion}, {"setup", m.setup}, {"runs", m.runs}, {"epochs", m.epochs},
+                           {"accuracy", m.accuracy}, {"energy_j", number_or_null(m.energy_j)},
+                           {"normalised_energy_j", number_or_null(m.energy_norm_j)},
+                           {"efficiency", number_or_null(m.efficiency)},
+                           {"normalised_efficiency", number_or_null(m.efficiency_norm)},
+                           {"energy_method", m.energy_method}});
+  j["criteria"] = json::array();
+  for (const auto& c : red.criteria)
+    j["criteria"].push_back({{"dataset", c.dataset}, {"architecture", c.architecture}, {"criterion", c.criterion},
+                             {"setup", c.setup}, {"sizes", c.sizes}, {"efficiency", number_or_null(c.efficiency)},
+                             {"normalised_efficiency", number_or_null(c.efficiency_norm)}});
+  j["architectures"] = json::array();
+  for (const auto& a : red.architectures)
+    j["architectures"].push_back({{"name", a.architecture}, {"dataset", a.dataset}, {"setup", a.setup},
+                                  {"criteria", a.criteria}, {"efficiency", number_or_null(a.efficiency)},
+                                  {"normalised_efficiency", number_or_null(a.efficiency_norm)}});
+  j["ratios"] = json::array();
+  for (const auto& q : red.ratios)
+    j["ratios"].push_back({{"kind", q.kind}, {"within", q.within}, {"numerator", q.numerator},
+                           {"denominator", q.denominator}, {"ratio", number_or_null(q.ratio)},
+                           {"normalised_ratio", number_or_null(q.ratio_norm)}});
+  j["overtraining"] = json::array();
+  for (const auto& o : red.overtraining)
+    j["overtraining"].push_back({{"cell_id", o.cell_id}, {"dataset", o.dataset}, {"architecture", o.architecture},
+                                 {"size", o.size}, {"fold", o.fold}, {"epoch_a", o.epoch_a}, {"epoch_b", o.epoch_b},
+                                 {"A", o.gain_a}, {"B", o.gap_growth_b}, {"overtrained", o.overtrained}});
+  out << j.dump(2) << "\n";
+}
+
+}  // namespace
+
+std::string method_in_words(const std::string& method) {
+  if (method == "counter") return "measured by energy counters";
+  if (method == "power") return "measured, integrated from power readings";
+  if (method == "estimated") return "estimated from CPU utilisation and TDP (not measured)";
+  if (method == "placeholder") return "a placeholder of fixed watts × time (not a measurement)";
+  return method.empty() ? "unknown" : method;
+}
+
+const std::vector<std::string>& report_formats() {
+  static const std::vector<std::string> formats{"table", "csv", "json"};
+  return formats;
+}
+
+void write_report(const std::string& format, const StudyResults& results, const Reduction& reduction,
+                  std::ostream& out) {
+  if (format == "table") write_table(results, reduction, out);
+  else if (format == "csv") write_csv(reduction, out);
+  else if (format == "json") write_json(results, reduction, out);
+  else
+    throw InputError("--format: unknown format '" + format + "'" + did_you_mean(format, report_formats()) +
+                     "; known: " + join(report_formats(), ", "));
+}
+
+}  // namespace joulegrid

@@ -1,0 +1,129 @@
+#include <cstring>
+
+#include "io/h5/h5.hpp"
+#include "io/store/columns.hpp"
+
+namespace joulegrid::store {
+
+namespace {
+
+using h5::check;
+using h5::Handle;
+
+Handle vector_space(size_t n) {
+  const hsize_t dims[1] = {static_cast<hsize_t>(n)};
+  return Handle(H5Screate_simple(1, dims, nullptr));
+}
+
+// Columns of more than a few thousand rows are chunked and deflated: epoch
+// and sample tables compress several-fold and stay cheap to read.
+Handle create_properties(size_t n, size_t element_bytes) {
+  Handle plist(H5Pcreate(H5P_DATASET_CREATE));
+  if (n >= 4096) {
+    const hsize_t chunk[1] = {static_cast<hsize_t>(std::max<size_t>(4096, (1 << 20) / element_bytes))};
+    const hsize_t c = std::min<hsize_t>(chunk[0], n);
+    H5Pset_chunk(plist.id(), 1, &c);
+    H5Pset_shuffle(plist.id());
+    H5Pset_deflate(plist.id(), 4);
+  }
+  return plist;
+}
+
+void write_unit(hid_t dataset, const std::string& unit, const std::string& where) {
+  if (unit.empty()) return;
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.id(), unit.size());
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle attr(check(H5Acreate2(dataset, "unit", type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                    "cannot write the unit attribute", where));
+  check(H5Awrite(attr.id(), type.id(), unit.data()), "cannot write the unit attribute", where);
+}
+
+template <class T>
+void write_numbers(hid_t group, const std::string& name, const std::vector<T>& values, hid_t file_type,
+                   hid_t mem_type, const std::string& unit, const std::string& where) {
+  Handle space = vector_space(values.size());
+  Handle plist = create_properties(values.size(), sizeof(T));
+  Handle ds(check(H5Dcreate2(group, name.c_str(), file_type, space.id(), H5P_DEFAULT, plist.id(), H5P_DEFAULT),
+                  "cannot create column " + name, where));
+  if (!values.empty())
+    check(H5Dwrite(ds.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "cannot write column " + name, where);
+  write_unit(ds.id(), unit, where);
+}
+
+template <class T>
+std::vector<T> read_numbers(hid_t group, const std::string& name, hid_t mem_type, const std::string& where) {
+  if (!h5::has_object(group, name)) throw h5::Error(where + ": column '" + name + "' is missing");
+  Handle ds = h5::open_dataset(group, name, where);
+  const auto shape = h5::dataset_shape(ds.id(), where);
+  std::vector<T> out(shape.empty() ? 0 : shape[0]);
+  if (!out.empty()) h5::read_all(ds.id(), mem_type, out.data(), where + ": column " + name);
+  return out;
+}
+
+Handle text_type() {
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.id(), H5T_VARIABLE);
+  H5Tset_cset(type.id(), H5T_CSET_UTF8);
+  return type;
+}
+
+}  // namespace
+
+void write_real_column(hid_t group, const std::string& name, const std::vector<double>& values,
+                       const std::string& unit, const std::string& where) {
+  write_numbers(group, name, values, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, unit, where);
+}
+
+void write_integer_column(hid_t group, const std::string& name, const std::vector<int64_t>& values,
+                          const std::string& unit, const std::string& where) {
+  write_numbers(group, name, values, H5T_STD_I64LE, H5T_NATIVE_INT64, unit, where);
+}
+
+void write_text_column(hid_t group, const std::string& name, const std::vector<std::string>& values,
+                       const std::string& where) {
+  Handle type = text_type();
+  Handle space = vector_space(values.size());
+  Handle plist = create_properties(values.size(), 16);
+  Handle ds(check(H5Dcreate2(group, name.c_str(), type.id(), space.id(), H5P_DEFAULT, plist.id(), H5P_DEFAULT),
+                  "cannot create column " + name, where));
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  if (!values.empty())
+    check(H5Dwrite(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+          "cannot write column " + name, where);
+}
+
+std::vector<double> read_real_column(hid_t group, const std::string& name, const std::string& where) {
+  return read_numbers<double>(group, name, H5T_NATIVE_DOUBLE, where);
+}
+
+std::vector<int64_t> read_integer_column(hid_t group, const std::string& name, const std::string& where) {
+  return read_numbers<int64_t>(group, name, H5T_NATIVE_INT64, where);
+}
+
+std::vector<std::string> read_text_column(hid_t group, const std::string& name, const std::string& where) {
+  if (!h5::has_object(group, name)) throw h5::Error(where + ": column '" + name + "' is missing");
+  Handle ds = h5::open_dataset(group, name, where);
+  const auto shape = h5::dataset_shape(ds.id(), where);
+  const size_t n = shape.empty() ? 0 : shape[0];
+  std::vector<std::string> out(n);
+  if (n == 0) return out;
+  Handle type = text_type();
+  std::vector<char*> pointers(n, nullptr);
+  h5::read_all(ds.id(), type.id(), pointers.data(), where + ": column " + name);
+  for (size_t i = 0; i < n; ++i) out[i] = pointers[i] ? pointers[i] : "";
+  Handle space(H5Dget_space(ds.id()));
+  H5Dvlen_reclaim(type.id(), space.id(), H5P_DEFAULT, pointers.data());
+  return out;
+}
+
+size_t column_rows(hid_t group, const std::string& first_column, const std::string& where) {
+  if (!h5::has_object(group, first_column)) throw h5::Error(where + ": column '" + first_column + "' is missing");
+  Handle ds = h5::open_dataset(group, first_column, where);
+  const auto shape = h5::dataset_shape(ds.id(), where);
+  return shape.empty() ? 0 : shape[0];
+}
+
+}  // namespace joulegrid::store

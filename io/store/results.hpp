@@ -1,0 +1,87 @@
+#pragma once
+// What a results file holds, in memory: the study, the nodes that ran it, the
+// grid with each cell's status, and every attempt with its epochs. The layout
+// on disk is docs/results-file.md; the store (store.hpp) keeps it safe.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "io/cell/cell.hpp"
+
+namespace joulegrid {
+
+inline constexpr int kResultsSchemaVersion = 1;
+
+struct StudyMeta {
+  int schema_version = kResultsSchemaVersion;
+  std::string program_version;
+  std::string study;
+  std::string spec_file;
+  std::string spec_text;
+  std::string grid_hash;       // FNV-1a-64 of the cell ids in grid order
+  std::string dataset;
+  int max_attempts = 1;
+  std::string status = "running";  // running | complete | stopped
+  std::string created_utc, updated_utc;
+  std::string job_ids;         // Slurm job ids (or "local"), one per allocation, space-separated
+  // How the reduction normalises energy across nodes (ARCHITECTURE §4):
+  // "first", a node's name, or a value in joules carried over from another study.
+  std::string normalise_to = "first";
+  double normalise_to_j = 0.0;
+  std::string report_energy = "gross";  // gross | net
+};
+
+// One node of the study: its meters, idle power and calibration (ARCHITECTURE §4).
+struct NodeRecord {
+  std::string name;
+  int leader_rank = 0;
+  std::string devices;          // the meters' description, for people
+  std::string energy_method;    // counter | power | estimated | placeholder
+  std::string warnings;
+  double idle_w = 0.0;
+  double idle_s = 0.0;
+  int calibration_steps = 0;    // 0: not calibrated
+  double calibration_j = 0.0;   // E_ref(node), gross, attributed to the calibration run
+  double calibration_net_j = 0.0;
+  double calibration_s = 0.0;
+  std::string calibration_method;
+};
+
+// A row of the grid as stored: the cell's parameters and its fate.
+struct CellRow {
+  int index = 0;
+  std::string id;
+  std::string architecture;
+  int size = 1;
+  std::string criterion;       // the criterion's name, e.g. "epochs50"
+  std::string criterion_kind;  // epochs | accuracy | early_stopping | energy
+  int epoch_cap = 0;
+  int fold = 0;
+  int batch_size = 0;
+  double learning_rate = 0.0;
+  std::string optimizer;
+  int repeat = 0;
+  std::string dataset;
+  uint64_t seed = 0;
+  std::string status = "pending";  // pending | done | failed
+  int attempts = 0;
+};
+
+CellRow cell_row(const CellSpec& cell);
+// FNV-1a-64 over the ids of the cells in order, as 16 hex digits.
+std::string grid_hash(const std::vector<CellRow>& cells);
+
+struct StudyResults {
+  StudyMeta meta;
+  std::vector<CellRow> cells;
+  std::vector<NodeRecord> nodes;
+  std::vector<RunResult> runs;  // every attempt, in commit order, with its epochs
+
+  // The run that settled each cell (done, or its last failed attempt).
+  std::map<std::string, const RunResult*> settled() const;
+  const NodeRecord* node(const std::string& name) const;
+};
+
+}  // namespace joulegrid

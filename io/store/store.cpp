@@ -1,0 +1,468 @@
+#include "io/store/store.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <fstream>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/errors.hpp"
+#include "io/h5/h5.hpp"
+#include "io/store/schema.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+using h5::check;
+using h5::Handle;
+using nlohmann::json;
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool exists(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+// ---- /meta -------------------------------------------------------------
+
+void write_text_attribute(hid_t loc, const char* name, const std::string& value, const std::string& where) {
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.id(), std::max<size_t>(1, value.size()));
+  H5Tset_cset(type.id(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle attr(check(H5Acreate2(loc, name, type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                    std::string("cannot create attribute ") + name, where));
+  std::string padded = value.empty() ? std::string(1, '\0') : value;
+  check(H5Awrite(attr.id(), type.id(), padded.data()), std::string("cannot write attribute ") + name, where);
+}
+
+void write_int_attribute(hid_t loc, const char* name, int64_t value, const std::string& where) {
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle attr(check(H5Acreate2(loc, name, H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                    std::string("cannot create attribute ") + name, where));
+  check(H5Awrite(attr.id(), H5T_NATIVE_INT64, &value), std::string("cannot write attribute ") + name, where);
+}
+
+std::string read_text_attribute(hid_t loc, const char* name, const std::string& where) {
+  if (H5Aexists(loc, name) <= 0) return "";
+  Handle attr(check(H5Aopen(loc, name, H5P_DEFAULT), std::string("cannot open attribute ") + name, where));
+  Handle type(H5Aget_type(attr.id()));
+  if (H5Tis_variable_str(type.id()) > 0) {
+    char* p = nullptr;
+    Handle mem(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem.id(), H5T_VARIABLE);
+    check(H5Aread(attr.id(), mem.id(), &p), std::string("cannot read attribute ") + name, where);
+    std::string out = p ? p : "";
+    H5free_memory(p);
+    return out;
+  }
+  std::string out(H5Tget_size(type.id()), '\0');
+  check(H5Aread(attr.id(), type.id(), out.data()), std::string("cannot read attribute ") + name, where);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+int64_t read_int_attribute(hid_t loc, const char* name, const std::string& where) {
+  if (H5Aexists(loc, name) <= 0) return 0;
+  Handle attr(check(H5Aopen(loc, name, H5P_DEFAULT), std::string("cannot open attribute ") + name, where));
+  int64_t v = 0;
+  check(H5Aread(attr.id(), H5T_NATIVE_INT64, &v), std::string("cannot read attribute ") + name, where);
+  return v;
+}
+
+void write_meta(hid_t file, const StudyMeta& m, const std::string& where) {
+  Handle g(check(H5Gcreate2(file, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "cannot create /meta", where));
+  write_int_attribute(g.id(), "schema_version", m.schema_version, where);
+  write_text_attribute(g.id(), "program_version", m.program_version, where);
+  write_text_attribute(g.id(), "study", m.study, where);
+  write_text_attribute(g.id(), "spec_file", m.spec_file, where);
+  write_text_attribute(g.id(), "grid_hash", m.grid_hash, where);
+  write_text_attribute(g.id(), "dataset", m.dataset, where);
+  write_int_attribute(g.id(), "max_attempts", m.max_attempts, where);
+  write_text_attribute(g.id(), "status", m.status, where);
+  write_text_attribute(g.id(), "created_utc", m.created_utc, where);
+  write_text_attribute(g.id(), "updated_utc", m.updated_utc, where);
+  write_text_attribute(g.id(), "job_ids", m.job_ids, where);
+  write_text_attribute(g.id(), "normalise_to", m.normalise_to, where);
+  write_text_attribute(g.id(), "report_energy", m.report_energy, where);
+  store::write_real_column(g.id(), "normalise_to_j", {m.normalise_to_j}, "J", where);
+  store::write_text_column(g.id(), "spec_text", {m.spec_text}, where);
+}
+
+StudyMeta read_meta(hid_t file, const std::string& where) {
+  Handle g(check(H5Gopen2(file, "meta", H5P_DEFAULT), "cannot open /meta", where));
+  StudyMeta m;
+  m.schema_version = static_cast<int>(read_int_attribute(g.id(), "schema_version", where));
+  m.program_version = read_text_attribute(g.id(), "program_version", where);
+  m.study = read_text_attribute(g.id(), "study", where);
+  m.spec_file = read_text_attribute(g.id(), "spec_file", where);
+  m.grid_hash = read_text_attribute(g.id(), "grid_hash", where);
+  m.dataset = read_text_attribute(g.id(), "dataset", where);
+  m.max_attempts = static_cast<int>(read_int_attribute(g.id(), "max_attempts", where));
+  m.status = read_text_attribute(g.id(), "status", where);
+  m.created_utc = read_text_attribute(g.id(), "created_utc", where);
+  m.updated_utc = read_text_attribute(g.id(), "updated_utc", where);
+  m.job_ids = read_text_attribute(g.id(), "job_ids", where);
+  m.normalise_to = read_text_attribute(g.id(), "normalise_to", where);
+  m.report_energy = read_text_attribute(g.id(), "report_energy", where);
+  const auto ref = store::read_real_column(g.id(), "normalise_to_j", where);
+  if (!ref.empty()) m.normalise_to_j = ref.front();
+  const auto spec = store::read_text_column(g.id(), "spec_text", where);
+  if (!spec.empty()) m.spec_text = spec.front();
+  return m;
+}
+
+// ---- tables ------------------------------------------------------------
+
+Handle create_group(hid_t file, const char* name, const std::string& where) {
+  return Handle(check(H5Gcreate2(file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                      std::string("cannot create /") + name, where));
+}
+
+Handle open_group(hid_t file, const char* name, const std::string& where) {
+  return Handle(check(H5Gopen2(file, name, H5P_DEFAULT), std::string("cannot open /") + name, where));
+}
+
+std::vector<store::EpochRow> epoch_rows(const std::vector<RunResult>& runs) {
+  std::vector<store::EpochRow> rows;
+  for (const auto& r : runs)
+    for (const auto& e : r.epoch_records) rows.push_back({r.cell_id, r.attempt, e});
+  return rows;
+}
+
+void write_snapshot_file(const std::string& file_path, const StudyResults& results,
+                         const ResultsStore::ReducedWriter& write_reduced) {
+  Handle file(check(H5Fcreate(file_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                    "cannot create the results file", file_path));
+  write_meta(file.id(), results.meta, file_path);
+  store::write_table(create_group(file.id(), "cells", file_path).id(), store::cell_fields(), results.cells, file_path);
+  store::write_table(create_group(file.id(), "nodes", file_path).id(), store::node_fields(), results.nodes, file_path);
+  store::write_table(create_group(file.id(), "runs", file_path).id(), store::run_fields(), results.runs, file_path);
+  store::write_table(create_group(file.id(), "epochs", file_path).id(), store::epoch_fields(),
+                     epoch_rows(results.runs), file_path);
+  if (write_reduced) write_reduced(create_group(file.id(), "reduced", file_path).id(), results);
+  check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "cannot flush", file_path);
+}
+
+StudyResults read_snapshot(const std::string& path) {
+  if (!exists(path)) throw InputError(path + ": no such results file");
+  Handle file;
+  try {
+    file = h5::open_file_readonly(path);
+  } catch (const h5::Error& e) {
+    throw InputError(std::string(e.what()));
+  }
+  if (!h5::has_object(file.id(), "meta") || !h5::has_object(file.id(), "runs"))
+    throw InputError(path + ": not a joulegrid results file (it has no /meta and /runs groups)");
+  StudyResults r;
+  try {
+    r.meta = read_meta(file.id(), path);
+    if (r.meta.schema_version > kResultsSchemaVersion)
+      throw InputError(path + ": /meta schema_version " + std::to_string(r.meta.schema_version) +
+                       " is newer than this joulegrid reads (" + std::to_string(kResultsSchemaVersion) +
+                       "); use a newer joulegrid");
+    r.cells = store::read_table(open_group(file.id(), "cells", path).id(), store::cell_fields(), path);
+    r.nodes = store::read_table(open_group(file.id(), "nodes", path).id(), store::node_fields(), path);
+    r.runs = store::read_table(open_group(file.id(), "runs", path).id(), store::run_fields(), path);
+    const auto epochs = store::read_table(open_group(file.id(), "epochs", path).id(), store::epoch_fields(), path);
+    std::map<std::pair<std::string, int>, RunResult*> by_attempt;
+    for (auto& run : r.runs) by_attempt[{run.cell_id, run.attempt}] = &run;
+    for (const auto& e : epochs) {
+      auto it = by_attempt.find({e.cell_id, e.attempt});
+      if (it != by_attempt.end()) it->second->epoch_records.push_back(e.record);
+    }
+  } catch (const h5::Error& e) {
+    throw InputError(path + ": damaged or not a joulegrid results file: " + e.what());
+  }
+  return r;
+}
+
+void fsync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+std::string folder_of(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+
+// Every complete line of the journal; `good_bytes` ends the last complete one.
+std::vector<json> read_journal(const std::string& path, off_t* good_bytes) {
+  std::vector<json> entries;
+  std::ifstream in(path, std::ios::binary);
+  if (good_bytes) *good_bytes = 0;
+  if (!in) return entries;
+  std::string line;
+  off_t offset = 0;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline: a torn write, never committed
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) break;
+    offset += static_cast<off_t>(line.size() + 1);
+    entries.push_back(std::move(j));
+  }
+  if (good_bytes) *good_bytes = offset;
+  return entries;
+}
+
+}  // namespace
+
+// ---- StudyResults --------------------------------------------------------
+
+CellRow cell_row(const CellSpec& c) {
+  CellRow r;
+  r.index = c.index;
+  r.id = c.id;
+  r.architecture = c.architecture;
+  r.size = c.size;
+  r.criterion = c.criterion.name;
+  r.criterion_kind = c.criterion.kind;
+  r.epoch_cap = c.criterion.epoch_cap();
+  r.fold = c.fold;
+  r.batch_size = c.batch_size;
+  r.learning_rate = c.learning_rate;
+  r.optimizer = c.optimizer;
+  r.repeat = c.repeat;
+  r.dataset = c.data.name;
+  r.seed = c.seed;
+  return r;
+}
+
+std::string grid_hash(const std::vector<CellRow>& cells) {
+  std::string ids;
+  for (const auto& c : cells) ids += c.id + "\n";
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(ids)));
+  return hex;
+}
+
+std::map<std::string, const RunResult*> StudyResults::settled() const {
+  std::map<std::string, const RunResult*> out;
+  for (const auto& r : runs)
+    if (r.settles_cell) out[r.cell_id] = &r;
+  return out;
+}
+
+const NodeRecord* StudyResults::node(const std::string& name) const {
+  for (const auto& n : nodes)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
+std::string journal_path(const std::string& results_path) { return results_path + ".journal"; }
+
+namespace {
+
+void upsert_node(StudyResults& results, const NodeRecord& node) {
+  for (auto& n : results.nodes)
+    if (n.name == node.name) {
+      n = node;
+      return;
+    }
+  results.nodes.push_back(node);
+}
+
+bool has_attempt(const StudyResults& results, const RunResult& run) {
+  for (const auto& r : results.runs)
+    if (r.cell_id == run.cell_id && r.attempt == run.attempt) return true;
+  return false;
+}
+
+void settle(StudyResults& results, const RunResult& run) {
+  for (auto& c : results.cells) {
+    if (c.id != run.cell_id) continue;
+    c.attempts = std::max(c.attempts, run.attempt);
+    if (run.settles_cell) c.status = run.status;
+  }
+}
+
+void replay(StudyResults& results, const std::vector<json>& entries, const std::string& where) {
+  std::set<std::pair<std::string, int>> seen;
+  for (const auto& r : results.runs) seen.insert({r.cell_id, r.attempt});
+  for (const auto& e : entries) {
+    const std::string type = e.value("type", "");
+    try {
+      if (type == "node") {
+        NodeRecord n;
+        const json& j = e.at("node");
+        n.name = j.at("name");
+        n.leader_rank = j.value("leader_rank", 0);
+        n.devices = j.value("devices", "");
+        n.energy_method = j.value("energy_method", "");
+        n.warnings = j.value("warnings", "");
+        n.idle_w = j.value("idle_w", 0.0);
+        n.idle_s = j.value("idle_s", 0.0);
+        n.calibration_steps = j.value("calibration_steps", 0);
+        n.calibration_j = j.value("calibration_j", 0.0);
+        n.calibration_net_j = j.value("calibration_net_j", 0.0);
+        n.calibration_s = j.value("calibration_s", 0.0);
+        n.calibration_method = j.value("calibration_method", "");
+        upsert_node(results, n);
+      } else if (type == "run") {
+        const RunResult run = e.at("run").get<RunResult>();
+        if (!seen.insert({run.cell_id, run.attempt}).second) continue;  // already in the snapshot
+        results.runs.push_back(run);
+        settle(results, run);
+      }
+    } catch (const json::exception& ex) {
+      throw InputError(where + ": a journal entry cannot be read: " + ex.what());
+    }
+  }
+}
+
+json node_json(const NodeRecord& n) {
+  return json{{"name", n.name}, {"leader_rank", n.leader_rank}, {"devices", n.devices},
+              {"energy_method", n.energy_method}, {"warnings", n.warnings}, {"idle_w", n.idle_w},
+              {"idle_s", n.idle_s}, {"calibration_steps", n.calibration_steps},
+              {"calibration_j", n.calibration_j}, {"calibration_net_j", n.calibration_net_j},
+              {"calibration_s", n.calibration_s}, {"calibration_method", n.calibration_method}};
+}
+
+}  // namespace
+
+StudyResults load_results(const std::string& path) {
+  StudyResults results = read_snapshot(path);
+  replay(results, read_journal(journal_path(path), nullptr), journal_path(path));
+  return results;
+}
+
+// ---- ResultsStore --------------------------------------------------------
+
+ResultsStore::ResultsStore(std::string path, StudyResults results)
+    : path_(std::move(path)), results_(std::move(results)) {
+  journal_fd_ = ::open(journal_path(path_).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (journal_fd_ < 0)
+    throw InputError(journal_path(path_) + ": cannot open the journal for writing: " + errno_text());
+}
+
+ResultsStore::~ResultsStore() {
+  if (journal_fd_ >= 0) ::close(journal_fd_);
+}
+
+ResultsStore ResultsStore::create(const std::string& path, StudyMeta meta, std::vector<CellRow> cells) {
+  if (exists(path) || exists(journal_path(path)))
+    throw InputError(path + ": the results file already exists; pass --resume to continue that study, "
+                     "or -o NEW.h5 to start another (nothing was changed)");
+  if (!exists(folder_of(path)))
+    throw InputError(path + ": the folder " + folder_of(path) + " does not exist");
+  StudyResults results;
+  meta.grid_hash = grid_hash(cells);
+  meta.created_utc = meta.updated_utc = utc_now();
+  results.meta = std::move(meta);
+  results.cells = std::move(cells);
+  ResultsStore store(path, std::move(results));
+  store.snapshot("running");
+  return store;
+}
+
+ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::vector<CellRow> cells) {
+  if (!exists(path))
+    throw InputError(path + ": --resume needs an existing results file, and there is none");
+  StudyResults results = read_snapshot(path);
+  const std::string hash = grid_hash(cells);
+  if (results.meta.grid_hash != hash) {
+    std::set<std::string> ours;
+    for (const auto& c : cells) ours.insert(c.id);
+    size_t foreign = 0;
+    for (const auto& c : results.cells) foreign += ours.count(c.id) ? 0 : 1;
+    throw InputError(path + ": the file's grid (" + std::to_string(results.cells.size()) +
+                     " cells, hash " + results.meta.grid_hash + ") differs from the spec's (" +
+                     std::to_string(cells.size()) + " cells, hash " + hash + "; " + std::to_string(foreign) +
+                     " of the file's cells are not in the spec); resume with the spec that started it, "
+                     "or -o NEW.h5 (nothing was changed)");
+  }
+  // Drop a torn last line before appending after it.
+  off_t good = 0;
+  const auto entries = read_journal(journal_path(path), &good);
+  if (exists(journal_path(path)) && ::truncate(journal_path(path).c_str(), good) != 0)
+    throw InputError(journal_path(path) + ": cannot repair the journal: " + errno_text());
+  replay(results, entries, journal_path(path));
+  results.meta.spec_text = meta.spec_text;
+  results.meta.normalise_to = meta.normalise_to;
+  results.meta.normalise_to_j = meta.normalise_to_j;
+  results.meta.report_energy = meta.report_energy;
+  results.meta.program_version = meta.program_version;
+  if (!meta.job_ids.empty()) results.meta.job_ids += (results.meta.job_ids.empty() ? "" : " ") + meta.job_ids;
+  results.meta.updated_utc = utc_now();
+  return ResultsStore(path, std::move(results));
+}
+
+void ResultsStore::append_journal(const json& entry) {
+  const std::string line = entry.dump() + "\n";
+  size_t written = 0;
+  while (written < line.size()) {
+    const ssize_t n = ::write(journal_fd_, line.data() + written, line.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw InternalError(journal_path(path_) + ": cannot append: " + errno_text());
+    written += static_cast<size_t>(n);
+  }
+  if (::fdatasync(journal_fd_) != 0) throw InternalError(journal_path(path_) + ": cannot sync: " + errno_text());
+}
+
+void ResultsStore::add_node(const NodeRecord& node) {
+  append_journal(json{{"type", "node"}, {"node", node_json(node)}});
+  upsert_node(results_, node);
+}
+
+void ResultsStore::add_run(const RunResult& run) {
+  if (has_attempt(results_, run)) return;
+  append_journal(json{{"type", "run"}, {"run", run}});
+  apply_run(run);
+}
+
+void ResultsStore::apply_run(const RunResult& run) {
+  results_.runs.push_back(run);
+  settle(results_, run);
+}
+
+bool ResultsStore::settled(const std::string& cell_id) const {
+  for (const auto& c : results_.cells)
+    if (c.id == cell_id) return c.status != "pending";
+  return false;
+}
+
+int ResultsStore::attempts(const std::string& cell_id) const {
+  for (const auto& c : results_.cells)
+    if (c.id == cell_id) return c.attempts;
+  return 0;
+}
+
+void ResultsStore::snapshot(const std::string& status, const ReducedWriter& write_reduced) {
+  results_.meta.status = status;
+  results_.meta.updated_utc = utc_now();
+  const std::string tmp = path_ + ".tmp";
+  try {
+    write_snapshot_file(tmp, results_, write_reduced);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  fsync_path(tmp, O_RDONLY);
+  if (::rename(tmp.c_str(), path_.c_str()) != 0)
+    throw InternalError(path_ + ": cannot replace the snapshot: " + errno_text());
+  fsync_path(folder_of(path_), O_RDONLY | O_DIRECTORY);
+  // Everything journaled is now in the snapshot. A crash before this
+  // truncation only replays entries the snapshot already has (skipped).
+  if (::ftruncate(journal_fd_, 0) != 0) throw InternalError(journal_path(path_) + ": cannot truncate: " + errno_text());
+  ::fdatasync(journal_fd_);
+}
+
+}  // namespace joulegrid

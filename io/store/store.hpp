@@ -1,0 +1,60 @@
+#pragma once
+// The results store: only rank 0 writes it. Every attempt is first appended
+// to a journal beside the file (FILE.journal, one JSON line each, fsync'd) —
+// that append is the commit. The HDF5 file is a snapshot rewritten from
+// memory into FILE.tmp and renamed over FILE, so a kill -9 at any moment
+// leaves the previous snapshot intact and openable, and the journal holds
+// whatever the snapshot does not yet. Readers (report, resume) load the
+// snapshot and replay the journal; a torn last line is ignored.
+
+#include <functional>
+#include <string>
+
+#include <hdf5.h>
+#include <nlohmann/json.hpp>
+
+#include "io/store/results.hpp"
+
+namespace joulegrid {
+
+// The snapshot and journal, read-only. Throws InputError for a file that is
+// not a joulegrid results file (named, with what is wrong).
+StudyResults load_results(const std::string& path);
+std::string journal_path(const std::string& results_path);
+
+class ResultsStore {
+ public:
+  // A new study: refuses (InputError) when FILE or its journal exists.
+  static ResultsStore create(const std::string& path, StudyMeta meta, std::vector<CellRow> cells);
+  // Continues FILE: refuses when it is missing or its grid differs from `cells`.
+  static ResultsStore resume(const std::string& path, StudyMeta meta, std::vector<CellRow> cells);
+
+  ResultsStore(ResultsStore&&) = default;
+  ~ResultsStore();
+
+  const StudyResults& results() const { return results_; }
+  const std::string& path() const { return path_; }
+
+  // Journaled and fsync'd before they return.
+  void add_node(const NodeRecord& node);
+  void add_run(const RunResult& run);
+
+  bool settled(const std::string& cell_id) const;
+  int attempts(const std::string& cell_id) const;
+
+  // Rewrites the HDF5 snapshot with `status` and empties the journal.
+  // `write_reduced` (may be empty) adds the /reduced group.
+  using ReducedWriter = std::function<void(hid_t reduced_group, const StudyResults&)>;
+  void snapshot(const std::string& status, const ReducedWriter& write_reduced = {});
+
+ private:
+  ResultsStore(std::string path, StudyResults results);
+  void append_journal(const nlohmann::json& entry);
+  void apply_run(const RunResult& run);
+
+  std::string path_;
+  StudyResults results_;
+  int journal_fd_ = -1;
+};
+
+}  // namespace joulegrid

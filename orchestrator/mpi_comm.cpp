@@ -1,0 +1,116 @@
+#include "orchestrator/mpi_comm.hpp"
+
+#include <cstdlib>
+#include <thread>
+
+#include <mpi.h>
+
+#include "io/cell/cell.hpp"
+#include "io/errors.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+// Long enough that an idle rank 0 stays far under 1 % of a core, short
+// enough that dispatch latency is negligible next to a training epoch.
+constexpr auto kProbeSleep = std::chrono::milliseconds(2);
+
+void check_mpi(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int n = 0;
+  MPI_Error_string(rc, text, &n);
+  throw InternalError(std::string("MPI ") + what + ": " + std::string(text, static_cast<size_t>(n)));
+}
+
+class MpiComm : public Comm {
+ public:
+  MpiComm() {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  void send(int destination, int tag, const std::string& body) override {
+    check_mpi(MPI_Send(body.data(), static_cast<int>(body.size()), MPI_CHAR, destination, tag, MPI_COMM_WORLD),
+              "send");
+  }
+
+  std::optional<Message> receive(std::chrono::milliseconds wait) override {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (true) {
+      int flag = 0;
+      MPI_Status status;
+      check_mpi(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status), "probe");
+      if (flag) {
+        int count = 0;
+        MPI_Get_count(&status, MPI_CHAR, &count);
+        Message m{status.MPI_SOURCE, status.MPI_TAG, std::string(static_cast<size_t>(count), '\0')};
+        check_mpi(MPI_Recv(m.body.data(), count, MPI_CHAR, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD,
+                           MPI_STATUS_IGNORE),
+                  "receive");
+        return m;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kProbeSleep, deadline - now));
+    }
+  }
+
+ private:
+  int rank_ = 0, size_ = 1;
+};
+
+class MpiNodeGroup : public NodeGroup {
+ public:
+  explicit MpiNodeGroup(MPI_Comm node) : node_(node) { MPI_Comm_rank(node_, &rank_); }
+  ~MpiNodeGroup() override { MPI_Comm_free(&node_); }
+  bool leader() const override { return rank_ == 0; }
+  // A barrier that sleeps while the leader calibrates instead of spinning.
+  void barrier() override {
+    MPI_Request request;
+    check_mpi(MPI_Ibarrier(node_, &request), "barrier");
+    int done = 0;
+    while (!done) {
+      check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "barrier");
+      if (!done) std::this_thread::sleep_for(kProbeSleep);
+    }
+  }
+
+ private:
+  MPI_Comm node_;
+  int rank_ = 0;
+};
+
+}  // namespace
+
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
+MpiSession::MpiSession(int* argc, char*** argv) {
+  int provided = 0;
+  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  world_ = std::make_unique<MpiComm>();
+}
+
+MpiSession::~MpiSession() {
+  world_.reset();
+  MPI_Finalize();
+}
+
+Comm& MpiSession::world() { return *world_; }
+
+std::unique_ptr<NodeGroup> MpiSession::node_group(const std::string& node_name) {
+  const int color = world_->rank() == 0 ? MPI_UNDEFINED : static_cast<int>(fnv1a64(node_name) & 0x7fffffff);
+  MPI_Comm node = MPI_COMM_NULL;
+  check_mpi(MPI_Comm_split(MPI_COMM_WORLD, color, world_->rank(), &node), "split by node");
+  if (node == MPI_COMM_NULL) return nullptr;
+  return std::make_unique<MpiNodeGroup>(node);
+}
+
+}  // namespace joulegrid

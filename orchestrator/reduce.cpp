@@ -1,0 +1,275 @@
+#include "orchestrator/reduce.hpp"
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace joulegrid {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+int method_rank(const std::string& m) {
+  if (m == "counter") return 3;
+  if (m == "power") return 2;
+  if (m == "estimated") return 1;
+  return 0;  // placeholder or unknown
+}
+
+// Groups rows by a key, keeping the order in which keys first appear.
+template <class Row, class KeyFn>
+std::vector<std::vector<const Row*>> group_by(const std::vector<Row>& rows, KeyFn key) {
+  std::map<std::string, size_t> index;
+  std::vector<std::vector<const Row*>> groups;
+  for (const auto& r : rows) {
+    const std::string k = key(r);
+    auto [it, inserted] = index.emplace(k, groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(&r);
+  }
+  return groups;
+}
+
+double mean_of(const std::vector<double>& v) {
+  if (v.empty()) return kNaN;
+  double s = 0;
+  for (double x : v) s += x;
+  return s / static_cast<double>(v.size());
+}
+
+std::string setup_of(const CellRow& c) {
+  std::ostringstream s;
+  s << "batch " << c.batch_size << ", lr " << c.learning_rate << ", " << c.optimizer;
+  return s.str();
+}
+
+double run_energy(const RunResult& r, const std::string& energy) {
+  if (energy != "net") return r.energy_j;
+  double net = 0;
+  for (const auto& e : r.epoch_records) net += e.train_energy.net_joules + e.eval_energy.net_joules;
+  return net;
+}
+
+// E_ref(reference) / E_ref(node) for every node, gross or net.
+std::vector<NodeNormalisation> normalisation(const StudyResults& results, const std::string& energy,
+                                             std::string* reference) {
+  auto e_ref = [&](const NodeRecord& n) {
+    if (n.calibration_steps <= 0) return kNaN;
+    const double j = energy == "net" ? n.calibration_net_j : n.calibration_j;
+    return j > 0 ? j : kNaN;
+  };
+  double ref = kNaN;
+  const StudyMeta& m = results.meta;
+  if (m.normalise_to_j > 0) {
+    ref = m.normalise_to_j;
+    *reference = "a calibration energy of " + std::to_string(ref) + " J carried over from another study";
+  } else {
+    for (const auto& n : results.nodes) {
+      const bool wanted = (m.normalise_to.empty() || m.normalise_to == "first") ? !std::isnan(e_ref(n))
+                                                                                : n.name == m.normalise_to;
+      if (wanted) {
+        ref = e_ref(n);
+        *reference = "node " + n.name + " (calibration " + std::to_string(ref) + " J)";
+        break;
+      }
+    }
+    if (std::isnan(ref)) *reference = "none: no node has a calibration";
+  }
+  std::vector<NodeNormalisation> out;
+  for (const auto& n : results.nodes) out.push_back({n.name, ref / e_ref(n)});
+  return out;
+}
+
+}  // namespace
+
+std::string weakest_method(const std::string& a, const std::string& b) {
+  if (a.empty()) return b;
+  if (b.empty()) return a;
+  return method_rank(a) <= method_rank(b) ? a : b;
+}
+
+std::vector<CriterionRow> efficiency_by_criterion(const std::vector<ModelRow>& models) {
+  std::vector<CriterionRow> out;
+  for (const auto& g : group_by(models, [](const ModelRow& m) {
+         return m.dataset + "\x1f" + m.architecture + "\x1f" + m.criterion + "\x1f" + m.setup;
+       })) {
+    CriterionRow row{g.front()->dataset, g.front()->architecture, g.front()->criterion, g.front()->setup};
+    std::vector<double> eff, norm;
+    for (const ModelRow* m : g) {
+      eff.push_back(m->efficiency);
+      norm.push_back(m->efficiency_norm);
+    }
+    row.sizes = static_cast<int>(g.size());
+    row.efficiency = mean_of(eff);
+    row.efficiency_norm = mean_of(norm);
+    out.push_back(row);
+  }
+  return out;
+}
+
+std::vector<ArchitectureRow> efficiency_by_architecture(const std::vector<CriterionRow>& criteria) {
+  std::vector<ArchitectureRow> out;
+  for (const auto& g : group_by(criteria, [](const CriterionRow& c) {
+         return c.dataset + "\x1f" + c.architecture + "\x1f" + c.setup;
+       })) {
+    ArchitectureRow row{g.front()->dataset, g.front()->architecture, g.front()->setup};
+    std::vector<double> eff, norm;
+    for (const CriterionRow* c : g) {
+      eff.push_back(c->efficiency);
+      norm.push_back(c->efficiency_norm);
+    }
+    row.criteria = static_cast<int>(g.size());
+    row.efficiency = mean_of(eff);
+    row.efficiency_norm = mean_of(norm);
+    out.push_back(row);
+  }
+  return out;
+}
+
+std::vector<RatioRow> efficiency_ratios(const std::vector<ArchitectureRow>& archs) {
+  std::vector<RatioRow> out;
+  auto pairs = [&](const std::string& kind, auto within_key, auto member) {
+    for (const auto& g : group_by(archs, within_key)) {
+      for (size_t i = 0; i < g.size(); ++i)
+        for (size_t j = i + 1; j < g.size(); ++j) {
+          const ArchitectureRow* a = g[i];
+          const ArchitectureRow* b = g[j];
+          if (a->efficiency < b->efficiency) std::swap(a, b);
+          RatioRow r;
+          r.kind = kind;
+          r.within = kind == "architecture" ? a->dataset : a->architecture;
+          if (!a->setup.empty()) r.within += " (" + a->setup + ")";
+          r.numerator = member(*a);
+          r.denominator = member(*b);
+          r.ratio = a->efficiency / b->efficiency;
+          r.ratio_norm = a->efficiency_norm / b->efficiency_norm;
+          out.push_back(r);
+        }
+    }
+  };
+  pairs("architecture", [](const ArchitectureRow& a) { return a.dataset + "\x1f" + a.setup; },
+        [](const ArchitectureRow& a) { return a.architecture; });
+  pairs("dataset", [](const ArchitectureRow& a) { return a.architecture + "\x1f" + a.setup; },
+        [](const ArchitectureRow& a) { return a.dataset; });
+  return out;
+}
+
+OvertrainingRow overtraining_verdict(double train_a, double test_a, double train_b, double test_b) {
+  OvertrainingRow r;
+  r.train_a = train_a;
+  r.test_a = test_a;
+  r.train_b = train_b;
+  r.test_b = test_b;
+  r.gain_a = test_b - test_a;
+  r.gap_growth_b = (train_b - test_b) - (train_a - test_a);
+  r.overtrained = r.gain_a < 0.005 || r.gap_growth_b >= r.gain_a / 2;
+  return r;
+}
+
+Reduction reduce(const StudyResults& results, const std::string& energy_choice) {
+  Reduction red;
+  red.energy = energy_choice.empty() ? (results.meta.report_energy.empty() ? "gross" : results.meta.report_energy)
+                                     : energy_choice;
+  red.nodes = normalisation(results, red.energy, &red.reference);
+  std::map<std::string, double> factor;
+  for (const auto& n : red.nodes) factor[n.node] = n.factor;
+
+  const auto settled = results.settled();
+  struct Measured {
+    const CellRow* cell;
+    const RunResult* run;
+    double energy_j, energy_norm_j;
+  };
+  std::vector<Measured> done;
+  for (const auto& c : results.cells) {
+    auto it = settled.find(c.id);
+    if (it == settled.end() || it->second->status != "done") continue;
+    const RunResult* r = it->second;
+    const double e = run_energy(*r, red.energy);
+    const auto f = factor.find(r->node);
+    done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second});
+    red.energy_method = weakest_method(red.energy_method, r->energy_method);
+  }
+
+  std::map<std::string, const Measured*> measured_by_id;
+  for (const auto& m : done) measured_by_id[m.cell->id] = &m;
+  for (const auto& c : results.cells) {
+    CellResult cr;
+    cr.id = c.id;
+    cr.index = c.index;
+    cr.dataset = c.dataset;
+    cr.architecture = c.architecture;
+    cr.criterion = c.criterion;
+    cr.size = c.size;
+    cr.fold = c.fold;
+    cr.repeat = c.repeat;
+    cr.status = c.status;
+    cr.attempts = c.attempts;
+    if (auto it = settled.find(c.id); it != settled.end()) {
+      const RunResult& r = *it->second;
+      cr.epochs = r.epochs;
+      cr.accuracy = r.test_acc;
+      cr.energy_method = r.energy_method;
+      cr.node = r.node;
+      cr.failure = r.failure;
+      cr.detail = r.detail;
+    }
+    if (auto it = measured_by_id.find(c.id); it != measured_by_id.end()) {
+      cr.energy_j = it->second->energy_j;
+      cr.energy_norm_j = it->second->energy_norm_j;
+      cr.efficiency = cr.energy_j > 0 ? cr.accuracy / cr.energy_j : kNaN;
+      cr.efficiency_norm = cr.energy_norm_j > 0 ? cr.accuracy / cr.energy_norm_j : kNaN;
+    }
+    red.cells.push_back(cr);
+  }
+
+  for (const auto& g : group_by(done, [](const Measured& m) {
+         const CellRow& c = *m.cell;
+         return c.dataset + "\x1f" + c.architecture + "\x1f" + std::to_string(c.size) + "\x1f" + c.criterion +
+                "\x1f" + setup_of(c);
+       })) {
+    const CellRow& c = *g.front()->cell;
+    ModelRow m{c.dataset, c.architecture, c.criterion, setup_of(c), c.size};
+    std::vector<double> epochs, acc, e, en;
+    for (const Measured* x : g) {
+      epochs.push_back(x->run->epochs);
+      acc.push_back(x->run->test_acc);
+      e.push_back(x->energy_j);
+      en.push_back(x->energy_norm_j);
+      m.energy_method = weakest_method(m.energy_method, x->run->energy_method);
+    }
+    m.runs = static_cast<int>(g.size());
+    m.epochs = mean_of(epochs);
+    m.accuracy = mean_of(acc);
+    m.energy_j = mean_of(e);
+    m.energy_norm_j = mean_of(en);
+    m.efficiency = m.energy_j > 0 ? m.accuracy / m.energy_j : kNaN;
+    m.efficiency_norm = m.energy_norm_j > 0 ? m.accuracy / m.energy_norm_j : kNaN;
+    red.models.push_back(m);
+  }
+  red.criteria = efficiency_by_criterion(red.models);
+  red.architectures = efficiency_by_architecture(red.criteria);
+  red.ratios = efficiency_ratios(red.architectures);
+
+  // Fixed-epoch runs of at least two epochs: epoch b is the last, a its half.
+  for (const Measured& x : done) {
+    if (x.cell->criterion_kind != "epochs" || x.run->epoch_records.size() < 2) continue;
+    const auto& recs = x.run->epoch_records;
+    const EpochRecord& b = recs.back();
+    const EpochRecord& a = recs[static_cast<size_t>(b.epoch / 2) - 1];
+    OvertrainingRow o = overtraining_verdict(a.train_acc, a.test_acc, b.train_acc, b.test_acc);
+    o.dataset = x.cell->dataset;
+    o.architecture = x.cell->architecture;
+    o.criterion = x.cell->criterion;
+    o.cell_id = x.cell->id;
+    o.size = x.cell->size;
+    o.fold = x.cell->fold;
+    o.epoch_a = a.epoch;
+    o.epoch_b = b.epoch;
+    red.overtraining.push_back(o);
+  }
+  return red;
+}
+
+}  // namespace joulegrid

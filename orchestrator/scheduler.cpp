@@ -1,0 +1,242 @@
+#include "orchestrator/scheduler.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "io/errors.hpp"
+#include "orchestrator/reduce.hpp"
+#include "io/report/text_table.hpp"
+
+namespace joulegrid {
+
+namespace {
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+}  // namespace
+
+Scheduler::Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cells, SchedulerOptions options,
+                     Progress& progress, ResultsStore::ReducedWriter write_reduced)
+    : comm_(comm), store_(store), options_(std::move(options)), progress_(progress),
+      write_reduced_(std::move(write_reduced)), cells_(std::move(cells)) {
+  for (const auto& c : cells_) by_id_[c.id] = &c;
+  for (const auto& c : cells_) {
+    if (store_.settled(c.id)) continue;
+    CellSpec next = c;
+    next.attempt = store_.attempts(c.id) + 1;
+    pending_.push_back(next);
+  }
+  for (const auto& r : store_.results().runs)
+    if (r.settles_cell) {
+      settled_energy_j_ += r.energy_j;
+      energy_method_ = weakest_method(energy_method_, r.energy_method);
+    }
+  workers_ = comm_.size() - 1;
+  last_snapshot_ = Clock::now();
+}
+
+std::string Scheduler::label(const CellSpec& c) const {
+  std::string s = "cell " + std::to_string(c.index) + " " + c.architecture + "-" + std::to_string(c.size) + " " +
+                  c.criterion.name;
+  if (c.data.folds > 1) s += " fold " + std::to_string(c.fold);
+  if (c.attempt > 1) s += " (attempt " + std::to_string(c.attempt) + ")";
+  return s;
+}
+
+int Scheduler::run(const std::atomic<int>& stop_requests) {
+  const json config{{"ok", true}, {"spec_text", options_.spec_text}, {"spec_file", options_.spec_file},
+                    {"base_dir", options_.base_dir}};
+  for (int w = 1; w <= workers_; ++w) comm_.send(w, tag::config, config.dump());
+  progress_.event(std::to_string(pending_.size()) + " of " + std::to_string(cells_.size()) +
+                  " cells to run on " + std::to_string(workers_) + " worker rank" + (workers_ == 1 ? "" : "s") +
+                  " (measuring idle power and calibrating first)");
+  while (stopped_workers_ < workers_) {
+    check_stop(stop_requests);
+    if (auto m = comm_.receive(std::chrono::milliseconds(100))) handle(*m);
+    report_progress();
+    maybe_snapshot(false);
+  }
+  const bool complete = pending_.empty() && running_.empty();
+  store_.snapshot(complete ? "complete" : "stopped", write_reduced_);
+  progress_.finish();
+  if (complete) return exit_code::complete;
+  if (draining_) return exit_code::stopped_resumable;
+  // Every worker left without the study finishing: none could run it.
+  return broken_workers_ == workers_ ? exit_code::bad_input : exit_code::internal;
+}
+
+void Scheduler::check_stop(const std::atomic<int>& stop_requests) {
+  const int n = stop_requests.load();
+  if (n > stops_seen_) {
+    stops_seen_ = n;
+    if (!draining_) {
+      draining_ = true;
+      drain_deadline_ = Clock::now() + std::chrono::milliseconds(static_cast<long>(options_.drain_s * 1000));
+      progress_.event("stop requested: no new cells; " + std::to_string(running_.size()) +
+                      " running cell(s) get " + format_number(options_.drain_s) +
+                      " s to finish, then they are abandoned (resume with --resume)");
+    } else {
+      drain_deadline_ = Clock::now();
+      progress_.event("second stop request: abandoning the running cells now");
+    }
+  }
+  if (draining_ && Clock::now() >= drain_deadline_)
+    for (auto& [rank, r] : running_)
+      if (!r.abandon_sent) {
+        comm_.send(rank, tag::abandon, "{}");
+        r.abandon_sent = true;
+      }
+}
+
+void Scheduler::handle(const Message& m) {
+  const json body = json::parse(m.body, nullptr, false);
+  if (body.is_discarded()) {
+    progress_.event("warning: rank " + std::to_string(m.source) + " sent an unreadable message (tag " +
+                    std::to_string(m.tag) + ")");
+    return;
+  }
+  switch (m.tag) {
+    case tag::hello: on_hello(m.source, body); break;
+    case tag::request: on_request(m.source); break;
+    case tag::epoch: on_epoch(m.source, body); break;
+    case tag::result: on_result(m.source, body.get<RunResult>()); break;
+    default: break;
+  }
+}
+
+void Scheduler::on_hello(int source, const json& body) {
+  const std::string node = body.value("node", "?");
+  if (body.contains("error")) {
+    ++broken_workers_;
+    progress_.event("rank " + std::to_string(source) + " on " + node + " cannot run this study: " +
+                    body["error"].get<std::string>());
+    stop_worker(source);
+    return;
+  }
+  ++ready_workers_;
+  const json& n = body.at("node_record");
+  const bool leader = body.value("leader", false);
+  if (!leader && store_.results().node(node)) return;
+  NodeRecord rec;
+  rec.name = node;
+  rec.leader_rank = n.value("leader_rank", source);
+  rec.devices = n.value("devices", "");
+  rec.energy_method = n.value("energy_method", "");
+  rec.warnings = n.value("warnings", "");
+  rec.idle_w = n.value("idle_w", 0.0);
+  rec.idle_s = n.value("idle_s", 0.0);
+  rec.calibration_steps = n.value("calibration_steps", 0);
+  rec.calibration_j = n.value("calibration_j", 0.0);
+  rec.calibration_net_j = n.value("calibration_net_j", 0.0);
+  rec.calibration_s = n.value("calibration_s", 0.0);
+  rec.calibration_method = n.value("calibration_method", "");
+  store_.add_node(rec);
+  std::string line = "node " + node + " (rank " + std::to_string(source) + "): energy " + rec.energy_method +
+                     ", idle " + format_number(rec.idle_w) + " W";
+  if (rec.calibration_steps > 0)
+    line += ", calibration " + format_number(rec.calibration_j) + " J in " + format_number(rec.calibration_s) +
+            " s (" + rec.energy_method + ")";
+  else if (leader && !rec.calibration_method.empty())
+    line += ", no calibration: " + rec.calibration_method;
+  if (!rec.warnings.empty()) line += "; meters: " + rec.warnings;
+  progress_.event(line);
+}
+
+void Scheduler::on_request(int source) {
+  if (draining_ || pending_.empty()) {
+    stop_worker(source);
+    return;
+  }
+  auto longest = std::max_element(pending_.begin(), pending_.end(), [&](const CellSpec& a, const CellSpec& b) {
+    return costs_.expected_seconds(a) < costs_.expected_seconds(b);
+  });
+  CellSpec cell = *longest;
+  pending_.erase(longest);
+  comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
+  running_[source] = Running{cell, Clock::now()};
+  progress_.detail(label(cell) + " → rank " + std::to_string(source));
+}
+
+void Scheduler::on_epoch(int source, const json& body) {
+  auto it = running_.find(source);
+  if (it == running_.end()) return;
+  const EpochRecord e = body.at("record").get<EpochRecord>();
+  it->second.energy_j = e.cumulative_j;
+  costs_.observe_epoch(it->second.cell, e.train_s + e.eval_s);
+  energy_method_ = weakest_method(energy_method_, e.train_energy.method);
+  progress_.detail(label(it->second.cell) + " epoch " + std::to_string(e.epoch) + ": test acc " +
+                   format_number(e.test_acc, 3) + ", " + format_number(e.cumulative_j) + " J (" +
+                   e.train_energy.method + "), " + format_number(e.train_s + e.eval_s, 3) + " s");
+}
+
+void Scheduler::on_result(int source, const RunResult& received) {
+  auto it = running_.find(source);
+  if (it == running_.end()) return;
+  const CellSpec cell = it->second.cell;
+  running_.erase(it);
+  RunResult r = received;
+  if (r.status == "abandoned") {
+    progress_.event(label(cell) + " abandoned by the stop; not committed");
+    return;
+  }
+  r.settles_cell = r.status == "done" || r.attempt >= options_.max_attempts;
+  store_.add_run(r);  // the commit: journaled and synced before anything counts it
+  dirty_ = true;
+  if (r.status == "done") {
+    settled_energy_j_ += r.energy_j;
+    progress_.event(label(cell) + " done: " + std::to_string(r.epochs) + " epochs, " + r.stop_reason +
+                    ", test acc " + format_number(r.test_acc, 3) + ", " + format_number(r.energy_j) + " J (" +
+                    r.energy_method + "), " + format_number(r.efficiency, 3) + " /J, " +
+                    Progress::duration(r.seconds));
+    return;
+  }
+  std::string line = label(cell) + " failed: " + r.failure + ": " + r.detail;
+  if (r.settles_cell) {
+    settled_energy_j_ += r.energy_j;
+    progress_.event(line + "; no attempts left, recorded as failed");
+  } else if (draining_) {
+    progress_.event(line + "; will be retried by --resume");
+  } else {
+    CellSpec retry = cell;
+    retry.attempt = r.attempt + 1;
+    pending_.push_back(retry);
+    progress_.event(line + "; retrying (attempt " + std::to_string(retry.attempt) + " of " +
+                    std::to_string(options_.max_attempts) + ")");
+  }
+}
+
+void Scheduler::stop_worker(int source) {
+  comm_.send(source, tag::stop, "{}");
+  ++stopped_workers_;
+}
+
+void Scheduler::report_progress() {
+  ProgressCounts c;
+  c.total = static_cast<int>(cells_.size());
+  for (const auto& row : store_.results().cells) {
+    if (row.status == "done") ++c.done;
+    if (row.status == "failed") ++c.failed;
+  }
+  c.running = static_cast<int>(running_.size());
+  c.energy_j = settled_energy_j_;
+  for (const auto& [rank, r] : running_) c.energy_j += r.energy_j;
+  c.energy_method = energy_method_;
+  if (costs_.calibrated() && ready_workers_ > 0) {
+    double remaining = 0;
+    for (const auto& p : pending_) remaining += costs_.expected_seconds(p);
+    for (const auto& [rank, r] : running_)
+      remaining += std::max(0.0, costs_.expected_seconds(r.cell) - seconds_since(r.started));
+    c.eta_s = remaining / std::max(1, ready_workers_);
+  }
+  progress_.update(c);
+}
+
+void Scheduler::maybe_snapshot(bool force) {
+  if (!dirty_) return;
+  if (!force && seconds_since(last_snapshot_) < options_.snapshot_every_s) return;
+  store_.snapshot("running", write_reduced_);
+  last_snapshot_ = Clock::now();
+  dirty_ = false;
+}
+
+}  // namespace joulegrid

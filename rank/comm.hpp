@@ -1,0 +1,56 @@
+#pragma once
+// The messages between rank 0 and the workers (ARCHITECTURE §3), over a
+// transport that is MPI under mpirun/srun and in-process queues when
+// joulegrid runs alone: one scheduler, one worker loop, two transports.
+// Bodies are JSON text; tags carry the meaning.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace joulegrid {
+
+namespace tag {
+constexpr int config = 1;   // 0 → worker: {"ok", "spec_text", "spec_file", "base_dir"}
+constexpr int hello = 2;    // worker → 0: node, meters, idle power, calibration (node leaders)
+constexpr int request = 3;  // worker → 0: ready for a cell
+constexpr int task = 4;     // 0 → worker: {"cell", "attempt"}
+constexpr int stop = 5;     // 0 → worker: no more cells, exit
+constexpr int epoch = 6;    // worker → 0: {"cell_id", "attempt", "record"}; also a heartbeat
+constexpr int result = 7;   // worker → 0: a RunResult (done, failed or abandoned)
+constexpr int abandon = 8;  // 0 → worker: kill the running cell now
+}  // namespace tag
+
+struct Message {
+  int source = 0;
+  int tag = 0;
+  std::string body;
+};
+
+class Comm {
+ public:
+  virtual ~Comm() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  virtual void send(int destination, int tag, const std::string& body) = 0;
+  // The next message, waiting at most `wait` without burning a core
+  // (MPI receives busy-poll: implementations probe and sleep instead).
+  virtual std::optional<Message> receive(std::chrono::milliseconds wait) = 0;
+};
+
+// The ranks of one node: one of them (the leader) measures the idle
+// baseline and runs the calibration while the others wait.
+class NodeGroup {
+ public:
+  virtual ~NodeGroup() = default;
+  virtual bool leader() const = 0;
+  virtual void barrier() = 0;
+};
+
+class SoloNode : public NodeGroup {
+ public:
+  bool leader() const override { return true; }
+  void barrier() override {}
+};
+
+}  // namespace joulegrid

@@ -1,0 +1,137 @@
+#include "rank/worker.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "io/errors.hpp"
+#include "rank/calibration.hpp"
+#include "rank/cell_runner.hpp"
+#include "rank/metered_energy.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+Message wait_for(Comm& comm) {
+  while (true)
+    if (auto m = comm.receive(milliseconds(200))) return *m;
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The node's meters, or the labelled placeholder where none can be read.
+class NodeEnergy {
+ public:
+  explicit NodeEnergy(const MeterOptions& options)
+      : metered_(std::make_unique<MeteredEnergy>(options, meters::SysfsRoot::from_environment())) {
+    if (metered_->empty())
+      placeholder_ = std::make_unique<PlaceholderEnergy>(PlaceholderEnergy::watts_from_environment());
+  }
+  CellEnergy& energy() { return placeholder_ ? static_cast<CellEnergy&>(*placeholder_) : *metered_; }
+  bool measured() const { return !placeholder_; }
+  MeteredEnergy& metered() { return *metered_; }
+
+ private:
+  std::unique_ptr<MeteredEnergy> metered_;
+  std::unique_ptr<PlaceholderEnergy> placeholder_;
+};
+
+json hello(const std::string& node, int rank, NodeEnergy& meters, double idle_w, double idle_s,
+           const Calibration* cal) {
+  std::string warnings;
+  for (const auto& w : meters.metered().warnings())
+    warnings += (warnings.empty() ? "" : "; ") + w.source + ": " + w.problem;
+  json node_record{{"name", node}, {"leader_rank", rank}, {"devices", meters.energy().describe()},
+                   {"energy_method", meters.energy().method()}, {"warnings", warnings},
+                   {"idle_w", idle_w}, {"idle_s", idle_s}};
+  if (cal) {
+    node_record["calibration_steps"] = cal->ok ? cal->steps : 0;
+    node_record["calibration_j"] = cal->joules;
+    node_record["calibration_net_j"] = cal->net_joules;
+    node_record["calibration_s"] = cal->seconds;
+    node_record["calibration_method"] = cal->ok ? cal->method : cal->problem;
+  }
+  return json{{"rank", rank}, {"node", node}, {"leader", cal != nullptr}, {"node_record", node_record}};
+}
+
+// One cell: train it, forward its epochs, and let rank 0 abandon it.
+RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const std::string& node) {
+  CellSpec cell = task.at("cell").get<CellSpec>();
+  cell.attempt = task.value("attempt", 1);
+  const double started = unix_now();
+  CellCallbacks callbacks;
+  callbacks.on_epoch = [&](const EpochRecord& e) {
+    comm.send(0, tag::epoch, json{{"cell_id", cell.id}, {"attempt", cell.attempt}, {"record", e}}.dump());
+  };
+  bool abandon = false;
+  callbacks.should_abandon = [&] {
+    while (auto m = comm.receive(milliseconds(0)))
+      if (m->tag == tag::abandon) abandon = true;
+    return abandon;
+  };
+  RunResult r = run_cell(cell, energy, callbacks);
+  r.attempt = cell.attempt;
+  r.node = node;
+  r.rank = comm.rank();
+  r.started_unix_s = started;
+  return r;
+}
+
+}  // namespace
+
+std::string node_name() {
+  if (const char* v = std::getenv("JOULEGRID_NODE_NAME"); v && *v) return v;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) return "localhost";
+  return host;
+}
+
+void run_worker(Comm& comm, NodeGroup& node) {
+  Message config = wait_for(comm);
+  while (config.tag != tag::config) config = wait_for(comm);
+  const json c = json::parse(config.body);
+  if (!c.value("ok", false)) return;
+  const std::string name = node_name();
+  Spec spec;
+  try {
+    spec = parse_spec(c.at("spec_text"), c.at("spec_file"), c.at("base_dir"));
+  } catch (const InputError& e) {
+    // The study is fine on rank 0 but not here (a dataset missing on this node).
+    comm.send(0, tag::hello, json{{"rank", comm.rank()}, {"node", name}, {"error", e.what()}}.dump());
+    while (wait_for(comm).tag != tag::stop) {}
+    return;
+  }
+
+  NodeEnergy meters(spec.meters);
+  // Idle means idle: every rank of the node samples at once, none training.
+  node.barrier();
+  double idle_w = 0;
+  const double idle_s = meters.measured() ? spec.meters.idle_seconds : 0.0;
+  if (idle_s > 0) idle_w = meters.metered().measure_idle(idle_s);
+  node.barrier();
+  Calibration cal;
+  if (node.leader() && spec.calibration.enabled) cal = calibrate_node(meters.energy(), spec.calibration, spec.train);
+  node.barrier();
+  comm.send(0, tag::hello, hello(name, comm.rank(), meters, idle_w, idle_s,
+                                 node.leader() && spec.calibration.enabled ? &cal : nullptr).dump());
+
+  while (true) {
+    comm.send(0, tag::request, "{}");
+    Message m = wait_for(comm);
+    while (m.tag == tag::abandon) m = wait_for(comm);  // an abandon that raced the end of a cell
+    if (m.tag != tag::task) return;
+    const RunResult r = run_task(comm, json::parse(m.body), meters.energy(), name);
+    comm.send(0, tag::result, json(r).dump());
+  }
+}
+
+}  // namespace joulegrid
