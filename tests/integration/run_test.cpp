@@ -1,0 +1,212 @@
+// `joulegrid run` alone (rank 0's scheduler and one worker in one process):
+// every cell committed once, faults recorded and retried, the file refused
+// or resumed as the user asked, and a stop or a kill -9 costing only the
+// cells that were running.
+
+#include <map>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "io/datasets/datasets.hpp"
+#include "io/store/store.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/study.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace joulegrid {
+namespace {
+
+using namespace joulegrid::testing;
+using std::chrono::seconds;
+
+class RunStudy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DataSpec fashion;
+    fashion.path = default_dataset_dir();
+    if (!check_dataset_files(fashion).empty()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  }
+
+  std::string write_spec(const StudyOptions& o) { return dir_.write(o.name + ".toml", study_spec(o)); }
+  std::string results(const StudyOptions& o) const { return dir_.file(o.name + ".h5"); }
+  std::string run(const std::string& spec, const std::string& extra = "") const {
+    return std::string(JOULEGRID_BINARY) + " run " + quote(spec) + " " + extra;
+  }
+
+  // Each cell's settled runs and all of its attempts.
+  static std::map<std::string, int> done_runs_per_cell(const StudyResults& r) {
+    std::map<std::string, int> n;
+    for (const auto& c : r.cells) n[c.id] = 0;
+    for (const auto& run : r.runs)
+      if (run.status == "done") ++n[run.cell_id];
+    return n;
+  }
+
+  static void expect_every_cell_done_once(const StudyResults& r) {
+    for (const auto& [id, n] : done_runs_per_cell(r)) EXPECT_EQ(n, 1) << "cell " << id;
+    for (const auto& c : r.cells) EXPECT_EQ(c.status, "done") << "cell " << c.id;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(RunStudy, EveryCellIsCommittedOnceAndTheReportMatchesTheFile) {
+  StudyOptions o;
+  const std::string spec = write_spec(o);
+  const CommandResult r = run_command(run(spec));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Per architecture (Eq. 4"), std::string::npos) << r.out;
+
+  const StudyResults file = load_results(results(o));
+  EXPECT_EQ(file.meta.status, "complete");
+  ASSERT_EQ(file.cells.size(), 4u);
+  expect_every_cell_done_once(file);
+  ASSERT_EQ(file.nodes.size(), 1u);
+  EXPECT_GT(file.nodes[0].calibration_j, 0.0) << "the node ran its calibration";
+  EXPECT_EQ(file.nodes[0].calibration_steps, 4);
+
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)) + " --format json");
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  const auto j = nlohmann::json::parse(rep.out);
+  ASSERT_EQ(j["cells"].size(), 4u);
+  for (const auto& cell : j["cells"]) {
+    const auto settled = file.settled().at(cell["id"].get<std::string>());
+    EXPECT_DOUBLE_EQ(cell["energy_j"].get<double>(), settled->energy_j);
+    EXPECT_DOUBLE_EQ(cell["accuracy"].get<double>(), settled->test_acc);
+    EXPECT_EQ(cell["epochs"].get<int>(), settled->epochs);
+    EXPECT_EQ(cell["status"], "done");
+    EXPECT_FALSE(cell["energy_method"].get<std::string>().empty());
+  }
+  ASSERT_EQ(j["architectures"].size(), 2u);
+  for (const auto& a : j["architectures"]) {
+    EXPECT_GT(a["efficiency"].get<double>(), 0.0);
+    EXPECT_GT(a["normalised_efficiency"].get<double>(), 0.0);
+  }
+  EXPECT_FALSE(j["energy"]["method"].get<std::string>().empty());
+
+  const CommandResult csv = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)) + " --format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 5) << csv.out;
+}
+
+TEST_F(RunStudy, InjectedSegfaultAndNanAreRecordedAndRetried) {
+  StudyOptions o;
+  const std::string spec = write_spec(o);
+  // The first attempt of cell 0 segfaults, of cell 1 has a NaN loss.
+  const CommandResult r =
+      run_command("JOULEGRID_INJECT_FAULT='segfault@1/0#1,nan@2/1#1' " + run(spec));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  std::map<std::string, std::vector<const RunResult*>> attempts;
+  for (const auto& run : file.runs) attempts[run.cell_id].push_back(&run);
+  const auto& cell0 = attempts.at(file.cells[0].id);
+  ASSERT_EQ(cell0.size(), 2u);
+  EXPECT_EQ(cell0[0]->status, "failed");
+  EXPECT_EQ(cell0[0]->failure, "signal");
+  EXPECT_NE(cell0[0]->detail.find("Segmentation fault"), std::string::npos) << cell0[0]->detail;
+  EXPECT_FALSE(cell0[0]->settles_cell);
+  EXPECT_EQ(cell0[1]->attempt, 2);
+  const auto& cell1 = attempts.at(file.cells[1].id);
+  ASSERT_EQ(cell1.size(), 2u);
+  EXPECT_EQ(cell1[0]->failure, "nonfinite_loss");
+  EXPECT_EQ(cell1[0]->epochs, 1) << "the first epoch was fine, the second produced the NaN";
+  EXPECT_EQ(attempts.at(file.cells[2].id).size(), 1u);
+}
+
+TEST_F(RunStudy, ACellOutOfAttemptsIsRecordedFailedAndTheSweepGoesOn) {
+  StudyOptions o;
+  o.architectures = R"("lenet")";
+  const std::string spec = write_spec(o);
+  const CommandResult r = run_command("JOULEGRID_INJECT_FAULT='abort@1/1' " + run(spec));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StudyResults file = load_results(results(o));
+  EXPECT_EQ(file.cells[0].status, "done");
+  EXPECT_EQ(file.cells[1].status, "failed");
+  EXPECT_EQ(file.cells[1].attempts, 2);
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)));
+  EXPECT_NE(rep.out.find("Failed cells"), std::string::npos) << rep.out;
+  EXPECT_NE(rep.out.find("signal"), std::string::npos) << rep.out;
+}
+
+TEST_F(RunStudy, AnExistingFileIsRefusedAndLeftUntouched) {
+  StudyOptions o;
+  o.architectures = R"("lenet")";
+  o.accuracy_criterion = false;
+  const std::string spec = write_spec(o);
+  ASSERT_EQ(run_command(run(spec)).exit_code, 0);
+  const std::string before = slurp(results(o));
+  const CommandResult again = run_command(run(spec));
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+  EXPECT_EQ(slurp(results(o)), before);
+
+  // Resuming with another grid is refused too.
+  StudyOptions other = o;
+  other.sizes = "1, 2";
+  dir_.write(o.name + ".toml", study_spec(other));
+  const CommandResult resumed = run_command(run(spec, "--resume"));
+  EXPECT_EQ(resumed.exit_code, 2);
+  EXPECT_NE(resumed.err.find("differs from the spec"), std::string::npos) << resumed.err;
+  EXPECT_EQ(slurp(results(o)), before);
+
+  // Resuming a complete study runs nothing and succeeds.
+  dir_.write(o.name + ".toml", study_spec(o));
+  const CommandResult nothing = run_command(run(spec, "--resume"));
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
+  EXPECT_EQ(load_results(results(o)).runs.size(), 1u);
+}
+
+TEST_F(RunStudy, SigtermStopsWithExitThreeAndResumeFinishes) {
+  StudyOptions o;
+  o.repeats = 3;
+  o.epochs = 3;
+  o.subset_train = 600;
+  const std::string spec = write_spec(o);
+  Background study(run(spec, "--drain-seconds 1"), dir_.file("out"), dir_.file("err"));
+  ASSERT_TRUE(eventually([&] { return slurp(dir_.file("err")).find(" done: ") != std::string::npos; }, seconds(120)))
+      << slurp(dir_.file("err"));
+  const auto signalled = std::chrono::steady_clock::now();
+  study.signal(SIGTERM);
+  EXPECT_EQ(study.wait(seconds(60)), 3) << slurp(dir_.file("err"));
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, seconds(15)) << "drain time 1 s";
+
+  const StudyResults stopped = load_results(results(o));
+  EXPECT_EQ(stopped.meta.status, "stopped");
+  int done = 0;
+  for (const auto& c : stopped.cells) done += c.status == "done";
+  EXPECT_GE(done, 1);
+  EXPECT_LT(done, 12);
+
+  const CommandResult resumed = run_command(run(spec, "--resume"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  expect_every_cell_done_once(load_results(results(o)));
+}
+
+TEST_F(RunStudy, KillNineCostsOnlyTheRunningCells) {
+  StudyOptions o;
+  o.repeats = 2;
+  o.subset_train = 400;
+  const std::string spec = write_spec(o);
+  Background study(run(spec), dir_.file("out"), dir_.file("err"));
+  ASSERT_TRUE(eventually([&] { return slurp(dir_.file("err")).find(" done: ") != std::string::npos; }, seconds(120)))
+      << slurp(dir_.file("err"));
+  study.kill_group();
+  study.wait(seconds(10));
+
+  const StudyResults killed = load_results(results(o));  // opens: snapshot + journal
+  int done = 0;
+  for (const auto& c : killed.cells) done += c.status == "done";
+  EXPECT_GE(done, 1);
+
+  const CommandResult resumed = run_command(run(spec, "--resume"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  EXPECT_EQ(file.meta.status, "complete");
+}
+
+}  // namespace
+}  // namespace joulegrid

@@ -1,0 +1,185 @@
+// The results store: a commit is a synced journal line, the HDF5 file is a
+// snapshot swapped in whole, and neither a torn write nor a wrong spec can
+// damage what is already there.
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "io/errors.hpp"
+#include "io/store/store.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace joulegrid {
+namespace {
+
+using testing::slurp;
+using testing::TempDir;
+
+std::vector<CellRow> grid(int n) {
+  std::vector<CellRow> cells;
+  for (int i = 0; i < n; ++i) {
+    CellRow c;
+    c.index = i;
+    c.id = "cell" + std::to_string(i);
+    c.architecture = i % 2 ? "bcnn" : "lenet";
+    c.criterion = "epochs2";
+    c.criterion_kind = "epochs";
+    cells.push_back(c);
+  }
+  return cells;
+}
+
+StudyMeta meta() {
+  StudyMeta m;
+  m.study = "unit";
+  m.spec_text = "[experiment]\nname = \"unit\"\n";
+  m.max_attempts = 2;
+  return m;
+}
+
+RunResult run(const std::string& id, int attempt, const std::string& status, bool settles) {
+  RunResult r;
+  r.cell_id = id;
+  r.attempt = attempt;
+  r.status = status;
+  r.settles_cell = settles;
+  r.node = "n1";
+  r.energy_method = "counter";
+  r.failure = status == "failed" ? "signal" : "";
+  r.error_tail = status == "failed" ? "Segmentation fault\n" : "";
+  for (int e = 1; e <= 2; ++e) {
+    EpochRecord rec;
+    rec.epoch = e;
+    rec.test_acc = 0.4 * e;
+    rec.train_energy = {10.0 * e, 40.0, 8.0 * e, 6.0, 1.0, 3.0, "counter", ""};
+    rec.eval_energy = {1.0, 4.0, 0.5, 0.7, 0.1, 0.2, "counter", "card0: counter 1 J vs power 2 J (100 %)"};
+    rec.cumulative_j = 11.0 * e;
+    rec.efficiency = rec.test_acc / rec.cumulative_j;
+    r.epoch_records.push_back(rec);
+  }
+  r.epochs = 2;
+  r.test_acc = 0.8;
+  r.energy_j = 22.0;
+  return r;
+}
+
+TEST(ResultsStore, NewFileOpensAtOnceWithTheGridAndSpec) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  ResultsStore::create(path, meta(), grid(3));
+  const StudyResults r = load_results(path);
+  EXPECT_EQ(r.meta.study, "unit");
+  EXPECT_EQ(r.meta.spec_text, meta().spec_text);
+  EXPECT_EQ(r.meta.status, "running");
+  ASSERT_EQ(r.cells.size(), 3u);
+  EXPECT_EQ(r.cells[1].architecture, "bcnn");
+  EXPECT_EQ(r.cells[1].status, "pending");
+  EXPECT_TRUE(r.runs.empty());
+}
+
+TEST(ResultsStore, RefusesAnExistingFileAndLeavesItUntouched) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  { ResultsStore::create(path, meta(), grid(3)).add_run(run("cell0", 1, "done", true)); }
+  const std::string before = slurp(path), journal = slurp(journal_path(path));
+  try {
+    ResultsStore::create(path, meta(), grid(3));
+    FAIL() << "an existing results file was overwritten";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(slurp(path), before);
+  EXPECT_EQ(slurp(journal_path(path)), journal);
+}
+
+TEST(ResultsStore, ACommittedRunIsReadableBeforeAndAfterTheSnapshot) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+  store.add_run(run("cell1", 1, "failed", false));
+  store.add_run(run("cell1", 2, "done", true));
+  for (int pass = 0; pass < 2; ++pass) {
+    const StudyResults r = load_results(path);
+    ASSERT_EQ(r.runs.size(), 2u) << "pass " << pass;
+    EXPECT_EQ(r.cells[1].status, "done");
+    EXPECT_EQ(r.cells[1].attempts, 2);
+    EXPECT_EQ(r.cells[0].status, "pending");
+    const RunResult& failed = r.runs[0];
+    EXPECT_EQ(failed.failure, "signal");
+    EXPECT_EQ(failed.error_tail, "Segmentation fault\n");
+    const RunResult& done = r.runs[1];
+    ASSERT_EQ(done.epoch_records.size(), 2u);
+    const EpochRecord& e = done.epoch_records[1];
+    EXPECT_DOUBLE_EQ(e.train_energy.joules, 20.0);
+    EXPECT_DOUBLE_EQ(e.train_energy.net_joules, 16.0);
+    EXPECT_DOUBLE_EQ(e.eval_energy.gpu_j, 0.2);
+    EXPECT_EQ(e.eval_energy.disagreement, "card0: counter 1 J vs power 2 J (100 %)");
+    EXPECT_DOUBLE_EQ(e.cumulative_j, 22.0);
+    store.snapshot("complete");
+    EXPECT_EQ(slurp(journal_path(path)), "");
+  }
+  EXPECT_EQ(load_results(path).meta.status, "complete");
+}
+
+TEST(ResultsStore, ATornJournalLineIsNotACommit) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    store.add_run(run("cell0", 1, "done", true));
+  }
+  // A kill -9 in the middle of the next append.
+  std::ofstream(journal_path(path), std::ios::app) << R"({"type":"run","run":{"cell_id":"cell1","sta)";
+  EXPECT_EQ(load_results(path).runs.size(), 1u);
+  ResultsStore resumed = ResultsStore::resume(path, meta(), grid(2));
+  EXPECT_TRUE(resumed.settled("cell0"));
+  EXPECT_FALSE(resumed.settled("cell1"));
+  resumed.add_run(run("cell1", 1, "done", true));
+  const StudyResults r = load_results(path);
+  EXPECT_EQ(r.runs.size(), 2u);
+  EXPECT_EQ(r.cells[1].status, "done");
+}
+
+TEST(ResultsStore, JournalEntriesAlreadyInTheSnapshotAreNotDuplicated) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    store.add_run(run("cell0", 1, "done", true));
+  }
+  const std::string journal = slurp(journal_path(path));
+  { ResultsStore::resume(path, meta(), grid(2)).snapshot("running"); }
+  // A crash between the snapshot's rename and the journal's truncation.
+  std::ofstream(journal_path(path), std::ios::trunc) << journal;
+  EXPECT_EQ(load_results(path).runs.size(), 1u);
+}
+
+TEST(ResultsStore, ResumeRefusesAnotherGridAndChangesNothing) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  { ResultsStore::create(path, meta(), grid(3)); }
+  const std::string before = slurp(path);
+  try {
+    ResultsStore::resume(path, meta(), grid(4));
+    FAIL() << "resumed with a different grid";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("differs from the spec"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(slurp(path), before);
+}
+
+TEST(ResultsStore, NotAResultsFileIsBadInputNamingIt) {
+  TempDir dir;
+  const std::string path = dir.write("x.h5", "not hdf5 at all");
+  try {
+    load_results(path);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace joulegrid

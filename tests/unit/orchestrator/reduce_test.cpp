@@ -1,0 +1,188 @@
+// The reduction against the paper (arXiv 2409.07925): from its printed
+// per-model efficiencies, Eq. 3 must give its Table 11 and Eq. 4 its
+// Table 12 to the printed precision; the overtraining rule must give its
+// 20 verdicts of §5.4 (Table 13).
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "orchestrator/reduce.hpp"
+
+namespace joulegrid {
+namespace {
+
+std::vector<std::map<std::string, std::string>> read_tsv(const std::string& name) {
+  std::ifstream in(std::string(JOULEGRID_SOURCE_DIR) + "/tests/data/" + name);
+  EXPECT_TRUE(in) << name;
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cells;
+    std::stringstream s(line);
+    std::string cell;
+    while (std::getline(s, cell, '\t')) cells.push_back(cell);
+    if (header.empty()) {
+      header = cells;
+      continue;
+    }
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < header.size(); ++i) row[header[i]] = i < cells.size() ? cells[i] : "";
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// Half a unit of the last printed digit of `printed` ("2.59e-06" → 5e-9).
+double printed_tolerance(const std::string& printed) {
+  const size_t e = printed.find_first_of("eE");
+  const std::string mantissa = printed.substr(0, e);
+  const int exponent = e == std::string::npos ? 0 : std::stoi(printed.substr(e + 1));
+  const size_t dot = mantissa.find('.');
+  const int decimals = dot == std::string::npos ? 0 : static_cast<int>(mantissa.size() - dot - 1);
+  return 0.5 * std::pow(10.0, exponent - decimals) * (1 + 1e-9);
+}
+
+std::vector<ModelRow> paper_models() {
+  std::vector<ModelRow> models;
+  for (const auto& r : read_tsv("paper-tables.tsv")) {
+    ModelRow m;
+    m.dataset = r.at("dataset");
+    m.architecture = r.at("architecture");
+    m.criterion = r.at("criterion");
+    m.size = std::stoi(r.at("size"));
+    m.efficiency = std::stod(r.at("eff_printed"));
+    m.efficiency_norm = m.efficiency;
+    models.push_back(m);
+  }
+  return models;
+}
+
+TEST(PaperGolden, Eq3ReproducesTable11ToThePrintedPrecision) {
+  const auto criteria = efficiency_by_criterion(paper_models());
+  int checked = 0;
+  for (const auto& r : read_tsv("paper-tables.tsv")) {
+    if (r.at("eq3_printed").empty()) continue;
+    const CriterionRow* found = nullptr;
+    for (const auto& c : criteria)
+      if (c.dataset == r.at("dataset") && c.architecture == r.at("architecture") && c.criterion == r.at("criterion"))
+        found = &c;
+    ASSERT_NE(found, nullptr) << r.at("dataset") << " " << r.at("architecture") << " " << r.at("criterion");
+    EXPECT_EQ(found->sizes, 5);
+    // The inputs are rounded too: the mean carries the mean of their rounding.
+    double input_rounding = 0;
+    for (const auto& m : read_tsv("paper-tables.tsv"))
+      if (m.at("table") == r.at("table") && m.at("architecture") == r.at("architecture"))
+        input_rounding += printed_tolerance(m.at("eff_printed")) / 5;
+    EXPECT_NEAR(found->efficiency, std::stod(r.at("eq3_printed")),
+                printed_tolerance(r.at("eq3_printed")) + input_rounding)
+        << "Table " << r.at("table") << " " << r.at("architecture");
+    ++checked;
+  }
+  EXPECT_EQ(checked, 16);  // 2 datasets × 2 architectures × 4 criteria
+}
+
+TEST(PaperGolden, Eq4AndRatiosReproduceTable12) {
+  const auto archs = efficiency_by_architecture(efficiency_by_criterion(paper_models()));
+  auto eff = [&](const std::string& dataset, const std::string& arch) {
+    for (const auto& a : archs)
+      if (a.dataset == dataset && a.architecture == arch) return a.efficiency;
+    return std::nan("");
+  };
+  EXPECT_NEAR(eff("mnist", "lenet"), 12.86e-6, 0.005e-6);
+  EXPECT_NEAR(eff("mnist", "bcnn"), 2.88e-6, 0.005e-6);
+  EXPECT_NEAR(eff("cifar", "lenet"), 7.06e-6, 0.005e-6);
+  EXPECT_NEAR(eff("cifar", "bcnn"), 1.36e-6, 0.005e-6);
+
+  const auto ratios = efficiency_ratios(archs);
+  auto ratio = [&](const std::string& kind, const std::string& num, const std::string& den, const std::string& within) {
+    for (const auto& q : ratios)
+      if (q.kind == kind && q.numerator == num && q.denominator == den && q.within.rfind(within, 0) == 0) return q.ratio;
+    return std::nan("");
+  };
+  // A ratio of two Eq. 4 values known to ±0.005e-6 is known to the sum of
+  // their relative roundings, plus its own printed rounding.
+  auto tolerance = [&](double ratio_value, double a, double b) {
+    return ratio_value * (0.005e-6 / a + 0.005e-6 / b) + 0.005;
+  };
+  EXPECT_NEAR(ratio("architecture", "lenet", "bcnn", "mnist"), 4.46, tolerance(4.46, 12.86e-6, 2.88e-6));
+  EXPECT_NEAR(ratio("architecture", "lenet", "bcnn", "cifar"), 5.18, tolerance(5.18, 7.06e-6, 1.36e-6));
+  EXPECT_NEAR(ratio("dataset", "mnist", "cifar", "lenet"), 1.82, tolerance(1.82, 12.86e-6, 7.06e-6));
+  EXPECT_NEAR(ratio("dataset", "mnist", "cifar", "bcnn"), 2.11, tolerance(2.11, 2.88e-6, 1.36e-6));
+}
+
+TEST(PaperGolden, OvertrainingRuleGivesThePapersTwentyVerdicts) {
+  int checked = 0, overtrained = 0;
+  for (const auto& r : read_tsv("paper-overtraining.tsv")) {
+    const OvertrainingRow o = overtraining_verdict(std::stod(r.at("train50")), std::stod(r.at("test50")),
+                                                   std::stod(r.at("train100")), std::stod(r.at("test100")));
+    EXPECT_EQ(o.overtrained, r.at("verdict_paper") == "overtrained")
+        << r.at("dataset") << " " << r.at("architecture") << "-" << r.at("size");
+    EXPECT_NEAR(o.gain_a, std::stod(r.at("A_printed")), 0.005 + 1e-9);
+    EXPECT_NEAR(o.gap_growth_b, std::stod(r.at("B_printed")), 0.005 + 1e-9);
+    overtrained += o.overtrained;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 20);
+  EXPECT_EQ(overtrained, 15);
+}
+
+// A study file's rows reduce as the equations say: folds combined as mean
+// accuracy over mean energy, normalised energy scaled by E_ref(first)/E_ref(node).
+TEST(Reduce, CombinesFoldsAndNormalisesByCalibration) {
+  StudyResults s;
+  s.meta.normalise_to = "first";
+  NodeRecord a, b;
+  a.name = "a";
+  a.calibration_steps = b.calibration_steps = 10;
+  a.calibration_j = 100;
+  b.name = "b";
+  b.calibration_j = 200;
+  s.nodes = {a, b};
+  auto add = [&](const std::string& id, int fold, const std::string& node, double acc, double joules) {
+    CellRow c;
+    c.id = id;
+    c.dataset = "d";
+    c.architecture = "lenet";
+    c.size = 1;
+    c.criterion = "epochs2";
+    c.criterion_kind = "epochs";
+    c.fold = fold;
+    c.batch_size = 256;
+    c.optimizer = "adam";
+    c.status = "done";
+    c.attempts = 1;
+    s.cells.push_back(c);
+    RunResult r;
+    r.cell_id = id;
+    r.status = "done";
+    r.settles_cell = true;
+    r.node = node;
+    r.test_acc = acc;
+    r.energy_j = joules;
+    r.energy_method = "counter";
+    r.epochs = 2;
+    s.runs.push_back(r);
+  };
+  add("c0", 0, "a", 0.8, 100);
+  add("c1", 1, "b", 0.6, 300);  // twice the power: 150 J on node a's scale
+  const Reduction red = reduce(s, "gross");
+  ASSERT_EQ(red.models.size(), 1u);
+  EXPECT_EQ(red.models[0].runs, 2);
+  EXPECT_DOUBLE_EQ(red.models[0].accuracy, 0.7);
+  EXPECT_DOUBLE_EQ(red.models[0].energy_j, 200);
+  EXPECT_DOUBLE_EQ(red.models[0].efficiency, 0.7 / 200);
+  EXPECT_DOUBLE_EQ(red.models[0].energy_norm_j, 125);
+  EXPECT_DOUBLE_EQ(red.models[0].efficiency_norm, 0.7 / 125);
+  ASSERT_EQ(red.architectures.size(), 1u);
+  EXPECT_DOUBLE_EQ(red.architectures[0].efficiency, 0.7 / 200);
+  EXPECT_EQ(red.energy_method, "counter");
+}
+
+}  // namespace
+}  // namespace joulegrid
