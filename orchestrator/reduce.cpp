@@ -1,6 +1,7 @@
 #include "orchestrator/reduce.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -65,7 +66,14 @@ std::vector<NodeNormalisation> normalisation(const StudyResults& results, const 
     ref = m.normalise_to_j;
     *reference = "a calibration energy of " + std::to_string(ref) + " J carried over from another study";
   } else {
-    for (const auto& n : results.nodes) {
+    // "first": the node of the lowest rank, so the choice does not depend on
+    // which node happened to report first.
+    std::vector<const NodeRecord*> by_rank;
+    for (const auto& n : results.nodes) by_rank.push_back(&n);
+    std::stable_sort(by_rank.begin(), by_rank.end(),
+                     [](const NodeRecord* a, const NodeRecord* b) { return a->leader_rank < b->leader_rank; });
+    for (const NodeRecord* np : by_rank) {
+      const NodeRecord& n = *np;
       const bool wanted = (m.normalise_to.empty() || m.normalise_to == "first") ? !std::isnan(e_ref(n))
                                                                                 : n.name == m.normalise_to;
       if (wanted) {

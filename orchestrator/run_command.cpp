@@ -9,6 +9,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include <mpi.h>
 #include <spdlog/spdlog.h>
 
 #include "io/errors.hpp"
@@ -152,7 +153,18 @@ int run_under_mpi(const RunArgs& args) {
     for (int w = 1; w < world.size(); ++w) world.send(w, tag::config, R"({"ok":false})");
     throw;
   }
-  return schedule(world, *study, *store, args);
+  // An error once the workers are running: MPI_Finalize would wait for them
+  // forever, so say what happened and take the job down.
+  try {
+    return schedule(world, *study, *store, args);
+  } catch (const InputError& e) {
+    std::cerr << "joulegrid: " << e.what() << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, exit_code::bad_input);
+  } catch (const std::exception& e) {
+    std::cerr << "joulegrid: internal error: " << e.what() << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, exit_code::internal);
+  }
+  return exit_code::internal;
 }
 
 }  // namespace

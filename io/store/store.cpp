@@ -353,6 +353,11 @@ ResultsStore::ResultsStore(std::string path, StudyResults results)
     throw InputError(journal_path(path_) + ": cannot open the journal for writing: " + errno_text());
 }
 
+ResultsStore::ResultsStore(ResultsStore&& other) noexcept
+    : path_(std::move(other.path_)), results_(std::move(other.results_)), journal_fd_(other.journal_fd_) {
+  other.journal_fd_ = -1;  // the journal is ours now: the moved-from store must not close it
+}
+
 ResultsStore::~ResultsStore() {
   if (journal_fd_ >= 0) ::close(journal_fd_);
 }

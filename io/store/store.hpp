@@ -29,7 +29,9 @@ class ResultsStore {
   // Continues FILE: refuses when it is missing or its grid differs from `cells`.
   static ResultsStore resume(const std::string& path, StudyMeta meta, std::vector<CellRow> cells);
 
-  ResultsStore(ResultsStore&&) = default;
+  ResultsStore(ResultsStore&& other) noexcept;
+  ResultsStore& operator=(ResultsStore&&) = delete;
+  ResultsStore(const ResultsStore&) = delete;
   ~ResultsStore();
 
   const StudyResults& results() const { return results_; }

@@ -3,6 +3,7 @@
 // damage what is already there.
 
 #include <fstream>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -121,6 +122,15 @@ TEST(ResultsStore, ACommittedRunIsReadableBeforeAndAfterTheSnapshot) {
     EXPECT_EQ(slurp(journal_path(path)), "");
   }
   EXPECT_EQ(load_results(path).meta.status, "complete");
+}
+
+TEST(ResultsStore, AMovedStoreStillCommits) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  std::optional<ResultsStore> held;
+  held.emplace(ResultsStore::create(path, meta(), grid(2)));
+  held->add_run(run("cell0", 1, "done", true));
+  EXPECT_EQ(load_results(path).runs.size(), 1u);
 }
 
 TEST(ResultsStore, ATornJournalLineIsNotACommit) {

@@ -1,0 +1,148 @@
+// `joulegrid run` under mpirun: rank 0 schedules, the other ranks train.
+// Tiny Fashion-MNIST subsets, three ranks oversubscribed on two cores.
+
+#include <map>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "io/datasets/datasets.hpp"
+#include "io/store/store.hpp"
+#include "tests/fakes/fake_sysfs.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/study.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace joulegrid {
+namespace {
+
+using namespace joulegrid::testing;
+using std::chrono::seconds;
+
+const std::string kMpirun =
+    "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 mpirun";
+
+class MpiStudy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DataSpec fashion;
+    fashion.path = default_dataset_dir();
+    if (!check_dataset_files(fashion).empty()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    if (run_command("command -v mpirun").exit_code != 0) GTEST_SKIP() << "mpirun is not installed";
+  }
+  std::string spec(const StudyOptions& o) { return dir_.write(o.name + ".toml", study_spec(o)); }
+  std::string results(const StudyOptions& o) const { return dir_.file(o.name + ".h5"); }
+  std::string joulegrid_run(const std::string& spec_file, const std::string& extra = "") const {
+    return std::string(JOULEGRID_BINARY) + " run " + quote(spec_file) + " " + extra;
+  }
+  static void expect_every_cell_done_once(const StudyResults& r) {
+    std::map<std::string, int> done;
+    for (const auto& run : r.runs) done[run.cell_id] += run.status == "done";
+    for (const auto& c : r.cells) {
+      EXPECT_EQ(c.status, "done") << c.id;
+      EXPECT_EQ(done[c.id], 1) << c.id;
+    }
+  }
+  TempDir dir_;
+};
+
+TEST_F(MpiStudy, ThreeRanksShareTheGridAndCommitEveryCellOnce) {
+  StudyOptions o;
+  o.repeats = 2;
+  o.accuracy_criterion = false;
+  const CommandResult r = run_command(kMpirun + " -np 3 " + joulegrid_run(spec(o)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StudyResults file = load_results(results(o));
+  ASSERT_EQ(file.cells.size(), 4u);
+  expect_every_cell_done_once(file);
+  std::map<int, int> per_rank;
+  for (const auto& run : file.runs) ++per_rank[run.rank];
+  EXPECT_EQ(per_rank.count(0), 0u) << "rank 0 schedules, it does not train";
+  EXPECT_EQ(per_rank.size(), 2u) << "both workers trained cells";
+  ASSERT_EQ(file.nodes.size(), 1u) << "two ranks of one node: one node record, one calibration";
+
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report --format json " + quote(results(o)));
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  const auto j = nlohmann::json::parse(rep.out);
+  const auto settled = file.settled();
+  for (const auto& cell : j["cells"])
+    EXPECT_DOUBLE_EQ(cell["energy_j"].get<double>(), settled.at(cell["id"])->energy_j);
+}
+
+// Two nodes simulated on one machine through the MPMD form of mpirun: each
+// worker has its own node name and a fake sysfs tree with an AMD GPU, one
+// drawing 50 W and the other 100 W. Identical cells cost about twice the
+// joules on the second; normalised by each node's calibration they agree.
+TEST_F(MpiStudy, TwoSimulatedNodesNormaliseToTheSameEnergy) {
+  write_amdgpu_card(dir_.file("node-a"), "card0", "0000:03:00.0", -1, 50'000'000);
+  write_amdgpu_card(dir_.file("node-b"), "card0", "0000:03:00.0", -1, 100'000'000);
+  StudyOptions o;
+  o.name = "two";
+  o.architectures = R"("lenet")";
+  o.accuracy_criterion = false;
+  o.repeats = 4;
+  o.subset_train = 600;
+  o.meter_sources = R"("amdgpu")";
+  o.calibration_steps = 20;
+  const std::string s = spec(o);
+  auto node = [&](const std::string& name) {
+    return "-np 1 env JOULEGRID_NODE_NAME=" + name + " JOULEGRID_SYSFS_ROOT=" + quote(dir_.file("node-" + name)) +
+           " " + joulegrid_run(s);
+  };
+  const CommandResult r = run_command(kMpirun + " -np 1 " + joulegrid_run(s) + " : " + node("a") + " : " + node("b"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  ASSERT_EQ(file.nodes.size(), 2u);
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report --format json " + quote(results(o)));
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  const auto j = nlohmann::json::parse(rep.out);
+  std::map<std::string, std::vector<double>> raw, normalised;
+  for (const auto& cell : j["cells"]) {
+    raw[cell["node"]].push_back(cell["energy_j"].get<double>());
+    normalised[cell["node"]].push_back(cell["normalised_energy_j"].get<double>());
+    EXPECT_EQ(cell["energy_method"], "power");
+  }
+  if (raw["a"].empty() || raw["b"].empty()) GTEST_SKIP() << "one node took every cell; nothing to compare";
+  auto mean = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return s / v.size();
+  };
+  const double raw_ratio = mean(raw["b"]) / mean(raw["a"]);
+  const double normalised_ratio = mean(normalised["b"]) / mean(normalised["a"]);
+  RecordProperty("raw_ratio_b_over_a", std::to_string(raw_ratio));
+  RecordProperty("normalised_ratio_b_over_a", std::to_string(normalised_ratio));
+  EXPECT_GT(raw_ratio, 1.6);
+  EXPECT_LT(raw_ratio, 2.5);
+  EXPECT_NEAR(normalised_ratio, 1.0, 0.10);
+}
+
+// Slurm's --signal=B:USR1 reaches the batch shell, which passes it to
+// mpirun; mpirun forwards SIGUSR1 to every rank. Rank 0 drains and the job
+// exits 3; a second job with --resume finishes the study.
+TEST_F(MpiStudy, Sigusr1ThroughMpirunStopsCleanlyAndResumeFinishes) {
+  StudyOptions o;
+  o.name = "usr1";
+  o.repeats = 4;
+  o.epochs = 3;
+  o.subset_train = 600;
+  o.accuracy_criterion = false;
+  const std::string s = spec(o);
+  Background job(kMpirun + " -np 3 " + joulegrid_run(s, "--drain-seconds 1"), dir_.file("out"), dir_.file("err"));
+  ASSERT_TRUE(eventually([&] { return slurp(dir_.file("err")).find(" done: ") != std::string::npos; }, seconds(120)))
+      << slurp(dir_.file("err"));
+  job.signal(SIGUSR1);
+  EXPECT_EQ(job.wait(seconds(60)), 3) << slurp(dir_.file("err"));
+  const StudyResults stopped = load_results(results(o));
+  EXPECT_EQ(stopped.meta.status, "stopped");
+
+  const CommandResult resumed = run_command(kMpirun + " -np 3 " + joulegrid_run(s, "--resume"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  expect_every_cell_done_once(load_results(results(o)));
+}
+
+}  // namespace
+}  // namespace joulegrid
