@@ -71,9 +71,13 @@ class MpiComm : public Comm {
 
 class MpiNodeGroup : public NodeGroup {
  public:
-  explicit MpiNodeGroup(MPI_Comm node) : node_(node) { MPI_Comm_rank(node_, &rank_); }
+  explicit MpiNodeGroup(MPI_Comm node) : node_(node) {
+    MPI_Comm_rank(node_, &rank_);
+    MPI_Comm_size(node_, &size_);
+  }
   ~MpiNodeGroup() override { MPI_Comm_free(&node_); }
   bool leader() const override { return rank_ == 0; }
+  int size() const override { return size_; }
   // A barrier that sleeps while the leader calibrates instead of spinning.
   void barrier() override {
     MPI_Request request;
@@ -87,7 +91,7 @@ class MpiNodeGroup : public NodeGroup {
 
  private:
   MPI_Comm node_;
-  int rank_ = 0;
+  int rank_ = 0, size_ = 1;
 };
 
 }  // namespace

@@ -1,8 +1,10 @@
 #include "orchestrator/reduce.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <sstream>
 
 namespace joulegrid {
@@ -39,10 +41,27 @@ double mean_of(const std::vector<double>& v) {
   return s / static_cast<double>(v.size());
 }
 
+// The mean raw and normalised efficiency of a group of rows.
+template <class Row>
+std::pair<double, double> mean_efficiencies(const std::vector<const Row*>& group) {
+  std::vector<double> eff, norm;
+  for (const Row* r : group) {
+    eff.push_back(r->efficiency);
+    norm.push_back(r->efficiency_norm);
+  }
+  return {mean_of(eff), mean_of(norm)};
+}
+
 std::string setup_of(const CellRow& c) {
   std::ostringstream s;
   s << "batch " << c.batch_size << ", lr " << c.learning_rate << ", " << c.optimizer;
   return s.str();
+}
+
+std::string joules_text(double j) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g J", j);
+  return buf;
 }
 
 double run_energy(const RunResult& r, const std::string& energy) {
@@ -64,7 +83,7 @@ std::vector<NodeNormalisation> normalisation(const StudyResults& results, const 
   const StudyMeta& m = results.meta;
   if (m.normalise_to_j > 0) {
     ref = m.normalise_to_j;
-    *reference = "a calibration energy of " + std::to_string(ref) + " J carried over from another study";
+    *reference = "a calibration energy of " + joules_text(ref) + " carried over from another study";
   } else {
     // "first": the node of the lowest rank, so the choice does not depend on
     // which node happened to report first.
@@ -78,7 +97,7 @@ std::vector<NodeNormalisation> normalisation(const StudyResults& results, const 
                                                                                 : n.name == m.normalise_to;
       if (wanted) {
         ref = e_ref(n);
-        *reference = "node " + n.name + " (calibration " + std::to_string(ref) + " J)";
+        *reference = "node " + n.name + " (calibration " + joules_text(ref) + ")";
         break;
       }
     }
@@ -103,14 +122,8 @@ std::vector<CriterionRow> efficiency_by_criterion(const std::vector<ModelRow>& m
          return m.dataset + "\x1f" + m.architecture + "\x1f" + m.criterion + "\x1f" + m.setup;
        })) {
     CriterionRow row{g.front()->dataset, g.front()->architecture, g.front()->criterion, g.front()->setup};
-    std::vector<double> eff, norm;
-    for (const ModelRow* m : g) {
-      eff.push_back(m->efficiency);
-      norm.push_back(m->efficiency_norm);
-    }
     row.sizes = static_cast<int>(g.size());
-    row.efficiency = mean_of(eff);
-    row.efficiency_norm = mean_of(norm);
+    std::tie(row.efficiency, row.efficiency_norm) = mean_efficiencies(g);
     out.push_back(row);
   }
   return out;
@@ -122,14 +135,8 @@ std::vector<ArchitectureRow> efficiency_by_architecture(const std::vector<Criter
          return c.dataset + "\x1f" + c.architecture + "\x1f" + c.setup;
        })) {
     ArchitectureRow row{g.front()->dataset, g.front()->architecture, g.front()->setup};
-    std::vector<double> eff, norm;
-    for (const CriterionRow* c : g) {
-      eff.push_back(c->efficiency);
-      norm.push_back(c->efficiency_norm);
-    }
     row.criteria = static_cast<int>(g.size());
-    row.efficiency = mean_of(eff);
-    row.efficiency_norm = mean_of(norm);
+    std::tie(row.efficiency, row.efficiency_norm) = mean_efficiencies(g);
     out.push_back(row);
   }
   return out;

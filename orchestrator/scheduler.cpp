@@ -117,19 +117,8 @@ void Scheduler::on_hello(int source, const json& body) {
   const json& n = body.at("node_record");
   const bool leader = body.value("leader", false);
   if (!leader && store_.results().node(node)) return;
-  NodeRecord rec;
+  NodeRecord rec = n.get<NodeRecord>();
   rec.name = node;
-  rec.leader_rank = n.value("leader_rank", source);
-  rec.devices = n.value("devices", "");
-  rec.energy_method = n.value("energy_method", "");
-  rec.warnings = n.value("warnings", "");
-  rec.idle_w = n.value("idle_w", 0.0);
-  rec.idle_s = n.value("idle_s", 0.0);
-  rec.calibration_steps = n.value("calibration_steps", 0);
-  rec.calibration_j = n.value("calibration_j", 0.0);
-  rec.calibration_net_j = n.value("calibration_net_j", 0.0);
-  rec.calibration_s = n.value("calibration_s", 0.0);
-  rec.calibration_method = n.value("calibration_method", "");
   store_.add_node(rec);
   std::string line = "node " + node + " (rank " + std::to_string(source) + "): energy " + rec.energy_method +
                      ", idle " + format_number(rec.idle_w) + " W";

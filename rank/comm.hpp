@@ -44,12 +44,14 @@ class NodeGroup {
  public:
   virtual ~NodeGroup() = default;
   virtual bool leader() const = 0;
+  virtual int size() const = 0;  // worker ranks on this node
   virtual void barrier() = 0;
 };
 
 class SoloNode : public NodeGroup {
  public:
   bool leader() const override { return true; }
+  int size() const override { return 1; }
   void barrier() override {}
 };
 

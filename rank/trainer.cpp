@@ -46,15 +46,17 @@ std::pair<std::vector<double>, std::vector<double>> normalization_for(const Cell
   return {n.mean, n.std};
 }
 
-torch::Tensor as_float_images(const SampleSet& s) {
+// The samples as stored ([N, C, H, W], uint8 or float), without a copy.
+torch::Tensor stored_images(const SampleSet& s) {
   std::vector<int64_t> shape{s.count()};
   if (s.sample_shape.size() == 2) shape.push_back(1);  // [F, T] is one channel
   shape.insert(shape.end(), s.sample_shape.begin(), s.sample_shape.end());
-  if (s.is_u8()) {
-    auto u8 = torch::from_blob(const_cast<uint8_t*>(s.u8.data()), shape, torch::kUInt8);
-    return u8.to(torch::kFloat32).div_(255.0);
-  }
-  return torch::from_blob(const_cast<float*>(s.f32.data()), shape, torch::kFloat32).clone();
+  if (s.is_u8()) return torch::from_blob(const_cast<uint8_t*>(s.u8.data()), shape, torch::kUInt8);
+  return torch::from_blob(const_cast<float*>(s.f32.data()), shape, torch::kFloat32);
+}
+
+torch::Tensor as_float(const torch::Tensor& stored) {
+  return stored.scalar_type() == torch::kUInt8 ? stored.to(torch::kFloat32).div_(255.0) : stored.clone();
 }
 
 torch::Tensor as_labels(const std::vector<int64_t>& labels) {
@@ -87,32 +89,33 @@ torch::Device choose_device(const std::string& wanted) {
   return (wanted != "cpu" && have_cuda) ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 }
 
-int choose_threads(int wanted) {
-  if (wanted > 0) return wanted;
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
 
 SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device) {
   const Dataset d = load_dataset(cell.data);
   const Split split = make_split(d, cell.data, cell.fold, cell.data_seed);
-  torch::Tensor x = as_float_images(d.train);  // the pooled set: train files, then test files
-  if (d.test.count() > 0) x = torch::cat({x, as_float_images(d.test)}, 0);
+  // Only the selected samples are converted to float: a subset of a large
+  // set costs its own size, not the whole set's.
+  torch::Tensor stored = stored_images(d.train);  // the pooled set: train files, then test files
+  if (d.test.count() > 0) stored = torch::cat({stored, stored_images(d.test)}, 0);
   const torch::Tensor y = as_labels(pooled_labels(d));
-  const int64_t channels = x.size(1);
-  const auto [mean, std] = normalization_for(cell, x.index_select(0, index_tensor(split.train)), channels);
-  if (!mean.empty()) {
-    x.sub_(torch::tensor(mean, torch::kFloat32).view({1, channels, 1, 1}));
-    x.div_(torch::tensor(std, torch::kFloat32).view({1, channels, 1, 1}));
-  }
+  const int64_t channels = stored.size(1);
+  torch::Tensor train_x = as_float(stored.index_select(0, index_tensor(split.train)));
+  const auto [mean, std] = normalization_for(cell, train_x, channels);
+  auto normalised = [&](torch::Tensor x) {
+    if (!mean.empty()) {
+      x.sub_(torch::tensor(mean, torch::kFloat32).view({1, channels, 1, 1}));
+      x.div_(torch::tensor(std, torch::kFloat32).view({1, channels, 1, 1}));
+    }
+    return x;
+  };
   auto pick = [&](const std::vector<int64_t>& idx, torch::Tensor& xs, torch::Tensor& ys) {
-    xs = x.index_select(0, index_tensor(idx)).to(device);
+    xs = normalised(as_float(stored.index_select(0, index_tensor(idx)))).to(device);
     ys = y.index_select(0, index_tensor(idx)).to(device);
   };
   SplitTensors t;
   t.sample_shape = d.train.sample_shape;
-  pick(split.train, t.train_x, t.train_y);
+  t.train_x = normalised(train_x).to(device);
+  t.train_y = y.index_select(0, index_tensor(split.train)).to(device);
   pick(split.test, t.test_x, t.test_y);
   t.validation_is_test = split.validation_is_test;
   if (t.validation_is_test) {

@@ -11,6 +11,7 @@
 #include "io/cell/cell.hpp"
 #include "models/classifier.hpp"
 #include "rank/fault_injection.hpp"
+#include "rank/threads.hpp"
 
 namespace joulegrid {
 
@@ -27,8 +28,6 @@ SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device);
 // cuda is asked for and this libtorch has none.
 torch::Device choose_device(const std::string& wanted);
 
-// The intra-op threads a rank should use: `wanted`, or the cores it may run on.
-int choose_threads(int wanted);
 
 struct EpochTraining {
   double mean_loss = 0.0;

@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "io/errors.hpp"
+#include "io/store/results.hpp"
 #include "rank/calibration.hpp"
 #include "rank/cell_runner.hpp"
 #include "rank/metered_energy.hpp"
+#include "rank/threads.hpp"
 
 namespace joulegrid {
 
@@ -50,22 +52,28 @@ json hello(const std::string& node, int rank, NodeEnergy& meters, double idle_w,
   std::string warnings;
   for (const auto& w : meters.metered().warnings())
     warnings += (warnings.empty() ? "" : "; ") + w.source + ": " + w.problem;
-  json node_record{{"name", node}, {"leader_rank", rank}, {"devices", meters.energy().describe()},
-                   {"energy_method", meters.energy().method()}, {"warnings", warnings},
-                   {"idle_w", idle_w}, {"idle_s", idle_s}};
+  NodeRecord record;
+  record.name = node;
+  record.leader_rank = rank;
+  record.devices = meters.energy().describe();
+  record.energy_method = meters.energy().method();
+  record.warnings = warnings;
+  record.idle_w = idle_w;
+  record.idle_s = idle_s;
   if (cal) {
-    node_record["calibration_steps"] = cal->ok ? cal->steps : 0;
-    node_record["calibration_j"] = cal->joules;
-    node_record["calibration_net_j"] = cal->net_joules;
-    node_record["calibration_s"] = cal->seconds;
-    node_record["calibration_method"] = cal->ok ? cal->method : cal->problem;
+    record.calibration_steps = cal->ok ? cal->steps : 0;
+    record.calibration_j = cal->joules;
+    record.calibration_net_j = cal->net_joules;
+    record.calibration_s = cal->seconds;
+    record.calibration_method = cal->ok ? cal->method : cal->problem;
   }
-  return json{{"rank", rank}, {"node", node}, {"leader", cal != nullptr}, {"node_record", node_record}};
+  return json{{"rank", rank}, {"node", node}, {"leader", cal != nullptr}, {"node_record", record}};
 }
 
 // One cell: train it, forward its epochs, and let rank 0 abandon it.
-RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const std::string& node) {
+RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const std::string& node, int threads) {
   CellSpec cell = task.at("cell").get<CellSpec>();
+  if (cell.train.threads == 0) cell.train.threads = threads;
   cell.attempt = task.value("attempt", 1);
   const double started = unix_now();
   CellCallbacks callbacks;
@@ -124,12 +132,15 @@ void run_worker(Comm& comm, NodeGroup& node) {
   comm.send(0, tag::hello, hello(name, comm.rank(), meters, idle_w, idle_s,
                                  node.leader() && spec.calibration.enabled ? &cal : nullptr).dump());
 
+  // Ranks sharing a node share its cores: oversubscribed threads would slow
+  // every cell and blur its energy.
+  const int threads = std::max(1, choose_threads(0) / std::max(1, node.size()));
   while (true) {
     comm.send(0, tag::request, "{}");
     Message m = wait_for(comm);
     while (m.tag == tag::abandon) m = wait_for(comm);  // an abandon that raced the end of a cell
     if (m.tag != tag::task) return;
-    const RunResult r = run_task(comm, json::parse(m.body), meters.energy(), name);
+    const RunResult r = run_task(comm, json::parse(m.body), meters.energy(), name, threads);
     comm.send(0, tag::result, json(r).dump());
   }
 }

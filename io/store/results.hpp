@@ -69,6 +69,9 @@ struct CellRow {
   int attempts = 0;
 };
 
+void to_json(nlohmann::json& j, const NodeRecord& node);
+void from_json(const nlohmann::json& j, NodeRecord& node);
+
 CellRow cell_row(const CellSpec& cell);
 // FNV-1a-64 over the ids of the cells in order, as 16 hex digits.
 std::string grid_hash(const std::vector<CellRow>& cells);

@@ -269,6 +269,29 @@ const NodeRecord* StudyResults::node(const std::string& name) const {
 
 std::string journal_path(const std::string& results_path) { return results_path + ".journal"; }
 
+void to_json(json& j, const NodeRecord& n) {
+  j = json{{"name", n.name}, {"leader_rank", n.leader_rank}, {"devices", n.devices},
+           {"energy_method", n.energy_method}, {"warnings", n.warnings}, {"idle_w", n.idle_w},
+           {"idle_s", n.idle_s}, {"calibration_steps", n.calibration_steps},
+           {"calibration_j", n.calibration_j}, {"calibration_net_j", n.calibration_net_j},
+           {"calibration_s", n.calibration_s}, {"calibration_method", n.calibration_method}};
+}
+
+void from_json(const json& j, NodeRecord& n) {
+  n.name = j.value("name", "");
+  n.leader_rank = j.value("leader_rank", 0);
+  n.devices = j.value("devices", "");
+  n.energy_method = j.value("energy_method", "");
+  n.warnings = j.value("warnings", "");
+  n.idle_w = j.value("idle_w", 0.0);
+  n.idle_s = j.value("idle_s", 0.0);
+  n.calibration_steps = j.value("calibration_steps", 0);
+  n.calibration_j = j.value("calibration_j", 0.0);
+  n.calibration_net_j = j.value("calibration_net_j", 0.0);
+  n.calibration_s = j.value("calibration_s", 0.0);
+  n.calibration_method = j.value("calibration_method", "");
+}
+
 namespace {
 
 void upsert_node(StudyResults& results, const NodeRecord& node) {
@@ -301,20 +324,7 @@ void replay(StudyResults& results, const std::vector<json>& entries, const std::
     const std::string type = e.value("type", "");
     try {
       if (type == "node") {
-        NodeRecord n;
-        const json& j = e.at("node");
-        n.name = j.at("name");
-        n.leader_rank = j.value("leader_rank", 0);
-        n.devices = j.value("devices", "");
-        n.energy_method = j.value("energy_method", "");
-        n.warnings = j.value("warnings", "");
-        n.idle_w = j.value("idle_w", 0.0);
-        n.idle_s = j.value("idle_s", 0.0);
-        n.calibration_steps = j.value("calibration_steps", 0);
-        n.calibration_j = j.value("calibration_j", 0.0);
-        n.calibration_net_j = j.value("calibration_net_j", 0.0);
-        n.calibration_s = j.value("calibration_s", 0.0);
-        n.calibration_method = j.value("calibration_method", "");
+        const NodeRecord n = e.at("node").get<NodeRecord>();
         upsert_node(results, n);
       } else if (type == "run") {
         const RunResult run = e.at("run").get<RunResult>();
@@ -328,13 +338,6 @@ void replay(StudyResults& results, const std::vector<json>& entries, const std::
   }
 }
 
-json node_json(const NodeRecord& n) {
-  return json{{"name", n.name}, {"leader_rank", n.leader_rank}, {"devices", n.devices},
-              {"energy_method", n.energy_method}, {"warnings", n.warnings}, {"idle_w", n.idle_w},
-              {"idle_s", n.idle_s}, {"calibration_steps", n.calibration_steps},
-              {"calibration_j", n.calibration_j}, {"calibration_net_j", n.calibration_net_j},
-              {"calibration_s", n.calibration_s}, {"calibration_method", n.calibration_method}};
-}
 
 }  // namespace
 
@@ -423,7 +426,7 @@ void ResultsStore::append_journal(const json& entry) {
 }
 
 void ResultsStore::add_node(const NodeRecord& node) {
-  append_journal(json{{"type", "node"}, {"node", node_json(node)}});
+  append_journal(json{{"type", "node"}, {"node", node}});
   upsert_node(results_, node);
 }
 
