@@ -1,5 +1,7 @@
 #include "meters/amdgpu.hpp"
+#include "meters/visible_devices.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 namespace joulegrid::meters {
@@ -13,13 +15,27 @@ std::string pci_slot(const std::string& device_dir) {
   return "";
 }
 
+// The amdgpu cards (not connectors such as card0-DP-1) in PCI bus order,
+// the order in which ROCm numbers its devices.
+std::vector<std::pair<std::string, std::string>> cards_by_bus(const std::string& drm) {
+  std::vector<std::pair<std::string, std::string>> cards;  // (bus id, card)
+  for (const std::string& card : list_dir(drm, "card"))
+    if (card.find('-') == std::string::npos) cards.emplace_back(pci_slot(drm + "/" + card + "/device"), card);
+  std::sort(cards.begin(), cards.end());
+  return cards;
+}
+
 }  // namespace
 
 AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings) {
   const std::string drm = root.path("/sys/class/drm");
-  for (const std::string& card : list_dir(drm, "card")) {
-    if (card.find('-') != std::string::npos) continue;  // connectors: card0-DP-1
+  unsigned int index = 0;
+  for (const auto& [bus_id, card] : cards_by_bus(drm)) {
     const std::string device = drm + "/" + card + "/device";
+    // ROCm's UUID of a card is GPU- followed by the driver's unique_id.
+    const std::string unique_id = read_text(device + "/unique_id").value_or("");
+    const bool mine = visible_device("ROCR_VISIBLE_DEVICES", index++, unique_id.empty() ? "" : "GPU-" + unique_id);
+    if (!mine) continue;  // another rank's GPU
     for (const std::string& hw : list_dir(device + "/hwmon", "hwmon")) {
       const std::string dir = device + "/hwmon/" + hw;
       if (read_text(dir + "/name").value_or("") != "amdgpu") continue;
@@ -27,7 +43,8 @@ AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings) 
       base.source = "amdgpu";
       base.device = card;
       base.component = "gpu";
-      base.bus_id = pci_slot(device);
+      base.bus_id = bus_id;
+      if (!unique_id.empty()) base.uuid = "GPU-" + unique_id;
       bool counted = false;
       CounterFile energy(dir + "/energy1_input");
       if (energy.ok()) {

@@ -1,4 +1,5 @@
 #include "meters/nvml.hpp"
+#include "meters/visible_devices.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -72,27 +73,6 @@ class NvmlLibrary {
 
 namespace {
 
-// A GPU belongs to this rank when CUDA_VISIBLE_DEVICES is unset or names it,
-// by index (NVML's order is PCI bus order: run with CUDA_DEVICE_ORDER=PCI_BUS_ID)
-// or by UUID (a prefix such as GPU-8f3a is enough, as CUDA accepts).
-bool visible_to_this_rank(unsigned int index, const std::string& uuid) {
-  const char* env = std::getenv("CUDA_VISIBLE_DEVICES");
-  if (!env) return true;
-  std::string list = env;
-  size_t start = 0;
-  while (start <= list.size()) {
-    const size_t comma = list.find(',', start);
-    const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) {
-      if (item == std::to_string(index)) return true;
-      if (item.rfind("GPU-", 0) == 0 && uuid.rfind(item, 0) == 0) return true;
-    }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return false;
-}
-
 }  // namespace
 
 NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required) {
@@ -121,7 +101,8 @@ NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required) {
     base.component = "gpu";
     char uuid[96] = {};
     if (lib_->uuid(dev, uuid, sizeof uuid) == nvml::kSuccess) base.uuid = uuid;
-    if (!visible_to_this_rank(i, base.uuid)) continue;  // another rank's GPU
+    // NVML's order is PCI bus order: run with CUDA_DEVICE_ORDER=PCI_BUS_ID.
+    if (!visible_device("CUDA_VISIBLE_DEVICES", i, base.uuid)) continue;  // another rank's GPU
     nvml::PciInfo pci{};
     if (lib_->pci_info(dev, &pci) == nvml::kSuccess) base.bus_id = pci.bus_id;
     base.device = "gpu" + std::to_string(i);

@@ -69,28 +69,34 @@ class MpiComm : public Comm {
   std::chrono::milliseconds sleep_ = kProbeSleep;
 };
 
+// A barrier that sleeps while others calibrate instead of spinning.
+void sleeping_barrier(MPI_Comm comm) {
+  MPI_Request request;
+  check_mpi(MPI_Ibarrier(comm, &request), "barrier");
+  int done = 0;
+  while (!done) {
+    check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "barrier");
+    if (!done) std::this_thread::sleep_for(kProbeSleep);
+  }
+}
+
 class MpiNodeGroup : public NodeGroup {
  public:
-  explicit MpiNodeGroup(MPI_Comm node) : node_(node) {
+  MpiNodeGroup(MPI_Comm node, MPI_Comm workers) : node_(node), workers_(workers) {
     MPI_Comm_rank(node_, &rank_);
     MPI_Comm_size(node_, &size_);
   }
-  ~MpiNodeGroup() override { MPI_Comm_free(&node_); }
+  ~MpiNodeGroup() override {
+    MPI_Comm_free(&node_);
+    MPI_Comm_free(&workers_);
+  }
   bool leader() const override { return rank_ == 0; }
   int size() const override { return size_; }
-  // A barrier that sleeps while the leader calibrates instead of spinning.
-  void barrier() override {
-    MPI_Request request;
-    check_mpi(MPI_Ibarrier(node_, &request), "barrier");
-    int done = 0;
-    while (!done) {
-      check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "barrier");
-      if (!done) std::this_thread::sleep_for(kProbeSleep);
-    }
-  }
+  void barrier() override { sleeping_barrier(node_); }
+  void all_workers_barrier() override { sleeping_barrier(workers_); }
 
  private:
-  MPI_Comm node_;
+  MPI_Comm node_, workers_;
   int rank_ = 0, size_ = 1;
 };
 
@@ -117,10 +123,12 @@ Comm& MpiSession::world() { return *world_; }
 
 std::unique_ptr<NodeGroup> MpiSession::node_group(const std::string& node_name) {
   const int color = world_->rank() == 0 ? MPI_UNDEFINED : static_cast<int>(fnv1a64(node_name) & 0x7fffffff);
-  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm node = MPI_COMM_NULL, workers = MPI_COMM_NULL;
   check_mpi(MPI_Comm_split(MPI_COMM_WORLD, color, world_->rank(), &node), "split by node");
+  check_mpi(MPI_Comm_split(MPI_COMM_WORLD, world_->rank() == 0 ? MPI_UNDEFINED : 0, world_->rank(), &workers),
+            "split off the workers");
   if (node == MPI_COMM_NULL) return nullptr;
-  return std::make_unique<MpiNodeGroup>(node);
+  return std::make_unique<MpiNodeGroup>(node, workers);
 }
 
 }  // namespace joulegrid

@@ -46,6 +46,10 @@ class NodeGroup {
   virtual bool leader() const = 0;
   virtual int size() const = 0;  // worker ranks on this node
   virtual void barrier() = 0;
+  // Every worker rank of the job: the nodes calibrate at the same moment and
+  // start their cells together, so that nodes sharing anything (a power
+  // feed, or cores when nodes are simulated on one machine) are measured alike.
+  virtual void all_workers_barrier() = 0;
 };
 
 class SoloNode : public NodeGroup {
@@ -53,6 +57,7 @@ class SoloNode : public NodeGroup {
   bool leader() const override { return true; }
   int size() const override { return 1; }
   void barrier() override {}
+  void all_workers_barrier() override {}
 };
 
 }  // namespace joulegrid

@@ -114,6 +114,10 @@ void run_worker(Comm& comm, NodeGroup& node) {
     spec = parse_spec(c.at("spec_text"), c.at("spec_file"), c.at("base_dir"));
   } catch (const InputError& e) {
     // The study is fine on rank 0 but not here (a dataset missing on this node).
+    for (int i = 0; i < 2; ++i) node.barrier();  // the node's other ranks must not wait for us
+    node.all_workers_barrier();
+    node.barrier();
+    node.all_workers_barrier();
     comm.send(0, tag::hello, json{{"rank", comm.rank()}, {"node", name}, {"error", e.what()}}.dump());
     while (wait_for(comm).tag != tag::stop) {}
     return;
@@ -126,9 +130,11 @@ void run_worker(Comm& comm, NodeGroup& node) {
   const double idle_s = meters.measured() ? spec.meters.idle_seconds : 0.0;
   if (idle_s > 0) idle_w = meters.metered().measure_idle(idle_s);
   node.barrier();
+  node.all_workers_barrier();
   Calibration cal;
   if (node.leader() && spec.calibration.enabled) cal = calibrate_node(meters.energy(), spec.calibration, spec.train);
   node.barrier();
+  node.all_workers_barrier();
   comm.send(0, tag::hello, hello(name, comm.rank(), meters, idle_w, idle_s,
                                  node.leader() && spec.calibration.enabled ? &cal : nullptr).dump());
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "meters/amdgpu.hpp"
@@ -164,6 +165,25 @@ TEST_F(FakeNode, AmdGpuEnergyCounterWinsAndPowerOnlyCrossChecks) {
   amd.read(v);
   EXPECT_DOUBLE_EQ(v[0], 7.0);
   EXPECT_DOUBLE_EQ(v[1], 90.0);
+}
+
+// ROCm numbers cards in PCI bus order, whatever the cardN names say.
+TEST_F(FakeNode, AmdGpuARankReadsOnlyTheCardsItIsBoundTo) {
+  testing::write_amdgpu_card(root(), "card0", "0000:83:00.0", -1, 100000000);
+  testing::write_amdgpu_card(root(), "card1", "0000:03:00.0", -1, 200000000);
+  std::ofstream(root() + "/sys/class/drm/card0/device/unique_id") << "8f3a11c2d4e5f601\n";
+  ::setenv("ROCR_VISIBLE_DEVICES", "0", 1);
+  AmdGpuMeter first(SysfsRoot(root()), warnings);
+  ::setenv("ROCR_VISIBLE_DEVICES", "GPU-8f3a", 1);
+  AmdGpuMeter by_uuid(SysfsRoot(root()), warnings);
+  ::unsetenv("ROCR_VISIBLE_DEVICES");
+  AmdGpuMeter all(SysfsRoot(root()), warnings);
+  ASSERT_EQ(first.channels().size(), 1u);
+  EXPECT_EQ(first.channels()[0].bus_id, "0000:03:00.0");  // index 0 = the lowest bus
+  ASSERT_EQ(by_uuid.channels().size(), 1u);
+  EXPECT_EQ(by_uuid.channels()[0].device, "card0");
+  EXPECT_EQ(by_uuid.channels()[0].uuid, "GPU-8f3a11c2d4e5f601");
+  EXPECT_EQ(all.channels().size(), 2u);
 }
 
 TEST_F(FakeNode, AmdGpuWithoutReadingsIsAWarning) {
