@@ -28,7 +28,7 @@ class Cli : public ::testing::Test {
                      "[experiment]\nname = \"cli\"\n\n[data]\npath = \"data\"\nclasses = 4\n"
                      "normalization = \"none\"\n\n[train]\nthreads = 1\nbatch_size = [32]\n"
                      "learning_rate = [0.003]\n\n[grid]\narchitectures = [\"lenet\", \"bcnn\"]\n"
-                     "sizes = [1]\n\n[meters]\nidle_seconds = 0.3\n\n[[criteria]]\nkind = \"epochs\"\nepochs = 2\n" + criteria_extra);
+                     "sizes = [1]\n\n[meters]\nidle_seconds = 0.3\n\n[calibration]\nsteps = 5\n\n[[criteria]]\nkind = \"epochs\"\nepochs = 2\n" + criteria_extra);
   }
   // Runs joulegrid on a fake node whose only energy source is the /proc estimator.
   testing::CommandResult jg(const std::string& args) {
@@ -63,7 +63,7 @@ TEST_F(Cli, BadSpecIsOneLineExitTwoAndNoOutputFile) {
   const auto r = jg("plan " + quote(file));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(r.out.empty());
-  EXPECT_EQ(r.err, "joulegrid: " + file + ":24:1: criteria[1].max_epoch: unknown key; known keys: kind, name, epochs\n");
+  EXPECT_EQ(r.err, "joulegrid: " + file + ":27:1: criteria[1].max_epoch: unknown key; known keys: kind, name, epochs\n");
   EXPECT_FALSE(std::filesystem::exists(dir.file("cli.h5")));
 }
 
@@ -148,6 +148,39 @@ TEST(CliMeters, ListsSourcesWithMethodAndReadability) {
   EXPECT_DOUBLE_EQ(rows[0]["joules"].get<double>(), 0.0);  // the fake counter stands still
   EXPECT_EQ(rows[1]["method"], "estimated");
   EXPECT_TRUE(rows[1].contains("watts"));
+}
+
+TEST_F(Cli, RunWithABadSpecExitsTwoAndWritesNothing) {
+  const std::string path = spec("epochs = 3\n");  // the key given twice: a TOML error
+  const auto r = jg("run " + quote(path) + " -o " + quote(dir.file("out.h5")));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("my study.toml:"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out.h5")));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out.h5.journal")));
+}
+
+TEST_F(Cli, ReportRefusesWhatIsNotAResultsFileOrAFormat) {
+  const auto missing = jg("report " + quote(dir.file("none.h5")));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("none.h5"), std::string::npos) << missing.err;
+  const auto not_hdf5 = jg("report " + quote(dir.write("x.h5", "plain text")));
+  EXPECT_EQ(not_hdf5.exit_code, 2);
+  EXPECT_NE(not_hdf5.err.find("x.h5"), std::string::npos) << not_hdf5.err;
+}
+
+// A whole study on the fake node: one process, the estimator's energy, and a
+// report that says at the top that the energy is estimated.
+TEST_F(Cli, RunAloneThenReportSaysTheEnergyIsEstimated) {
+  const std::string out = dir.file("study.h5");
+  const auto run = jg("run " + quote(spec()) + " -o " + quote(out));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto rep = jg("report " + quote(out) + " --energy net");
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  EXPECT_NE(rep.out.find("NOTE: the energy of this study is estimated"), std::string::npos) << rep.out;
+  EXPECT_NE(rep.out.find("energy: net"), std::string::npos) << rep.out;
+  const auto bad = jg("report " + quote(out) + " --format xml");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("json"), std::string::npos) << bad.err;
 }
 
 }  // namespace
