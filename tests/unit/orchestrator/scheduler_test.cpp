@@ -1,0 +1,170 @@
+// The scheduler as a state machine over the in-process transport, with fake
+// workers on threads that answer at once: no trainer, no MPI, milliseconds.
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "io/errors.hpp"
+#include "orchestrator/local_comm.hpp"
+#include "orchestrator/plan.hpp"
+#include "orchestrator/scheduler.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace joulegrid {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+Spec synthetic_spec() {
+  return parse_spec(R"(
+[experiment]
+name = "sched"
+max_attempts = 2
+[data]
+format = "synthetic"
+[grid]
+architectures = ["lenet", "bcnn"]
+sizes = [1, 2, 3]
+[[criteria]]
+kind = "epochs"
+epochs = 2
+)", "sched.toml", "/tmp");
+}
+
+Message next(Comm& comm) {
+  while (true)
+    if (auto m = comm.receive(milliseconds(100))) return *m;
+}
+
+// A worker that finishes every cell at once; `fail` decides which attempts fail,
+// `hold` which cells it keeps running until rank 0 abandons them.
+struct FakeWorker {
+  std::function<bool(const CellSpec&)> fail = [](const CellSpec&) { return false; };
+  std::function<bool(const CellSpec&)> hold = [](const CellSpec&) { return false; };
+  std::mutex mutex;
+  std::vector<std::string> dispatched;  // "index#attempt", in the order received
+
+  void operator()(Comm& comm) {
+    if (next(comm).tag != tag::config) return;
+    comm.send(0, tag::hello, json{{"node", "n" + std::to_string(comm.rank())}, {"leader", true},
+                                   {"node_record", {{"leader_rank", comm.rank()}, {"energy_method", "counter"}}}}
+                                 .dump());
+    while (true) {
+      comm.send(0, tag::request, "{}");
+      const Message m = next(comm);
+      if (m.tag != tag::task) return;
+      CellSpec cell = json::parse(m.body).at("cell").get<CellSpec>();
+      cell.attempt = json::parse(m.body).at("attempt");
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        dispatched.push_back(std::to_string(cell.index) + "#" + std::to_string(cell.attempt));
+      }
+      RunResult r;
+      r.cell_id = cell.id;
+      r.cell_index = cell.index;
+      r.attempt = cell.attempt;
+      r.node = "n" + std::to_string(comm.rank());
+      r.rank = comm.rank();
+      r.energy_method = "counter";
+      if (hold(cell)) {
+        while (next(comm).tag != tag::abandon) {}
+        r.status = "abandoned";
+      } else if (fail(cell)) {
+        r.status = "failed";
+        r.failure = "signal";
+      } else {
+        r.status = "done";
+        r.epochs = 2;
+        r.test_acc = 0.5;
+        r.energy_j = 10.0 * cell.size;
+      }
+      comm.send(0, tag::result, json(r).dump());
+    }
+  }
+};
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  int run(FakeWorker& worker, int workers, std::atomic<int>& stops, double drain_s = 60) {
+    const Spec spec = synthetic_spec();
+    cells_ = expand_grid(spec);
+    std::vector<CellRow> rows;
+    for (const auto& c : cells_) rows.push_back(cell_row(c));
+    StudyMeta meta;
+    meta.study = "sched";
+    store_.emplace(ResultsStore::create(dir_.file("s.h5"), meta, rows));
+    LocalHub hub(workers + 1);
+    auto scheduler_end = hub.endpoint(0);
+    std::vector<std::unique_ptr<Comm>> ends;
+    std::vector<std::thread> threads;
+    for (int w = 1; w <= workers; ++w) ends.push_back(hub.endpoint(w));
+    for (auto& end : ends) threads.emplace_back([&worker, &end] { worker(*end); });
+    SchedulerOptions options;
+    options.max_attempts = 2;
+    options.drain_s = drain_s;
+    std::FILE* quiet = std::fopen("/dev/null", "w");
+    Progress progress(false, quiet);
+    Scheduler scheduler(*scheduler_end, *store_, cells_, options, progress, {});
+    const int rc = scheduler.run(stops);
+    for (auto& t : threads) t.join();
+    std::fclose(quiet);
+    return rc;
+  }
+  testing::TempDir dir_;
+  std::vector<CellSpec> cells_;
+  std::optional<ResultsStore> store_;
+};
+
+TEST_F(SchedulerTest, HandsOutTheLongestCellsFirstAndCommitsEachOnce) {
+  FakeWorker worker;
+  std::atomic<int> stops{0};
+  ASSERT_EQ(run(worker, 1, stops), exit_code::complete);
+  ASSERT_EQ(worker.dispatched.size(), 6u);
+  // BCNN-3 is predicted the most expensive, LeNet-1 the least.
+  EXPECT_EQ(worker.dispatched.front(), "5#1");
+  EXPECT_EQ(worker.dispatched.back(), "0#1");
+  const StudyResults& r = store_->results();
+  EXPECT_EQ(r.runs.size(), 6u);
+  for (const auto& c : r.cells) EXPECT_EQ(c.status, "done") << c.id;
+  EXPECT_EQ(r.nodes.size(), 1u);
+}
+
+TEST_F(SchedulerTest, AFailedAttemptIsRetriedThenTheCellSettles) {
+  FakeWorker worker;
+  worker.fail = [](const CellSpec& c) { return (c.index == 2 && c.attempt == 1) || c.index == 4; };
+  std::atomic<int> stops{0};
+  ASSERT_EQ(run(worker, 3, stops), exit_code::complete);
+  const StudyResults& r = store_->results();
+  EXPECT_EQ(r.cells[2].status, "done");
+  EXPECT_EQ(r.cells[2].attempts, 2);
+  EXPECT_EQ(r.cells[4].status, "failed");
+  EXPECT_EQ(r.cells[4].attempts, 2);
+  EXPECT_EQ(r.runs.size(), 8u);  // 6 cells + one retry + one failed retry
+  std::map<std::string, int> settled;
+  for (const auto& run : r.runs) settled[run.cell_id] += run.settles_cell;
+  for (const auto& c : r.cells) EXPECT_EQ(settled[c.id], 1) << c.id;
+}
+
+TEST_F(SchedulerTest, AStopDrainsAbandonsAndLeavesTheRestPending) {
+  FakeWorker worker;
+  std::atomic<int> stops{0};
+  // The first cell handed out hangs; the stop arrives while it runs.
+  worker.hold = [&](const CellSpec& c) {
+    if (c.index == 5) stops = 1;
+    return c.index == 5;
+  };
+  ASSERT_EQ(run(worker, 1, stops, /*drain_s=*/0.05), exit_code::stopped_resumable);
+  const StudyResults& r = store_->results();
+  EXPECT_EQ(r.meta.status, "stopped");
+  EXPECT_TRUE(r.runs.empty()) << "the abandoned attempt is not committed";
+  for (const auto& c : r.cells) EXPECT_EQ(c.status, "pending");
+}
+
+}  // namespace
+}  // namespace joulegrid
