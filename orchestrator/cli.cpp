@@ -33,7 +33,13 @@ int run_cell_subcommand() {
   if (::getppid() == 1) return 1;
   // Its life is its worker's to end: a Ctrl-C or a job's SIGTERM/SIGUSR1
   // reaching the whole process group must not count as a failed attempt.
+  // The worker started us with them blocked; once ignored, unblocking drops
+  // any that arrived meanwhile.
   for (int s : {SIGINT, SIGTERM, SIGUSR1}) std::signal(s, SIG_IGN);
+  sigset_t stops;
+  sigemptyset(&stops);
+  for (int s : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&stops, s);
+  ::sigprocmask(SIG_UNBLOCK, &stops, nullptr);
   return run_cell_child(STDIN_FILENO, STDOUT_FILENO);
 }
 
@@ -80,6 +86,12 @@ int cli_main(int argc, char** argv) {
   report_cmd->add_option("--format", report.format, "table | csv | json (default table)");
   report_cmd->add_option("--energy", report.energy, "gross | net (default: the study's)");
 
+  MergeArgs merge;
+  auto* merge_cmd = app.add_subcommand(
+      "merge", "Join replication studies of one grid (separate jobs, other hardware) into one results file");
+  merge_cmd->add_option("files", merge.files, "Results files of the same study file")->required()->expected(2, -1);
+  merge_cmd->add_option("-o,--output", merge.output, "The merged file (must not exist)")->required();
+
   auto* cell_cmd = app.add_subcommand("cell", "Internal: the child trainer of a worker rank");
   cell_cmd->group("");  // hidden
 
@@ -98,6 +110,7 @@ int cli_main(int argc, char** argv) {
     if (meters_cmd->parsed()) return meters_command(meters);
     if (run_cmd->parsed()) return run_command(run);
     if (report_cmd->parsed()) return report_command(report);
+    if (merge_cmd->parsed()) return merge_command(merge);
   } catch (const InputError& e) {
     std::cerr << "joulegrid: " << e.what() << "\n";
     return exit_code::bad_input;

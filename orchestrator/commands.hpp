@@ -2,6 +2,7 @@
 // One function per subcommand; each returns the process exit code.
 
 #include <string>
+#include <vector>
 
 namespace joulegrid {
 
@@ -42,5 +43,11 @@ struct ReportArgs {
   std::string energy;        // gross | net; default: the study's
 };
 int report_command(const ReportArgs& args);
+
+struct MergeArgs {
+  std::vector<std::string> files;
+  std::string output;
+};
+int merge_command(const MergeArgs& args);
 
 }  // namespace joulegrid

@@ -92,6 +92,7 @@ class MpiNodeGroup : public NodeGroup {
   }
   bool leader() const override { return rank_ == 0; }
   int size() const override { return size_; }
+  int index() const override { return rank_; }
   void barrier() override { sleeping_barrier(node_); }
   void all_workers_barrier() override { sleeping_barrier(workers_); }
 

@@ -90,7 +90,9 @@ std::vector<NodeNormalisation> normalisation(const StudyResults& results, const 
     std::vector<const NodeRecord*> by_rank;
     for (const auto& n : results.nodes) by_rank.push_back(&n);
     std::stable_sort(by_rank.begin(), by_rank.end(),
-                     [](const NodeRecord* a, const NodeRecord* b) { return a->leader_rank < b->leader_rank; });
+                     [](const NodeRecord* a, const NodeRecord* b) {
+                       return std::tie(a->replica, a->leader_rank) < std::tie(b->replica, b->leader_rank);
+                     });
     for (const NodeRecord* np : by_rank) {
       const NodeRecord& n = *np;
       const bool wanted = (m.normalise_to.empty() || m.normalise_to == "first") ? !std::isnan(e_ref(n))
@@ -182,63 +184,18 @@ OvertrainingRow overtraining_verdict(double train_a, double test_a, double train
   return r;
 }
 
-Reduction reduce(const StudyResults& results, const std::string& energy_choice) {
-  Reduction red;
-  red.energy = energy_choice.empty() ? (results.meta.report_energy.empty() ? "gross" : results.meta.report_energy)
-                                     : energy_choice;
-  red.nodes = normalisation(results, red.energy, &red.reference);
-  std::map<std::string, double> factor;
-  for (const auto& n : red.nodes) factor[n.node] = n.factor;
+namespace {
 
-  const auto settled = results.settled();
-  struct Measured {
-    const CellRow* cell;
-    const RunResult* run;
-    double energy_j, energy_norm_j;
-  };
-  std::vector<Measured> done;
-  for (const auto& c : results.cells) {
-    auto it = settled.find(c.id);
-    if (it == settled.end() || it->second->status != "done") continue;
-    const RunResult* r = it->second;
-    const double e = run_energy(*r, red.energy);
-    const auto f = factor.find(r->node);
-    done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second});
-    red.energy_method = weakest_method(red.energy_method, r->energy_method);
-  }
+// A run that reached its criterion, with its energy on the chosen basis.
+struct Measured {
+  const CellRow* cell;
+  const RunResult* run;
+  double energy_j, energy_norm_j;
+};
 
-  std::map<std::string, const Measured*> measured_by_id;
-  for (const auto& m : done) measured_by_id[m.cell->id] = &m;
-  for (const auto& c : results.cells) {
-    CellResult cr;
-    cr.id = c.id;
-    cr.index = c.index;
-    cr.dataset = c.dataset;
-    cr.architecture = c.architecture;
-    cr.criterion = c.criterion;
-    cr.size = c.size;
-    cr.fold = c.fold;
-    cr.repeat = c.repeat;
-    cr.status = c.status;
-    cr.attempts = c.attempts;
-    if (auto it = settled.find(c.id); it != settled.end()) {
-      const RunResult& r = *it->second;
-      cr.epochs = r.epochs;
-      cr.accuracy = r.test_acc;
-      cr.energy_method = r.energy_method;
-      cr.node = r.node;
-      cr.failure = r.failure;
-      cr.detail = r.detail;
-    }
-    if (auto it = measured_by_id.find(c.id); it != measured_by_id.end()) {
-      cr.energy_j = it->second->energy_j;
-      cr.energy_norm_j = it->second->energy_norm_j;
-      cr.efficiency = cr.energy_j > 0 ? cr.accuracy / cr.energy_j : kNaN;
-      cr.efficiency_norm = cr.energy_norm_j > 0 ? cr.accuracy / cr.energy_norm_j : kNaN;
-    }
-    red.cells.push_back(cr);
-  }
-
+// Folds, repeats and replicas of one model: mean accuracy / mean energy.
+std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
+  std::vector<ModelRow> models;
   for (const auto& g : group_by(done, [](const Measured& m) {
          const CellRow& c = *m.cell;
          return c.dataset + "\x1f" + c.architecture + "\x1f" + std::to_string(c.size) + "\x1f" + c.criterion +
@@ -261,11 +218,92 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
     m.energy_norm_j = mean_of(en);
     m.efficiency = m.energy_j > 0 ? m.accuracy / m.energy_j : kNaN;
     m.efficiency_norm = m.energy_norm_j > 0 ? m.accuracy / m.energy_norm_j : kNaN;
-    red.models.push_back(m);
+    models.push_back(m);
   }
+  return models;
+}
+
+}  // namespace
+
+Reduction reduce(const StudyResults& results, const std::string& energy_choice) {
+  Reduction red;
+  red.energy = energy_choice.empty() ? (results.meta.report_energy.empty() ? "gross" : results.meta.report_energy)
+                                     : energy_choice;
+  red.nodes = normalisation(results, red.energy, &red.reference);
+  std::map<std::string, double> factor;
+  for (const auto& n : red.nodes) factor[n.node] = n.factor;
+
+  const auto settled = results.settled();
+  std::vector<Measured> done;
+  for (const auto& c : results.cells) {
+    auto it = settled.find(c.id);
+    if (it == settled.end()) continue;
+    for (const RunResult* r : it->second) {
+      if (r->status != "done") continue;
+      const double e = run_energy(*r, red.energy);
+      const auto f = factor.find(r->node);
+      done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second});
+      red.energy_method = weakest_method(red.energy_method, r->energy_method);
+    }
+  }
+
+  std::map<const RunResult*, const Measured*> measured_by_run;
+  for (const auto& m : done) measured_by_run[m.run] = &m;
+  for (const auto& c : results.cells) {
+    CellResult cr;
+    cr.id = c.id;
+    cr.index = c.index;
+    cr.dataset = c.dataset;
+    cr.architecture = c.architecture;
+    cr.criterion = c.criterion;
+    cr.size = c.size;
+    cr.fold = c.fold;
+    cr.repeat = c.repeat;
+    cr.status = c.status;
+    cr.attempts = c.attempts;
+    auto it = settled.find(c.id);
+    if (it == settled.end()) {
+      red.cells.push_back(cr);
+      continue;
+    }
+    for (const RunResult* r : it->second) {  // one row per replica that settled it
+      CellResult row = cr;
+      if (it->second.size() > 1) row.status = r->status;
+      row.epochs = r->epochs;
+      row.accuracy = r->test_acc;
+      row.energy_method = r->energy_method;
+      row.node = r->node;
+      row.failure = r->failure;
+      row.detail = r->detail;
+      if (auto m = measured_by_run.find(r); m != measured_by_run.end()) {
+        row.energy_j = m->second->energy_j;
+        row.energy_norm_j = m->second->energy_norm_j;
+        row.efficiency = row.energy_j > 0 ? row.accuracy / row.energy_j : kNaN;
+        row.efficiency_norm = row.energy_norm_j > 0 ? row.accuracy / row.energy_norm_j : kNaN;
+      }
+      red.cells.push_back(row);
+    }
+  }
+
+  red.models = models_of(done);
   red.criteria = efficiency_by_criterion(red.models);
   red.architectures = efficiency_by_architecture(red.criteria);
   red.ratios = efficiency_ratios(red.architectures);
+
+  // The hardware side by side: Eq. 4 over the runs each node made. Raw
+  // figures differ with the hardware; normalised ones agree as far as the
+  // calibration captures the difference.
+  std::map<std::string, std::vector<Measured>> per_node;
+  for (const auto& m : done) per_node[m.run->node].push_back(m);
+  if (per_node.size() > 1)
+    for (const auto& node : results.nodes) {
+      auto it = per_node.find(node.name);
+      if (it == per_node.end()) continue;
+      for (ArchitectureRow a : efficiency_by_architecture(efficiency_by_criterion(models_of(it->second)))) {
+        a.node = node.name;
+        red.by_node.push_back(a);
+      }
+    }
 
   // Fixed-epoch runs of at least two epochs: epoch b is the last, a its half.
   for (const Measured& x : done) {

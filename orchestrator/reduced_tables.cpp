@@ -34,6 +34,7 @@ const std::vector<Field<CriterionRow>>& criterion_fields() {
 
 const std::vector<Field<ArchitectureRow>>& architecture_fields() {
   static const std::vector<Field<ArchitectureRow>> f{
+      JG_FIELD(ArchitectureRow, "node", node, ""),  // by_node only
       JG_FIELD(ArchitectureRow, "dataset", dataset, ""), JG_FIELD(ArchitectureRow, "architecture", architecture, ""),
       JG_FIELD(ArchitectureRow, "setup", setup, ""), JG_FIELD(ArchitectureRow, "criteria", criteria, ""),
       JG_FIELD(ArchitectureRow, "efficiency_per_j", efficiency, "1/J"),
@@ -77,6 +78,7 @@ ResultsStore::ReducedWriter reduced_writer() {
     table(group, "models", model_fields(), red.models);
     table(group, "criteria", criterion_fields(), red.criteria);
     table(group, "architectures", architecture_fields(), red.architectures);
+    table(group, "by_node", architecture_fields(), red.by_node);
     table(group, "ratios", ratio_fields(), red.ratios);
     table(group, "overtraining", overtraining_fields(), red.overtraining);
   };

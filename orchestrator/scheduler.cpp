@@ -56,7 +56,10 @@ int Scheduler::run(const std::atomic<int>& stop_requests) {
     report_progress();
     maybe_snapshot(false);
   }
-  const bool complete = pending_.empty() && running_.empty();
+  // Complete when every cell is settled; a failure during a drain is left
+  // unsettled (for --resume) and is in neither pending_ nor running_.
+  const auto& rows = store_.results().cells;
+  const bool complete = std::none_of(rows.begin(), rows.end(), [](const CellRow& c) { return c.status == "pending"; });
   store_.snapshot(complete ? "complete" : "stopped", write_reduced_);
   progress_.finish();
   if (complete) return exit_code::complete;

@@ -44,7 +44,8 @@ class NodeGroup {
  public:
   virtual ~NodeGroup() = default;
   virtual bool leader() const = 0;
-  virtual int size() const = 0;  // worker ranks on this node
+  virtual int size() const = 0;   // worker ranks on this node
+  virtual int index() const = 0;  // this rank's place among them, 0 … size − 1
   virtual void barrier() = 0;
   // Every worker rank of the job: the nodes calibrate at the same moment and
   // start their cells together, so that nodes sharing anything (a power
@@ -56,6 +57,7 @@ class SoloNode : public NodeGroup {
  public:
   bool leader() const override { return true; }
   int size() const override { return 1; }
+  int index() const override { return 0; }
   void barrier() override {}
   void all_workers_barrier() override {}
 };

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "io/errors.hpp"
 #include "io/store/results.hpp"
+#include "meters/visible_devices.hpp"
 #include "rank/calibration.hpp"
 #include "rank/cell_runner.hpp"
 #include "rank/metered_energy.hpp"
@@ -123,6 +125,13 @@ void run_worker(Comm& comm, NodeGroup& node) {
     return;
   }
 
+  // Before the meters open: each rank meters, and its cells train on, its own GPU.
+  bool shared = false;
+  if (const auto bound = meters::bind_rank_to_gpu(node.index(), node.size(), &shared); !bound.empty())
+    spdlog::info("rank {} on {}: {}", comm.rank(), name, bound);
+  if (shared)
+    spdlog::warn("{}: {} worker ranks share fewer GPUs; a shared GPU's energy is counted by each of its ranks",
+                 name, node.size());
   NodeEnergy meters(spec.meters);
   // Idle means idle: every rank of the node samples at once, none training.
   node.barrier();

@@ -239,7 +239,7 @@ void to_json(json& j, const RunResult& r) {
            {"seconds", r.seconds},       {"epoch_records", r.epoch_records},
            {"attempt", r.attempt},       {"settles_cell", r.settles_cell},
            {"node", r.node},             {"rank", r.rank},
-           {"started_unix_s", r.started_unix_s}};
+           {"started_unix_s", r.started_unix_s}, {"replica", r.replica}};
   if (!r.failure.empty()) j["failure"] = r.failure;
   if (!r.error_tail.empty()) j["error_tail"] = r.error_tail;
 }
@@ -269,6 +269,7 @@ void from_json(const json& j, RunResult& r) {
   r.settles_cell = j.value("settles_cell", false);
   r.node = j.value("node", std::string());
   r.rank = j.value("rank", 0);
+  r.replica = j.value("replica", 0);
   r.started_unix_s = j.value("started_unix_s", 0.0);
 }
 

@@ -99,6 +99,7 @@ struct RunResult {
   // Where and when it ran; filled in by the scheduler.
   int attempt = 1;
   bool settles_cell = false;  // done, or the last attempt the spec allows
+  int replica = 0;            // which study of a merged file (joulegrid merge); 0 otherwise
   std::string node;
   int rank = 0;
   double started_unix_s = 0.0;

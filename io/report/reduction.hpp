@@ -28,6 +28,7 @@ struct CriterionRow {  // Eq. 3
 
 struct ArchitectureRow {  // Eq. 4
   std::string dataset, architecture, setup;
+  std::string node;   // Reduction::by_node only: the node whose runs these are
   int criteria = 0;
   double efficiency = 0, efficiency_norm = 0;
 };
@@ -70,6 +71,7 @@ struct Reduction {
   std::vector<ModelRow> models;
   std::vector<CriterionRow> criteria;
   std::vector<ArchitectureRow> architectures;
+  std::vector<ArchitectureRow> by_node;  // Eq. 4 per node, when several nodes ran cells
   std::vector<RatioRow> ratios;
   std::vector<OvertrainingRow> overtraining;
 };

@@ -1,6 +1,7 @@
 #include "io/report/report.hpp"
 
 #include <cmath>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +38,11 @@ void write_table(const StudyResults& r, const Reduction& red, std::ostream& out)
   const Counts n = count_cells(r);
   out << "study " << r.meta.study << " (" << r.meta.status << "): " << r.cells.size() << " cells, " << n.done
       << " done, " << n.failed << " failed, " << n.pending << " not run\n";
+  if (!r.meta.sources.empty()) {
+    out << "merged from (replica 0, 1, …):\n";
+    std::istringstream lines(r.meta.sources);
+    for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+  }
   const std::string method = red.energy_method.empty() ? "none measured yet" : method_in_words(red.energy_method);
   if (red.energy_method == "estimated" || red.energy_method == "placeholder")
     out << "NOTE: the energy of this study is " << method << ": compare architectures with care.\n";
@@ -77,6 +83,15 @@ void write_table(const StudyResults& r, const Reduction& red, std::ostream& out)
     arch.add({a.dataset, a.architecture, a.setup, std::to_string(a.criteria), num(a.efficiency),
               num(a.efficiency_norm)});
   arch.print(out);
+
+  if (!red.by_node.empty()) {
+    out << "\nPer node (Eq. 4 over the runs each node made: raw differs with the hardware, normalised should agree)\n";
+    TextTable by_node({"node", "dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J"});
+    for (const auto& a : red.by_node)
+      by_node.add({a.node, a.dataset, a.architecture, a.setup, std::to_string(a.criteria), num(a.efficiency),
+                   num(a.efficiency_norm)});
+    by_node.print(out);
+  }
 
   if (!red.ratios.empty()) {
     out << "\nRatios (the more efficient over the less)\n";
@@ -138,7 +153,8 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
   json j;
   const Counts n = count_cells(r);
   j["study"] = {{"name", r.meta.study}, {"status", r.meta.status}, {"cells", r.cells.size()},
-                {"done", n.done}, {"failed", n.failed}, {"pending", n.pending}, {"job_ids", r.meta.job_ids}};
+                {"done", n.done}, {"failed", n.failed}, {"pending", n.pending}, {"job_ids", r.meta.job_ids},
+                {"merged_from", r.meta.sources}};
   j["energy"] = {{"basis", red.energy}, {"unit", "J"}, {"method", red.energy_method},
                  {"method_in_words", method_in_words(red.energy_method)},
                  {"measured", red.energy_method == "counter" || red.energy_method == "power"},
@@ -182,6 +198,11 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
     j["architectures"].push_back({{"name", a.architecture}, {"dataset", a.dataset}, {"setup", a.setup},
                                   {"criteria", a.criteria}, {"efficiency", number_or_null(a.efficiency)},
                                   {"normalised_efficiency", number_or_null(a.efficiency_norm)}});
+  j["by_node"] = json::array();
+  for (const auto& a : red.by_node)
+    j["by_node"].push_back({{"node", a.node}, {"name", a.architecture}, {"dataset", a.dataset}, {"setup", a.setup},
+                            {"criteria", a.criteria}, {"efficiency", number_or_null(a.efficiency)},
+                            {"normalised_efficiency", number_or_null(a.efficiency_norm)}});
   j["ratios"] = json::array();
   for (const auto& q : red.ratios)
     j["ratios"].push_back({{"kind", q.kind}, {"within", q.within}, {"numerator", q.numerator},

@@ -26,6 +26,7 @@ struct StudyMeta {
   std::string status = "running";  // running | complete | stopped
   std::string created_utc, updated_utc;
   std::string job_ids;         // Slurm job ids (or "local"), one per allocation, space-separated
+  std::string sources;         // joulegrid merge: the files merged, one line each (replica order)
   // How the reduction normalises energy across nodes (ARCHITECTURE §4):
   // "first", a node's name, or a value in joules carried over from another study.
   std::string normalise_to = "first";
@@ -37,6 +38,7 @@ struct StudyMeta {
 struct NodeRecord {
   std::string name;
   int leader_rank = 0;
+  int replica = 0;              // which study of a merged file; 0 otherwise
   std::string devices;          // the meters' description, for people
   std::string energy_method;    // counter | power | estimated | placeholder
   std::string warnings;
@@ -82,8 +84,9 @@ struct StudyResults {
   std::vector<NodeRecord> nodes;
   std::vector<RunResult> runs;  // every attempt, in commit order, with its epochs
 
-  // The run that settled each cell (done, or its last failed attempt).
-  std::map<std::string, const RunResult*> settled() const;
+  // The runs that settled each cell (done, or its last failed attempt): one,
+  // or in a merged file one per replica that settled it, in replica order.
+  std::map<std::string, std::vector<const RunResult*>> settled() const;
   const NodeRecord* node(const std::string& name) const;
 };
 

@@ -28,6 +28,7 @@ const std::vector<Field<NodeRecord>>& node_fields() {
   static const std::vector<Field<NodeRecord>> fields{
       JG_FIELD(NodeRecord, "name", name, ""),
       JG_FIELD(NodeRecord, "leader_rank", leader_rank, ""),
+      JG_FIELD(NodeRecord, "replica", replica, ""),
       JG_FIELD(NodeRecord, "devices", devices, ""),
       JG_FIELD(NodeRecord, "energy_method", energy_method, ""),
       JG_FIELD(NodeRecord, "warnings", warnings, ""),
@@ -48,6 +49,7 @@ const std::vector<Field<RunResult>>& run_fields() {
       JG_FIELD(RunResult, "cell_index", cell_index, ""),
       JG_FIELD(RunResult, "attempt", attempt, ""),
       JG_FIELD(RunResult, "settles_cell", settles_cell, ""),
+      JG_FIELD(RunResult, "replica", replica, ""),
       JG_FIELD(RunResult, "status", status, ""),
       JG_FIELD(RunResult, "stop_reason", stop_reason, ""),
       JG_FIELD(RunResult, "failure", failure, ""),
@@ -87,6 +89,7 @@ const std::vector<Field<EpochRow>>& epoch_fields() {
   static const std::vector<Field<EpochRow>> fields{
       JG_FIELD(EpochRow, "cell_id", cell_id, ""),
       JG_FIELD(EpochRow, "attempt", attempt, ""),
+      JG_FIELD(EpochRow, "replica", replica, ""),
       JG_FIELD(EpochRow, "epoch", record.epoch, ""),
       JG_FIELD(EpochRow, "partial", record.partial, ""),
       JG_FIELD(EpochRow, "batches", record.batches, ""),

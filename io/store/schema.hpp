@@ -13,6 +13,7 @@ namespace joulegrid::store {
 struct EpochRow {
   std::string cell_id;
   int attempt = 1;
+  int replica = 0;
   EpochRecord record;
 };
 

@@ -6,8 +6,10 @@
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 #include "io/errors.hpp"
@@ -21,15 +23,6 @@ namespace {
 using h5::check;
 using h5::Handle;
 using nlohmann::json;
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 bool exists(const std::string& path) {
   struct stat st{};
@@ -98,6 +91,7 @@ void write_meta(hid_t file, const StudyMeta& m, const std::string& where) {
   write_text_attribute(g.id(), "created_utc", m.created_utc, where);
   write_text_attribute(g.id(), "updated_utc", m.updated_utc, where);
   write_text_attribute(g.id(), "job_ids", m.job_ids, where);
+  write_text_attribute(g.id(), "sources", m.sources, where);
   write_text_attribute(g.id(), "normalise_to", m.normalise_to, where);
   write_text_attribute(g.id(), "report_energy", m.report_energy, where);
   store::write_real_column(g.id(), "normalise_to_j", {m.normalise_to_j}, "J", where);
@@ -118,6 +112,7 @@ StudyMeta read_meta(hid_t file, const std::string& where) {
   m.created_utc = read_text_attribute(g.id(), "created_utc", where);
   m.updated_utc = read_text_attribute(g.id(), "updated_utc", where);
   m.job_ids = read_text_attribute(g.id(), "job_ids", where);
+  m.sources = read_text_attribute(g.id(), "sources", where);
   m.normalise_to = read_text_attribute(g.id(), "normalise_to", where);
   m.report_energy = read_text_attribute(g.id(), "report_energy", where);
   const auto ref = store::read_real_column(g.id(), "normalise_to_j", where);
@@ -141,7 +136,7 @@ Handle open_group(hid_t file, const char* name, const std::string& where) {
 std::vector<store::EpochRow> epoch_rows(const std::vector<RunResult>& runs) {
   std::vector<store::EpochRow> rows;
   for (const auto& r : runs)
-    for (const auto& e : r.epoch_records) rows.push_back({r.cell_id, r.attempt, e});
+    for (const auto& e : r.epoch_records) rows.push_back({r.cell_id, r.attempt, r.replica, e});
   return rows;
 }
 
@@ -180,10 +175,10 @@ StudyResults read_snapshot(const std::string& path) {
     r.nodes = store::read_table(open_group(file.id(), "nodes", path).id(), store::node_fields(), path);
     r.runs = store::read_table(open_group(file.id(), "runs", path).id(), store::run_fields(), path);
     const auto epochs = store::read_table(open_group(file.id(), "epochs", path).id(), store::epoch_fields(), path);
-    std::map<std::pair<std::string, int>, RunResult*> by_attempt;
-    for (auto& run : r.runs) by_attempt[{run.cell_id, run.attempt}] = &run;
+    std::map<std::tuple<int, std::string, int>, RunResult*> by_attempt;
+    for (auto& run : r.runs) by_attempt[{run.replica, run.cell_id, run.attempt}] = &run;
     for (const auto& e : epochs) {
-      auto it = by_attempt.find({e.cell_id, e.attempt});
+      auto it = by_attempt.find({e.replica, e.cell_id, e.attempt});
       if (it != by_attempt.end()) it->second->epoch_records.push_back(e.record);
     }
   } catch (const h5::Error& e) {
@@ -225,6 +220,15 @@ std::vector<json> read_journal(const std::string& path, off_t* good_bytes) {
 
 }  // namespace
 
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 // ---- StudyResults --------------------------------------------------------
 
 CellRow cell_row(const CellSpec& c) {
@@ -254,10 +258,12 @@ std::string grid_hash(const std::vector<CellRow>& cells) {
   return hex;
 }
 
-std::map<std::string, const RunResult*> StudyResults::settled() const {
-  std::map<std::string, const RunResult*> out;
+std::map<std::string, std::vector<const RunResult*>> StudyResults::settled() const {
+  std::map<std::pair<std::string, int>, const RunResult*> last;  // per cell and replica
   for (const auto& r : runs)
-    if (r.settles_cell) out[r.cell_id] = &r;
+    if (r.settles_cell) last[{r.cell_id, r.replica}] = &r;
+  std::map<std::string, std::vector<const RunResult*>> out;
+  for (const auto& [key, run] : last) out[key.first].push_back(run);
   return out;
 }
 
@@ -270,7 +276,7 @@ const NodeRecord* StudyResults::node(const std::string& name) const {
 std::string journal_path(const std::string& results_path) { return results_path + ".journal"; }
 
 void to_json(json& j, const NodeRecord& n) {
-  j = json{{"name", n.name}, {"leader_rank", n.leader_rank}, {"devices", n.devices},
+  j = json{{"name", n.name}, {"leader_rank", n.leader_rank}, {"replica", n.replica}, {"devices", n.devices},
            {"energy_method", n.energy_method}, {"warnings", n.warnings}, {"idle_w", n.idle_w},
            {"idle_s", n.idle_s}, {"calibration_steps", n.calibration_steps},
            {"calibration_j", n.calibration_j}, {"calibration_net_j", n.calibration_net_j},
@@ -280,6 +286,7 @@ void to_json(json& j, const NodeRecord& n) {
 void from_json(const json& j, NodeRecord& n) {
   n.name = j.value("name", "");
   n.leader_rank = j.value("leader_rank", 0);
+  n.replica = j.value("replica", 0);
   n.devices = j.value("devices", "");
   n.energy_method = j.value("energy_method", "");
   n.warnings = j.value("warnings", "");
@@ -453,20 +460,39 @@ int ResultsStore::attempts(const std::string& cell_id) const {
   return 0;
 }
 
-void ResultsStore::snapshot(const std::string& status, const ReducedWriter& write_reduced) {
-  results_.meta.status = status;
-  results_.meta.updated_utc = utc_now();
-  const std::string tmp = path_ + ".tmp";
+namespace {
+
+// FILE.tmp, synced, renamed over FILE: readers see the old file or the new one.
+void publish_snapshot(const std::string& path, const StudyResults& results,
+                      const ResultsStore::ReducedWriter& write_reduced) {
+  const std::string tmp = path + ".tmp";
   try {
-    write_snapshot_file(tmp, results_, write_reduced);
+    write_snapshot_file(tmp, results, write_reduced);
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
   }
   fsync_path(tmp, O_RDONLY);
-  if (::rename(tmp.c_str(), path_.c_str()) != 0)
-    throw InternalError(path_ + ": cannot replace the snapshot: " + errno_text());
-  fsync_path(folder_of(path_), O_RDONLY | O_DIRECTORY);
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    throw InternalError(path + ": cannot replace the snapshot: " + errno_text());
+  fsync_path(folder_of(path), O_RDONLY | O_DIRECTORY);
+}
+
+}  // namespace
+
+void write_new_results(const std::string& path, const StudyResults& results,
+                       const ResultsStore::ReducedWriter& write_reduced) {
+  if (exists(path) || exists(journal_path(path)))
+    throw InputError(path + ": the output file already exists; choose another -o (nothing was changed)");
+  if (!exists(folder_of(path)))
+    throw InputError(path + ": the folder " + folder_of(path) + " does not exist");
+  publish_snapshot(path, results, write_reduced);
+}
+
+void ResultsStore::snapshot(const std::string& status, const ReducedWriter& write_reduced) {
+  results_.meta.status = status;
+  results_.meta.updated_utc = utc_now();
+  publish_snapshot(path_, results_, write_reduced);
   // Everything journaled is now in the snapshot. A crash before this
   // truncation only replays entries the snapshot already has (skipped).
   if (::ftruncate(journal_fd_, 0) != 0) throw InternalError(journal_path(path_) + ": cannot truncate: " + errno_text());

@@ -21,6 +21,7 @@ namespace joulegrid {
 // not a joulegrid results file (named, with what is wrong).
 StudyResults load_results(const std::string& path);
 std::string journal_path(const std::string& results_path);
+std::string utc_now();  // ISO 8601, as the file's timestamps are written
 
 class ResultsStore {
  public:
@@ -58,5 +59,10 @@ class ResultsStore {
   StudyResults results_;
   int journal_fd_ = -1;
 };
+
+// A finished study (joulegrid merge) written to a new file, whole: refuses
+// (InputError) when FILE or its journal exists.
+void write_new_results(const std::string& path, const StudyResults& results,
+                       const ResultsStore::ReducedWriter& write_reduced = {});
 
 }  // namespace joulegrid

@@ -72,7 +72,7 @@ TEST_F(RunStudy, EveryCellIsCommittedOnceAndTheReportMatchesTheFile) {
   const auto j = nlohmann::json::parse(rep.out);
   ASSERT_EQ(j["cells"].size(), 4u);
   for (const auto& cell : j["cells"]) {
-    const auto settled = file.settled().at(cell["id"].get<std::string>());
+    const auto settled = file.settled().at(cell["id"].get<std::string>()).front();
     EXPECT_DOUBLE_EQ(cell["energy_j"].get<double>(), settled->energy_j);
     EXPECT_DOUBLE_EQ(cell["accuracy"].get<double>(), settled->test_acc);
     EXPECT_EQ(cell["epochs"].get<int>(), settled->epochs);

@@ -12,6 +12,7 @@
 #include "meters/rapl.hpp"
 #include "meters/registry.hpp"
 #include "meters/sampler.hpp"
+#include "meters/visible_devices.hpp"
 #include "meters/window.hpp"
 #include "tests/fakes/fake_sysfs.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -265,6 +266,33 @@ TEST_F(FakeNvml, ARankReadsOnlyTheGpusItIsBoundTo) {
   ASSERT_EQ(by_uuid.channels().size(), 4u);
   EXPECT_EQ(by_uuid.channels()[0].uuid, "GPU-aaaa");
   EXPECT_EQ(by_uuid.channels()[2].uuid, "GPU-bbbb");
+}
+
+TEST_F(FakeNvml, RanksOfANodeEachBindToOneOfItsGpus) {
+  devices("1 1 GPU-aaaa 0000:01:00.0\n2 2 GPU-bbbb 0000:02:00.0\n3 3 GPU-cccc 0000:03:00.0\n");
+  std::vector<std::string> uuids;
+  bool shared = true;
+  for (int rank = 0; rank < 3; ++rank) {
+    ::setenv("CUDA_VISIBLE_DEVICES", "0,1,2", 1);  // every GPU to every rank, as mpirun leaves it
+    EXPECT_EQ(bind_rank_to_gpu(rank, 3, &shared), "CUDA_VISIBLE_DEVICES=0,1,2 -> " + std::to_string(rank));
+    EXPECT_FALSE(shared);
+    NvmlMeter meter(warnings, false);
+    ASSERT_EQ(meter.channels().size(), 2u);  // one GPU: counter + power cross-check
+    uuids.push_back(meter.channels()[0].uuid);
+  }
+  EXPECT_EQ(uuids, (std::vector<std::string>{"GPU-aaaa", "GPU-bbbb", "GPU-cccc"}));
+
+  ::setenv("CUDA_VISIBLE_DEVICES", "GPU-cccc", 1);  // Slurm's --gpus-per-task binding: kept
+  EXPECT_EQ(bind_rank_to_gpu(1, 2, &shared), "");
+  EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "GPU-cccc");
+
+  ::setenv("CUDA_VISIBLE_DEVICES", "0,1", 1);  // three ranks, two GPUs: the third shares
+  ::setenv("ROCR_VISIBLE_DEVICES", "2,3", 1);
+  EXPECT_EQ(bind_rank_to_gpu(2, 3, &shared), "CUDA_VISIBLE_DEVICES=0,1 -> 0; ROCR_VISIBLE_DEVICES=2,3 -> 2");
+  EXPECT_TRUE(shared);
+  ::unsetenv("CUDA_VISIBLE_DEVICES");
+  ::unsetenv("ROCR_VISIBLE_DEVICES");
+  EXPECT_EQ(bind_rank_to_gpu(0, 4, &shared), "");  // nothing listed: nothing to narrow
 }
 
 TEST_F(FakeNvml, FailuresAreWarningsNeverAborts) {

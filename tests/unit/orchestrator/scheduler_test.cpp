@@ -166,5 +166,24 @@ TEST_F(SchedulerTest, AStopDrainsAbandonsAndLeavesTheRestPending) {
   for (const auto& c : r.cells) EXPECT_EQ(c.status, "pending");
 }
 
+TEST_F(SchedulerTest, ACellThatFailsDuringTheDrainLeavesTheStudyStopped) {
+  FakeWorker worker;
+  std::atomic<int> stops{0};
+  // The last cell (the cheapest, lenet-1) fails after the stop: a failure
+  // during a drain is not retried, so the study is not complete.
+  worker.fail = [&](const CellSpec& c) {
+    if (c.index != 0) return false;
+    stops = 1;
+    std::this_thread::sleep_for(milliseconds(300));  // the scheduler sees the stop first
+    return true;
+  };
+  ASSERT_EQ(run(worker, 1, stops), exit_code::stopped_resumable);
+  const StudyResults& r = store_->results();
+  EXPECT_EQ(r.meta.status, "stopped");
+  ASSERT_EQ(r.runs.size(), 6u);
+  EXPECT_EQ(r.cells[0].status, "pending");
+  EXPECT_EQ(r.cells[0].attempts, 1);
+}
+
 }  // namespace
 }  // namespace joulegrid

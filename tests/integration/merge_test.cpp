@@ -1,0 +1,150 @@
+// `joulegrid merge`: replication studies of one grid, run as separate jobs on
+// different hardware (two simulated nodes with fake AMD GPUs drawing 50 W and
+// 100 W), joined in one file whose report shows both nodes and their
+// normalisation; files that cannot be joined are refused and nothing written.
+
+#include <filesystem>
+#include <map>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "io/datasets/datasets.hpp"
+#include "io/store/store.hpp"
+#include "tests/fakes/fake_sysfs.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/study.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace joulegrid {
+namespace {
+
+using namespace joulegrid::testing;
+
+class Merge : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DataSpec fashion;
+    fashion.path = default_dataset_dir();
+    if (!check_dataset_files(fashion).empty()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    write_amdgpu_card(dir_.file("node-a"), "card0", "0000:03:00.0", -1, 50'000'000);
+    write_amdgpu_card(dir_.file("node-b"), "card0", "0000:03:00.0", -1, 100'000'000);
+  }
+
+  static StudyOptions replication() {
+    StudyOptions o;
+    o.name = "replica";
+    o.architectures = R"("lenet")";
+    o.accuracy_criterion = false;
+    o.repeats = 3;
+    o.subset_train = 600;
+    o.meter_sources = R"("amdgpu")";
+    o.calibration_steps = 60;
+    return o;
+  }
+
+  // The study run alone as node `node` into FILE; returns FILE.
+  std::string run_on(const std::string& node, const StudyOptions& o, const std::string& file) {
+    const std::string spec = dir_.write(o.name + "-" + node + ".toml", study_spec(o));
+    const CommandResult r = run_command("env JOULEGRID_NODE_NAME=" + node + " JOULEGRID_SYSFS_ROOT=" +
+                                        quote(dir_.file("node-" + node)) + " " + JOULEGRID_BINARY + " run " +
+                                        quote(spec) + " -o " + quote(file));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return file;
+  }
+
+  CommandResult merge(const std::vector<std::string>& files, const std::string& out) {
+    std::string cmd = std::string(JOULEGRID_BINARY) + " merge";
+    for (const auto& f : files) cmd += " " + quote(f);
+    return run_command(cmd + " -o " + quote(out));
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(Merge, TwoReplicationStudiesOnDifferentHardwareCompareInOneReport) {
+  const std::string a = run_on("a", replication(), dir_.file("a.h5"));
+  const std::string b = run_on("b", replication(), dir_.file("b.h5"));
+  const std::string all = dir_.file("all.h5");
+  const CommandResult m = merge({a, b}, all);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_NE(m.out.find("merged 2 studies of 3 cells (6 settled runs, 2 nodes)"), std::string::npos) << m.out;
+
+  const StudyResults r = load_results(all);
+  ASSERT_EQ(r.cells.size(), 3u);
+  ASSERT_EQ(r.nodes.size(), 2u);
+  EXPECT_EQ(r.nodes[0].name, "a");
+  EXPECT_EQ(r.nodes[1].name, "b");
+  EXPECT_EQ(r.nodes[1].replica, 1);
+  EXPECT_GT(r.nodes[1].calibration_j, 1.5 * r.nodes[0].calibration_j) << "each node keeps its own E_ref";
+  EXPECT_EQ(r.meta.status, "complete");
+  EXPECT_NE(r.meta.sources.find("a.h5"), std::string::npos);
+  for (const auto& [cell, runs] : r.settled()) {
+    ASSERT_EQ(runs.size(), 2u) << cell;
+    EXPECT_EQ(runs[0]->node, "a");
+    EXPECT_EQ(runs[1]->node, "b");
+    EXPECT_EQ(runs[1]->epoch_records.size(), 2u) << "epochs follow their replica's runs";
+  }
+
+  const CommandResult table = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(all));
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("Per node (Eq. 4"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("merged from"), std::string::npos) << table.out;
+
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report --format json " + quote(all));
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  const auto j = nlohmann::json::parse(rep.out);
+  ASSERT_EQ(j.at("nodes").size(), 2u);
+  EXPECT_DOUBLE_EQ(j["nodes"][0]["normalisation_factor"].get<double>(), 1.0);
+  EXPECT_NEAR(j["nodes"][1]["normalisation_factor"].get<double>(), 0.5, 0.2);
+  EXPECT_EQ(j.at("cells").size(), 6u) << "one row per cell and replica";
+  std::map<std::string, nlohmann::json> by_node;
+  for (const auto& row : j.at("by_node")) by_node[row["node"]] = row;
+  ASSERT_EQ(by_node.size(), 2u);
+  const double raw = by_node["a"]["efficiency"].get<double>() / by_node["b"]["efficiency"].get<double>();
+  const double norm =
+      by_node["a"]["normalised_efficiency"].get<double>() / by_node["b"]["normalised_efficiency"].get<double>();
+  EXPECT_GT(raw, 1.5) << "node b draws twice the power";
+  EXPECT_NEAR(norm, 1.0, 0.3) << "normalised, the hardware no longer matters (raw ratio " << raw << ")";
+}
+
+TEST_F(Merge, FilesThatCannotBeJoinedAreRefusedAndNothingIsWritten) {
+  StudyOptions small = replication();
+  small.repeats = 1;
+  small.calibration_steps = 4;
+  small.subset_train = 200;
+  const std::string a = run_on("a", small, dir_.file("a.h5"));
+  StudyOptions other = small;
+  other.sizes = "2";
+  const std::string different_grid = run_on("b", other, dir_.file("other-grid.h5"));
+  StudyOptions longer = small;
+  longer.calibration_steps = 8;
+  const std::string other_calibration = run_on("b", longer, dir_.file("other-calibration.h5"));
+  const std::string out = dir_.file("all.h5");
+
+  CommandResult r = merge({a, different_grid}, out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("other-grid.h5: its grid (1 cells"), std::string::npos) << r.err;
+  r = merge({a, other_calibration}, out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("calibrated with 8 steps"), std::string::npos) << r.err;
+  r = merge({a, a}, out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("given twice"), std::string::npos) << r.err;
+  std::filesystem::copy_file(a, dir_.file("copy.h5"));
+  r = merge({a, dir_.file("copy.h5")}, out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the same study"), std::string::npos) << r.err;
+  r = merge({a}, out);
+  EXPECT_EQ(r.exit_code, 2) << "one file is not a merge";
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  dir_.write("taken.h5", "not ours");
+  r = merge({a, run_on("b", small, dir_.file("b.h5"))}, dir_.file("taken.h5"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("already exists"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(dir_.file("taken.h5")), "not ours");
+}
+
+}  // namespace
+}  // namespace joulegrid
