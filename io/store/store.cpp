@@ -10,6 +10,7 @@
 #include <set>
 #include <sys/stat.h>
 #include <tuple>
+#include <unordered_map>
 #include <unistd.h>
 
 #include "io/errors.hpp"
@@ -310,21 +311,24 @@ void upsert_node(StudyResults& results, const NodeRecord& node) {
   results.nodes.push_back(node);
 }
 
-bool has_attempt(const StudyResults& results, const RunResult& run) {
-  for (const auto& r : results.runs)
-    if (r.cell_id == run.cell_id && r.attempt == run.attempt) return true;
-  return false;
+std::unordered_map<std::string, size_t> index_cells(const StudyResults& results) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < results.cells.size(); ++i) index[results.cells[i].id] = i;
+  return index;
 }
 
-void settle(StudyResults& results, const RunResult& run) {
-  for (auto& c : results.cells) {
-    if (c.id != run.cell_id) continue;
-    c.attempts = std::max(c.attempts, run.attempt);
-    if (run.settles_cell) c.status = run.status;
-  }
+// A run's attempt and fate on its cell's row (an index: replaying 10,000
+// commits must not scan 10,000 cells for each).
+void settle(StudyResults& results, const std::unordered_map<std::string, size_t>& index, const RunResult& run) {
+  const auto it = index.find(run.cell_id);
+  if (it == index.end()) return;
+  CellRow& c = results.cells[it->second];
+  c.attempts = std::max(c.attempts, run.attempt);
+  if (run.settles_cell) c.status = run.status;
 }
 
 void replay(StudyResults& results, const std::vector<json>& entries, const std::string& where) {
+  const auto index = index_cells(results);
   std::set<std::pair<std::string, int>> seen;
   for (const auto& r : results.runs) seen.insert({r.cell_id, r.attempt});
   for (const auto& e : entries) {
@@ -337,7 +341,7 @@ void replay(StudyResults& results, const std::vector<json>& entries, const std::
         const RunResult run = e.at("run").get<RunResult>();
         if (!seen.insert({run.cell_id, run.attempt}).second) continue;  // already in the snapshot
         results.runs.push_back(run);
-        settle(results, run);
+        settle(results, index, run);
       }
     } catch (const json::exception& ex) {
       throw InputError(where + ": a journal entry cannot be read: " + ex.what());
@@ -357,14 +361,19 @@ StudyResults load_results(const std::string& path) {
 // ---- ResultsStore --------------------------------------------------------
 
 ResultsStore::ResultsStore(std::string path, StudyResults results)
-    : path_(std::move(path)), results_(std::move(results)) {
+    : path_(std::move(path)), results_(std::move(results)), cell_index_(index_cells(results_)) {
+  for (const auto& r : results_.runs) committed_.insert({r.cell_id, r.attempt});
   journal_fd_ = ::open(journal_path(path_).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (journal_fd_ < 0)
     throw InputError(journal_path(path_) + ": cannot open the journal for writing: " + errno_text());
 }
 
 ResultsStore::ResultsStore(ResultsStore&& other) noexcept
-    : path_(std::move(other.path_)), results_(std::move(other.results_)), journal_fd_(other.journal_fd_) {
+    : path_(std::move(other.path_)),
+      results_(std::move(other.results_)),
+      cell_index_(std::move(other.cell_index_)),
+      committed_(std::move(other.committed_)),
+      journal_fd_(other.journal_fd_) {
   other.journal_fd_ = -1;  // the journal is ours now: the moved-from store must not close it
 }
 
@@ -438,26 +447,25 @@ void ResultsStore::add_node(const NodeRecord& node) {
 }
 
 void ResultsStore::add_run(const RunResult& run) {
-  if (has_attempt(results_, run)) return;
+  if (committed_.count({run.cell_id, run.attempt})) return;
   append_journal(json{{"type", "run"}, {"run", run}});
   apply_run(run);
 }
 
 void ResultsStore::apply_run(const RunResult& run) {
   results_.runs.push_back(run);
-  settle(results_, run);
+  committed_.insert({run.cell_id, run.attempt});
+  settle(results_, cell_index_, run);
 }
 
 bool ResultsStore::settled(const std::string& cell_id) const {
-  for (const auto& c : results_.cells)
-    if (c.id == cell_id) return c.status != "pending";
-  return false;
+  const auto it = cell_index_.find(cell_id);
+  return it != cell_index_.end() && results_.cells[it->second].status != "pending";
 }
 
 int ResultsStore::attempts(const std::string& cell_id) const {
-  for (const auto& c : results_.cells)
-    if (c.id == cell_id) return c.attempts;
-  return 0;
+  const auto it = cell_index_.find(cell_id);
+  return it == cell_index_.end() ? 0 : results_.cells[it->second].attempts;
 }
 
 namespace {

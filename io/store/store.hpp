@@ -8,6 +8,9 @@
 // snapshot and replay the journal; a torn last line is ignored.
 
 #include <functional>
+#include <set>
+#include <unordered_map>
+#include <utility>
 #include <string>
 
 #include <hdf5.h>
@@ -57,6 +60,8 @@ class ResultsStore {
 
   std::string path_;
   StudyResults results_;
+  std::unordered_map<std::string, size_t> cell_index_;  // cell id -> row of results_.cells
+  std::set<std::pair<std::string, int>> committed_;     // (cell id, attempt) already in results_.runs
   int journal_fd_ = -1;
 };
 
