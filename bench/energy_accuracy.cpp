@@ -125,7 +125,7 @@ Measured measure(const std::string& source, double hz, double length) {
   return {c1 - c0, e1 - e0};
 }
 
-int bench(int argc, char** argv) {
+int run_bench(int argc, char** argv) {
   double length = 6;
   CLI::App app{"energy accuracy on a scripted fake device"};
   app.add_option("--seconds", length);
@@ -152,7 +152,7 @@ int bench(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
-    return joulegrid::bench(argc, argv);
+    return joulegrid::run_bench(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "energy_accuracy: " << e.what() << "\n";
     return 1;

@@ -123,7 +123,7 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<size_t>(std::min<double>(v.size() - 1, std::floor(p * static_cast<double>(v.size()))))];
 }
 
-int bench(int argc, char** argv) {
+int run_bench(int argc, char** argv) {
   MpiSession mpi(&argc, &argv);
   Comm& world = mpi.world();
   int cells = 200;
@@ -219,4 +219,4 @@ int bench(int argc, char** argv) {
 }  // namespace
 }  // namespace joulegrid
 
-int main(int argc, char** argv) { return joulegrid::bench(argc, argv); }
+int main(int argc, char** argv) { return joulegrid::run_bench(argc, argv); }

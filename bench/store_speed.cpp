@@ -78,7 +78,7 @@ RunResult run_of(const CellRow& c, int epochs) {
   return r;
 }
 
-int bench(int argc, char** argv) {
+int run_bench(int argc, char** argv) {
   int cells = 10000, epochs = 5, commits = 2000;
   CLI::App app{"results store speed"};
   app.add_option("--cells", cells);
@@ -144,4 +144,4 @@ int bench(int argc, char** argv) {
 }  // namespace
 }  // namespace joulegrid
 
-int main(int argc, char** argv) { return joulegrid::bench(argc, argv); }
+int main(int argc, char** argv) { return joulegrid::run_bench(argc, argv); }
