@@ -103,6 +103,14 @@ std::vector<Sample> Sampler::samples_between(double t0, double t1) const {
   return out;
 }
 
+std::vector<Sample> Sampler::samples_after(double t, bool* dropped) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto first = std::upper_bound(buffer_.begin(), buffer_.end(), t,
+                                      [](double v, const Sample& s) { return v < s.t; });
+  if (dropped) *dropped = first == buffer_.begin() && !buffer_.empty() && buffer_.size() >= capacity_;
+  return std::vector<Sample>(first, buffer_.end());
+}
+
 size_t Sampler::sample_count() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return buffer_.size();

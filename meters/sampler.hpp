@@ -32,6 +32,9 @@ class Sampler {
   Sample sample_now();
   // Copies of the samples that bound [t0, t1].
   std::vector<Sample> samples_between(double t0, double t1) const;
+  // Copies of the samples taken after `t`; `dropped` (may be null) is set
+  // when the buffer no longer holds every one of them.
+  std::vector<Sample> samples_after(double t, bool* dropped = nullptr) const;
   size_t sample_count() const;
   double sample_hz() const { return hz_; }
 

@@ -92,6 +92,10 @@ void Scheduler::check_stop(const std::atomic<int>& stop_requests) {
 }
 
 void Scheduler::handle(const Message& m) {
+  if (m.tag == tag::samples) {  // binary: kept for the result that follows it
+    if (auto it = running_.find(m.source); it != running_.end()) it->second.samples = m.body;
+    return;
+  }
   const json body = json::parse(m.body, nullptr, false);
   if (body.is_discarded()) {
     progress_.event("warning: rank " + std::to_string(m.source) + " sent an unreadable message (tag " +
@@ -145,7 +149,7 @@ void Scheduler::on_request(int source) {
   CellSpec cell = *longest;
   pending_.erase(longest);
   comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
-  running_[source] = Running{cell, Clock::now()};
+  running_[source] = Running{cell, Clock::now(), 0, false, {}};
   progress_.detail(label(cell) + " → rank " + std::to_string(source));
 }
 
@@ -165,6 +169,7 @@ void Scheduler::on_result(int source, const RunResult& received) {
   auto it = running_.find(source);
   if (it == running_.end()) return;
   const CellSpec cell = it->second.cell;
+  const std::string samples = std::move(it->second.samples);
   running_.erase(it);
   RunResult r = received;
   if (r.status == "abandoned") {
@@ -172,6 +177,7 @@ void Scheduler::on_result(int source, const RunResult& received) {
     return;
   }
   r.settles_cell = r.status == "done" || r.attempt >= options_.max_attempts;
+  if (!samples.empty()) store_samples(cell, r, samples);
   store_.add_run(r);  // the commit: journaled and synced before anything counts it
   dirty_ = true;
   if (r.status == "done") {
@@ -194,6 +200,23 @@ void Scheduler::on_result(int source, const RunResult& received) {
     pending_.push_back(retry);
     progress_.event(line + "; retrying (attempt " + std::to_string(retry.attempt) + " of " +
                     std::to_string(options_.max_attempts) + ")");
+  }
+}
+
+// A block that does not decode, or belongs to another attempt, is reported
+// and dropped: the attempt's energies are in its result either way.
+void Scheduler::store_samples(const CellSpec& cell, const RunResult& r, const std::string& encoded) {
+  try {
+    const SampleBlock b = decode_block(encoded, "samples of " + label(cell) + " from rank " + std::to_string(r.rank));
+    if (b.cell_id != r.cell_id || b.attempt != r.attempt)
+      throw InputError("samples from rank " + std::to_string(r.rank) + " are of " + b.cell_id + " attempt " +
+                       std::to_string(b.attempt) + ", not of " + r.cell_id + " attempt " + std::to_string(r.attempt));
+    store_.add_samples(encoded);
+    if (b.truncated)
+      progress_.event("warning: " + label(cell) + ": the sampler's buffer dropped its earliest samples; "
+                      "the stored series starts late (its energies are whole)");
+  } catch (const InputError& e) {
+    progress_.event(std::string("warning: ") + e.what() + "; not stored");
   }
 }
 

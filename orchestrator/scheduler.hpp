@@ -40,9 +40,11 @@ class Scheduler {
     std::chrono::steady_clock::time_point started;
     double energy_j = 0;
     bool abandon_sent = false;
+    std::string samples;  // the attempt's encoded sample block, until its result commits it
   };
 
   void handle(const Message& m);
+  void store_samples(const CellSpec& cell, const RunResult& r, const std::string& encoded);
   void on_hello(int source, const nlohmann::json& body);
   void on_request(int source);
   void on_epoch(int source, const nlohmann::json& body);

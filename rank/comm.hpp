@@ -2,7 +2,7 @@
 // The messages between rank 0 and the workers (ARCHITECTURE §3), over a
 // transport that is MPI under mpirun/srun and in-process queues when
 // joulegrid runs alone: one scheduler, one worker loop, two transports.
-// Bodies are JSON text; tags carry the meaning.
+// Bodies are JSON text (the samples' are binary); tags carry the meaning.
 
 #include <chrono>
 #include <optional>
@@ -19,6 +19,7 @@ constexpr int stop = 5;     // 0 → worker: no more cells, exit
 constexpr int epoch = 6;    // worker → 0: {"cell_id", "attempt", "record"}; also a heartbeat
 constexpr int result = 7;   // worker → 0: a RunResult (done, failed or abandoned)
 constexpr int abandon = 8;  // 0 → worker: kill the running cell now
+constexpr int samples = 9;  // worker → 0: an attempt's raw readings (encode_block: binary, not JSON), before its result
 }  // namespace tag
 
 struct Message {

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cmath>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +12,7 @@
 
 #include "io/errors.hpp"
 #include "io/store/results.hpp"
+#include "io/store/samples.hpp"
 #include "meters/visible_devices.hpp"
 #include "rank/calibration.hpp"
 #include "rank/cell_runner.hpp"
@@ -72,15 +75,62 @@ json hello(const std::string& node, int rank, NodeEnergy& meters, double idle_w,
   return json{{"rank", rank}, {"node", node}, {"leader", cal != nullptr}, {"node_record", record}};
 }
 
-// One cell: train it, forward its epochs, and let rank 0 abandon it.
-RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const std::string& node, int threads) {
+// An attempt's raw readings ([meters] store_samples), taken from the
+// sampler's bounded buffer after every epoch, so that a long attempt cannot
+// outlive it, and once more at the end.
+class SampleCollector {
+ public:
+  explicit SampleCollector(const meters::Sampler& sampler) : sampler_(sampler), start_(meters::Sampler::now()) {
+    last_ = start_;
+    for (const auto& c : sampler.channels())
+      block_.channels.push_back({c.source + " " + c.device, c.component, meters::method_name(c.method), c.unit()});
+    columns_.resize(block_.channels.size());
+  }
+
+  void collect() {
+    bool dropped = false;
+    const auto samples = sampler_.samples_after(last_, &dropped);
+    block_.truncated = block_.truncated || dropped;
+    for (const auto& s : samples) {
+      block_.t.push_back(s.t - start_);
+      for (size_t c = 0; c < columns_.size(); ++c) columns_[c].push_back(c < s.values.size() ? s.values[c] : std::nan(""));
+      last_ = s.t;
+    }
+  }
+
+  // The block, channel-major, as rank 0 stores it.
+  std::string finish(const RunResult& r) {
+    collect();
+    block_.cell_id = r.cell_id;
+    block_.attempt = r.attempt;
+    block_.node = r.node;
+    block_.rank = r.rank;
+    block_.start_unix_s = r.started_unix_s;
+    for (const auto& column : columns_) block_.values.insert(block_.values.end(), column.begin(), column.end());
+    return encode_block(block_);
+  }
+
+ private:
+  const meters::Sampler& sampler_;
+  double start_, last_;
+  SampleBlock block_;
+  std::vector<std::vector<double>> columns_;
+};
+
+// One cell: train it, forward its epochs (and its samples when `sampler`
+// is given), and let rank 0 abandon it.
+RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const meters::Sampler* sampler,
+                   const std::string& node, int threads) {
   CellSpec cell = task.at("cell").get<CellSpec>();
   if (cell.train.threads == 0) cell.train.threads = threads;
   cell.attempt = task.value("attempt", 1);
   const double started = unix_now();
+  std::optional<SampleCollector> samples;
+  if (sampler) samples.emplace(*sampler);
   CellCallbacks callbacks;
   callbacks.on_epoch = [&](const EpochRecord& e) {
     comm.send(0, tag::epoch, json{{"cell_id", cell.id}, {"attempt", cell.attempt}, {"record", e}}.dump());
+    if (samples) samples->collect();
   };
   bool abandon = false;
   callbacks.should_abandon = [&] {
@@ -93,6 +143,15 @@ RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const std::
   r.node = node;
   r.rank = comm.rank();
   r.started_unix_s = started;
+  // Sent before the result, which commits it; an abandoned attempt's are not.
+  if (samples && r.status != "abandoned") {
+    std::string block = samples->finish(r);
+    if (block.size() < (size_t{1} << 30))
+      comm.send(0, tag::samples, block);
+    else  // one MPI message counts its bytes in an int
+      spdlog::warn("{} attempt {}: {} MB of samples is more than one message carries; not stored "
+                   "(lower [meters] sample_hz)", cell.id, cell.attempt, block.size() >> 20);
+  }
   return r;
 }
 
@@ -150,12 +209,15 @@ void run_worker(Comm& comm, NodeGroup& node) {
   // Ranks sharing a node share its cores: oversubscribed threads would slow
   // every cell and blur its energy.
   const int threads = std::max(1, choose_threads(0) / std::max(1, node.size()));
+  const meters::Sampler* samples = spec.meters.store_samples && meters.measured() ? &meters.metered().sampler() : nullptr;
+  if (spec.meters.store_samples && !samples)
+    spdlog::warn("{}: no meter can be read, so there are no samples to store ([meters] store_samples)", name);
   while (true) {
     comm.send(0, tag::request, "{}");
     Message m = wait_for(comm);
     while (m.tag == tag::abandon) m = wait_for(comm);  // an abandon that raced the end of a cell
     if (m.tag != tag::task) return;
-    const RunResult r = run_task(comm, json::parse(m.body), meters.energy(), name, threads);
+    const RunResult r = run_task(comm, json::parse(m.body), meters.energy(), samples, name, threads);
     comm.send(0, tag::result, json(r).dump());
   }
 }

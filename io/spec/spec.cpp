@@ -300,11 +300,6 @@ void read_meters(const TomlSection& s, Spec& spec) {
   m.cpu_idle_fraction = s.number("cpu_idle_fraction", m.cpu_idle_fraction, 0.0, 1.0);
   m.ram_w_per_gib = s.number("ram_w_per_gib", m.ram_w_per_gib, 0.0, 100.0);
   m.store_samples = s.boolean("store_samples", m.store_samples);
-  // Refused rather than ignored: a user who asks for the samples must not
-  // find out after a week-long sweep that they were never kept.
-  if (m.store_samples)
-    s.fail("store_samples", "storing raw power samples in the results file is not supported yet; "
-                            "the per-epoch and per-phase energies are always stored");
   m.sources = s.texts("sources", m.sources);
   const std::vector<std::string> known{"auto", "rapl", "amdgpu", "nvml", "estimate"};
   for (const auto& src : m.sources) {

@@ -37,7 +37,7 @@ std::string merged_status(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-StudyResults merge_results(const std::vector<std::string>& paths) {
+StudyResults merge_results(const std::vector<std::string>& paths, std::vector<SampleSource>* samples) {
   if (paths.size() < 2) throw InputError("merge: give at least two results files (got " +
                                          std::to_string(paths.size()) + ")");
   StudyResults out;
@@ -112,6 +112,7 @@ StudyResults merge_results(const std::vector<std::string>& paths) {
                                        ", " + in.meta.status + ")"
                                  : in.meta.sources;
     out.meta.sources += (out.meta.sources.empty() ? "" : "\n") + from;
+    if (samples) samples->push_back({path, samples_path(path), replicas});
     replicas += replica_count(in);
   }
   out.meta.status = all_complete ? "complete" : "stopped";

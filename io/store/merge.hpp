@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "io/store/results.hpp"
+#include "io/store/samples.hpp"
 
 namespace joulegrid {
 
 // Loads and joins `paths` (snapshot and journal each). Throws InputError,
 // naming the file, for fewer than two inputs, a different grid, the same
 // study twice, or nodes calibrated with different numbers of steps (their
-// E_ref would not compare).
-StudyResults merge_results(const std::vector<std::string>& paths);
+// E_ref would not compare). `samples`, when given, receives where each
+// input's raw samples are, for write_new_results to fold in.
+StudyResults merge_results(const std::vector<std::string>& paths, std::vector<SampleSource>* samples = nullptr);
 
 }  // namespace joulegrid

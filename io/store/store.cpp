@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sys/stat.h>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unistd.h>
@@ -141,8 +143,14 @@ std::vector<store::EpochRow> epoch_rows(const std::vector<RunResult>& runs) {
   return rows;
 }
 
+std::set<RunKey> run_keys(const StudyResults& results) {
+  std::set<RunKey> keys;
+  for (const auto& r : results.runs) keys.insert({r.replica, r.cell_id, r.attempt});
+  return keys;
+}
+
 void write_snapshot_file(const std::string& file_path, const StudyResults& results,
-                         const ResultsStore::ReducedWriter& write_reduced) {
+                         const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
   Handle file(check(H5Fcreate(file_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                     "cannot create the results file", file_path));
   write_meta(file.id(), results.meta, file_path);
@@ -152,6 +160,7 @@ void write_snapshot_file(const std::string& file_path, const StudyResults& resul
   store::write_table(create_group(file.id(), "epochs", file_path).id(), store::epoch_fields(),
                      epoch_rows(results.runs), file_path);
   if (write_reduced) write_reduced(create_group(file.id(), "reduced", file_path).id(), results);
+  if (!samples.empty()) fold_samples(file.id(), file_path, samples, run_keys(results));
   check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "cannot flush", file_path);
 }
 
@@ -200,21 +209,41 @@ std::string folder_of(const std::string& path) {
   return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 }
 
-// Every complete line of the journal; `good_bytes` ends the last complete one.
+// fn(0) … fn(n − 1) on every core (at most 8), in contiguous slices.
+template <class Fn>
+void parallel_for(size_t n, const Fn& fn) {
+  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  const size_t per = (n + workers - 1) / workers;
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < workers && w * per < n; ++w)
+    threads.emplace_back([&, w] {
+      for (size_t i = w * per; i < std::min(n, (w + 1) * per); ++i) fn(i);
+    });
+  for (auto& t : threads) t.join();
+}
+
+// Every complete line of the journal; `good_bytes` ends the last complete
+// one. Lines are parsed on every core: JSON parsing is most of a resume.
 std::vector<json> read_journal(const std::string& path, off_t* good_bytes) {
   std::vector<json> entries;
-  std::ifstream in(path, std::ios::binary);
   if (good_bytes) *good_bytes = 0;
+  std::ifstream in(path, std::ios::binary);
   if (!in) return entries;
+  std::vector<std::string> lines;
   std::string line;
-  off_t offset = 0;
   while (std::getline(in, line)) {
     if (in.eof()) break;  // no newline: a torn write, never committed
-    json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) break;
-    offset += static_cast<off_t>(line.size() + 1);
-    entries.push_back(std::move(j));
+    lines.push_back(std::move(line));
   }
+  entries.resize(lines.size());
+  parallel_for(lines.size(), [&](size_t i) { entries[i] = json::parse(lines[i], nullptr, false); });
+  off_t offset = 0;
+  size_t good = 0;
+  for (; good < entries.size(); ++good) {  // an unreadable line ends the journal, as a torn one does
+    if (entries[good].is_discarded() || !entries[good].is_object()) break;
+    offset += static_cast<off_t>(lines[good].size() + 1);
+  }
+  entries.resize(good);
   if (good_bytes) *good_bytes = offset;
   return entries;
 }
@@ -331,20 +360,28 @@ void replay(StudyResults& results, const std::vector<json>& entries, const std::
   const auto index = index_cells(results);
   std::set<std::pair<std::string, int>> seen;
   for (const auto& r : results.runs) seen.insert({r.cell_id, r.attempt});
-  for (const auto& e : entries) {
-    const std::string type = e.value("type", "");
+  // Converted on every core, applied in journal order.
+  std::vector<std::optional<RunResult>> runs(entries.size());
+  std::vector<std::string> problems(entries.size());
+  parallel_for(entries.size(), [&](size_t i) {
     try {
-      if (type == "node") {
-        const NodeRecord n = e.at("node").get<NodeRecord>();
-        upsert_node(results, n);
-      } else if (type == "run") {
-        const RunResult run = e.at("run").get<RunResult>();
-        if (!seen.insert({run.cell_id, run.attempt}).second) continue;  // already in the snapshot
-        results.runs.push_back(run);
-        settle(results, index, run);
-      }
+      if (entries[i].value("type", "") == "run") runs[i] = entries[i].at("run").get<RunResult>();
     } catch (const json::exception& ex) {
-      throw InputError(where + ": a journal entry cannot be read: " + ex.what());
+      problems[i] = ex.what();
+    }
+  });
+  for (size_t i = 0; i < entries.size(); ++i) {
+    try {
+      if (!problems[i].empty()) throw InputError(problems[i]);
+      if (entries[i].value("type", "") == "node") {
+        upsert_node(results, entries[i].at("node").get<NodeRecord>());
+      } else if (runs[i]) {
+        if (!seen.insert({runs[i]->cell_id, runs[i]->attempt}).second) continue;  // already in the snapshot
+        settle(results, index, *runs[i]);
+        results.runs.push_back(std::move(*runs[i]));
+      }
+    } catch (const std::exception& ex) {
+      throw InputError(where + ": journal entry " + std::to_string(i + 1) + " cannot be read: " + ex.what());
     }
   }
 }
@@ -373,7 +410,8 @@ ResultsStore::ResultsStore(ResultsStore&& other) noexcept
       results_(std::move(other.results_)),
       cell_index_(std::move(other.cell_index_)),
       committed_(std::move(other.committed_)),
-      journal_fd_(other.journal_fd_) {
+      journal_fd_(other.journal_fd_),
+      samples_(std::move(other.samples_)) {
   other.journal_fd_ = -1;  // the journal is ours now: the moved-from store must not close it
 }
 
@@ -382,7 +420,7 @@ ResultsStore::~ResultsStore() {
 }
 
 ResultsStore ResultsStore::create(const std::string& path, StudyMeta meta, std::vector<CellRow> cells) {
-  if (exists(path) || exists(journal_path(path)))
+  if (exists(path) || exists(journal_path(path)) || exists(samples_path(path)))
     throw InputError(path + ": the results file already exists; pass --resume to continue that study, "
                      "or -o NEW.h5 to start another (nothing was changed)");
   if (!exists(folder_of(path)))
@@ -446,6 +484,11 @@ void ResultsStore::add_node(const NodeRecord& node) {
   upsert_node(results_, node);
 }
 
+void ResultsStore::add_samples(const std::string& encoded_block) {
+  if (!samples_) samples_.emplace(samples_path(path_));
+  samples_->append(encoded_block);
+}
+
 void ResultsStore::add_run(const RunResult& run) {
   if (committed_.count({run.cell_id, run.attempt})) return;
   append_journal(json{{"type", "run"}, {"run", run}});
@@ -472,10 +515,10 @@ namespace {
 
 // FILE.tmp, synced, renamed over FILE: readers see the old file or the new one.
 void publish_snapshot(const std::string& path, const StudyResults& results,
-                      const ResultsStore::ReducedWriter& write_reduced) {
+                      const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
   const std::string tmp = path + ".tmp";
   try {
-    write_snapshot_file(tmp, results, write_reduced);
+    write_snapshot_file(tmp, results, write_reduced, samples);
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
@@ -489,22 +532,27 @@ void publish_snapshot(const std::string& path, const StudyResults& results,
 }  // namespace
 
 void write_new_results(const std::string& path, const StudyResults& results,
-                       const ResultsStore::ReducedWriter& write_reduced) {
-  if (exists(path) || exists(journal_path(path)))
+                       const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
+  if (exists(path) || exists(journal_path(path)) || exists(samples_path(path)))
     throw InputError(path + ": the output file already exists; choose another -o (nothing was changed)");
   if (!exists(folder_of(path)))
     throw InputError(path + ": the folder " + folder_of(path) + " does not exist");
-  publish_snapshot(path, results, write_reduced);
+  publish_snapshot(path, results, write_reduced, samples);
 }
 
 void ResultsStore::snapshot(const std::string& status, const ReducedWriter& write_reduced) {
   results_.meta.status = status;
   results_.meta.updated_utc = utc_now();
-  publish_snapshot(path_, results_, write_reduced);
+  // The old snapshot's /samples and the logged blocks of committed runs.
+  publish_snapshot(path_, results_, write_reduced, {{path_, samples_path(path_), 0}});
   // Everything journaled is now in the snapshot. A crash before this
-  // truncation only replays entries the snapshot already has (skipped).
+  // truncation only replays entries the snapshot already has (skipped), and
+  // folds sample blocks it already has (skipped too).
   if (::ftruncate(journal_fd_, 0) != 0) throw InternalError(journal_path(path_) + ": cannot truncate: " + errno_text());
   ::fdatasync(journal_fd_);
+  if (samples_) samples_->clear();
+  else if (exists(samples_path(path_)) && ::truncate(samples_path(path_).c_str(), 0) != 0)
+    throw InternalError(samples_path(path_) + ": cannot truncate: " + errno_text());
 }
 
 }  // namespace joulegrid

@@ -8,6 +8,7 @@
 // snapshot and replay the journal; a torn last line is ignored.
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/store/results.hpp"
+#include "io/store/samples.hpp"
 
 namespace joulegrid {
 
@@ -44,6 +46,9 @@ class ResultsStore {
   // Journaled and fsync'd before they return.
   void add_node(const NodeRecord& node);
   void add_run(const RunResult& run);
+  // An attempt's raw readings (encode_block), appended to FILE.samples and
+  // synced: call it before add_run commits the attempt.
+  void add_samples(const std::string& encoded_block);
 
   bool settled(const std::string& cell_id) const;
   int attempts(const std::string& cell_id) const;
@@ -63,11 +68,13 @@ class ResultsStore {
   std::unordered_map<std::string, size_t> cell_index_;  // cell id -> row of results_.cells
   std::set<std::pair<std::string, int>> committed_;     // (cell id, attempt) already in results_.runs
   int journal_fd_ = -1;
+  std::optional<SampleLog> samples_;  // opened by the first add_samples
 };
 
-// A finished study (joulegrid merge) written to a new file, whole: refuses
-// (InputError) when FILE or its journal exists.
+// A finished study (joulegrid merge) written to a new file, whole, with the
+// samples of `samples`: refuses (InputError) when FILE or its journal exists.
 void write_new_results(const std::string& path, const StudyResults& results,
-                       const ResultsStore::ReducedWriter& write_reduced = {});
+                       const ResultsStore::ReducedWriter& write_reduced = {},
+                       const std::vector<SampleSource>& samples = {});
 
 }  // namespace joulegrid

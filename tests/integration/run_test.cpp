@@ -91,6 +91,35 @@ TEST_F(RunStudy, EveryCellIsCommittedOnceAndTheReportMatchesTheFile) {
   EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 5) << csv.out;
 }
 
+TEST_F(RunStudy, StoredSamplesCoverEachCommittedRunAtTheSampleRate) {
+  StudyOptions o;
+  o.name = "samples";
+  o.accuracy_criterion = false;
+  o.store_samples = true;
+  const CommandResult r = run_command(run(write_spec(o)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StudyResults file = load_results(results(o));
+  const auto blocks = read_stored_samples(results(o));
+  ASSERT_EQ(blocks.size(), file.runs.size()) << "one block per committed attempt";
+  for (const auto& b : blocks) {
+    const RunResult* run = nullptr;
+    for (const auto& x : file.runs)
+      if (x.cell_id == b.cell_id && x.attempt == b.attempt) run = &x;
+    ASSERT_NE(run, nullptr) << b.cell_id;
+    ASSERT_FALSE(b.channels.empty());
+    EXPECT_EQ(b.values.size(), b.t.size() * b.channels.size());
+    EXPECT_FALSE(b.truncated);
+    ASSERT_GE(b.t.size(), 2u);
+    for (size_t i = 1; i < b.t.size(); ++i) ASSERT_GT(b.t[i], b.t[i - 1]) << b.cell_id << " sample " << i;
+    EXPECT_LT(b.t.front(), 0.1) << "the series starts with the attempt";
+    // 100 Hz over the attempt's time: the sampler may lose a few ticks on a busy machine, never half.
+    EXPECT_GT(static_cast<double>(b.t.size()), 0.5 * 100 * b.t.back());
+    EXPECT_NEAR(b.t.back(), run->seconds, 0.5 + 0.1 * run->seconds);
+    EXPECT_EQ(b.start_unix_s, run->started_unix_s);
+  }
+  EXPECT_EQ(slurp(samples_path(results(o))), "") << "the final snapshot folded the log in";
+}
+
 TEST_F(RunStudy, InjectedSegfaultAndNanAreRecordedAndRetried) {
   StudyOptions o;
   const std::string spec = write_spec(o);

@@ -22,6 +22,7 @@ struct StudyOptions {
   std::string meter_sources = R"("auto")";
   double idle_seconds = 0.2;
   int calibration_steps = 4;
+  bool store_samples = false;
 };
 
 inline std::string study_spec(const StudyOptions& o) {
@@ -33,7 +34,8 @@ inline std::string study_spec(const StudyOptions& o) {
                   std::to_string(o.threads) + "\n\n[grid]\narchitectures = [" + o.architectures +
                   "]\nsizes = [" + o.sizes + "]\nrepeats = " + std::to_string(o.repeats) +
                   "\n\n[meters]\nsample_hz = 100\nidle_seconds = " + std::to_string(o.idle_seconds) +
-                  "\nsources = [" + o.meter_sources + "]\n\n[calibration]\nsteps = " +
+                  "\nsources = [" + o.meter_sources + "]\nstore_samples = " +
+                  (o.store_samples ? "true" : "false") + "\n\n[calibration]\nsteps = " +
                   std::to_string(o.calibration_steps) + "\n\n[[criteria]]\nkind = \"epochs\"\nepochs = " +
                   std::to_string(o.epochs) + "\n";
   if (o.accuracy_criterion)

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "io/errors.hpp"
+#include "io/store/merge.hpp"
 #include "io/store/store.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -189,6 +190,137 @@ TEST(ResultsStore, NotAResultsFileIsBadInputNamingIt) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
   }
+}
+
+
+// ---- raw samples ([meters] store_samples) -----------------------------------
+
+SampleBlock block(const std::string& cell, int attempt, size_t n, double watts) {
+  SampleBlock b;
+  b.cell_id = cell;
+  b.attempt = attempt;
+  b.node = "n1";
+  b.rank = 1;
+  b.start_unix_s = 1.7e9;
+  b.channels = {{"rapl package-0", "cpu", "counter", "J"}, {"nvml GPU-0", "gpu", "power", "W"}};
+  for (size_t i = 0; i < n; ++i) b.t.push_back(0.01 * static_cast<double>(i));
+  for (size_t i = 0; i < n; ++i) b.values.push_back(262000.0 + 0.5 * static_cast<double>(i));  // µJ steps survive
+  for (size_t i = 0; i < n; ++i) b.values.push_back(watts + static_cast<double>(i % 7));
+  return b;
+}
+
+TEST(SampleBlocks, EncodeAndDecodeRoundTripExactly) {
+  const SampleBlock b = block("cell0", 2, 1000, 180.0);
+  const SampleBlock back = decode_block(encode_block(b), "test");
+  EXPECT_EQ(back.cell_id, "cell0");
+  EXPECT_EQ(back.attempt, 2);
+  ASSERT_EQ(back.channels.size(), 2u);
+  EXPECT_EQ(back.channels[1].unit, "W");
+  EXPECT_EQ(back.t, b.t);
+  EXPECT_EQ(back.values, b.values);
+}
+
+TEST(SampleBlocks, ADamagedBlockIsRefusedNamingWhere) {
+  std::string bytes = encode_block(block("cell0", 1, 100, 50.0));
+  bytes[bytes.size() / 2] ^= 0x40;
+  try {
+    decode_block(bytes, "samples from rank 3");
+    FAIL() << "a flipped bit was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("samples from rank 3: the checksum does not match"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(decode_block(bytes.substr(0, 40), "w"), InputError);
+}
+
+TEST(SampleBlocks, ATornAppendEndsTheLogAndTheWholeBlocksBeforeItRemain) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5.samples");
+  {
+    SampleLog log(path);
+    log.append(encode_block(block("cell0", 1, 50, 10.0)));
+    log.append(encode_block(block("cell1", 1, 50, 20.0)));
+  }
+  const std::string third = encode_block(block("cell2", 1, 50, 30.0));
+  std::ofstream(path, std::ios::app | std::ios::binary) << third.substr(0, third.size() - 9);
+  const auto blocks = read_sample_log(path);
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[1].cell_id, "cell1");
+}
+
+TEST(ResultsStore, SamplesOfCommittedRunsAreFoldedIntoTheSnapshotAndKeptAcrossLaterOnes) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(3));
+    store.add_samples(encode_block(block("cell0", 1, 3000, 100.0)));
+    store.add_run(run("cell0", 1, "done", true));
+    store.add_samples(encode_block(block("cell1", 1, 10, 1.0)));  // logged, then killed before the commit
+    store.snapshot("running");
+    EXPECT_EQ(slurp(samples_path(path)), "") << "the snapshot has the log's blocks: the log is emptied";
+    store.add_samples(encode_block(block("cell2", 1, 500, 200.0)));
+    store.add_run(run("cell2", 1, "done", true));
+    store.snapshot("complete");
+  }
+  const auto stored = read_stored_samples(path);
+  ASSERT_EQ(stored.size(), 2u) << "cell1's block was never committed";
+  EXPECT_EQ(stored[0].cell_id, "cell0");
+  EXPECT_EQ(stored[1].cell_id, "cell2");
+  const SampleBlock expected = block("cell2", 1, 500, 200.0);
+  EXPECT_EQ(stored[1].t, expected.t);
+  EXPECT_EQ(stored[1].values, expected.values);
+  EXPECT_EQ(stored[0].values, block("cell0", 1, 3000, 100.0).values) << "copied across the second snapshot";
+  // The per-run results are untouched by the samples.
+  EXPECT_EQ(load_results(path).runs.size(), 2u);
+}
+
+TEST(ResultsStore, AKillAfterTheSnapshotButBeforeTheLogIsEmptiedStoresEachRunOnce) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  const std::string first = encode_block(block("cell0", 1, 100, 100.0));
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    store.add_samples(first);
+    store.add_run(run("cell0", 1, "done", true));
+    store.snapshot("running");
+  }
+  // As if the kill came between the rename and the truncation; and a retried
+  // attempt whose first try logged samples but never committed.
+  std::ofstream(samples_path(path), std::ios::binary) << first << encode_block(block("cell1", 1, 10, 1.0))
+                                                      << encode_block(block("cell1", 1, 20, 2.0));
+  {
+    ResultsStore store = ResultsStore::resume(path, meta(), grid(2));
+    store.add_run(run("cell1", 1, "done", true));
+    store.snapshot("complete");
+  }
+  const auto stored = read_stored_samples(path);
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].cell_id, "cell0");
+  EXPECT_EQ(stored[1].t.size(), 20u) << "the last block logged for an attempt is the one its commit followed";
+}
+
+
+TEST(ResultsStore, MergedStudiesKeepEachInputsSamplesAsItsReplica) {
+  TempDir dir;
+  std::vector<std::string> inputs;
+  for (int i = 0; i < 2; ++i) {
+    StudyMeta m = meta();
+    m.job_ids = "SLURM_JOB_ID=" + std::to_string(100 + i);
+    inputs.push_back(dir.file("part" + std::to_string(i) + ".h5"));
+    ResultsStore store = ResultsStore::create(inputs.back(), m, grid(2));
+    store.add_samples(encode_block(block("cell0", 1, 100 + 10 * i, 10.0 * (i + 1))));
+    store.add_run(run("cell0", 1, "done", true));
+    if (i == 0) store.snapshot("stopped");  // the second input's block is still only in its log
+  }
+  std::vector<SampleSource> sources;
+  const StudyResults merged = merge_results(inputs, &sources);
+  write_new_results(dir.file("all.h5"), merged, {}, sources);
+  const auto stored = read_stored_samples(dir.file("all.h5"));
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].replica, 0);
+  EXPECT_EQ(stored[0].t.size(), 100u);
+  EXPECT_EQ(stored[1].replica, 1);
+  EXPECT_EQ(stored[1].values, block("cell0", 1, 110, 20.0).values);
 }
 
 }  // namespace
