@@ -83,7 +83,8 @@ int cli_main(int argc, char** argv) {
   ReportArgs report;
   auto* report_cmd = app.add_subcommand("report", "Reduce a results file to the paper's tables");
   report_cmd->add_option("file", report.file, "Results file (HDF5)")->required();
-  report_cmd->add_option("--format", report.format, "table | csv | json (default table)");
+  report_cmd->add_option("--format", report.format, "table | csv | csv-epochs | json | html (default table)");
+  report_cmd->add_option("-o,--output", report.output, "Write the report to this file instead of standard output");
   report_cmd->add_option("--energy", report.energy, "gross | net (default: the study's)");
 
   MergeArgs merge;

@@ -41,6 +41,7 @@ struct ReportArgs {
   std::string file;
   std::string format = "table";
   std::string energy;        // gross | net; default: the study's
+  std::string output;        // -o FILE: written whole (FILE.tmp renamed), else standard output
 };
 int report_command(const ReportArgs& args);
 

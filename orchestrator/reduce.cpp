@@ -4,8 +4,11 @@
 #include <cstdio>
 #include <algorithm>
 #include <map>
+#include <random>
 #include <tuple>
 #include <sstream>
+
+#include "orchestrator/statistics.hpp"
 
 namespace joulegrid {
 
@@ -223,6 +226,119 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
   return models;
 }
 
+// The runs of one architecture (dataset, setup) arranged as Eq. 4 reads
+// them: criterion → size → runs.
+struct Nested {
+  std::string dataset, architecture, setup;
+  std::vector<std::vector<std::vector<const Measured*>>> criteria;
+  std::vector<const Measured*> runs;
+};
+
+std::vector<Nested> nest(const std::vector<Measured>& done) {
+  std::vector<Nested> out;
+  for (const auto& arch : group_by(done, [](const Measured& m) {
+         return m.cell->dataset + "\x1f" + m.cell->architecture + "\x1f" + setup_of(*m.cell);
+       })) {
+    Nested n{arch.front()->cell->dataset, arch.front()->cell->architecture, setup_of(*arch.front()->cell), {}, arch};
+    std::map<std::string, std::map<int, std::vector<const Measured*>>> by;
+    std::vector<std::string> order;
+    for (const Measured* m : arch) {
+      if (!by.count(m->cell->criterion)) order.push_back(m->cell->criterion);
+      by[m->cell->criterion][m->cell->size].push_back(m);
+    }
+    for (const auto& c : order) {
+      n.criteria.emplace_back();
+      for (const auto& [size, runs] : by[c]) n.criteria.back().push_back(runs);
+    }
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+// One bootstrap replicate of Eq. 4 (raw, normalised).
+std::pair<double, double> resampled_eq4(const Nested& n, std::mt19937_64& rng) {
+  double sum_c = 0, sum_c_norm = 0;
+  for (const auto& sizes : n.criteria) {
+    double sum_s = 0, sum_s_norm = 0;
+    std::uniform_int_distribution<size_t> pick_size(0, sizes.size() - 1);
+    for (size_t s = 0; s < sizes.size(); ++s) {
+      const auto& runs = sizes[pick_size(rng)];
+      std::uniform_int_distribution<size_t> pick_run(0, runs.size() - 1);
+      double acc = 0, e = 0, en = 0;
+      for (size_t r = 0; r < runs.size(); ++r) {
+        const Measured* m = runs[pick_run(rng)];
+        acc += m->run->test_acc;
+        e += m->energy_j;
+        en += m->energy_norm_j;
+      }
+      sum_s += e > 0 ? acc / e : kNaN;
+      sum_s_norm += en > 0 ? acc / en : kNaN;
+    }
+    sum_c += sum_s / static_cast<double>(sizes.size());
+    sum_c_norm += sum_s_norm / static_cast<double>(sizes.size());
+  }
+  const double c = static_cast<double>(n.criteria.size());
+  return {sum_c / c, sum_c_norm / c};
+}
+
+void add_statistics(const std::vector<Measured>& done, Reduction& red) {
+  constexpr int kResamples = 2000;
+  red.resamples = kResamples;
+  const auto nested = nest(done);
+  std::vector<std::vector<double>> raw(nested.size()), norm(nested.size());
+  std::mt19937_64 rng(20240912);  // fixed: the same file gives the same intervals
+  for (size_t a = 0; a < nested.size(); ++a) {
+    for (int i = 0; i < kResamples; ++i) {
+      const auto [r, n] = resampled_eq4(nested[a], rng);
+      raw[a].push_back(r);
+      norm[a].push_back(n);
+    }
+    IntervalRow row{nested[a].dataset, nested[a].architecture, nested[a].setup};
+    row.runs = static_cast<int>(nested[a].runs.size());
+    for (const auto& x : red.architectures)
+      if (x.dataset == row.dataset && x.architecture == row.architecture && x.setup == row.setup) {
+        row.efficiency = x.efficiency;
+        row.efficiency_norm = x.efficiency_norm;
+      }
+    row.low = quantile(raw[a], 0.025);
+    row.high = quantile(raw[a], 0.975);
+    row.low_norm = quantile(norm[a], 0.025);
+    row.high_norm = quantile(norm[a], 0.975);
+    red.intervals.push_back(row);
+  }
+  for (size_t a = 0; a < nested.size(); ++a)
+    for (size_t b = a + 1; b < nested.size(); ++b) {
+      if (nested[a].dataset != nested[b].dataset || nested[a].setup != nested[b].setup) continue;
+      const bool normalised = std::isfinite(red.intervals[a].efficiency_norm) &&
+                              std::isfinite(red.intervals[b].efficiency_norm);
+      auto eq4 = [&](size_t k) { return normalised ? red.intervals[k].efficiency_norm : red.intervals[k].efficiency; };
+      size_t hi = a, lo = b;
+      if (eq4(a) < eq4(b)) std::swap(hi, lo);
+      ComparisonRow c{nested[a].dataset, nested[a].setup, nested[hi].architecture, nested[lo].architecture,
+                      normalised ? "normalised" : "raw"};
+      c.ratio = eq4(hi) / eq4(lo);
+      const auto& draws = normalised ? norm : raw;
+      std::vector<double> ratios;
+      for (int i = 0; i < kResamples; ++i)
+        ratios.push_back(draws[hi][static_cast<size_t>(i)] / draws[lo][static_cast<size_t>(i)]);
+      c.low = quantile(ratios, 0.025);
+      c.high = quantile(ratios, 0.975);
+      auto efficiencies = [&](size_t k) {
+        std::vector<double> v;
+        for (const Measured* m : nested[k].runs)
+          v.push_back(m->run->test_acc / (normalised ? m->energy_norm_j : m->energy_j));
+        return v;
+      };
+      const MannWhitney mw = mann_whitney(efficiencies(hi), efficiencies(lo));
+      c.n_a = mw.n_a;
+      c.n_b = mw.n_b;
+      c.u = mw.u;
+      c.z = mw.z;
+      c.p = mw.p;
+      red.comparisons.push_back(c);
+    }
+}
+
 }  // namespace
 
 Reduction reduce(const StudyResults& results, const std::string& energy_choice) {
@@ -322,6 +438,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
     o.epoch_b = b.epoch;
     red.overtraining.push_back(o);
   }
+  add_statistics(done, red);
   return red;
 }
 

@@ -1,6 +1,6 @@
-// `joulegrid report FILE [--format table|csv|json] [--energy gross|net]`:
-// the reduction recomputed from the file's rows (snapshot plus journal), so
-// it always matches them.
+// `joulegrid report FILE [--format table|csv|csv-epochs|json|html]
+// [--energy gross|net] [-o OUT]`: the reduction recomputed from the file's
+// rows (snapshot plus journal), so it always matches them.
 
 #include <iostream>
 
@@ -15,8 +15,16 @@ namespace joulegrid {
 int report_command(const ReportArgs& args) {
   if (!args.energy.empty() && args.energy != "gross" && args.energy != "net")
     throw InputError("--energy: '" + args.energy + "' is not gross or net");
+  if (!args.output.empty() && args.output == args.file)
+    throw InputError("-o " + args.output + ": that is the results file; choose another name (nothing was written)");
   const StudyResults results = load_results(args.file);
-  write_report(args.format, results, reduce(results, args.energy), std::cout);
+  if (args.output.empty()) {
+    write_report(args.format, results, reduce(results, args.energy), std::cout);
+    return exit_code::complete;
+  }
+  const size_t bytes = write_report_file(args.format, results, reduce(results, args.energy), args.output);
+  std::cout << args.format << " report of " << args.file << " written to " << args.output << " ("
+            << (bytes + 1023) / 1024 << " KiB)\n";
   return exit_code::complete;
 }
 

@@ -95,9 +95,22 @@ int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs&
   Scheduler scheduler(comm, store, study.cells, options, progress, reduced_writer());
   const int rc = scheduler.run(stop_requests);
   const StudyResults& results = store.results();
-  write_report("table", results, reduce(results), std::cout);
+  const Reduction reduction = reduce(results);
+  write_report("table", results, reduction, std::cout);
   std::cout << "\nresults: " << store.path()
             << (rc == exit_code::stopped_resumable ? " (incomplete: continue with --resume)" : "") << std::endl;
+  // The spec's other formats, beside the results file. A report that cannot
+  // be written costs the report, never the results.
+  for (const auto& format : study.spec.report.formats) {
+    if (format == "table") continue;
+    const std::string path = report_path(store.path(), format);
+    try {
+      write_report_file(format, results, reduction, path);
+      std::cout << "report:  " << path << " (" << format << ")" << std::endl;
+    } catch (const std::exception& e) {
+      spdlog::error("{} report not written: {}", format, e.what());
+    }
+  }
   return rc;
 }
 

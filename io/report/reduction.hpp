@@ -49,6 +49,25 @@ struct OvertrainingRow {  // the paper's §5.4, for fixed-epoch runs
   bool overtrained = false;
 };
 
+// Eq. 4 with its 95 % percentile bootstrap interval: sizes are resampled
+// within each criterion and runs (folds, repeats, replicas) within each size.
+struct IntervalRow {
+  std::string dataset, architecture, setup;
+  int runs = 0;
+  double efficiency = 0, low = 0, high = 0;                 // raw, 1/J
+  double efficiency_norm = 0, low_norm = 0, high_norm = 0;  // normalised, 1/J
+};
+
+// Two architectures of one dataset and setup, the more efficient (Eq. 4,
+// normalised where every node is calibrated, else raw) first.
+struct ComparisonRow {
+  std::string dataset, setup, numerator, denominator;
+  std::string basis;                    // normalised | raw: what the ratio and the test use
+  double ratio = 0, low = 0, high = 0;  // Eq. 4 ratio and its 95 % bootstrap interval
+  int n_a = 0, n_b = 0;                 // runs of each
+  double u = 0, z = 0, p = 1;           // Mann–Whitney U of the runs' efficiencies (the numerator's), two-sided p
+};
+
 struct NodeNormalisation {
   std::string node;
   double factor = 0;  // E_ref(reference) / E_ref(node); NaN without a calibration
@@ -74,6 +93,9 @@ struct Reduction {
   std::vector<ArchitectureRow> by_node;  // Eq. 4 per node, when several nodes ran cells
   std::vector<RatioRow> ratios;
   std::vector<OvertrainingRow> overtraining;
+  int resamples = 0;                       // bootstrap resamples behind the intervals
+  std::vector<IntervalRow> intervals;      // one per ArchitectureRow
+  std::vector<ComparisonRow> comparisons;  // every pair of architectures of a dataset and setup
 };
 
 }  // namespace joulegrid

@@ -1,11 +1,16 @@
 #include "io/report/report.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "io/errors.hpp"
+#include "io/report/html.hpp"
 #include "io/report/text_table.hpp"
 #include "io/spec/suggest.hpp"
 
@@ -149,6 +154,35 @@ void write_csv(const Reduction& red, std::ostream& out) {
         << ',' << red.energy << ',' << c.energy_method << ',' << csv_field(c.node) << ',' << c.failure << '\n';
 }
 
+// One tidy row per epoch of every settled attempt, with its cell's axes.
+void write_csv_epochs(const StudyResults& r, const Reduction& red, std::ostream& out) {
+  out << "cell,id,dataset,architecture,size,criterion,fold,repeat,replica,attempt,node,epoch,partial,batches,loss,"
+         "train_acc,val_acc,test_acc,train_s,eval_s,train_j,eval_j,train_net_j,eval_net_j,train_cpu_j,train_ram_j,"
+         "train_gpu_j,eval_cpu_j,eval_ram_j,eval_gpu_j,cumulative_j,efficiency_per_j,energy_method,parameters,"
+         "flops_per_sample\n";
+  const auto settled = r.settled();
+  for (const auto& c : r.cells) {
+    auto it = settled.find(c.id);
+    if (it == settled.end()) continue;
+    for (const RunResult* run : it->second)
+      for (const auto& e : run->epoch_records)
+        out << c.index << ',' << c.id << ',' << csv_field(c.dataset) << ',' << c.architecture << ',' << c.size << ','
+            << csv_field(c.criterion) << ',' << c.fold << ',' << c.repeat << ',' << run->replica << ','
+            << run->attempt << ',' << csv_field(run->node) << ',' << e.epoch << ',' << (e.partial ? 1 : 0) << ','
+            << e.batches << ',' << csv_number(e.loss) << ',' << csv_number(e.train_acc) << ','
+            << csv_number(e.val_acc) << ',' << csv_number(e.test_acc) << ',' << csv_number(e.train_s) << ','
+            << csv_number(e.eval_s) << ',' << csv_number(e.train_energy.joules) << ','
+            << csv_number(e.eval_energy.joules) << ',' << csv_number(e.train_energy.net_joules) << ','
+            << csv_number(e.eval_energy.net_joules) << ',' << csv_number(e.train_energy.cpu_j) << ','
+            << csv_number(e.train_energy.ram_j) << ',' << csv_number(e.train_energy.gpu_j) << ','
+            << csv_number(e.eval_energy.cpu_j) << ',' << csv_number(e.eval_energy.ram_j) << ','
+            << csv_number(e.eval_energy.gpu_j) << ',' << csv_number(e.cumulative_j) << ','
+            << csv_number(e.efficiency) << ',' << e.train_energy.method << ',' << run->parameters << ','
+            << run->flops_per_sample << '\n';
+  }
+  (void)red;
+}
+
 void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) {
   json j;
   const Counts n = count_cells(r);
@@ -226,8 +260,39 @@ std::string method_in_words(const std::string& method) {
   return method.empty() ? "unknown" : method;
 }
 
+size_t write_report_file(const std::string& format, const StudyResults& results, const Reduction& reduction,
+                         const std::string& path) {
+  std::ostringstream page;
+  write_report(format, results, reduction, page);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw InputError(path + ": cannot write " + tmp + ": " + std::strerror(errno));
+    out << page.str();
+    if (!out.flush()) {
+      std::remove(tmp.c_str());
+      throw InputError(path + ": cannot write " + tmp + ": " + std::strerror(errno));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw InputError(path + ": cannot replace it: " + why);
+  }
+  return page.str().size();
+}
+
+std::string report_path(const std::string& results_path, const std::string& format) {
+  std::string stem = results_path;
+  const size_t slash = stem.rfind('/'), dot = stem.rfind('.');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) stem.resize(dot);
+  if (format == "csv-epochs") return stem + ".epochs.csv";
+  if (format == "table") return stem + ".txt";
+  return stem + "." + format;
+}
+
 const std::vector<std::string>& report_formats() {
-  static const std::vector<std::string> formats{"table", "csv", "json"};
+  static const std::vector<std::string> formats{"table", "csv", "csv-epochs", "json", "html"};
   return formats;
 }
 
@@ -235,6 +300,8 @@ void write_report(const std::string& format, const StudyResults& results, const 
                   std::ostream& out) {
   if (format == "table") write_table(results, reduction, out);
   else if (format == "csv") write_csv(reduction, out);
+  else if (format == "csv-epochs") write_csv_epochs(results, reduction, out);
+  else if (format == "html") write_html(results, reduction, out);
   else if (format == "json") write_json(results, reduction, out);
   else
     throw InputError("--format: unknown format '" + format + "'" + did_you_mean(format, report_formats()) +

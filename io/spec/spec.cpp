@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "io/datasets/datasets.hpp"
+#include "io/report/report.hpp"
 #include "io/spec/suggest.hpp"
 #include "io/spec/toml_section.hpp"
 
@@ -323,7 +324,7 @@ void read_calibration(const TomlSection& s, Spec& spec) {
 void read_report(const TomlSection& s, Spec& spec) {
   s.allow_only({"formats", "energy"});
   spec.report.formats = s.texts("formats", spec.report.formats);
-  const std::vector<std::string> known{"table", "csv", "json", "html"};
+  const std::vector<std::string>& known = report_formats();
   for (const auto& f : spec.report.formats) {
     bool ok = false;
     for (const auto& k : known) ok = ok || k == f;

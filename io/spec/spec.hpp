@@ -102,7 +102,7 @@ struct CalibrationOptions {
 };
 
 struct ReportOptions {
-  std::vector<std::string> formats{"table"};
+  std::vector<std::string> formats{"table", "html"};  // table on the console; the rest beside the results
   std::string energy = "gross";     // gross | net
 };
 

@@ -58,6 +58,10 @@ TEST_F(RunStudy, EveryCellIsCommittedOnceAndTheReportMatchesTheFile) {
   const CommandResult r = run_command(run(spec));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Per architecture (Eq. 4"), std::string::npos) << r.out;
+  // The default [report] formats: the page to open, beside the results.
+  const std::string page = slurp(dir_.file(o.name + ".html"));
+  EXPECT_NE(page.find("id=\"table-answer\""), std::string::npos);
+  EXPECT_NE(r.out.find("report:  " + dir_.file(o.name + ".html")), std::string::npos) << r.out;
 
   const StudyResults file = load_results(results(o));
   EXPECT_EQ(file.meta.status, "complete");

@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "orchestrator/reduce.hpp"
+#include "orchestrator/statistics.hpp"
+#include "tests/support/synthetic_results.hpp"
 
 namespace joulegrid {
 namespace {
@@ -182,6 +184,60 @@ TEST(Reduce, CombinesFoldsAndNormalisesByCalibration) {
   ASSERT_EQ(red.architectures.size(), 1u);
   EXPECT_DOUBLE_EQ(red.architectures[0].efficiency, 0.7 / 200);
   EXPECT_EQ(red.energy_method, "counter");
+}
+
+
+// ---- statistics --------------------------------------------------------------
+
+TEST(Statistics, MannWhitneyMatchesTheTextbookNormalApproximation) {
+  // scipy.stats.mannwhitneyu([1,2,3], [4,5,6], method="asymptotic"): U = 0, p = 0.0809.
+  const MannWhitney r = mann_whitney({1, 2, 3}, {4, 5, 6});
+  EXPECT_EQ(r.n_a, 3);
+  EXPECT_EQ(r.n_b, 3);
+  EXPECT_DOUBLE_EQ(r.u, 0.0);
+  EXPECT_NEAR(r.z, -4.0 / std::sqrt(5.25), 1e-12);
+  EXPECT_NEAR(r.p, 0.0809, 1e-4);
+  // Ties take mid-ranks and shrink the variance. By hand: ranks of a are 1, 3,
+  // 3, 5.5, so U = 12.5 − 10 = 2.5; Σ(t³ − t) = 24 + 6; var = 16/12 × (9 − 30/56);
+  // z = −(8 − 2.5 − 0.5)/√var = −1.4884, p = 0.1367.
+  const MannWhitney t = mann_whitney({1, 2, 2, 3}, {2, 3, 4, 5});
+  EXPECT_DOUBLE_EQ(t.u, 2.5);
+  EXPECT_NEAR(t.z, -5.0 / std::sqrt(16.0 / 12.0 * (9.0 - 30.0 / 56.0)), 1e-12);
+  EXPECT_NEAR(t.p, 0.1367, 1e-4);
+  // Identical samples: no evidence either way. NaN runs are left out.
+  EXPECT_DOUBLE_EQ(mann_whitney({2, 2, 2}, {2, 2, NAN}).p, 1.0);
+  EXPECT_EQ(mann_whitney({1, NAN}, {2}).n_a, 1);
+}
+
+TEST(Statistics, QuantilesInterpolateLinearly) {
+  EXPECT_DOUBLE_EQ(quantile({4, 1, 3, 2}, 0.5), 2.5);
+  EXPECT_DOUBLE_EQ(quantile({4, 1, 3, 2}, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(quantile({4, 1, 3, 2}, 1.0), 4.0);
+  EXPECT_TRUE(std::isnan(quantile({}, 0.5)));
+}
+
+TEST(Statistics, BootstrapIntervalsBracketEq4AndTheRatioItsPointValue) {
+  testing::SyntheticOptions o;
+  o.method = "counter";
+  const Reduction red = reduce(testing::synthetic_study(o));
+  EXPECT_EQ(red.resamples, 2000);
+  ASSERT_EQ(red.intervals.size(), 2u);
+  for (const auto& i : red.intervals) {
+    EXPECT_LE(i.low_norm, i.efficiency_norm) << i.architecture;
+    EXPECT_GE(i.high_norm, i.efficiency_norm) << i.architecture;
+    EXPECT_LT(i.low_norm, i.high_norm) << i.architecture << ": sizes and folds differ, so the interval has width";
+  }
+  ASSERT_EQ(red.comparisons.size(), 1u);
+  const ComparisonRow& c = red.comparisons[0];
+  EXPECT_EQ(c.numerator, "lenet");
+  EXPECT_EQ(c.basis, "normalised");
+  EXPECT_NEAR(c.ratio, 2.0, 0.05) << "lenet spends half of bcnn's energy at the same accuracy";
+  EXPECT_LE(c.low, c.ratio);
+  EXPECT_GE(c.high, c.ratio);
+  EXPECT_EQ(c.n_a + c.n_b, 23) << "24 cells, one failed";
+  EXPECT_LT(c.p, 0.05);
+  // The same file gives the same intervals.
+  EXPECT_EQ(reduce(testing::synthetic_study(o)).comparisons[0].low, c.low);
 }
 
 }  // namespace
