@@ -14,7 +14,7 @@
 namespace joulegrid {
 
 struct ModelConfig {
-  std::string architecture;          // lenet | bcnn | mcdropout
+  std::string architecture;          // known_architectures(): lenet, bcnn, mcdropout, mlp, rnn, lstm, crnn, resnet, vgg, mobilenetv2
   int size = 1;                      // width multiplier k
   std::vector<int64_t> input_shape;  // [C, H, W] (an [F, T] input is read as [1, F, T])
   int classes = 10;
@@ -34,6 +34,36 @@ class Classifier : public torch::nn::Module {
 
   int64_t parameter_count() const;
 };
+
+// A deterministic classifier trained with cross-entropy on its logits. The
+// architectures beyond the paper's (mlp.hpp, recurrent.hpp, cnn.hpp) derive
+// from it and add up their multiply-accumulates as they build their layers.
+class PlainClassifier : public Classifier {
+ public:
+  torch::Tensor objective(const torch::Tensor& x, const torch::Tensor& y, int64_t,
+                          torch::Tensor& log_probs) override {
+    log_probs = torch::log_softmax(logits(x), 1);
+    return torch::nll_loss(log_probs, y);
+  }
+  torch::Tensor predict(const torch::Tensor& x) override { return torch::log_softmax(logits(x), 1); }
+  int64_t flops_per_sample() const override { return 2 * macs_; }
+
+ protected:
+  virtual torch::Tensor logits(torch::Tensor x) = 0;
+  int64_t macs_ = 0;
+};
+
+// An input as channels × height × width: [C, H, W] as it is, [F, T] as
+// [1, F, T] (features by time, as the SED study's spectrograms). Throws
+// InputError for other ranks or a side smaller than `min_side`.
+struct ImageShape {
+  int64_t channels, height, width;
+};
+ImageShape image_shape(const ModelConfig& config, int64_t min_side);
+// A batch [B, C, H, W] from [B, C, H, W] or [B, F, T].
+torch::Tensor as_images(torch::Tensor x);
+// Every parameter from Normal(0, 1) when the spec's init is "normal".
+void apply_init(torch::nn::Module& model, const ModelConfig& config);
 
 std::shared_ptr<Classifier> make_model(const ModelConfig& config);
 const std::vector<std::string>& model_names();

@@ -10,6 +10,26 @@ int64_t Classifier::parameter_count() const {
   return n;
 }
 
+ImageShape image_shape(const ModelConfig& c, int64_t min_side) {
+  const auto& s = c.input_shape;
+  if (s.size() != 3 && s.size() != 2)
+    throw InputError(c.architecture + ": input shape must be [C, H, W] or [F, T], found " +
+                     std::to_string(s.size()) + " dimensions");
+  ImageShape out = s.size() == 3 ? ImageShape{s[0], s[1], s[2]} : ImageShape{1, s[0], s[1]};
+  if (out.height < min_side || out.width < min_side)
+    throw InputError(c.architecture + ": input " + std::to_string(out.height) + "x" + std::to_string(out.width) +
+                     " is too small (at least " + std::to_string(min_side) + "x" + std::to_string(min_side) + ")");
+  return out;
+}
+
+torch::Tensor as_images(torch::Tensor x) { return x.dim() == 3 ? x.unsqueeze(1) : x; }
+
+void apply_init(torch::nn::Module& model, const ModelConfig& config) {
+  if (config.options.init != "normal") return;
+  torch::NoGradGuard no_grad;
+  for (auto& p : model.parameters()) p.normal_(0.0, 1.0);
+}
+
 torch::Tensor activate(const torch::Tensor& x, bool softplus) {
   return softplus ? torch::softplus(x) : torch::relu(x);
 }
@@ -53,11 +73,7 @@ LeNet::LeNet(const ModelConfig& config)
   fc1_ = register_module("fc1", torch::nn::Linear(s.flat, s.f1));
   fc2_ = register_module("fc2", torch::nn::Linear(s.f1, s.f2));
   fc3_ = register_module("fc3", torch::nn::Linear(s.f2, s.classes));
-  if (config.options.init == "normal") {
-    // The paper's table literally: every weight and bias from Normal(0, 1).
-    torch::NoGradGuard no_grad;
-    for (auto& p : parameters()) p.normal_(0.0, 1.0);
-  }
+  apply_init(*this, config);  // the paper's table literally: every weight and bias from Normal(0, 1)
 }
 
 torch::Tensor LeNet::features(torch::Tensor x, double dropout_p) {

@@ -2,20 +2,26 @@
 
 #include "io/spec/suggest.hpp"
 #include "models/bayes.hpp"
+#include "models/cnn.hpp"
 #include "models/lenet.hpp"
+#include "models/mlp.hpp"
+#include "models/recurrent.hpp"
 
 namespace joulegrid {
 
-const std::vector<std::string>& model_names() {
-  static const std::vector<std::string> names{"lenet", "bcnn", "mcdropout"};
-  return names;
-}
+const std::vector<std::string>& model_names() { return known_architectures(); }
 
 std::shared_ptr<Classifier> make_model(const ModelConfig& config) {
   if (config.size < 1) throw InputError("model size must be at least 1, found " + std::to_string(config.size));
   if (config.architecture == "lenet") return std::make_shared<LeNet>(config);
   if (config.architecture == "bcnn") return std::make_shared<BayesLeNet>(config);
   if (config.architecture == "mcdropout") return std::make_shared<McDropoutLeNet>(config);
+  if (config.architecture == "mlp") return std::make_shared<Mlp>(config);
+  if (config.architecture == "rnn" || config.architecture == "lstm" || config.architecture == "crnn")
+    return std::make_shared<Recurrent>(config);
+  if (config.architecture == "resnet") return std::make_shared<ResNet>(config);
+  if (config.architecture == "vgg") return std::make_shared<Vgg>(config);
+  if (config.architecture == "mobilenetv2") return std::make_shared<MobileNetV2>(config);
   throw InputError("unknown architecture '" + config.architecture + "'" +
                    did_you_mean(config.architecture, model_names()) + "; known: " + join(model_names()));
 }

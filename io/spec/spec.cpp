@@ -22,7 +22,9 @@ std::string default_dataset_dir() {
 }
 
 const std::vector<std::string>& known_architectures() {
-  static const std::vector<std::string> names{"lenet", "bcnn", "mcdropout"};
+  // One list: models/registry.cpp builds each of these.
+  static const std::vector<std::string> names{"lenet", "bcnn", "mcdropout", "mlp", "rnn", "lstm",
+                                              "crnn", "resnet", "vgg", "mobilenetv2"};
   return names;
 }
 

@@ -99,11 +99,12 @@ void write_cifar_dataset(const std::string& dir, int per_batch, int classes, uin
 
 namespace {
 
-void write_pair(hid_t loc, const FakeImages& img) {
+void write_pair(hid_t loc, const FakeImages& img, bool features_by_time) {
   const hsize_t n = img.labels.size();
   hsize_t xdims[4] = {n, static_cast<hsize_t>(img.channels), static_cast<hsize_t>(img.side),
                       static_cast<hsize_t>(img.side)};
-  hid_t xs = H5Screate_simple(4, xdims, nullptr);
+  if (features_by_time) xdims[1] = xdims[2], xdims[2] = xdims[3];  // [N, F, T]: one channel, dropped
+  hid_t xs = H5Screate_simple(features_by_time ? 3 : 4, xdims, nullptr);
   hid_t x = H5Dcreate2(loc, "x", H5T_NATIVE_UINT8, xs, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Dwrite(x, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, img.pixels.data());
   H5Dclose(x);
@@ -119,18 +120,18 @@ void write_pair(hid_t loc, const FakeImages& img) {
 }  // namespace
 
 void write_hdf5_dataset(const std::string& path, int train, int test, int classes, bool flat,
-                        uint32_t seed) {
+                        uint32_t seed, bool features_by_time) {
   hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0) throw std::runtime_error("cannot create " + path);
   const FakeImages tr = make_images(train, classes, 1, 28, seed);
   if (flat) {
-    write_pair(f, tr);
+    write_pair(f, tr, features_by_time);
   } else {
     hid_t g = H5Gcreate2(f, "train", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    write_pair(g, tr);
+    write_pair(g, tr, features_by_time);
     H5Gclose(g);
     g = H5Gcreate2(f, "test", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    write_pair(g, make_images(test, classes, 1, 28, seed + 1000));
+    write_pair(g, make_images(test, classes, 1, 28, seed + 1000), features_by_time);
     H5Gclose(g);
   }
   H5Fclose(f);

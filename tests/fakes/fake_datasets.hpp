@@ -26,9 +26,10 @@ void write_idx_labels(const std::string& path, const std::vector<uint8_t>& label
 // data_batch_1..5.bin and test_batch.bin with `per_batch` records each.
 void write_cifar_dataset(const std::string& dir, int per_batch, int classes, uint32_t seed = 1);
 
-// x (uint8 [N, C, H, W]) and y under train/ and test/ (or at the top when `flat`).
+// x (uint8 [N, C, H, W], or [N, F, T] when `features_by_time`) and y under
+// train/ and test/ (or at the top when `flat`).
 void write_hdf5_dataset(const std::string& path, int train, int test, int classes,
-                        bool flat = false, uint32_t seed = 1);
+                        bool flat = false, uint32_t seed = 1, bool features_by_time = false);
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes, bool gz = false);
 

@@ -47,13 +47,65 @@ TEST(Models, EveryArchitectureTakesEveryInputShape) {
     }
 }
 
+TEST(Models, TheNewArchitecturesCountParametersAndFlopsFromTheirLayers) {
+  // MLP-1 on 28×28: 784·256 + 256·128 + 128·10 weights, with biases.
+  EXPECT_EQ(make_model(config("mlp", 1, {1, 28, 28}))->parameter_count(), 235146);
+  EXPECT_EQ(make_model(config("mlp", 1, {1, 28, 28}))->flops_per_sample(), 2 * 234752);
+  // GRU-1 over 40 steps of 20 features: 3 gates × (20·64 + 64·64) MACs a step,
+  // 3 × (20·64 + 64·64 + 2·64) parameters, then 64 → 10.
+  EXPECT_EQ(make_model(config("rnn", 1, {20, 40}))->parameter_count(), 3 * (1280 + 4096 + 128) + 650);
+  EXPECT_EQ(make_model(config("rnn", 1, {20, 40}))->flops_per_sample(), 2 * (40 * 3 * 5376 + 640));
+  EXPECT_EQ(make_model(config("lstm", 1, {20, 40}))->flops_per_sample(), 2 * (40 * 4 * 5376 + 640));
+  // VGG-1 on 32×32: conv MACs at 32², 16², 8², then 64·4·4 → 128 → 10.
+  const int64_t vgg = 16 * 1024 * 3 * 9 + 16 * 1024 * 16 * 9 + 32 * 256 * 16 * 9 + 32 * 256 * 32 * 9 +
+                      64 * 64 * 32 * 9 + 64 * 64 * 64 * 9 + 1024 * 128 + 128 * 10;
+  EXPECT_EQ(make_model(config("vgg", 1, {3, 32, 32}))->flops_per_sample(), 2 * vgg);
+  // A width multiplier k scales the convolutions' parameters by about k².
+  for (const std::string arch : {"resnet", "vgg", "mobilenetv2", "crnn"}) {
+    const double one = make_model(config(arch, 1, {3, 32, 32}))->parameter_count();
+    const double two = make_model(config(arch, 2, {3, 32, 32}))->parameter_count();
+    EXPECT_GT(two / one, 2.5) << arch;
+    EXPECT_LT(two / one, 4.2) << arch;
+    EXPECT_GT(make_model(config(arch, 2, {3, 32, 32}))->flops_per_sample(),
+              3 * make_model(config(arch, 1, {3, 32, 32}))->flops_per_sample()) << arch;
+  }
+}
+
+TEST(Models, TheNewArchitecturesLearnATinyProblem) {
+  // Class 1 lights up the top-left quadrant of otherwise noisy images.
+  torch::manual_seed(3);
+  const auto y = torch::randint(0, 2, {32}, torch::kLong);
+  auto x = 0.5 * torch::randn({32, 1, 28, 28});
+  x.slice(2, 0, 14).slice(3, 0, 14) += y.to(torch::kFloat).view({32, 1, 1, 1});
+  for (const std::string arch : {"mlp", "rnn", "lstm", "crnn", "resnet", "vgg", "mobilenetv2"}) {
+    torch::manual_seed(3);
+    ModelConfig c = config(arch, 1, {1, 28, 28});
+    c.classes = 2;
+    auto m = make_model(c);
+    m->train();
+    torch::optim::Adam opt(m->parameters(), torch::optim::AdamOptions(3e-3));
+    torch::Tensor log_probs;
+    const double first = m->objective(x, y, 32, log_probs).item<double>();
+    double last = first;
+    for (int step = 0; step < 60; ++step) {
+      opt.zero_grad();
+      auto loss = m->objective(x, y, 32, log_probs);
+      loss.backward();
+      opt.step();
+      last = loss.item<double>();
+    }
+    EXPECT_LT(last, 0.6 * first) << arch << " learns it: loss " << first << " → " << last;
+  }
+}
+
 TEST(Models, RegistryRefusesUnknownNamesWithTheKnownOnes) {
   try {
     make_model(config("lenett", 1, {1, 28, 28}));
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("did you mean 'lenet'"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("lenet, bcnn, mcdropout"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("lenet, bcnn, mcdropout, mlp, rnn, lstm, crnn, resnet, vgg, mobilenetv2"),
+              std::string::npos);
   }
   EXPECT_EQ(model_names(), known_architectures());  // the spec validates against the same list
 }

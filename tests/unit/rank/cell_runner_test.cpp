@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "models/classifier.hpp"
 #include "rank/cell_runner.hpp"
 #include "rank/protocol.hpp"
 #include "tests/fakes/fake_datasets.hpp"
@@ -220,6 +221,37 @@ TEST_F(CellRunnerTest, BcnnAndMcDropoutTrainThroughTheSamePath) {
     const RunResult r = run(cell(c, arch), energy);
     ASSERT_EQ(r.status, "done") << arch << ": " << r.detail << r.error_tail;
     EXPECT_EQ(r.epochs, 2) << arch;
+  }
+}
+
+
+// The architectures beyond the paper's, through the HDF5 tensor dataset with
+// [N, F, T] samples (features by time, as the SED study's spectrograms).
+TEST_F(CellRunnerTest, EveryArchitectureTrainsOnFeatureByTimeTensorsFromHdf5) {
+  testing::TempDir dir;
+  const std::string file = dir.file("sed.h5");
+  testing::write_hdf5_dataset(file, 96, 48, 4, false, 3, /*features_by_time=*/true);
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 1;
+  for (const std::string arch : {"mlp", "rnn", "lstm", "crnn", "resnet", "vgg", "mobilenetv2"}) {
+    CellSpec s = cell(c, arch);
+    s.data.format = "hdf5";
+    s.data.path = file;
+    s.data.name = "sed";
+    s.id = cell_id(s);
+    ScriptedEnergy energy(1.0);
+    const RunResult r = run(s, energy);
+    ASSERT_EQ(r.status, "done") << arch << ": " << r.detail << r.error_tail;
+    EXPECT_EQ(r.epochs, 1) << arch;
+    EXPECT_EQ(r.epoch_records[0].batches, 6) << arch << ": 96 samples in batches of 16";
+    ModelConfig m;
+    m.architecture = arch;
+    m.input_shape = {28, 28};
+    m.classes = 4;
+    const auto model = make_model(m);
+    EXPECT_EQ(r.parameters, model->parameter_count()) << arch;
+    EXPECT_EQ(r.flops_per_sample, model->flops_per_sample()) << arch;
+    EXPECT_GT(r.flops_per_sample, 0) << arch;
   }
 }
 
