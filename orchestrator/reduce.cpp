@@ -67,6 +67,19 @@ std::string joules_text(double j) {
   return buf;
 }
 
+// Joules per training sample and per evaluated sample over a run's epochs;
+// NaN when the run did not record its sample counts (older files).
+std::pair<double, double> joules_per_sample(const RunResult& r, const std::string& energy) {
+  double train_j = 0, eval_j = 0, train_n = 0, eval_n = 0;
+  for (const auto& e : r.epoch_records) {
+    train_j += energy == "net" ? e.train_energy.net_joules : e.train_energy.joules;
+    eval_j += energy == "net" ? e.eval_energy.net_joules : e.eval_energy.joules;
+    train_n += static_cast<double>(e.train_samples);
+    eval_n += static_cast<double>(e.eval_samples);
+  }
+  return {train_n > 0 ? train_j / train_n : kNaN, eval_n > 0 ? eval_j / eval_n : kNaN};
+}
+
 double run_energy(const RunResult& r, const std::string& energy) {
   if (energy != "net") return r.energy_j;
   double net = 0;
@@ -194,6 +207,7 @@ struct Measured {
   const CellRow* cell;
   const RunResult* run;
   double energy_j, energy_norm_j;
+  double train_j_per_sample, eval_j_per_sample;
 };
 
 // Folds, repeats and replicas of one model: mean accuracy / mean energy.
@@ -206,12 +220,14 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
        })) {
     const CellRow& c = *g.front()->cell;
     ModelRow m{c.dataset, c.architecture, c.criterion, setup_of(c), c.size};
-    std::vector<double> epochs, acc, e, en;
+    std::vector<double> epochs, acc, e, en, train_ps, eval_ps;
     for (const Measured* x : g) {
       epochs.push_back(x->run->epochs);
       acc.push_back(x->run->test_acc);
       e.push_back(x->energy_j);
       en.push_back(x->energy_norm_j);
+      train_ps.push_back(x->train_j_per_sample);
+      eval_ps.push_back(x->eval_j_per_sample);
       m.energy_method = weakest_method(m.energy_method, x->run->energy_method);
     }
     m.runs = static_cast<int>(g.size());
@@ -219,6 +235,8 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
     m.accuracy = mean_of(acc);
     m.energy_j = mean_of(e);
     m.energy_norm_j = mean_of(en);
+    m.train_j_per_sample = mean_of(train_ps);
+    m.eval_j_per_sample = mean_of(eval_ps);
     m.efficiency = m.energy_j > 0 ? m.accuracy / m.energy_j : kNaN;
     m.efficiency_norm = m.energy_norm_j > 0 ? m.accuracy / m.energy_norm_j : kNaN;
     models.push_back(m);
@@ -358,7 +376,8 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
       if (r->status != "done") continue;
       const double e = run_energy(*r, red.energy);
       const auto f = factor.find(r->node);
-      done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second});
+      const auto [train_ps, eval_ps] = joules_per_sample(*r, red.energy);
+      done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second, train_ps, eval_ps});
       red.energy_method = weakest_method(red.energy_method, r->energy_method);
     }
   }
@@ -396,6 +415,8 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
         row.energy_norm_j = m->second->energy_norm_j;
         row.efficiency = row.energy_j > 0 ? row.accuracy / row.energy_j : kNaN;
         row.efficiency_norm = row.energy_norm_j > 0 ? row.accuracy / row.energy_norm_j : kNaN;
+        row.train_j_per_sample = m->second->train_j_per_sample;
+        row.eval_j_per_sample = m->second->eval_j_per_sample;
       }
       red.cells.push_back(row);
     }

@@ -164,6 +164,7 @@ EpochTraining Trainer::train_epoch(int epoch, const std::function<bool(int64_t)>
     optimizer_->step();
     ++out.batches;
     seen += idx.size(0);
+    out.samples = seen;
     const torch::Tensor detached = loss.detach();
     if (check_each_batch && !std::isfinite(detached.item<double>())) {
       out.nonfinite_batch = out.batches;
@@ -260,6 +261,8 @@ class ChildSession {
       rec.eval_s = seconds_since(t1);
       rec.train_s = train_s;
       rec.batches = tr.batches;
+      rec.train_samples = tr.samples;
+      rec.eval_samples = d.test_x.size(0) + (d.validation_is_test ? 0 : d.validation_x.size(0));
       rec.partial = tr.partial;
       nlohmann::json ev = rec;
       ev["event"] = "epoch";

@@ -33,6 +33,7 @@ struct EpochTraining {
   double mean_loss = 0.0;
   double accuracy = 0.0;  // running accuracy of the training forward passes
   int64_t batches = 0;
+  int64_t samples = 0;    // training samples the batches held
   bool partial = false;   // after_batch asked to stop inside the epoch
   int64_t nonfinite_batch = 0;  // 1-based batch of the first non-finite loss, 0 if none
 };

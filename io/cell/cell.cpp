@@ -198,6 +198,7 @@ void to_json(json& j, const EpochRecord& e) {
            {"train_acc", e.train_acc}, {"val_acc", e.val_acc},
            {"test_acc", e.test_acc},   {"train_s", e.train_s},
            {"eval_s", e.eval_s},       {"batches", e.batches},
+           {"train_samples", e.train_samples}, {"eval_samples", e.eval_samples},
            {"partial", e.partial}};
   if (!e.train_energy.method.empty()) {
     j["train_energy"] = e.train_energy;
@@ -220,6 +221,8 @@ void from_json(const json& j, EpochRecord& e) {
   j.at("train_s").get_to(e.train_s);
   j.at("eval_s").get_to(e.eval_s);
   e.batches = j.value("batches", int64_t{0});
+  e.train_samples = j.value("train_samples", int64_t{0});
+  e.eval_samples = j.value("eval_samples", int64_t{0});
   e.partial = j.value("partial", false);
   if (j.contains("train_energy")) j.at("train_energy").get_to(e.train_energy);
   if (j.contains("eval_energy")) j.at("eval_energy").get_to(e.eval_energy);

@@ -68,6 +68,8 @@ struct EpochRecord {
   double train_s = 0.0;
   double eval_s = 0.0;
   int64_t batches = 0;
+  int64_t train_samples = 0;  // samples the epoch trained on
+  int64_t eval_samples = 0;   // samples its evaluation predicted (test, and validation when separate)
   bool partial = false;    // training ended inside the epoch (per-batch energy budget)
   EnergyReading train_energy;
   EnergyReading eval_energy;

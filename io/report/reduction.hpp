@@ -2,6 +2,7 @@
 // The reduced results as plain structs: what orchestrator/reduce computes
 // and what the report writers print. The equations are in reduce.hpp.
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct ModelRow {
   double energy_norm_j = 0;  // mean, normalised (NaN when a node has no calibration)
   double efficiency = 0;     // accuracy / energy_j, 1/J
   double efficiency_norm = 0;
+  double train_j_per_sample = 0;  // mean over runs: training joules / training samples (NaN: not recorded)
+  double eval_j_per_sample = 0;   // mean over runs: evaluation joules / evaluated samples
   std::string energy_method;  // the weakest among its runs
 };
 
@@ -78,6 +81,7 @@ struct CellResult {
   std::string id, dataset, architecture, criterion, status;  // done | failed | pending
   int index = 0, size = 1, fold = 0, repeat = 0, attempts = 0, epochs = 0;
   double accuracy = 0, energy_j = 0, energy_norm_j = 0, efficiency = 0, efficiency_norm = 0;
+  double train_j_per_sample = NAN, eval_j_per_sample = NAN;  // on the report's basis; NaN when not recorded
   std::string energy_method, node, failure, detail;
 };
 

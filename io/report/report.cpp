@@ -145,18 +145,21 @@ std::string csv_number(double v) {
 
 void write_csv(const Reduction& red, std::ostream& out) {
   out << "cell,id,dataset,architecture,size,criterion,fold,repeat,status,attempts,epochs,test_acc,energy_j,"
-         "normalised_energy_j,efficiency_per_j,normalised_efficiency_per_j,energy_basis,energy_method,node,failure\n";
+         "normalised_energy_j,efficiency_per_j,normalised_efficiency_per_j,train_j_per_sample,eval_j_per_sample,"
+         "energy_basis,energy_method,node,failure\n";
   for (const auto& c : red.cells)
     out << c.index << ',' << c.id << ',' << csv_field(c.dataset) << ',' << c.architecture << ',' << c.size << ','
         << csv_field(c.criterion) << ',' << c.fold << ',' << c.repeat << ',' << c.status << ',' << c.attempts << ','
         << c.epochs << ',' << csv_number(c.accuracy) << ',' << csv_number(c.energy_j) << ','
         << csv_number(c.energy_norm_j) << ',' << csv_number(c.efficiency) << ',' << csv_number(c.efficiency_norm)
-        << ',' << red.energy << ',' << c.energy_method << ',' << csv_field(c.node) << ',' << c.failure << '\n';
+        << ',' << csv_number(c.train_j_per_sample) << ',' << csv_number(c.eval_j_per_sample) << ',' << red.energy
+        << ',' << c.energy_method << ',' << csv_field(c.node) << ',' << c.failure << '\n';
 }
 
 // One tidy row per epoch of every settled attempt, with its cell's axes.
 void write_csv_epochs(const StudyResults& r, const Reduction& red, std::ostream& out) {
-  out << "cell,id,dataset,architecture,size,criterion,fold,repeat,replica,attempt,node,epoch,partial,batches,loss,"
+  out << "cell,id,dataset,architecture,size,criterion,fold,repeat,replica,attempt,node,epoch,partial,batches,"
+         "train_samples,eval_samples,loss,"
          "train_acc,val_acc,test_acc,train_s,eval_s,train_j,eval_j,train_net_j,eval_net_j,train_cpu_j,train_ram_j,"
          "train_gpu_j,eval_cpu_j,eval_ram_j,eval_gpu_j,cumulative_j,efficiency_per_j,energy_method,parameters,"
          "flops_per_sample\n";
@@ -169,7 +172,7 @@ void write_csv_epochs(const StudyResults& r, const Reduction& red, std::ostream&
         out << c.index << ',' << c.id << ',' << csv_field(c.dataset) << ',' << c.architecture << ',' << c.size << ','
             << csv_field(c.criterion) << ',' << c.fold << ',' << c.repeat << ',' << run->replica << ','
             << run->attempt << ',' << csv_field(run->node) << ',' << e.epoch << ',' << (e.partial ? 1 : 0) << ','
-            << e.batches << ',' << csv_number(e.loss) << ',' << csv_number(e.train_acc) << ','
+            << e.batches << ',' << e.train_samples << ',' << e.eval_samples << ',' << csv_number(e.loss) << ',' << csv_number(e.train_acc) << ','
             << csv_number(e.val_acc) << ',' << csv_number(e.test_acc) << ',' << csv_number(e.train_s) << ','
             << csv_number(e.eval_s) << ',' << csv_number(e.train_energy.joules) << ','
             << csv_number(e.eval_energy.joules) << ',' << csv_number(e.train_energy.net_joules) << ','
@@ -211,6 +214,8 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
                           {"normalised_energy_j", number_or_null(c.energy_norm_j)},
                           {"efficiency", number_or_null(c.status == "done" ? c.efficiency : NAN)},
                           {"normalised_efficiency", number_or_null(c.efficiency_norm)},
+                          {"train_j_per_sample", number_or_null(c.train_j_per_sample)},
+                          {"eval_j_per_sample", number_or_null(c.eval_j_per_sample)},
                           {"energy_method", c.energy_method}, {"node", c.node}, {"failure", c.failure},
                           {"detail", c.detail}});
   j["models"] = json::array();
@@ -221,6 +226,8 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
                            {"normalised_energy_j", number_or_null(m.energy_norm_j)},
                            {"efficiency", number_or_null(m.efficiency)},
                            {"normalised_efficiency", number_or_null(m.efficiency_norm)},
+                           {"train_j_per_sample", number_or_null(m.train_j_per_sample)},
+                           {"eval_j_per_sample", number_or_null(m.eval_j_per_sample)},
                            {"energy_method", m.energy_method}});
   j["criteria"] = json::array();
   for (const auto& c : red.criteria)

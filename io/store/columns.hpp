@@ -92,11 +92,16 @@ void write_table(hid_t group, const std::vector<Field<Row>>& fields, const std::
   }
 }
 
+bool has_column(hid_t group, const std::string& name);
+
+// The first field's column must be there; a later one a file written by an
+// older joulegrid lacks (a column added since) keeps the row's default.
 template <class Row>
 std::vector<Row> read_table(hid_t group, const std::vector<Field<Row>>& fields, const std::string& where) {
   if (fields.empty()) return {};
   std::vector<Row> rows(column_rows(group, fields.front().name, where));
   for (const auto& f : fields) {
+    if (!has_column(group, f.name)) continue;
     if (f.kind == ColumnKind::real) {
       const auto v = read_real_column(group, f.name, where);
       for (size_t i = 0; i < rows.size() && i < v.size(); ++i) f.set_real(rows[i], v[i]);

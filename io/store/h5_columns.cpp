@@ -119,6 +119,8 @@ std::vector<std::string> read_text_column(hid_t group, const std::string& name, 
   return out;
 }
 
+bool has_column(hid_t group, const std::string& name) { return h5::has_object(group, name); }
+
 size_t column_rows(hid_t group, const std::string& first_column, const std::string& where) {
   if (!h5::has_object(group, first_column)) throw h5::Error(where + ": column '" + first_column + "' is missing");
   Handle ds = h5::open_dataset(group, first_column, where);

@@ -93,6 +93,8 @@ const std::vector<Field<EpochRow>>& epoch_fields() {
       JG_FIELD(EpochRow, "epoch", record.epoch, ""),
       JG_FIELD(EpochRow, "partial", record.partial, ""),
       JG_FIELD(EpochRow, "batches", record.batches, ""),
+      JG_FIELD(EpochRow, "train_samples", record.train_samples, ""),
+      JG_FIELD(EpochRow, "eval_samples", record.eval_samples, ""),
       JG_FIELD(EpochRow, "loss", record.loss, ""),
       JG_FIELD(EpochRow, "train_acc", record.train_acc, ""),
       JG_FIELD(EpochRow, "val_acc", record.val_acc, ""),

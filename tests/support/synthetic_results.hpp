@@ -80,6 +80,8 @@ inline StudyResults synthetic_study(const SyntheticOptions& o) {
               EpochRecord rec;
               rec.epoch = e;
               rec.batches = 200;
+              rec.train_samples = 200 * 256;
+              rec.eval_samples = 10000;
               rec.train_acc = 0.6 + 0.08 * e;
               rec.test_acc = 0.55 + 0.07 * e + 0.01 * size;
               rec.train_s = 1.0 * size;

@@ -323,5 +323,30 @@ TEST(ResultsStore, MergedStudiesKeepEachInputsSamplesAsItsReplica) {
   EXPECT_EQ(stored[1].values, block("cell0", 1, 110, 20.0).values);
 }
 
+
+TEST(ResultsStore, AFileWithoutTheColumnsAddedSinceItWasWrittenStillReads) {
+  TempDir dir;
+  const std::string path = dir.file("old.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    store.add_run(run("cell0", 1, "done", true));
+    store.snapshot("complete");
+  }
+  {  // as an older joulegrid wrote it: no sample counts, no replica
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    EXPECT_GE(H5Ldelete(f, "epochs/train_samples", H5P_DEFAULT), 0);
+    EXPECT_GE(H5Ldelete(f, "epochs/eval_samples", H5P_DEFAULT), 0);
+    EXPECT_GE(H5Ldelete(f, "runs/replica", H5P_DEFAULT), 0);
+    H5Fclose(f);
+  }
+  const StudyResults r = load_results(path);
+  ASSERT_EQ(r.runs.size(), 1u);
+  EXPECT_EQ(r.runs[0].replica, 0);
+  ASSERT_EQ(r.runs[0].epoch_records.size(), 2u);
+  EXPECT_EQ(r.runs[0].epoch_records[0].train_samples, 0);
+  EXPECT_DOUBLE_EQ(r.runs[0].epoch_records[1].test_acc, 0.8);
+}
+
 }  // namespace
 }  // namespace joulegrid

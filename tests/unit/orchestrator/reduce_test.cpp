@@ -240,5 +240,21 @@ TEST(Statistics, BootstrapIntervalsBracketEq4AndTheRatioItsPointValue) {
   EXPECT_EQ(reduce(testing::synthetic_study(o)).comparisons[0].low, c.low);
 }
 
+
+TEST(Reduce, EnergyPerSampleIsEachPhasesJoulesOverItsSamples) {
+  testing::SyntheticOptions o;
+  o.sizes = 1;
+  o.criteria = 1;
+  o.folds = 1;
+  const Reduction red = reduce(testing::synthetic_study(o));
+  ASSERT_EQ(red.models.size(), 2u);
+  // lenet ran on node-a at 50 J an epoch, bcnn on node-b at 2 × 100 J; 90 % trains.
+  EXPECT_DOUBLE_EQ(red.models[0].train_j_per_sample, 0.9 * 50 / 51200);
+  EXPECT_DOUBLE_EQ(red.models[0].eval_j_per_sample, 0.1 * 50 / 10000);
+  EXPECT_DOUBLE_EQ(red.models[1].train_j_per_sample, 0.9 * 200 / 51200);
+  const Reduction net = reduce(testing::synthetic_study(o), "net");
+  EXPECT_DOUBLE_EQ(net.models[0].train_j_per_sample, 0.7 * 50 / 51200) << "on the report's energy basis";
+}
+
 }  // namespace
 }  // namespace joulegrid

@@ -61,6 +61,8 @@ TEST_F(CellRunnerTest, FixedEpochsRunsExactlyNAndLearns) {
   EXPECT_DOUBLE_EQ(r.epoch_records[0].eval_energy.joules, 1.0);
   EXPECT_DOUBLE_EQ(r.efficiency, r.test_acc / 6.0);
   EXPECT_EQ(r.epoch_records[2].batches, 10);  // 160 images in batches of 16
+  EXPECT_EQ(r.epoch_records[2].train_samples, 160);
+  EXPECT_EQ(r.epoch_records[2].eval_samples, 80) << "the test set, which is also the validation set here";
 }
 
 TEST_F(CellRunnerTest, RerunningACellIsIdenticalOnTheCpu) {
