@@ -14,6 +14,7 @@
 
 #include "io/errors.hpp"
 #include "io/report/report.hpp"
+#include "io/report/text_table.hpp"
 #include "io/store/store.hpp"
 #include "orchestrator/commands.hpp"
 #include "orchestrator/local_comm.hpp"
@@ -78,6 +79,9 @@ ResultsStore open_store(const Study& study, bool resume) {
   meta.normalise_to = study.spec.calibration.reference;
   meta.normalise_to_j = study.spec.calibration.reference_j;
   meta.report_energy = study.spec.report.energy;
+  meta.carbon_g_per_kwh = study.spec.carbon.g_per_kwh;
+  for (const auto& [node, g] : study.spec.carbon.nodes)
+    meta.carbon_nodes += node + "=" + format_number(g, 6) + "\n";
   std::vector<CellRow> rows;
   for (const auto& c : study.cells) rows.push_back(cell_row(c));
   return resume ? ResultsStore::resume(study.output, meta, rows) : ResultsStore::create(study.output, meta, rows);

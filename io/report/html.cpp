@@ -163,6 +163,17 @@ void write_summary(const StudyResults& r, const Reduction& red, const Basis& bas
     for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
     return s;
   };
+  if (!red.emissions.empty()) {
+    out << "<h3>Emissions</h3><p id=\"emissions\">The study emitted about <b>" << number(red.emissions_g, 3)
+        << " g CO2e</b>: <i>estimated</i>, the gross energy of every attempt (failed ones too) times the carbon "
+           "intensity the spec gives for the node it ran on.</p><table id=\"table-emissions\">"
+        << header_row({"by", "name", "attempts", "energy J", "g CO2e/kWh", "g CO2e"});
+    for (const auto& e : red.emissions)
+      out << "<tr>" << td(e.kind) << td(e.name) << ti(e.runs) << tn(e.energy_j)
+          << (std::isnan(e.g_per_kwh) ? td("") : tn(e.g_per_kwh)) << tn(e.grams, 3) << "</tr>";
+    out << "</table>";
+  }
+
   out << "<h3>Grid</h3><table id=\"table-grid\">" << header_row({"axis", "values"})
       << "<tr>" << td("dataset") << td(join_words(unique_in_order(datasets))) << "</tr>"
       << "<tr>" << td("architectures") << td(join_words(unique_in_order(archs))) << "</tr>"

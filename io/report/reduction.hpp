@@ -71,6 +71,17 @@ struct ComparisonRow {
   double u = 0, z = 0, p = 1;           // Mann–Whitney U of the runs' efficiencies (the numerator's), two-sided p
 };
 
+// Emissions: the gross energy of every attempt (failed ones too: the grid
+// delivered it) × the carbon intensity of the node it ran on ([carbon]).
+struct EmissionRow {
+  std::string kind;          // node | architecture
+  std::string name;
+  int runs = 0;              // attempts
+  double energy_j = 0;       // gross
+  double g_per_kwh = NAN;    // node rows: the intensity applied
+  double grams = 0;          // g CO2e
+};
+
 struct NodeNormalisation {
   std::string node;
   double factor = 0;  // E_ref(reference) / E_ref(node); NaN without a calibration
@@ -100,6 +111,8 @@ struct Reduction {
   int resamples = 0;                       // bootstrap resamples behind the intervals
   std::vector<IntervalRow> intervals;      // one per ArchitectureRow
   std::vector<ComparisonRow> comparisons;  // every pair of architectures of a dataset and setup
+  std::vector<EmissionRow> emissions;      // per node, then per architecture; empty without [carbon]
+  double emissions_g = NAN;                // the study's, g CO2e
 };
 
 }  // namespace joulegrid

@@ -118,6 +118,16 @@ void write_table(const StudyResults& r, const Reduction& red, std::ostream& out)
     ot.print(out);
   }
 
+  if (!red.emissions.empty()) {
+    out << "\nEmissions (estimated: gross energy of every attempt × the spec's carbon intensity): "
+        << num(red.emissions_g) << " g CO2e in all\n";
+    TextTable em({"by", "name", "attempts", "energy J", "g CO2e/kWh", "g CO2e"});
+    for (const auto& e : red.emissions)
+      em.add({e.kind, e.name, std::to_string(e.runs), num(e.energy_j), std::isnan(e.g_per_kwh) ? "" : num(e.g_per_kwh),
+              num(e.grams)});
+    em.print(out);
+  }
+
   if (n.failed > 0) {
     out << "\nFailed cells\n";
     TextTable failed({"cell", "id", "model", "criterion", "fold", "attempts", "cause", "detail"});
@@ -249,6 +259,13 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
     j["ratios"].push_back({{"kind", q.kind}, {"within", q.within}, {"numerator", q.numerator},
                            {"denominator", q.denominator}, {"ratio", number_or_null(q.ratio)},
                            {"normalised_ratio", number_or_null(q.ratio_norm)}});
+  j["emissions"] = {{"grams_co2e", number_or_null(red.emissions_g)},
+                    {"method", "estimated: gross energy of every attempt × the spec's carbon intensity"},
+                    {"rows", json::array()}};
+  for (const auto& e : red.emissions)
+    j["emissions"]["rows"].push_back({{"kind", e.kind}, {"name", e.name}, {"attempts", e.runs},
+                                      {"energy_j", e.energy_j}, {"g_per_kwh", number_or_null(e.g_per_kwh)},
+                                      {"grams_co2e", e.grams}});
   j["overtraining"] = json::array();
   for (const auto& o : red.overtraining)
     j["overtraining"].push_back({{"cell_id", o.cell_id}, {"dataset", o.dataset}, {"architecture", o.architecture},

@@ -335,6 +335,18 @@ void read_report(const TomlSection& s, Spec& spec) {
   spec.report.energy = s.choice("energy", "gross", {"gross", "net"});
 }
 
+void read_carbon(const TomlSection& s, Spec& spec) {
+  s.allow_only({"g_per_kwh", "nodes"});
+  spec.carbon.g_per_kwh = s.number("g_per_kwh", 0.0, 0.0, 5000.0);
+  const toml::table* nodes = subtable(s, "nodes");
+  if (!nodes) return;
+  TomlSection n(nodes, s.field("nodes"), s.file());
+  for (const auto& [key, value] : *nodes) {
+    const std::string name(key.str());
+    spec.carbon.nodes[name] = n.number(name, 0.0, 0.0, 5000.0);
+  }
+}
+
 }  // namespace
 
 Spec parse_spec(const std::string& text, const std::string& path, const std::string& base_dir) {
@@ -349,7 +361,7 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::str
   spec.text = text;
   TomlSection top(&root, "", path);
   top.allow_only({"experiment", "data", "train", "grid", "criteria", "meters", "calibration",
-                  "report"});
+                  "report", "carbon"});
   auto section = [&](const std::string& name) {
     return TomlSection(subtable(top, name), name, path);
   };
@@ -360,6 +372,7 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::str
   read_meters(section("meters"), spec);
   read_calibration(section("calibration"), spec);
   read_report(section("report"), spec);
+  read_carbon(section("carbon"), spec);
   // Last: it touches the file system, and the cheaper checks should speak first.
   read_data(section("data"), spec, base_dir);
   return spec;

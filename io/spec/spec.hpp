@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,13 @@ struct CalibrationOptions {
   double reference_j = 0.0;         // > 0: E_ref carried over from another study
 };
 
+// Grams of CO2-equivalent per kWh of the electricity the nodes draw, to turn
+// energy into emissions in reports; 0 = not reported.
+struct CarbonOptions {
+  double g_per_kwh = 0.0;
+  std::map<std::string, double> nodes;  // a node's own intensity, by node name
+};
+
 struct ReportOptions {
   std::vector<std::string> formats{"table", "html"};  // table on the console; the rest beside the results
   std::string energy = "gross";     // gross | net
@@ -125,6 +133,7 @@ struct Spec {
   MeterOptions meters;
   CalibrationOptions calibration;
   ReportOptions report;
+  CarbonOptions carbon;
 };
 
 // Parses and validates a spec file. Throws InputError naming FILE:LINE:COLUMN

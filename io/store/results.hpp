@@ -32,6 +32,9 @@ struct StudyMeta {
   std::string normalise_to = "first";
   double normalise_to_j = 0.0;
   std::string report_energy = "gross";  // gross | net
+  // [carbon]: g CO2e per kWh, and per-node overrides as "name=value" lines.
+  double carbon_g_per_kwh = 0.0;
+  std::string carbon_nodes;
 };
 
 // One node of the study: its meters, idle power and calibration (ARCHITECTURE §4).

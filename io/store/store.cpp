@@ -98,6 +98,8 @@ void write_meta(hid_t file, const StudyMeta& m, const std::string& where) {
   write_text_attribute(g.id(), "normalise_to", m.normalise_to, where);
   write_text_attribute(g.id(), "report_energy", m.report_energy, where);
   store::write_real_column(g.id(), "normalise_to_j", {m.normalise_to_j}, "J", where);
+  store::write_real_column(g.id(), "carbon_g_per_kwh", {m.carbon_g_per_kwh}, "g/kWh", where);
+  write_text_attribute(g.id(), "carbon_nodes", m.carbon_nodes, where);
   store::write_text_column(g.id(), "spec_text", {m.spec_text}, where);
 }
 
@@ -120,6 +122,11 @@ StudyMeta read_meta(hid_t file, const std::string& where) {
   m.report_energy = read_text_attribute(g.id(), "report_energy", where);
   const auto ref = store::read_real_column(g.id(), "normalise_to_j", where);
   if (!ref.empty()) m.normalise_to_j = ref.front();
+  if (store::has_column(g.id(), "carbon_g_per_kwh")) {  // added after schema 1 was first written
+    const auto carbon = store::read_real_column(g.id(), "carbon_g_per_kwh", where);
+    if (!carbon.empty()) m.carbon_g_per_kwh = carbon.front();
+  }
+  m.carbon_nodes = read_text_attribute(g.id(), "carbon_nodes", where);
   const auto spec = store::read_text_column(g.id(), "spec_text", where);
   if (!spec.empty()) m.spec_text = spec.front();
   return m;
@@ -460,6 +467,8 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
   results.meta.spec_text = meta.spec_text;
   results.meta.normalise_to = meta.normalise_to;
   results.meta.normalise_to_j = meta.normalise_to_j;
+  results.meta.carbon_g_per_kwh = meta.carbon_g_per_kwh;  // a corrected intensity applies to the whole study
+  results.meta.carbon_nodes = meta.carbon_nodes;
   results.meta.report_energy = meta.report_energy;
   results.meta.program_version = meta.program_version;
   if (!meta.job_ids.empty()) results.meta.job_ids += (results.meta.job_ids.empty() ? "" : " ") + meta.job_ids;

@@ -44,7 +44,9 @@ class HtmlReport : public ::testing::Test {
 };
 
 TEST_F(HtmlReport, ThePageIsSelfContainedAndItsDomCarriesTheStudysNumbers) {
-  const std::string file = write_study({});
+  SyntheticOptions o;
+  o.carbon_g_per_kwh = 400;
+  const std::string file = write_study(o);
   const std::string page = dir_.file("report.html");
   const CommandResult r = report(file, "html", page);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -67,7 +69,8 @@ TEST_F(HtmlReport, ThePageIsSelfContainedAndItsDomCarriesTheStudysNumbers) {
   for (const char* id : {"summary", "answer", "table-answer", "table-comparisons", "table-grid", "table-hardware",
                          "fig-eq2-0", "fig-criteria-box", "fig-arch-vs-arch", "fig-energy-params", "fig-energy-flops",
                          "fig-energy-utilisation", "fig-train-eval", "fig-nodes", "table-models", "table-criteria",
-                         "table-architectures", "table-by-node", "table-ratios", "table-overtraining", "table-failed"})
+                         "table-architectures", "table-by-node", "table-ratios", "table-overtraining", "table-failed",
+                         "table-emissions"})
     EXPECT_NE(d.find("id=\"" + std::string(id) + "\""), std::string::npos) << id;
 
   // Estimated energy is said at the top, in words, before any number.
@@ -91,6 +94,10 @@ TEST_F(HtmlReport, ThePageIsSelfContainedAndItsDomCarriesTheStudysNumbers) {
       EXPECT_NE(summary.find(svg::number(q["normalised_ratio"].get<double>(), 3) + "×"), std::string::npos) << summary;
   EXPECT_NE(summary.find("n = 11 and 12 runs"), std::string::npos) << "the sample sizes are stated: " << summary;
   EXPECT_NE(summary.find("Mann–Whitney U"), std::string::npos);
+  const std::string emissions = d.substr(d.find("id=\"emissions\""), 400);
+  EXPECT_NE(emissions.find(svg::number(j["emissions"]["grams_co2e"].get<double>(), 3) + " g CO2e"), std::string::npos)
+      << emissions;
+  EXPECT_NE(emissions.find("estimated"), std::string::npos) << emissions;
   const std::string failed = d.substr(d.find("id=\"table-failed\""));
   EXPECT_NE(failed.find("lenet-2-c0-f1-r0"), std::string::npos) << "the failed cell and its cause";
   EXPECT_NE(failed.find("nonfinite_loss"), std::string::npos);

@@ -54,6 +54,7 @@ class RunStudy : public ::testing::Test {
 
 TEST_F(RunStudy, EveryCellIsCommittedOnceAndTheReportMatchesTheFile) {
   StudyOptions o;
+  o.extra = "\n[carbon]\ng_per_kwh = 300\n";
   const std::string spec = write_spec(o);
   const CommandResult r = run_command(run(spec));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -89,6 +90,9 @@ TEST_F(RunStudy, EveryCellIsCommittedOnceAndTheReportMatchesTheFile) {
     EXPECT_GT(a["normalised_efficiency"].get<double>(), 0.0);
   }
   EXPECT_FALSE(j["energy"]["method"].get<std::string>().empty());
+  double joules = 0;
+  for (const auto& run : file.runs) joules += run.energy_j;
+  EXPECT_NEAR(j["emissions"]["grams_co2e"].get<double>(), joules / 3.6e6 * 300, 1e-9) << "[carbon] kept in the file";
 
   const CommandResult csv = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)) + " --format csv");
   ASSERT_EQ(csv.exit_code, 0) << csv.err;

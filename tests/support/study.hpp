@@ -23,6 +23,7 @@ struct StudyOptions {
   double idle_seconds = 0.2;
   int calibration_steps = 4;
   bool store_samples = false;
+  std::string extra;  // appended to the spec as it is
 };
 
 inline std::string study_spec(const StudyOptions& o) {
@@ -41,7 +42,7 @@ inline std::string study_spec(const StudyOptions& o) {
   if (o.accuracy_criterion)
     s += "\n[[criteria]]\nkind = \"accuracy\"\ntarget = 0.5\nsplit = \"train\"\nmax_epochs = " +
          std::to_string(o.epochs) + "\n";
-  return s;
+  return s + o.extra;
 }
 
 }  // namespace joulegrid::testing

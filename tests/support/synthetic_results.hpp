@@ -13,6 +13,7 @@ namespace joulegrid::testing {
 struct SyntheticOptions {
   int sizes = 3, criteria = 2, folds = 2, repeats = 1, epochs = 4;
   std::string method = "estimated";
+  double carbon_g_per_kwh = 0;  // node-b's own intensity is a tenth of it
 };
 
 inline StudyResults synthetic_study(const SyntheticOptions& o) {
@@ -22,6 +23,8 @@ inline StudyResults synthetic_study(const SyntheticOptions& o) {
   r.meta.program_version = "joulegrid test";
   r.meta.status = "complete";
   r.meta.created_utc = r.meta.updated_utc = "2026-11-23T00:00:00Z";
+  r.meta.carbon_g_per_kwh = o.carbon_g_per_kwh;
+  if (o.carbon_g_per_kwh > 0) r.meta.carbon_nodes = "node-b=" + std::to_string(o.carbon_g_per_kwh / 10) + "\n";
   for (int n = 0; n < 2; ++n) {
     NodeRecord node;
     node.name = n == 0 ? "node-a" : "node-b";

@@ -192,6 +192,19 @@ TEST_F(SpecTest, IdsDependOnParametersNotOnPlacement) {
   EXPECT_EQ(base[3].id, expand_grid(parse(more))[3].id);
 }
 
+TEST_F(SpecTest, CarbonIntensityHasADefaultAndPerNodeValues) {
+  const Spec s = parse(spec_text("\n[carbon]\ng_per_kwh = 350\nnodes = { \"gpu-a\" = 20, \"gpu-b\" = 700.5 }\n"));
+  EXPECT_DOUBLE_EQ(s.carbon.g_per_kwh, 350.0);
+  ASSERT_EQ(s.carbon.nodes.size(), 2u);
+  EXPECT_DOUBLE_EQ(s.carbon.nodes.at("gpu-b"), 700.5);
+  EXPECT_DOUBLE_EQ(parse(spec_text()).carbon.g_per_kwh, 0.0) << "no [carbon]: no emissions";
+  const std::string negative = error_of(spec_text("\n[carbon]\nnodes = { \"gpu-a\" = -3 }\n"));
+  EXPECT_NE(negative.find("study.toml:"), std::string::npos) << negative;
+  EXPECT_NE(negative.find("carbon.nodes.gpu-a"), std::string::npos) << negative;
+  const std::string typo = error_of(spec_text("\n[carbon]\ng_per_kw = 350\n"));
+  EXPECT_NE(typo.find("did you mean 'g_per_kwh'"), std::string::npos) << typo;
+}
+
 TEST(Suggest, FindsCloseWordsOnly) {
   EXPECT_EQ(closest_match("bach_size", {"batch_size", "threads"}), "batch_size");
   EXPECT_EQ(closest_match("zzzzzz", {"batch_size", "threads"}), "");

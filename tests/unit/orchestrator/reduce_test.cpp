@@ -256,5 +256,26 @@ TEST(Reduce, EnergyPerSampleIsEachPhasesJoulesOverItsSamples) {
   EXPECT_DOUBLE_EQ(net.models[0].train_j_per_sample, 0.7 * 50 / 51200) << "on the report's energy basis";
 }
 
+
+TEST(Reduce, EmissionsAreEveryAttemptsGrossEnergyTimesItsNodesIntensity) {
+  testing::SyntheticOptions o;
+  o.carbon_g_per_kwh = 360;  // node-b: 36
+  const StudyResults study = testing::synthetic_study(o);
+  const Reduction red = reduce(study, "net");
+  double expected = 0, node_b_j = 0;
+  for (const auto& r : study.runs) {
+    expected += r.energy_j / 3.6e6 * (r.node == "node-b" ? 36 : 360);
+    if (r.node == "node-b") node_b_j += r.energy_j;
+  }
+  EXPECT_NEAR(red.emissions_g, expected, 1e-12) << "gross, whatever the report's basis";
+  ASSERT_EQ(red.emissions.size(), 4u) << "two nodes, two architectures";
+  EXPECT_EQ(red.emissions[1].name, "node-b");
+  EXPECT_DOUBLE_EQ(red.emissions[1].g_per_kwh, 36);
+  EXPECT_DOUBLE_EQ(red.emissions[1].energy_j, node_b_j);
+  EXPECT_EQ(red.emissions[2].kind, "architecture");
+  EXPECT_EQ(red.emissions[2].runs + red.emissions[3].runs, 24) << "the failed attempt counts too";
+  EXPECT_TRUE(reduce(testing::synthetic_study({})).emissions.empty()) << "no intensity, no emissions";
+}
+
 }  // namespace
 }  // namespace joulegrid
