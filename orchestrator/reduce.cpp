@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <algorithm>
 #include <map>
+#include <set>
 #include <random>
 #include <tuple>
 #include <sstream>
@@ -358,6 +359,54 @@ void add_statistics(const std::vector<Measured>& done, Reduction& red) {
     }
 }
 
+// Which setup reaches each accuracy target with the least energy.
+void add_setups(const std::vector<Measured>& done, const StudyResults& results, Reduction& red) {
+  std::set<std::string> setups;
+  for (const auto& c : results.cells) setups.insert(setup_of(c));
+  if (setups.size() < 2) return;
+  std::vector<const Measured*> targeted;
+  for (const auto& m : done)
+    if (m.cell->criterion_kind == "accuracy") targeted.push_back(&m);
+  // The settled runs that failed count as not reaching it.
+  std::map<std::string, int> failed;
+  for (const auto& [id, runs] : results.settled())
+    for (const RunResult* r : runs)
+      if (r->status != "done") ++failed[id];
+  auto key = [](const CellRow& c) { return c.dataset + "\x1f" + c.architecture + "\x1f" + c.criterion; };
+  std::map<std::string, std::vector<SetupRow>> groups;
+  std::map<std::string, std::vector<std::string>> order;  // setups in grid order per group
+  for (const auto& c : results.cells) {
+    if (c.criterion_kind != "accuracy") continue;
+    auto& rows = groups[key(c)];
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const SetupRow& r) { return r.setup == setup_of(c); });
+    if (it == rows.end()) {
+      rows.push_back(SetupRow{c.dataset, c.architecture, c.criterion, setup_of(c)});
+      it = rows.end() - 1;
+    }
+    it->runs += failed.count(c.id) ? failed[c.id] : 0;
+  }
+  for (const Measured* m : targeted) {
+    auto& rows = groups[key(*m->cell)];
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const SetupRow& r) { return r.setup == setup_of(*m->cell); });
+    ++it->runs;
+    if (m->run->stop_reason != "criterion_met") continue;
+    const double n = ++it->reached;
+    it->energy_j = n == 1 ? m->energy_j : it->energy_j + (m->energy_j - it->energy_j) / n;
+    it->epochs = n == 1 ? m->run->epochs : it->epochs + (m->run->epochs - it->epochs) / n;
+  }
+  for (auto& [k, rows] : groups) {
+    double costliest = kNaN;
+    SetupRow* best = nullptr;
+    for (auto& r : rows) {
+      if (r.reached > 0 && !(r.energy_j <= costliest)) costliest = r.energy_j;
+      if (r.reached > 0 && r.reached == r.runs && (!best || r.energy_j < best->energy_j)) best = &r;
+    }
+    for (auto& r : rows) r.saving = r.reached > 0 ? 1 - r.energy_j / costliest : kNaN;
+    if (best) best->best = true;
+    red.setups.insert(red.setups.end(), rows.begin(), rows.end());
+  }
+}
+
 // Each node's intensity: its own from [carbon.nodes], else the default.
 void add_emissions(const StudyResults& results, Reduction& red) {
   std::map<std::string, double> own;
@@ -499,6 +548,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
     red.overtraining.push_back(o);
   }
   add_statistics(done, red);
+  add_setups(done, results, red);
   add_emissions(results, red);
   return red;
 }

@@ -163,6 +163,27 @@ void write_summary(const StudyResults& r, const Reduction& red, const Basis& bas
     for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
     return s;
   };
+  if (!red.setups.empty()) {
+    out << "<h3>Training setups</h3><div id=\"setups\">";
+    for (const auto& s : red.setups)
+      if (s.best)
+        out << "<p>" << escape(s.architecture) << " under " << escape(s.criterion) << " (" << escape(s.dataset)
+            << "): <b>" << escape(s.setup) << "</b> reached the target in every run (" << s.runs << ") with the "
+            << "least energy, " << number(s.energy_j) << " J (" << escape(red.energy) << ", "
+            << escape(red.energy_method) << ") in " << number(s.epochs, 3) << " epochs, "
+            << number(100 * s.saving, 3) << " % less than the costliest setup that reached it.</p>";
+    out << "</div><table id=\"table-setups\"><caption>Energy to reach each accuracy target, the mean over the "
+           "runs that reached it.</caption>"
+        << header_row({"dataset", "architecture", "criterion", "setup", "reached", "epochs", "energy J", "saving",
+                       ""});
+    for (const auto& s : red.setups)
+      out << "<tr>" << td(s.dataset) << td(s.architecture) << td(s.criterion) << td(s.setup)
+          << td(std::to_string(s.reached) + " of " + std::to_string(s.runs)) << tn(s.epochs, 3) << tn(s.energy_j)
+          << (std::isnan(s.saving) ? td("") : "<td>" + number(100 * s.saving, 3) + " %</td>")
+          << td(s.best ? "best" : "") << "</tr>";
+    out << "</table>";
+  }
+
   if (!red.emissions.empty()) {
     out << "<h3>Emissions</h3><p id=\"emissions\">The study emitted about <b>" << number(red.emissions_g, 3)
         << " g CO2e</b>: <i>estimated</i>, the gross energy of every attempt (failed ones too) times the carbon "

@@ -71,6 +71,18 @@ struct ComparisonRow {
   double u = 0, z = 0, p = 1;           // Mann–Whitney U of the runs' efficiencies (the numerator's), two-sided p
 };
 
+// Training setups (arXiv 2401.01851): for each accuracy-target criterion,
+// the energy each setup (batch size, learning rate, optimizer) took to reach
+// the target. Only runs that reached it count toward the energy.
+struct SetupRow {
+  std::string dataset, architecture, criterion, setup;
+  int runs = 0, reached = 0;
+  double energy_j = NAN;  // mean over the runs that reached the target, on the report's basis
+  double epochs = NAN;    // likewise
+  double saving = NAN;    // 1 − energy / the costliest setup's that reached it (same architecture and criterion)
+  bool best = false;      // the least energy among the setups every run of which reached the target
+};
+
 // Emissions: the gross energy of every attempt (failed ones too: the grid
 // delivered it) × the carbon intensity of the node it ran on ([carbon]).
 struct EmissionRow {
@@ -111,6 +123,7 @@ struct Reduction {
   int resamples = 0;                       // bootstrap resamples behind the intervals
   std::vector<IntervalRow> intervals;      // one per ArchitectureRow
   std::vector<ComparisonRow> comparisons;  // every pair of architectures of a dataset and setup
+  std::vector<SetupRow> setups;            // when the grid has more than one setup and an accuracy criterion
   std::vector<EmissionRow> emissions;      // per node, then per architecture; empty without [carbon]
   double emissions_g = NAN;                // the study's, g CO2e
 };

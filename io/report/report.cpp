@@ -118,6 +118,17 @@ void write_table(const StudyResults& r, const Reduction& red, std::ostream& out)
     ot.print(out);
   }
 
+  if (!red.setups.empty()) {
+    out << "\nTraining setups: energy to reach each accuracy target (mean over the runs that reached it; "
+           "best = least energy among the setups that always reached it)\n";
+    TextTable st({"dataset", "architecture", "criterion", "setup", "reached", "epochs", "energy J", "saving", ""});
+    for (const auto& s : red.setups)
+      st.add({s.dataset, s.architecture, s.criterion, s.setup,
+              std::to_string(s.reached) + " of " + std::to_string(s.runs), num(s.epochs, 3), num(s.energy_j),
+              std::isnan(s.saving) ? "" : num(100 * s.saving, 3) + " %", s.best ? "best" : ""});
+    st.print(out);
+  }
+
   if (!red.emissions.empty()) {
     out << "\nEmissions (estimated: gross energy of every attempt × the spec's carbon intensity): "
         << num(red.emissions_g) << " g CO2e in all\n";
@@ -259,6 +270,12 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
     j["ratios"].push_back({{"kind", q.kind}, {"within", q.within}, {"numerator", q.numerator},
                            {"denominator", q.denominator}, {"ratio", number_or_null(q.ratio)},
                            {"normalised_ratio", number_or_null(q.ratio_norm)}});
+  j["setups"] = json::array();
+  for (const auto& s : red.setups)
+    j["setups"].push_back({{"dataset", s.dataset}, {"architecture", s.architecture}, {"criterion", s.criterion},
+                           {"setup", s.setup}, {"runs", s.runs}, {"reached", s.reached},
+                           {"energy_j", number_or_null(s.energy_j)}, {"epochs", number_or_null(s.epochs)},
+                           {"saving", number_or_null(s.saving)}, {"best", s.best}});
   j["emissions"] = {{"grams_co2e", number_or_null(red.emissions_g)},
                     {"method", "estimated: gross energy of every attempt × the spec's carbon intensity"},
                     {"rows", json::array()}};

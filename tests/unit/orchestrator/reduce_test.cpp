@@ -277,5 +277,55 @@ TEST(Reduce, EmissionsAreEveryAttemptsGrossEnergyTimesItsNodesIntensity) {
   EXPECT_TRUE(reduce(testing::synthetic_study({})).emissions.empty()) << "no intensity, no emissions";
 }
 
+
+// The synthetic study again with batch 64, each run spending `scale` × the energy.
+StudyResults with_second_setup(double scale) {
+  testing::SyntheticOptions o;
+  StudyResults r = testing::synthetic_study(o);
+  const size_t n = r.cells.size();
+  for (size_t i = 0; i < n; ++i) {
+    CellRow c = r.cells[i];
+    RunResult run = r.runs[i];
+    c.id += "-b64";
+    c.index += static_cast<int>(n);
+    c.batch_size = 64;
+    run.cell_id = c.id;
+    run.energy_j *= scale;
+    r.cells.push_back(c);
+    r.runs.push_back(run);
+  }
+  r.meta.grid_hash = grid_hash(r.cells);
+  return r;
+}
+
+TEST(Reduce, TheSetupThatReachesTheTargetWithTheLeastEnergyIsNamed) {
+  const Reduction red = reduce(with_second_setup(0.5));
+  ASSERT_EQ(red.setups.size(), 4u) << "2 architectures × 1 accuracy criterion × 2 setups";
+  for (const auto& s : red.setups) {
+    EXPECT_EQ(s.criterion, "criterion1");
+    const bool small = s.setup.find("batch 64") != std::string::npos;
+    EXPECT_EQ(s.best, small) << s.architecture << " " << s.setup;
+    EXPECT_NEAR(s.saving, small ? 0.5 : 0.0, 1e-12) << s.setup;
+    EXPECT_EQ(s.reached, s.runs);
+  }
+  // 3 sizes × 2 folds; the failed cell is under the epochs criterion.
+  EXPECT_EQ(red.setups[0].runs, 6);
+  EXPECT_EQ(red.setups[0].reached, 6);
+  EXPECT_TRUE(reduce(testing::synthetic_study({})).setups.empty()) << "one setup: nothing to compare";
+}
+
+TEST(Reduce, ASetupThatMissedTheTargetOnceIsNotTheBestHoweverCheap) {
+  StudyResults r = with_second_setup(0.5);
+  for (auto& run : r.runs)
+    if (run.cell_id == "bcnn-1-c1-f0-r0-b64") run.stop_reason = "cap_reached";
+  const Reduction red = reduce(r);
+  for (const auto& s : red.setups)
+    if (s.architecture == "bcnn") {
+      const bool small = s.setup.find("batch 64") != std::string::npos;
+      EXPECT_EQ(s.best, !small) << s.setup;
+      if (small) EXPECT_EQ(s.reached, s.runs - 1);
+    }
+}
+
 }  // namespace
 }  // namespace joulegrid
