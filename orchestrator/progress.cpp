@@ -52,6 +52,8 @@ void Progress::draw() {
                counts_.done, counts_.running, counts_.failed, counts_.total, duration(t).c_str(),
                duration(counts_.eta_s).c_str(), format_number(counts_.energy_j).c_str(),
                counts_.energy_method.empty() ? "no cells yet" : counts_.energy_method.c_str());
+  if (counts_.projected_j >= 0)
+    std::fprintf(out_, ", %s J projected", format_number(counts_.projected_j).c_str());
   std::fflush(out_);
   drawn_ = true;
 }

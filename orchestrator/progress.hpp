@@ -14,6 +14,7 @@ struct ProgressCounts {
   double energy_j = 0;       // settled and running cells, attributed, gross
   std::string energy_method;
   double eta_s = -1;         // < 0: not known yet
+  double projected_j = -1;   // the whole study (STEP and the cost model); < 0: not known yet
 };
 
 class Progress {

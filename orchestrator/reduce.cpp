@@ -359,6 +359,34 @@ void add_statistics(const std::vector<Measured>& done, Reduction& red) {
     }
 }
 
+void add_step_accuracy(const std::vector<Measured>& done, Reduction& red) {
+  std::map<std::string, std::vector<const Measured*>> by_arch;
+  std::vector<const Measured*> all;
+  for (const auto& m : done)
+    if (m.run->step_epoch > 0 && m.run->epochs == m.cell->epoch_cap && m.run->energy_j > 0) {
+      by_arch[m.cell->architecture].push_back(&m);
+      all.push_back(&m);
+    }
+  if (all.empty()) return;
+  auto row = [](const std::string& name, const std::vector<const Measured*>& runs) {
+    StepAccuracyRow r{name, static_cast<int>(runs.size())};
+    std::vector<double> e, s, at;
+    for (const Measured* m : runs) {
+      double seconds = 0;
+      for (const auto& ep : m->run->epoch_records) seconds += ep.train_s + ep.eval_s;
+      e.push_back(std::abs(m->run->step_projected_j - m->run->energy_j) / m->run->energy_j);
+      if (seconds > 0) s.push_back(std::abs(m->run->step_projected_s - seconds) / seconds);
+      at.push_back(m->run->step_epoch);
+    }
+    r.energy_error = mean_of(e);
+    r.seconds_error = mean_of(s);
+    r.mean_at_epoch = mean_of(at);
+    return r;
+  };
+  red.step.push_back(row("all", all));
+  for (const auto& [arch, runs] : by_arch) red.step.push_back(row(arch, runs));
+}
+
 // Which setup reaches each accuracy target with the least energy.
 void add_setups(const std::vector<Measured>& done, const StudyResults& results, Reduction& red) {
   std::set<std::string> setups;
@@ -548,6 +576,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
     red.overtraining.push_back(o);
   }
   add_statistics(done, red);
+  add_step_accuracy(done, red);
   add_setups(done, results, red);
   add_emissions(results, red);
   return red;

@@ -95,6 +95,7 @@ int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs&
   options.spec_text = study.spec.text;
   options.spec_file = study.spec.file;
   options.base_dir = study.base_dir;
+  options.step = {study.spec.step.stable_from, study.spec.step.window};
   Progress progress(::isatty(STDERR_FILENO) != 0);
   Scheduler scheduler(comm, store, study.cells, options, progress, reduced_writer());
   const int rc = scheduler.run(stop_requests);

@@ -149,7 +149,7 @@ void Scheduler::on_request(int source) {
   CellSpec cell = *longest;
   pending_.erase(longest);
   comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
-  running_[source] = Running{cell, Clock::now(), 0, false, {}};
+  running_[source] = Running{cell, Clock::now(), 0, false, {}, StepProjector(options_.step), std::nullopt, 0};
   progress_.detail(label(cell) + " → rank " + std::to_string(source));
 }
 
@@ -157,8 +157,19 @@ void Scheduler::on_epoch(int source, const json& body) {
   auto it = running_.find(source);
   if (it == running_.end()) return;
   const EpochRecord e = body.at("record").get<EpochRecord>();
-  it->second.energy_j = e.cumulative_j;
-  costs_.observe_epoch(it->second.cell, e.train_s + e.eval_s);
+  Running& r = it->second;
+  r.energy_j = e.cumulative_j;
+  const int cap = r.cell.criterion.epoch_cap();
+  // Warm-up epochs would overstate the steady cost the queue is ordered by.
+  if (e.epoch >= options_.step.stable_from || cap < options_.step.stable_from)
+    costs_.observe_epoch(r.cell, e.train_s + e.eval_s);
+  if (auto p = r.step.add(e.cumulative_j - r.last_cumulative_j, e.train_s + e.eval_s, cap)) {
+    r.projected = p;
+    progress_.detail(label(r.cell) + " STEP: " + format_number(p->energy_j) + " J and " +
+                     Progress::duration(p->seconds) + " projected for " + std::to_string(p->planned_epochs) +
+                     " epochs (after epoch " + std::to_string(p->at_epoch) + ")");
+  }
+  r.last_cumulative_j = e.cumulative_j;
   energy_method_ = weakest_method(energy_method_, e.train_energy.method);
   progress_.detail(label(it->second.cell) + " epoch " + std::to_string(e.epoch) + ": test acc " +
                    format_number(e.test_acc, 3) + ", " + format_number(e.cumulative_j) + " J (" +
@@ -170,8 +181,14 @@ void Scheduler::on_result(int source, const RunResult& received) {
   if (it == running_.end()) return;
   const CellSpec cell = it->second.cell;
   const std::string samples = std::move(it->second.samples);
+  const std::optional<StepProjection> projected = it->second.projected;
   running_.erase(it);
   RunResult r = received;
+  if (projected) {
+    r.step_epoch = projected->at_epoch;
+    r.step_projected_j = projected->energy_j;
+    r.step_projected_s = projected->seconds;
+  }
   if (r.status == "abandoned") {
     progress_.event(label(cell) + " abandoned by the stop; not committed");
     return;
@@ -180,6 +197,7 @@ void Scheduler::on_result(int source, const RunResult& received) {
   if (!samples.empty()) store_samples(cell, r, samples);
   store_.add_run(r);  // the commit: journaled and synced before anything counts it
   dirty_ = true;
+  if (r.settles_cell) settled_seconds_ += r.seconds;
   if (r.status == "done") {
     settled_energy_j_ += r.energy_j;
     progress_.event(label(cell) + " done: " + std::to_string(r.epochs) + " epochs, " + r.stop_reason +
@@ -237,11 +255,18 @@ void Scheduler::report_progress() {
   for (const auto& [rank, r] : running_) c.energy_j += r.energy_j;
   c.energy_method = energy_method_;
   if (costs_.calibrated() && ready_workers_ > 0) {
-    double remaining = 0;
-    for (const auto& p : pending_) remaining += costs_.expected_seconds(p);
+    double remaining = 0, pending_s = 0;
+    for (const auto& p : pending_) pending_s += costs_.expected_seconds(p);
+    remaining = pending_s;
     for (const auto& [rank, r] : running_)
       remaining += std::max(0.0, costs_.expected_seconds(r.cell) - seconds_since(r.started));
     c.eta_s = remaining / std::max(1, ready_workers_);
+    // The study's total: settled energy, each running cell's STEP projection
+    // (or what it has spent), and the pending cells at the settled mean watts.
+    if (settled_seconds_ > 0) {
+      c.projected_j = settled_energy_j_ + pending_s * settled_energy_j_ / settled_seconds_;
+      for (const auto& [rank, r] : running_) c.projected_j += r.projected ? r.projected->energy_j : r.energy_j;
+    }
   }
   progress_.update(c);
 }

@@ -8,12 +8,14 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "io/store/store.hpp"
 #include "orchestrator/cost_model.hpp"
 #include "orchestrator/progress.hpp"
+#include "orchestrator/step.hpp"
 #include "rank/comm.hpp"
 
 namespace joulegrid {
@@ -23,6 +25,7 @@ struct SchedulerOptions {
   double drain_s = 60;          // how long running cells may finish after a stop request
   double snapshot_every_s = 30; // how often the HDF5 snapshot is rewritten while running
   std::string spec_text, spec_file, base_dir;  // sent to the workers
+  StepOptions step;             // when a running cell's total is projected
 };
 
 class Scheduler {
@@ -41,6 +44,9 @@ class Scheduler {
     double energy_j = 0;
     bool abandon_sent = false;
     std::string samples;  // the attempt's encoded sample block, until its result commits it
+    StepProjector step;
+    std::optional<StepProjection> projected;
+    double last_cumulative_j = 0;
   };
 
   void handle(const Message& m);
@@ -71,6 +77,7 @@ class Scheduler {
   std::chrono::steady_clock::time_point drain_deadline_, last_snapshot_;
   bool dirty_ = false;
   double settled_energy_j_ = 0;
+  double settled_seconds_ = 0;  // of the settled runs: with their energy, the study's mean watts
   std::string energy_method_;
 };
 

@@ -243,6 +243,11 @@ void to_json(json& j, const RunResult& r) {
            {"attempt", r.attempt},       {"settles_cell", r.settles_cell},
            {"node", r.node},             {"rank", r.rank},
            {"started_unix_s", r.started_unix_s}, {"replica", r.replica}};
+  if (r.step_epoch > 0) {
+    j["step_epoch"] = r.step_epoch;
+    j["step_projected_j"] = r.step_projected_j;
+    j["step_projected_s"] = r.step_projected_s;
+  }
   if (!r.failure.empty()) j["failure"] = r.failure;
   if (!r.error_tail.empty()) j["error_tail"] = r.error_tail;
 }
@@ -266,6 +271,9 @@ void from_json(const json& j, RunResult& r) {
   r.device = j.value("device", std::string());
   r.init = j.value("init", std::string());
   r.seconds = j.value("seconds", 0.0);
+  r.step_epoch = j.value("step_epoch", 0);
+  r.step_projected_j = j.value("step_projected_j", 0.0);
+  r.step_projected_s = j.value("step_projected_s", 0.0);
   r.error_tail = j.value("error_tail", std::string());
   if (j.contains("epoch_records")) j.at("epoch_records").get_to(r.epoch_records);
   r.attempt = j.value("attempt", 1);

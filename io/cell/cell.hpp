@@ -95,6 +95,10 @@ struct RunResult {
   std::string device;
   std::string init;
   double seconds = 0.0;
+  // STEP's projection of the whole run, made after epoch `step_epoch` (0: the
+  // run ended before the window filled); set by the scheduler.
+  int step_epoch = 0;
+  double step_projected_j = 0.0, step_projected_s = 0.0;
   std::string error_tail;
   std::vector<EpochRecord> epoch_records;
 

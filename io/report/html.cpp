@@ -488,6 +488,17 @@ void write_tables(const StudyResults& r, const Reduction& red, std::ostream& out
         << tn(o.gain_a, 3) << tn(o.gap_growth_b, 3) << td(o.overtrained ? "overtrained" : "still learning") << "</tr>";
   out << "</table>";
 
+  if (!red.step.empty()) {
+    out << "<h3>STEP projections</h3><table id=\"table-step\"><caption>Each run's energy and time projected "
+           "from its first stable epochs (STEP), against what it then measured: the mean absolute error over the "
+           "finished runs of their planned epochs.</caption>"
+        << header_row({"architecture", "runs", "projected after epoch", "energy error", "time error"});
+    for (const auto& s : red.step)
+      out << "<tr>" << td(s.architecture) << ti(s.runs) << tn(s.mean_at_epoch, 3) << "<td>"
+          << number(100 * s.energy_error, 3) << " %</td><td>" << number(100 * s.seconds_error, 3) << " %</td></tr>";
+    out << "</table>";
+  }
+
   out << "<h3>Failed cells</h3><table id=\"table-failed\">"
       << header_row({"cell", "id", "model", "criterion", "fold", "attempts", "cause", "detail"});
   int failed = 0;

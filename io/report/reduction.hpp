@@ -83,6 +83,16 @@ struct SetupRow {
   bool best = false;      // the least energy among the setups every run of which reached the target
 };
 
+// How far STEP's projections fell from what the runs then measured, over
+// the finished runs that ran their planned epochs (so the projection's
+// target is known): mean |projected − measured| / measured.
+struct StepAccuracyRow {
+  std::string architecture;  // "all" for every run
+  int runs = 0;
+  double energy_error = NAN, seconds_error = NAN;  // fractions
+  double mean_at_epoch = NAN;                      // the epoch after which the projections were made
+};
+
 // Emissions: the gross energy of every attempt (failed ones too: the grid
 // delivered it) × the carbon intensity of the node it ran on ([carbon]).
 struct EmissionRow {
@@ -123,6 +133,7 @@ struct Reduction {
   int resamples = 0;                       // bootstrap resamples behind the intervals
   std::vector<IntervalRow> intervals;      // one per ArchitectureRow
   std::vector<ComparisonRow> comparisons;  // every pair of architectures of a dataset and setup
+  std::vector<StepAccuracyRow> step;       // empty when no run was projected
   std::vector<SetupRow> setups;            // when the grid has more than one setup and an accuracy criterion
   std::vector<EmissionRow> emissions;      // per node, then per architecture; empty without [carbon]
   double emissions_g = NAN;                // the study's, g CO2e

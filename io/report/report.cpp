@@ -118,6 +118,15 @@ void write_table(const StudyResults& r, const Reduction& red, std::ostream& out)
     ot.print(out);
   }
 
+  if (!red.step.empty()) {
+    out << "\nSTEP projections against what the runs then measured (finished runs of their planned epochs)\n";
+    TextTable st({"architecture", "runs", "projected after epoch", "energy error", "time error"});
+    for (const auto& s : red.step)
+      st.add({s.architecture, std::to_string(s.runs), num(s.mean_at_epoch, 3), num(100 * s.energy_error, 3) + " %",
+              num(100 * s.seconds_error, 3) + " %"});
+    st.print(out);
+  }
+
   if (!red.setups.empty()) {
     out << "\nTraining setups: energy to reach each accuracy target (mean over the runs that reached it; "
            "best = least energy among the setups that always reached it)\n";
@@ -270,6 +279,11 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
     j["ratios"].push_back({{"kind", q.kind}, {"within", q.within}, {"numerator", q.numerator},
                            {"denominator", q.denominator}, {"ratio", number_or_null(q.ratio)},
                            {"normalised_ratio", number_or_null(q.ratio_norm)}});
+  j["step"] = json::array();
+  for (const auto& s : red.step)
+    j["step"].push_back({{"architecture", s.architecture}, {"runs", s.runs}, {"at_epoch", number_or_null(s.mean_at_epoch)},
+                         {"energy_error", number_or_null(s.energy_error)},
+                         {"seconds_error", number_or_null(s.seconds_error)}});
   j["setups"] = json::array();
   for (const auto& s : red.setups)
     j["setups"].push_back({{"dataset", s.dataset}, {"architecture", s.architecture}, {"criterion", s.criterion},

@@ -335,6 +335,12 @@ void read_report(const TomlSection& s, Spec& spec) {
   spec.report.energy = s.choice("energy", "gross", {"gross", "net"});
 }
 
+void read_step(const TomlSection& s, Spec& spec) {
+  s.allow_only({"stable_from", "window"});
+  spec.step.stable_from = static_cast<int>(s.integer("stable_from", spec.step.stable_from, 1, 1000));
+  spec.step.window = static_cast<int>(s.integer("window", spec.step.window, 1, 1000));
+}
+
 void read_carbon(const TomlSection& s, Spec& spec) {
   s.allow_only({"g_per_kwh", "nodes"});
   spec.carbon.g_per_kwh = s.number("g_per_kwh", 0.0, 0.0, 5000.0);
@@ -361,7 +367,7 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::str
   spec.text = text;
   TomlSection top(&root, "", path);
   top.allow_only({"experiment", "data", "train", "grid", "criteria", "meters", "calibration",
-                  "report", "carbon"});
+                  "report", "carbon", "step"});
   auto section = [&](const std::string& name) {
     return TomlSection(subtable(top, name), name, path);
   };
@@ -373,6 +379,7 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::str
   read_calibration(section("calibration"), spec);
   read_report(section("report"), spec);
   read_carbon(section("carbon"), spec);
+  read_step(section("step"), spec);
   // Last: it touches the file system, and the cheaper checks should speak first.
   read_data(section("data"), spec, base_dir);
   return spec;

@@ -102,6 +102,12 @@ struct CalibrationOptions {
   double reference_j = 0.0;         // > 0: E_ref carried over from another study
 };
 
+// STEP, the projection of a running cell's energy and time (orchestrator/step.hpp).
+struct StepSpec {
+  int stable_from = 2;  // the first stable epoch; the ones before are a warm-up
+  int window = 2;       // stable epochs averaged before projecting
+};
+
 // Grams of CO2-equivalent per kWh of the electricity the nodes draw, to turn
 // energy into emissions in reports; 0 = not reported.
 struct CarbonOptions {
@@ -134,6 +140,7 @@ struct Spec {
   CalibrationOptions calibration;
   ReportOptions report;
   CarbonOptions carbon;
+  StepSpec step;
 };
 
 // Parses and validates a spec file. Throws InputError naming FILE:LINE:COLUMN

@@ -54,7 +54,7 @@ class RunStudy : public ::testing::Test {
 
 TEST_F(RunStudy, EveryCellIsCommittedOnceAndTheReportMatchesTheFile) {
   StudyOptions o;
-  o.extra = "\n[carbon]\ng_per_kwh = 300\n";
+  o.extra = "\n[carbon]\ng_per_kwh = 300\n\n[step]\nstable_from = 1\nwindow = 1\n";
   const std::string spec = write_spec(o);
   const CommandResult r = run_command(run(spec));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -93,6 +93,12 @@ TEST_F(RunStudy, EveryCellIsCommittedOnceAndTheReportMatchesTheFile) {
   double joules = 0;
   for (const auto& run : file.runs) joules += run.energy_j;
   EXPECT_NEAR(j["emissions"]["grams_co2e"].get<double>(), joules / 3.6e6 * 300, 1e-9) << "[carbon] kept in the file";
+  // STEP from epoch 1 alone: each run's projection is its first epoch times its cap.
+  for (const auto& run : file.runs) {
+    ASSERT_EQ(run.step_epoch, 1) << run.cell_id;
+    EXPECT_NEAR(run.step_projected_j, 2 * run.epoch_records[0].cumulative_j, 1e-9) << run.cell_id;
+  }
+  EXPECT_FALSE(j["step"].empty());
 
   const CommandResult csv = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)) + " --format csv");
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
