@@ -3,6 +3,7 @@
 #include "io/spec/suggest.hpp"
 #include "models/bayes.hpp"
 #include "models/cnn.hpp"
+#include "models/facts.hpp"
 #include "models/lenet.hpp"
 #include "models/mlp.hpp"
 #include "models/recurrent.hpp"
@@ -24,6 +25,12 @@ std::shared_ptr<Classifier> make_model(const ModelConfig& config) {
   if (config.architecture == "mobilenetv2") return std::make_shared<MobileNetV2>(config);
   throw InputError("unknown architecture '" + config.architecture + "'" +
                    did_you_mean(config.architecture, model_names()) + "; known: " + join(model_names()));
+}
+
+ModelFacts model_facts(const std::string& architecture, int size, const std::vector<int64_t>& input_shape,
+                       int classes, const TrainOptions& options) {
+  const auto model = make_model(ModelConfig{architecture, size, input_shape, classes, options});
+  return {model->parameter_count(), model->flops_per_sample()};
 }
 
 }  // namespace joulegrid

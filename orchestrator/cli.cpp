@@ -75,6 +75,9 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option("spec", run.spec, "Study file (TOML)")->required();
   run_cmd->add_option("-o,--output", run.output, "Results file (default: the spec's output)");
   run_cmd->add_flag("--resume", run.resume, "Continue an existing results file: run only the cells not committed");
+  run_cmd->add_option("--history", run.history,
+                      "Earlier results files: PRE predicts each cell's time from them for the longest-first order")
+      ->expected(1, -1);
   run_cmd->add_option("--drain-seconds", run.drain_s, "After SIGTERM/SIGUSR1, how long running cells may finish (default 60)")
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--snapshot-seconds", run.snapshot_s, "How often the HDF5 file is rewritten while running (default 30)")
@@ -92,6 +95,16 @@ int cli_main(int argc, char** argv) {
       "merge", "Join replication studies of one grid (separate jobs, other hardware) into one results file");
   merge_cmd->add_option("files", merge.files, "Results files of the same study file")->required()->expected(2, -1);
   merge_cmd->add_option("-o,--output", merge.output, "The merged file (must not exist)")->required();
+
+  EstimateArgs estimate;
+  auto* estimate_cmd = app.add_subcommand(
+      "estimate", "Predict a study's energy and time per cell and node (PRE) from earlier studies' measured runs");
+  estimate_cmd->add_option("spec", estimate.spec, "Study file (TOML)")->required();
+  estimate_cmd->add_option("--from", estimate.from, "Results files whose finished runs train the regression")
+      ->required()
+      ->expected(1, -1);
+  estimate_cmd->add_option("--lambda", estimate.lambda, "Ridge penalty on standardised features (default 1)");
+  estimate_cmd->add_flag("--json", estimate.json, "Print the fit, the totals per node and every cell as JSON");
 
   auto* cell_cmd = app.add_subcommand("cell", "Internal: the child trainer of a worker rank");
   cell_cmd->group("");  // hidden
@@ -112,6 +125,7 @@ int cli_main(int argc, char** argv) {
     if (run_cmd->parsed()) return run_command(run);
     if (report_cmd->parsed()) return report_command(report);
     if (merge_cmd->parsed()) return merge_command(merge);
+    if (estimate_cmd->parsed()) return estimate_command(estimate);
   } catch (const InputError& e) {
     std::cerr << "joulegrid: " << e.what() << "\n";
     return exit_code::bad_input;

@@ -34,6 +34,7 @@ struct RunArgs {
   bool resume = false;
   double drain_s = 60;       // after SIGTERM / SIGUSR1: how long running cells may finish
   double snapshot_s = 30;    // how often the HDF5 snapshot is rewritten
+  std::vector<std::string> history;  // results files for PRE, which orders the queue until cells are measured
 };
 int run_command(const RunArgs& args);
 
@@ -44,6 +45,14 @@ struct ReportArgs {
   std::string output;        // -o FILE: written whole (FILE.tmp renamed), else standard output
 };
 int report_command(const ReportArgs& args);
+
+struct EstimateArgs {
+  std::string spec;
+  std::vector<std::string> from;  // results files with measured runs
+  double lambda = 1.0;            // ridge penalty on standardised features
+  bool json = false;
+};
+int estimate_command(const EstimateArgs& args);
 
 struct MergeArgs {
   std::vector<std::string> files;

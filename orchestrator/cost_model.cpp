@@ -21,6 +21,7 @@ double CostModel::expected_seconds(const CellSpec& cell) const {
   const int cap = std::max(1, cell.criterion.epoch_cap());
   if (auto it = epoch_seconds_.find(model_key(cell)); it != epoch_seconds_.end())
     return it->second.sum / it->second.n * cap;
+  if (auto it = prior_.find(cell.id); it != prior_.end()) return it->second;
   if (measured_units_ > 0) return predicted_cost(cell) * measured_seconds_ / measured_units_;
   return predicted_cost(cell);
 }

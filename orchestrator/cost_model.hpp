@@ -14,10 +14,13 @@ namespace joulegrid {
 
 class CostModel {
  public:
+  // Seconds per cell id predicted before anything ran (PRE, --history): they
+  // stand in until the cell's model has measured epochs.
+  void set_prior(std::map<std::string, double> seconds) { prior_ = std::move(seconds); }
   void observe_epoch(const CellSpec& cell, double seconds);
   // Seconds for the whole cell; the plan's relative cost until anything is measured.
   double expected_seconds(const CellSpec& cell) const;
-  bool calibrated() const { return measured_units_ > 0; }
+  bool calibrated() const { return measured_units_ > 0 || !prior_.empty(); }
 
  private:
   static std::string model_key(const CellSpec& cell);
@@ -26,6 +29,7 @@ class CostModel {
     int n = 0;
   };
   std::map<std::string, Mean> epoch_seconds_;
+  std::map<std::string, double> prior_;
   double measured_seconds_ = 0, measured_units_ = 0;
 };
 

@@ -363,7 +363,9 @@ void add_step_accuracy(const std::vector<Measured>& done, Reduction& red) {
   std::map<std::string, std::vector<const Measured*>> by_arch;
   std::vector<const Measured*> all;
   for (const auto& m : done)
-    if (m.run->step_epoch > 0 && m.run->epochs == m.cell->epoch_cap && m.run->energy_j > 0) {
+    // Only projections that extrapolated: one made at the cap is a measurement.
+    if (m.run->step_epoch > 0 && m.run->step_epoch < m.run->epochs && m.run->epochs == m.cell->epoch_cap &&
+        m.run->energy_j > 0) {
       by_arch[m.cell->architecture].push_back(&m);
       all.push_back(&m);
     }

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "orchestrator/local_comm.hpp"
 #include "orchestrator/mpi_comm.hpp"
 #include "orchestrator/plan.hpp"
+#include "orchestrator/pre.hpp"
 #include "orchestrator/reduce.hpp"
 #include "orchestrator/reduced_tables.hpp"
 #include "orchestrator/scheduler.hpp"
@@ -49,6 +51,7 @@ struct Study {
   std::vector<CellSpec> cells;
   std::string output;
   std::string base_dir;
+  std::map<std::string, double> prior_seconds;  // --history: PRE's seconds per cell, mean over its nodes
 };
 
 Study load_study(const RunArgs& args) {
@@ -58,6 +61,14 @@ Study load_study(const RunArgs& args) {
   s.output = args.output.empty() ? s.spec.output : args.output;
   std::error_code ec;
   s.base_dir = std::filesystem::absolute(args.spec, ec).parent_path().string();
+  // Before anything is written: a history that cannot train PRE is bad input.
+  if (!args.history.empty()) {
+    const PreHistory h = fit_history(args.history);
+    for (const auto& e : estimate_cells(s.spec, s.cells, h.model, h.nodes))
+      s.prior_seconds[e.cell_id] += e.seconds / static_cast<double>(h.nodes.size());
+    spdlog::info("PRE from {} measured runs orders the queue (held-out time error {:.1f} %)", h.model.samples,
+                 100 * h.model.seconds_error);
+  }
   return s;
 }
 
@@ -96,6 +107,7 @@ int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs&
   options.spec_file = study.spec.file;
   options.base_dir = study.base_dir;
   options.step = {study.spec.step.stable_from, study.spec.step.window};
+  options.prior_seconds = study.prior_seconds;
   Progress progress(::isatty(STDERR_FILENO) != 0);
   Scheduler scheduler(comm, store, study.cells, options, progress, reduced_writer());
   const int rc = scheduler.run(stop_requests);

@@ -20,6 +20,7 @@ Scheduler::Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cell
     : comm_(comm), store_(store), options_(std::move(options)), progress_(progress),
       write_reduced_(std::move(write_reduced)), cells_(std::move(cells)) {
   for (const auto& c : cells_) by_id_[c.id] = &c;
+  costs_.set_prior(options_.prior_seconds);
   for (const auto& c : cells_) {
     if (store_.settled(c.id)) continue;
     CellSpec next = c;

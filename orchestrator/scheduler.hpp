@@ -26,6 +26,7 @@ struct SchedulerOptions {
   double snapshot_every_s = 30; // how often the HDF5 snapshot is rewritten while running
   std::string spec_text, spec_file, base_dir;  // sent to the workers
   StepOptions step;             // when a running cell's total is projected
+  std::map<std::string, double> prior_seconds;  // PRE's seconds per cell id (--history); may be empty
 };
 
 class Scheduler {

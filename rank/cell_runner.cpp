@@ -100,6 +100,7 @@ class CellSession {
   void on_ready(const nlohmann::json& ev) {
     result_.parameters = ev.value("parameters", int64_t{0});
     result_.flops_per_sample = ev.value("flops_per_sample", int64_t{0});
+    result_.input_elements = ev.value("input_elements", int64_t{0});
     result_.device = ev.value("device", std::string());
     result_.init = ev.value("init", std::string());
     if (callbacks_.on_ready) callbacks_.on_ready(ev);

@@ -236,7 +236,7 @@ class ChildSession {
           {"flops_per_sample", trainer.model().flops_per_sample()}, {"device", device_name_},
           {"threads", threads}, {"init", cell.train.init}, {"train_samples", d.train_x.size(0)},
           {"validation_samples", d.validation_x.size(0)}, {"test_samples", d.test_x.size(0)},
-          {"validation_is_test", d.validation_is_test}});
+          {"validation_is_test", d.validation_is_test}, {"input_elements", d.train_x[0].numel()}});
     const bool per_batch = cell.criterion.kind == "energy" && cell.criterion.check == "batch";
     const int cap = cell.criterion.epoch_cap();
     for (int epoch = 1; cap <= 0 || epoch <= cap; ++epoch) {

@@ -238,6 +238,7 @@ void to_json(json& j, const RunResult& r) {
            {"test_acc", r.test_acc},     {"energy_j", r.energy_j},
            {"energy_method", r.energy_method}, {"efficiency_per_j", r.efficiency},
            {"parameters", r.parameters}, {"flops_per_sample", r.flops_per_sample},
+           {"input_elements", r.input_elements},
            {"device", r.device},         {"init", r.init},
            {"seconds", r.seconds},       {"epoch_records", r.epoch_records},
            {"attempt", r.attempt},       {"settles_cell", r.settles_cell},
@@ -268,6 +269,7 @@ void from_json(const json& j, RunResult& r) {
   r.efficiency = j.value("efficiency_per_j", 0.0);
   r.parameters = j.value("parameters", int64_t{0});
   r.flops_per_sample = j.value("flops_per_sample", int64_t{0});
+  r.input_elements = j.value("input_elements", int64_t{0});
   r.device = j.value("device", std::string());
   r.init = j.value("init", std::string());
   r.seconds = j.value("seconds", 0.0);

@@ -92,6 +92,7 @@ struct RunResult {
   double efficiency = 0.0;
   int64_t parameters = 0;
   int64_t flops_per_sample = 0;
+  int64_t input_elements = 0;  // values in one input sample (C × H × W, or F × T)
   std::string device;
   std::string init;
   double seconds = 0.0;

@@ -85,7 +85,8 @@ struct SetupRow {
 
 // How far STEP's projections fell from what the runs then measured, over
 // the finished runs that ran their planned epochs (so the projection's
-// target is known): mean |projected − measured| / measured.
+// target is known) beyond the one it was made at: mean |projected −
+// measured| / measured.
 struct StepAccuracyRow {
   std::string architecture;  // "all" for every run
   int runs = 0;

@@ -72,6 +72,7 @@ const std::vector<Field<RunResult>>& run_fields() {
       JG_FIELD(RunResult, "efficiency_per_j", efficiency, "1/J"),
       JG_FIELD(RunResult, "parameters", parameters, ""),
       JG_FIELD(RunResult, "flops_per_sample", flops_per_sample, "FLOP"),
+      JG_FIELD(RunResult, "input_elements", input_elements, ""),
       JG_FIELD(RunResult, "init", init, ""),
   };
   return fields;

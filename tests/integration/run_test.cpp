@@ -13,6 +13,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/study.hpp"
+#include "tests/support/synthetic_results.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace joulegrid {
@@ -132,6 +133,55 @@ TEST_F(RunStudy, StoredSamplesCoverEachCommittedRunAtTheSampleRate) {
     EXPECT_EQ(b.start_unix_s, run->started_unix_s);
   }
   EXPECT_EQ(slurp(samples_path(results(o))), "") << "the final snapshot folded the log in";
+}
+
+// PRE: earlier measured runs predict this grid's energy and time per node,
+// and order the queue of `run --history`.
+TEST_F(RunStudy, EstimateFromAHistoryPredictsPerNodeAndOrdersTheQueue) {
+  const std::string history = dir_.file("history.h5");
+  write_new_results(history, synthetic_study({}));
+  StudyOptions o;
+  o.name = "planned";
+  o.accuracy_criterion = false;
+  const std::string spec = write_spec(o);
+  const CommandResult est = run_command(std::string(JOULEGRID_BINARY) + " estimate " + quote(spec) + " --from " +
+                                        quote(history) + " --json");
+  ASSERT_EQ(est.exit_code, 0) << est.err;
+  const auto j = nlohmann::json::parse(est.out);
+  EXPECT_EQ(j["fit"]["runs"], 23);
+  EXPECT_TRUE(j["fit"]["held_out_energy_error"].is_number());
+  ASSERT_EQ(j["nodes"].size(), 2u);
+  EXPECT_GT(j["nodes"][1]["joules"].get<double>(), j["nodes"][0]["joules"].get<double>())
+      << "node-b's calibration and its runs cost twice node-a's";
+  ASSERT_EQ(j["cells"].size(), 2u * 2u) << "2 cells on 2 nodes";
+  std::map<std::string, double> on_a;
+  for (const auto& c : j["cells"])
+    if (c["node"] == "node-a") on_a[c["id"]] = c["joules"].get<double>();
+  const StudyResults planned_cells = [&] {
+    const CommandResult plan = run_command(std::string(JOULEGRID_BINARY) + " plan " + quote(spec) + " --json");
+    StudyResults r;
+    for (const auto& c : nlohmann::json::parse(plan.out)) {
+      CellRow row;
+      row.id = c["id"];
+      row.architecture = c["architecture"];
+      r.cells.push_back(row);
+    }
+    return r;
+  }();
+  ASSERT_EQ(planned_cells.cells.size(), 2u);
+  const bool lenet_first = planned_cells.cells[0].architecture == "lenet";
+  EXPECT_LT(on_a[planned_cells.cells[lenet_first ? 0 : 1].id], on_a[planned_cells.cells[lenet_first ? 1 : 0].id])
+      << "bcnn has twice lenet's parameters and cost twice its energy in the history";
+
+  const CommandResult r = run_command(run(spec, "--history " + quote(history)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("PRE from 23 measured runs orders the queue"), std::string::npos) << r.err;
+  expect_every_cell_done_once(load_results(results(o)));
+
+  const CommandResult missing = run_command(std::string(JOULEGRID_BINARY) + " estimate " + quote(spec) +
+                                            " --from " + quote(dir_.file("none.h5")));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("none.h5"), std::string::npos) << missing.err;
 }
 
 TEST_F(RunStudy, InjectedSegfaultAndNanAreRecordedAndRetried) {

@@ -70,6 +70,7 @@ inline StudyResults synthetic_study(const SyntheticOptions& o) {
             run.energy_method = o.method;
             run.parameters = (std::string(arch) == "lenet" ? 60000 : 120000) * size;
             run.flops_per_sample = 400000 * size;
+            run.input_elements = 784;
             const bool fails = index == 5;
             cell.status = run.status = fails ? "failed" : "done";
             run.stop_reason = fails ? "failed" : "criterion_met";
