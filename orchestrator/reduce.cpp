@@ -46,6 +46,15 @@ double mean_of(const std::vector<double>& v) {
   return s / static_cast<double>(v.size());
 }
 
+// The sample standard deviation; NaN below two values.
+double sd_of(const std::vector<double>& v) {
+  if (v.size() < 2) return kNaN;
+  const double m = mean_of(v);
+  double s = 0;
+  for (double x : v) s += (x - m) * (x - m);
+  return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
 // The mean raw and normalised efficiency of a group of rows.
 template <class Row>
 std::pair<double, double> mean_efficiencies(const std::vector<const Row*>& group) {
@@ -237,6 +246,8 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
     m.accuracy = mean_of(acc);
     m.energy_j = mean_of(e);
     m.energy_norm_j = mean_of(en);
+    m.energy_sd = sd_of(e);
+    m.accuracy_sd = sd_of(acc);
     m.train_j_per_sample = mean_of(train_ps);
     m.eval_j_per_sample = mean_of(eval_ps);
     m.efficiency = m.energy_j > 0 ? m.accuracy / m.energy_j : kNaN;

@@ -436,13 +436,14 @@ void write_tables(const StudyResults& r, const Reduction& red, std::ostream& out
   const std::string unit = "Energy " + energy_label(red) + ".";
   out << "<section id=\"tables\"><h2>Tables</h2>";
   out << "<h3>Per model (the paper's Tables 3–10)</h3><table id=\"table-models\"><caption>Folds, repeats and "
-         "replicas combined as mean accuracy over mean energy. " << escape(unit) << "</caption>"
-      << header_row({"dataset", "architecture", "size", "criterion", "setup", "runs", "epochs", "test acc", "energy J",
-                     "normalised J", "efficiency 1/J", "normalised 1/J", "J / training sample",
-                     "J / evaluated sample", "method"});
+         "replicas combined as mean accuracy over mean energy; ± SD is their spread (sample standard deviation). " << escape(unit) << "</caption>"
+      << header_row({"dataset", "architecture", "size", "criterion", "setup", "runs", "epochs", "test acc",
+                     "± SD", "energy J", "± SD", "normalised J", "efficiency 1/J", "normalised 1/J",
+                     "J / training sample", "J / evaluated sample", "method"});
   for (const auto& m : red.models)
     out << "<tr>" << td(m.dataset) << td(m.architecture) << ti(m.size) << td(m.criterion) << td(m.setup) << ti(m.runs)
-        << tn(m.epochs, 3) << tn(m.accuracy, 3) << tn(m.energy_j) << tn(m.energy_norm_j) << tn(m.efficiency)
+        << tn(m.epochs, 3) << tn(m.accuracy, 3) << tn(m.accuracy_sd, 2) << tn(m.energy_j) << tn(m.energy_sd, 3)
+        << tn(m.energy_norm_j) << tn(m.efficiency)
         << tn(m.efficiency_norm) << tn(m.train_j_per_sample, 3) << tn(m.eval_j_per_sample, 3)
         << td(m.energy_method) << "</tr>";
   out << "</table>";

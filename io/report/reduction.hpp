@@ -18,6 +18,7 @@ struct ModelRow {
   double energy_norm_j = 0;  // mean, normalised (NaN when a node has no calibration)
   double efficiency = 0;     // accuracy / energy_j, 1/J
   double efficiency_norm = 0;
+  double energy_sd = NAN, accuracy_sd = NAN;  // spread over its runs (folds, repeats, replicas); NaN for one run
   double train_j_per_sample = 0;  // mean over runs: training joules / training samples (NaN: not recorded)
   double eval_j_per_sample = 0;   // mean over runs: evaluation joules / evaluated samples
   std::string energy_method;  // the weakest among its runs

@@ -256,6 +256,8 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
                            {"normalised_energy_j", number_or_null(m.energy_norm_j)},
                            {"efficiency", number_or_null(m.efficiency)},
                            {"normalised_efficiency", number_or_null(m.efficiency_norm)},
+                           {"energy_sd", number_or_null(m.energy_sd)},
+                           {"accuracy_sd", number_or_null(m.accuracy_sd)},
                            {"train_j_per_sample", number_or_null(m.train_j_per_sample)},
                            {"eval_j_per_sample", number_or_null(m.eval_j_per_sample)},
                            {"energy_method", m.energy_method}});

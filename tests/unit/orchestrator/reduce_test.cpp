@@ -327,5 +327,25 @@ TEST(Reduce, ASetupThatMissedTheTargetOnceIsNotTheBestHoweverCheap) {
     }
 }
 
+
+TEST(Reduce, EachModelGivesTheSpreadOfItsRepeats) {
+  testing::SyntheticOptions o;
+  o.sizes = 1;
+  o.criteria = 1;
+  o.folds = 1;
+  o.repeats = 3;
+  const Reduction red = reduce(testing::synthetic_study(o));
+  ASSERT_EQ(red.models.size(), 2u);
+  // lenet's repeats (nodes a, b, a): 200 × (1, 1.05 × 2, 1.1) J.
+  const std::vector<double> e{200 * 1.0, 200 * 1.05 * 2, 200 * 1.1};
+  const double mean = (e[0] + e[1] + e[2]) / 3;
+  double ss = 0;
+  for (double x : e) ss += (x - mean) * (x - mean);
+  EXPECT_NEAR(red.models[0].energy_sd, std::sqrt(ss / 2), 1e-9);
+  EXPECT_NEAR(red.models[0].accuracy_sd, 0.0, 1e-12) << "the synthetic accuracy does not depend on the repeat";
+  o.repeats = 1;
+  EXPECT_TRUE(std::isnan(reduce(testing::synthetic_study(o)).models[0].energy_sd)) << "one run: no spread";
+}
+
 }  // namespace
 }  // namespace joulegrid
