@@ -122,6 +122,27 @@ TEST_F(HtmlReport, ThePageIsSelfContainedAndItsDomCarriesTheStudysNumbers) {
   EXPECT_GT(std::filesystem::file_size(png), 20000u) << "a blank page compresses to almost nothing";
 }
 
+TEST_F(HtmlReport, AStudyWithNothingFinishedYetStillRendersAndSaysSo) {
+  StudyResults r = synthetic_study({});
+  r.runs.clear();
+  for (auto& c : r.cells) {
+    c.status = "pending";
+    c.attempts = 0;
+  }
+  r.meta.status = "running";
+  const std::string file = dir_.file("early.h5");
+  write_new_results(file, r);
+  const std::string page = dir_.file("early.html");
+  const CommandResult out = report(file, "html", page);
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  const std::string html = slurp(page);
+  EXPECT_NE(html.find("not yet known: no run has finished"), std::string::npos);
+  EXPECT_NE(html.find("id=\"status-warning\""), std::string::npos);
+  EXPECT_NE(html.find("No two architectures have finished runs to compare yet"), std::string::npos);
+  EXPECT_NE(html.find("no data"), std::string::npos);
+  EXPECT_EQ(html.find("nan"), std::string::npos) << "no NaN leaks into the page";
+}
+
 TEST_F(HtmlReport, A240CellStudyStaysAFewMegabytes) {
   SyntheticOptions o;
   o.sizes = 5;
