@@ -27,7 +27,7 @@ std::vector<std::pair<std::string, std::string>> cards_by_bus(const std::string&
 
 }  // namespace
 
-AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings) {
+AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings, bool utilisation) {
   const std::string drm = root.path("/sys/class/drm");
   unsigned int index = 0;
   for (const auto& [bus_id, card] : cards_by_bus(drm)) {
@@ -69,6 +69,14 @@ AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings) 
       if (!counted)
         warnings.push_back({"amdgpu", card + " (" + base.bus_id + ") reports neither energy1_input nor power1_*",
                             "on MI250-class parts only one die of a pair reports power; otherwise check the amdgpu driver"});
+      CounterFile busy(device + "/gpu_busy_percent");
+      if (utilisation && counted && busy.ok()) {
+        Channel c = base;
+        c.method = Method::utilisation;
+        c.in_total = false;
+        c.file = busy.path();
+        add(c, std::move(busy), 1.0);
+      }
     }
   }
 }

@@ -1,4 +1,5 @@
 #include "meters/attribution.hpp"
+#include "meters/utilisation.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -26,14 +27,8 @@ double process_cpu_ticks(const SysfsRoot& root, pid_t pid) {
 }
 
 double node_busy_ticks(const SysfsRoot& root) {
-  std::ifstream in(root.path("/proc/stat"));
-  std::string cpu;
-  double v[8] = {};
-  if (!(in >> cpu) || cpu != "cpu") return std::nan("");
-  for (double& x : v) in >> x;
-  double total = 0;
-  for (double x : v) total += x;
-  return total - v[3] - v[4];
+  double busy = 0, total = 0;
+  return CpuBusy(root.path("/proc/stat")).read(busy, total) ? busy : std::nan("");
 }
 
 CpuShare::CpuShare(SysfsRoot root, pid_t pid) : root_(std::move(root)), pid_(pid) {

@@ -27,13 +27,10 @@ Channel estimated_channel(const std::string& component, const std::string& file)
 
 EstimatorMeter::EstimatorMeter(const SysfsRoot& root, const EstimatorOptions& options,
                                std::vector<Warning>& warnings)
-    : stat_path_(root.path("/proc/stat")), meminfo_path_(root.path("/proc/meminfo")), options_(options) {
-  stat_fd_ = ::open(stat_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    : stat_path_(root.path("/proc/stat")), meminfo_path_(root.path("/proc/meminfo")), options_(options),
+      busy_(stat_path_) {
   meminfo_fd_ = ::open(meminfo_path_.c_str(), O_RDONLY | O_CLOEXEC);
-  double busy = 0, total = 0;
-  if (options.cpu && read_cpu_times(busy, total)) {
-    last_busy_ = busy;
-    last_total_ = total;
+  if (options.cpu && busy_.ok()) {
     tdp_w_ = options.cpu_tdp_w;
     if (tdp_w_ <= 0) {
       int cpus = 0;
@@ -56,30 +53,7 @@ EstimatorMeter::EstimatorMeter(const SysfsRoot& root, const EstimatorOptions& op
 }
 
 EstimatorMeter::~EstimatorMeter() {
-  if (stat_fd_ >= 0) ::close(stat_fd_);
   if (meminfo_fd_ >= 0) ::close(meminfo_fd_);
-}
-
-bool EstimatorMeter::read_cpu_times(double& busy, double& total) const {
-  char buf[512];
-  const ssize_t n = stat_fd_ >= 0 ? ::pread(stat_fd_, buf, sizeof buf - 1, 0) : -1;
-  if (n <= 4) return false;
-  buf[n] = 0;
-  if (std::strncmp(buf, "cpu ", 4) != 0) return false;
-  char* p = buf + 4;
-  double v[8] = {};
-  int fields = 0;
-  for (; fields < 8; ++fields) {
-    char* end = nullptr;
-    v[fields] = static_cast<double>(std::strtoull(p, &end, 10));
-    if (end == p) break;
-    p = end;
-  }
-  if (fields < 4) return false;
-  total = 0;
-  for (int i = 0; i < fields; ++i) total += v[i];  // guest time is inside user already
-  busy = total - v[3] - v[4];                       // minus idle and iowait
-  return true;
 }
 
 // Memory in use moves slowly: read it at most ten times a second.
@@ -102,14 +76,8 @@ double EstimatorMeter::read_used_gib() {
 void EstimatorMeter::read(double* out) {
   size_t i = 0;
   if (options_.cpu && i < channels_.size() && channels_[i].device == "cpu") {
-    double busy = 0, total = 0;
-    if (read_cpu_times(busy, total) && total > last_total_) {
-      last_util_ = std::clamp((busy - last_busy_) / (total - last_total_), 0.0, 1.0);
-      last_busy_ = busy;
-      last_total_ = total;
-    }  // between two kernel ticks the utilisation holds
     const double idle = options_.cpu_idle_fraction * tdp_w_;
-    out[i++] = idle + (tdp_w_ - idle) * last_util_;
+    out[i++] = idle + (tdp_w_ - idle) * busy_.next();
   }
   if (i < channels_.size()) out[i] = read_used_gib() * options_.ram_w_per_gib;
 }

@@ -5,6 +5,7 @@
 
 #include "meters/meter.hpp"
 #include "meters/sysfs.hpp"
+#include "meters/utilisation.hpp"
 
 namespace joulegrid::meters {
 
@@ -27,16 +28,14 @@ class EstimatorMeter : public Meter {
   double tdp_w() const { return tdp_w_; }
 
  private:
-  bool read_cpu_times(double& busy, double& total) const;
   double read_used_gib();
   std::string stat_path_, meminfo_path_;
-  int stat_fd_ = -1, meminfo_fd_ = -1;  // kept open: a sample is two preads
+  int meminfo_fd_ = -1;  // kept open, as /proc/stat's: a sample is two preads
   double used_gib_ = 0, used_read_at_ = -1;
   EstimatorOptions options_;
+  CpuBusy busy_;
   std::vector<Channel> channels_;
   double tdp_w_ = 0;
-  double last_busy_ = 0, last_total_ = 0;
-  double last_util_ = 0;
 };
 
 }  // namespace joulegrid::meters

@@ -10,9 +10,10 @@
 
 namespace joulegrid::meters {
 
-// How a channel's energy is obtained.
-enum class Method { counter, power, estimated };
-const char* method_name(Method m);  // "counter" | "power" | "estimated"
+// How a channel's energy is obtained. `utilisation` channels carry no
+// energy: a busy percentage sampled beside it (never in_total, never summed).
+enum class Method { counter, power, estimated, utilisation };
+const char* method_name(Method m);  // "counter" | "power" | "estimated" | "utilisation"
 
 struct Channel {
   std::string source;       // rapl | amdgpu | nvml | estimate
@@ -26,8 +27,12 @@ struct Channel {
   std::string bus_id;       // GPUs: PCI address, to bind a GPU to its rank
   std::string uuid;
 
-  // Counters read joules (cumulative); power and estimates read watts.
-  const char* unit() const { return method == Method::counter ? "J" : "W"; }
+  // Counters read joules (cumulative); power and estimates read watts;
+  // utilisation reads percent.
+  const char* unit() const {
+    return method == Method::counter ? "J" : method == Method::utilisation ? "%" : "W";
+  }
+  bool is_energy() const { return method != Method::utilisation; }
 };
 
 class Meter {
@@ -35,7 +40,7 @@ class Meter {
   virtual ~Meter() = default;
   virtual const std::vector<Channel>& channels() const = 0;
   // Writes one value per channel into `out`: joules for counters, watts
-  // otherwise; NaN where a read failed. Must be cheap: it runs at up to 1 kHz.
+  // for power and estimates, percent for utilisation; NaN where a read failed. Must be cheap: it runs at up to 1 kHz.
   virtual void read(double* out) = 0;
 };
 

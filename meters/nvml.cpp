@@ -13,6 +13,9 @@ namespace nvml {
 using Return = int;
 using Device = void*;
 constexpr Return kSuccess = 0;
+struct Utilization {  // nvmlUtilization_t
+  unsigned int gpu, memory;
+};
 struct PciInfo {  // nvmlPciInfo_t (v3)
   char bus_id_legacy[16];
   unsigned int domain, bus, device, pci_device_id, pci_subsystem_id;
@@ -46,6 +49,7 @@ class NvmlLibrary {
   nvml::Return (*power_mw)(nvml::Device, unsigned int*) = nullptr;
   nvml::Return (*uuid)(nvml::Device, char*, unsigned int) = nullptr;
   nvml::Return (*pci_info)(nvml::Device, nvml::PciInfo*) = nullptr;
+  nvml::Return (*utilization)(nvml::Device, nvml::Utilization*) = nullptr;  // optional
   const char* (*error_string)(nvml::Return) = nullptr;
   bool initialised = false;
 
@@ -66,7 +70,13 @@ class NvmlLibrary {
            bind(count, "nvmlDeviceGetCount_v2", why) && bind(by_index, "nvmlDeviceGetHandleByIndex_v2", why) &&
            bind(total_energy_mj, "nvmlDeviceGetTotalEnergyConsumption", why) &&
            bind(power_mw, "nvmlDeviceGetPowerUsage", why) && bind(uuid, "nvmlDeviceGetUUID", why) &&
-           bind(pci_info, "nvmlDeviceGetPciInfo_v3", why) && bind(error_string, "nvmlErrorString", why);
+           bind(pci_info, "nvmlDeviceGetPciInfo_v3", why) && bind(error_string, "nvmlErrorString", why) &&
+           optional(utilization, "nvmlDeviceGetUtilizationRates");
+  }
+  template <typename F>
+  bool optional(F& f, const char* name) {
+    f = reinterpret_cast<F>(::dlsym(handle_, name));
+    return true;
   }
   void* handle_;
 };
@@ -75,7 +85,7 @@ namespace {
 
 }  // namespace
 
-NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required) {
+NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required, bool utilisation) {
   const char* env = std::getenv("JOULEGRID_NVML_LIBRARY");
   const std::string path = env && *env ? env : "libnvidia-ml.so.1";
   std::string why;
@@ -115,7 +125,7 @@ NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required) {
       Channel c = base;
       c.method = Method::counter;  // mJ since the driver loaded; a decrease is a reload
       channels_.push_back(c);
-      readers_.push_back({dev, true});
+      readers_.push_back({dev, Reading::energy_mj});
     }
     if (has_power) {
       Channel c = base;
@@ -123,7 +133,16 @@ NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required) {
       c.in_total = !has_energy;  // with a counter, power only cross-checks it
       c.cross_check = has_energy;
       channels_.push_back(c);
-      readers_.push_back({dev, false});
+      readers_.push_back({dev, Reading::power_mw});
+    }
+    nvml::Utilization busy{};
+    if (utilisation && (has_energy || has_power) && lib_->utilization &&
+        lib_->utilization(dev, &busy) == nvml::kSuccess) {
+      Channel c = base;
+      c.method = Method::utilisation;
+      c.in_total = false;
+      channels_.push_back(c);
+      readers_.push_back({dev, Reading::busy_percent});
     }
     if (!has_energy && !has_power)
       warnings.push_back({"nvml", base.device + " (" + base.bus_id + ") reports neither energy nor power",
@@ -135,12 +154,23 @@ NvmlMeter::~NvmlMeter() = default;
 
 void NvmlMeter::read(double* out) {
   for (size_t i = 0; i < readers_.size(); ++i) {
-    if (readers_[i].energy) {
-      unsigned long long mj = 0;
-      out[i] = lib_->total_energy_mj(readers_[i].device, &mj) == nvml::kSuccess ? mj * 1e-3 : std::nan("");
-    } else {
-      unsigned int mw = 0;
-      out[i] = lib_->power_mw(readers_[i].device, &mw) == nvml::kSuccess ? mw * 1e-3 : std::nan("");
+    void* dev = readers_[i].device;
+    switch (readers_[i].reading) {
+      case Reading::energy_mj: {
+        unsigned long long mj = 0;
+        out[i] = lib_->total_energy_mj(dev, &mj) == nvml::kSuccess ? mj * 1e-3 : std::nan("");
+        break;
+      }
+      case Reading::power_mw: {
+        unsigned int mw = 0;
+        out[i] = lib_->power_mw(dev, &mw) == nvml::kSuccess ? mw * 1e-3 : std::nan("");
+        break;
+      }
+      case Reading::busy_percent: {
+        nvml::Utilization u{};
+        out[i] = lib_->utilization(dev, &u) == nvml::kSuccess ? static_cast<double>(u.gpu) : std::nan("");
+        break;
+      }
     }
   }
 }

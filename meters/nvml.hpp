@@ -5,6 +5,8 @@
 // parts a one-second average). Only physical GPUs are enumerated: MIG
 // instances share their GPU's counter and must never be summed.
 // Only the GPUs CUDA_VISIBLE_DEVICES gives this rank are read (all when unset).
+// With `utilisation`, each GPU's busy percentage (nvmlDeviceGetUtilizationRates,
+// the share of the last sample period in which a kernel ran) is a channel too.
 // The library: JOULEGRID_NVML_LIBRARY, else libnvidia-ml.so.1. This file and
 // nvml.cpp are the only ones that know NVML.
 
@@ -19,7 +21,7 @@ class NvmlLibrary;  // the seam: dlopen'd function pointers
 class NvmlMeter : public Meter {
  public:
   // `required`: the user asked for nvml, so a missing library is a warning.
-  NvmlMeter(std::vector<Warning>& warnings, bool required);
+  NvmlMeter(std::vector<Warning>& warnings, bool required, bool utilisation = true);
   ~NvmlMeter() override;
   const std::vector<Channel>& channels() const override { return channels_; }
   void read(double* out) override;
@@ -28,9 +30,10 @@ class NvmlMeter : public Meter {
  private:
   std::unique_ptr<NvmlLibrary> lib_;
   std::vector<Channel> channels_;
+  enum class Reading { energy_mj, power_mw, busy_percent };
   struct Reader {
     void* device;
-    bool energy;  // counter (mJ) or power (mW)
+    Reading reading;
   };
   std::vector<Reader> readers_;
 };

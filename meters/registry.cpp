@@ -6,6 +6,7 @@
 #include "meters/amdgpu.hpp"
 #include "meters/nvml.hpp"
 #include "meters/rapl.hpp"
+#include "meters/utilisation.hpp"
 
 namespace joulegrid::meters {
 
@@ -21,7 +22,7 @@ bool covers(const MeterSet& set, const std::string& component) {
 }  // namespace
 
 MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& root,
-                     const EstimatorOptions& estimator) {
+                     const EstimatorOptions& estimator, bool utilisation) {
   auto wants = [&](const std::string& s) {
     return std::find(sources.begin(), sources.end(), s) != sources.end() ||
            std::find(sources.begin(), sources.end(), "auto") != sources.end();
@@ -35,12 +36,12 @@ MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& r
     if (!rapl->empty()) set.meters.push_back(std::move(rapl));
   }
   if (wants("amdgpu")) {
-    auto amd = std::make_unique<AmdGpuMeter>(root, set.warnings);
+    auto amd = std::make_unique<AmdGpuMeter>(root, set.warnings, utilisation);
     if (!amd->empty()) set.meters.push_back(std::move(amd));
   }
   if (wants("nvml")) {
     const bool asked = std::find(sources.begin(), sources.end(), "nvml") != sources.end();
-    auto nv = std::make_unique<NvmlMeter>(set.warnings, asked);
+    auto nv = std::make_unique<NvmlMeter>(set.warnings, asked, utilisation);
     if (!nv->empty()) set.meters.push_back(std::move(nv));
   }
   const bool explicit_estimate = std::find(sources.begin(), sources.end(), "estimate") != sources.end();
@@ -50,6 +51,10 @@ MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& r
   if (e.cpu || e.ram) {
     auto est = std::make_unique<EstimatorMeter>(root, e, set.warnings);
     if (!est->channels().empty()) set.meters.push_back(std::move(est));
+  }
+  if (utilisation) {
+    auto cpu = std::make_unique<CpuUtilisationMeter>(root);
+    if (!cpu->empty()) set.meters.push_back(std::move(cpu));
   }
   return set;
 }

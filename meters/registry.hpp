@@ -18,8 +18,10 @@ struct MeterSet {
 
 // `sources`: any of auto, rapl, amdgpu, nvml, estimate. auto = every hardware
 // source that opens, and the estimator for a CPU or RAM no counter covers.
+// With `utilisation`, the GPUs' busy percentages and the node's CPU
+// utilisation are channels too (method utilisation, never summed as energy).
 // Throws std::invalid_argument on an unknown name.
 MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& root,
-                     const EstimatorOptions& estimator);
+                     const EstimatorOptions& estimator, bool utilisation = true);
 
 }  // namespace joulegrid::meters

@@ -36,7 +36,7 @@ Sample Sampler::read_all() {
 
 // Reading and storing under one lock keeps the buffer in time order when a
 // synchronous sample races the thread's.
-Sample Sampler::read_and_store() {
+Sample Sampler::read_and_store(std::vector<double>* cumulative) {
   std::lock_guard<std::mutex> read_lock(read_mutex_);
   Sample s = read_all();
   std::lock_guard<std::mutex> lock(mutex_);
@@ -52,6 +52,7 @@ Sample Sampler::read_and_store() {
   }
   buffer_.push_back(s);
   while (buffer_.size() > capacity_) buffer_.pop_front();
+  if (cumulative) *cumulative = cumulative_;
   return s;
 }
 
@@ -62,9 +63,11 @@ std::vector<double> Sampler::cumulative_joules() const {
   return cumulative_;
 }
 
-std::vector<double> Sampler::joules_now() {
-  read_and_store();
-  return cumulative_joules();
+std::vector<double> Sampler::joules_now(double* at) {
+  std::vector<double> joules;
+  const Sample s = read_and_store(&joules);
+  if (at) *at = s.t;
+  return joules;
 }
 
 void Sampler::start() {

@@ -42,12 +42,13 @@ class Sampler {
   // arrive (counters unwrapped, power by trapezoids), so that a reading costs
   // one sample, not a pass over the buffer.
   std::vector<double> cumulative_joules() const;
-  // Takes a sample now and returns the cumulative joules up to it.
-  std::vector<double> joules_now();
+  // Takes a sample now and returns the cumulative joules up to it (and, in
+  // `at`, the sample's time, so that a window's length matches its joules).
+  std::vector<double> joules_now(double* at = nullptr);
 
  private:
   Sample read_all();
-  Sample read_and_store();
+  Sample read_and_store(std::vector<double>* cumulative = nullptr);
   void loop();
 
   std::vector<std::unique_ptr<Meter>> meters_;

@@ -43,13 +43,20 @@ int meters_command(const MetersArgs& args) {
   for (size_t i = 0; i < channels.size(); ++i) {
     const Channel& c = channels[i];
     const WindowEnergy w = window_energy(samples, i, c, first.t, last.t);
-    const double watts = span > 0 ? w.joules / span : 0.0;
-    out.push_back({{"source", c.source}, {"device", c.device}, {"component", c.component},
-                   {"method", method_name(c.method)}, {"unit", c.unit()}, {"readable", true},
-                   {"in_total", c.in_total}, {"file", c.file}, {"joules", w.joules}, {"watts", watts},
-                   {"wraps", w.wraps}, {"resets", w.resets}});
-    t.add({c.source, c.device, c.component + (c.cross_check ? " (cross-check)" : c.in_total ? "" : " (contains others)"), method_name(c.method),
-           c.unit(), "yes", format_number(w.joules) + " J", format_number(watts) + " W", c.file});
+    const double mean = span > 0 ? w.joules / span : 0.0;  // watts, or percent for utilisation
+    nlohmann::json row{{"source", c.source}, {"device", c.device}, {"component", c.component},
+                       {"method", method_name(c.method)}, {"unit", c.unit()}, {"readable", true},
+                       {"in_total", c.in_total}, {"file", c.file}};
+    if (c.is_energy()) {
+      row.update({{"joules", w.joules}, {"watts", mean}, {"wraps", w.wraps}, {"resets", w.resets}});
+      t.add({c.source, c.device, c.component + (c.cross_check ? " (cross-check)" : c.in_total ? "" : " (contains others)"),
+             method_name(c.method), c.unit(), "yes", format_number(w.joules) + " J", format_number(mean) + " W", c.file});
+    } else {
+      row.update({{"joules", nullptr}, {"watts", nullptr}, {"mean_percent", mean}});
+      t.add({c.source, c.device, c.component + " (not energy)", method_name(c.method), c.unit(), "yes", "-",
+             format_number(mean) + " % busy", c.file});
+    }
+    out.push_back(row);
   }
   for (const Warning& w : warnings) {
     out.push_back({{"source", w.source}, {"device", ""}, {"method", ""}, {"readable", false},

@@ -1,10 +1,57 @@
 #include "orchestrator/plan.hpp"
 
+#include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "io/datasets/splits.hpp"
 
 namespace joulegrid {
+
+namespace {
+
+void set_identity(CellSpec& c, const Spec& spec) {
+  c.id = cell_id(c);
+  c.seed = mix_seed(spec.seed, fnv1a64(c.id)) >> 1;  // fits int64 for torch
+}
+
+// [finetune]: one pretraining cell per architecture, size, setup and repeat
+// (trained on the pretraining data under its own criterion; folds do not
+// apply to it), and a fine-tuning twin of every cell of the grid that starts
+// from it. Both come after the grid, so a grid's own cells keep their places.
+void add_finetuning(const Spec& spec, std::vector<CellSpec>& cells) {
+  const size_t grid = cells.size();
+  std::map<std::string, std::string> pretrain_of;  // setup key → pretraining cell id
+  auto key = [](const CellSpec& c) {
+    std::ostringstream k;
+    k << c.architecture << '/' << c.size << '/' << c.batch_size << '/' << c.learning_rate << '/' << c.optimizer
+      << '/' << c.repeat;
+    return k.str();
+  };
+  for (size_t i = 0; i < grid; ++i) {
+    if (pretrain_of.count(key(cells[i]))) continue;
+    CellSpec p = cells[i];
+    p.index = static_cast<int>(cells.size());
+    p.role = "pretrain";
+    p.criterion = spec.finetune.criterion;
+    p.fold = 0;
+    p.data = spec.finetune.data;
+    set_identity(p, spec);
+    pretrain_of[key(p)] = p.id;
+    cells.push_back(std::move(p));
+  }
+  for (size_t i = 0; i < grid; ++i) {
+    CellSpec f = cells[i];
+    f.index = static_cast<int>(cells.size());
+    f.role = "finetune";
+    f.depends_on = pretrain_of.at(key(f));
+    f.freeze = spec.finetune.freeze;
+    set_identity(f, spec);
+    cells.push_back(std::move(f));
+  }
+}
+
+}  // namespace
 
 std::vector<CellSpec> expand_grid(const Spec& spec) {
   std::vector<CellSpec> cells;
@@ -31,11 +78,24 @@ std::vector<CellSpec> expand_grid(const Spec& spec) {
                   c.data = spec.data;
                   c.train = spec.train;
                   c.timeout_s = spec.cell_timeout_s;
-                  c.id = cell_id(c);
-                  c.seed = mix_seed(spec.seed, fnv1a64(c.id)) >> 1;  // fits int64 for torch
+                  set_identity(c, spec);
                   cells.push_back(std::move(c));
                 }
+  if (spec.finetune.enabled) add_finetuning(spec, cells);
   return cells;
+}
+
+std::string checkpoint_dir(const std::string& results_path) {
+  const std::filesystem::path p(results_path);
+  return (p.parent_path() / (p.stem().string() + ".checkpoints")).string();
+}
+
+void assign_checkpoints(std::vector<CellSpec>& cells, const std::string& results_path) {
+  const std::string dir = checkpoint_dir(results_path);
+  for (auto& c : cells) {
+    if (c.role == "pretrain") c.checkpoint = dir + "/" + c.id + ".pt";
+    if (c.role == "finetune") c.checkpoint = dir + "/" + c.depends_on + ".pt";
+  }
 }
 
 double predicted_cost(const CellSpec& c) {
@@ -62,8 +122,15 @@ std::string grid_summary(const Spec& spec, const std::vector<CellSpec>& cells) {
     << plural(spec.batch_sizes.size(), "batch size", "batch sizes") << " × "
     << plural(spec.learning_rates.size(), "learning rate", "learning rates") << " × "
     << plural(spec.optimizers.size(), "optimizer", "optimizers") << " × "
-    << plural(static_cast<size_t>(spec.grid.repeats), "repeat", "repeats")
-    << "; at most " << epochs << " epochs in all";
+    << plural(static_cast<size_t>(spec.grid.repeats), "repeat", "repeats");
+  if (spec.finetune.enabled) {
+    size_t pretraining = 0;
+    for (const auto& c : cells) pretraining += c.role == "pretrain";
+    s << ", + " << plural(pretraining, "pretraining cell", "pretraining cells") << " ("
+      << spec.finetune.criterion.epochs << " epochs on " << spec.finetune.data.name << ") and a fine-tuning twin of each ("
+      << spec.finetune.freeze << " frozen)";
+  }
+  s << "; at most " << epochs << " epochs in all";
   return s.str();
 }
 

@@ -66,10 +66,25 @@ std::pair<double, double> mean_efficiencies(const std::vector<const Row*>& group
   return {mean_of(eff), mean_of(norm)};
 }
 
-std::string setup_of(const CellRow& c) {
+// The training setup, without and with how the cell starts (fine-tuning).
+std::string base_setup_of(const CellRow& c) {
   std::ostringstream s;
   s << "batch " << c.batch_size << ", lr " << c.learning_rate << ", " << c.optimizer;
   return s.str();
+}
+
+std::string setup_of(const CellRow& c) {
+  if (c.role == "pretrain") return base_setup_of(c) + ", pretraining";
+  if (c.role == "finetune") return base_setup_of(c) + ", fine-tuned (" + c.freeze + " frozen)";
+  return base_setup_of(c);
+}
+
+// The mean of the finite values; NaN when there are none.
+double finite_mean(const std::vector<double>& v) {
+  std::vector<double> finite;
+  for (double x : v)
+    if (std::isfinite(x)) finite.push_back(x);
+  return mean_of(finite);
 }
 
 std::string joules_text(double j) {
@@ -231,8 +246,10 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
        })) {
     const CellRow& c = *g.front()->cell;
     ModelRow m{c.dataset, c.architecture, c.criterion, setup_of(c), c.size};
-    std::vector<double> epochs, acc, e, en, train_ps, eval_ps;
+    std::vector<double> epochs, acc, e, en, train_ps, eval_ps, gpu, cpu;
     for (const Measured* x : g) {
+      gpu.push_back(x->run->gpu_util);
+      cpu.push_back(x->run->cpu_util);
       epochs.push_back(x->run->epochs);
       acc.push_back(x->run->test_acc);
       e.push_back(x->energy_j);
@@ -250,6 +267,8 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
     m.accuracy_sd = sd_of(acc);
     m.train_j_per_sample = mean_of(train_ps);
     m.eval_j_per_sample = mean_of(eval_ps);
+    m.gpu_util = finite_mean(gpu);
+    m.cpu_util = finite_mean(cpu);
     m.efficiency = m.energy_j > 0 ? m.accuracy / m.energy_j : kNaN;
     m.efficiency_norm = m.energy_norm_j > 0 ? m.accuracy / m.energy_norm_j : kNaN;
     models.push_back(m);
@@ -448,6 +467,80 @@ void add_setups(const std::vector<Measured>& done, const StudyResults& results, 
   }
 }
 
+// Fine-tuned against from scratch, model by model, with the pretraining the
+// fine-tuned runs started from reported apart.
+void add_finetuning(const std::vector<Measured>& done, const StudyResults& results, Reduction& red) {
+  std::map<std::string, const CellRow*> by_id;
+  for (const auto& c : results.cells) by_id[c.id] = &c;
+  auto key = [](const CellRow& c) {
+    return c.dataset + "\x1f" + c.architecture + "\x1f" + std::to_string(c.size) + "\x1f" + c.criterion + "\x1f" +
+           base_setup_of(c);
+  };
+  std::map<std::string, const Measured*> pretraining;  // by cell id
+  for (const auto& m : done)
+    if (m.cell->role == "pretrain") pretraining[m.cell->id] = &m;
+  struct Group {
+    FinetuneRow row;
+    std::vector<double> scratch_j, finetune_j, scratch_acc, finetune_acc, pretrain_j;
+    std::set<std::string> pretrain_ids;
+  };
+  std::map<std::string, Group> groups;
+  std::vector<std::string> order;
+  for (const auto& c : results.cells) {  // grid order; a model appears once it has a fine-tuning twin
+    if (c.role != "finetune") continue;
+    auto [it, fresh] = groups.try_emplace(key(c));
+    if (!fresh) continue;
+    order.push_back(key(c));
+    FinetuneRow& r = it->second.row;
+    r.dataset = c.dataset;
+    r.architecture = c.architecture;
+    r.criterion = c.criterion;
+    r.setup = base_setup_of(c);
+    r.freeze = c.freeze;
+    r.size = c.size;
+    if (auto p = by_id.find(c.depends_on); p != by_id.end()) {
+      r.pretrain_dataset = p->second->dataset;
+      r.pretrain_criterion = p->second->criterion;
+    }
+  }
+  if (groups.empty()) return;
+  for (const auto& m : done) {
+    if (m.cell->role == "pretrain") continue;
+    auto it = groups.find(key(*m.cell));
+    if (it == groups.end()) continue;
+    Group& g = it->second;
+    if (m.cell->role == "finetune") {
+      g.finetune_j.push_back(m.energy_j);
+      g.finetune_acc.push_back(m.run->test_acc);
+      if (auto p = pretraining.find(m.cell->depends_on); p != pretraining.end() && g.pretrain_ids.insert(p->first).second)
+        g.pretrain_j.push_back(p->second->energy_j);
+    } else {
+      g.scratch_j.push_back(m.energy_j);
+      g.scratch_acc.push_back(m.run->test_acc);
+    }
+  }
+  for (const auto& k : order) {
+    Group& g = groups[k];
+    FinetuneRow& r = g.row;
+    r.scratch_runs = static_cast<int>(g.scratch_j.size());
+    r.finetune_runs = static_cast<int>(g.finetune_j.size());
+    r.pretrain_runs = static_cast<int>(g.pretrain_j.size());
+    r.scratch_j = mean_of(g.scratch_j);
+    r.finetune_j = mean_of(g.finetune_j);
+    r.pretrain_j = mean_of(g.pretrain_j);
+    r.scratch_acc = mean_of(g.scratch_acc);
+    r.finetune_acc = mean_of(g.finetune_acc);
+    if (r.scratch_j > 0 && std::isfinite(r.finetune_j)) {
+      r.saving = 1 - r.finetune_j / r.scratch_j;
+      if (std::isfinite(r.pretrain_j)) {
+        r.saving_with_pretraining = 1 - (r.finetune_j + r.pretrain_j) / r.scratch_j;
+        if (r.finetune_j < r.scratch_j) r.break_even = r.pretrain_j / (r.scratch_j - r.finetune_j);
+      }
+    }
+    red.finetune.push_back(r);
+  }
+}
+
 // Each node's intensity: its own from [carbon.nodes], else the default.
 void add_emissions(const StudyResults& results, Reduction& red) {
   std::map<std::string, double> own;
@@ -525,6 +618,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
     cr.repeat = c.repeat;
     cr.status = c.status;
     cr.attempts = c.attempts;
+    cr.role = c.role;
     auto it = settled.find(c.id);
     if (it == settled.end()) {
       red.cells.push_back(cr);
@@ -539,6 +633,8 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
       row.node = r->node;
       row.failure = r->failure;
       row.detail = r->detail;
+      row.gpu_util = r->gpu_util;
+      row.cpu_util = r->cpu_util;
       if (auto m = measured_by_run.find(r); m != measured_by_run.end()) {
         row.energy_j = m->second->energy_j;
         row.energy_norm_j = m->second->energy_norm_j;
@@ -591,6 +687,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   add_statistics(done, red);
   add_step_accuracy(done, red);
   add_setups(done, results, red);
+  add_finetuning(done, results, red);
   add_emissions(results, red);
   return red;
 }

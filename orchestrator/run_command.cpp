@@ -60,6 +60,7 @@ Study load_study(const RunArgs& args) {
   s.cells = expand_grid(s.spec);
   s.output = args.output.empty() ? s.spec.output : args.output;
   std::error_code ec;
+  assign_checkpoints(s.cells, std::filesystem::absolute(s.output, ec).string());
   s.base_dir = std::filesystem::absolute(args.spec, ec).parent_path().string();
   // Before anything is written: a history that cannot train PRE is bad input.
   if (!args.history.empty()) {
@@ -95,7 +96,16 @@ ResultsStore open_store(const Study& study, bool resume) {
     meta.carbon_nodes += node + "=" + format_number(g, 6) + "\n";
   std::vector<CellRow> rows;
   for (const auto& c : study.cells) rows.push_back(cell_row(c));
-  return resume ? ResultsStore::resume(study.output, meta, rows) : ResultsStore::create(study.output, meta, rows);
+  ResultsStore store =
+      resume ? ResultsStore::resume(study.output, meta, rows) : ResultsStore::create(study.output, meta, rows);
+  // Pretraining cells write their weights beside the results.
+  if (study.spec.finetune.enabled) {
+    std::error_code ec;
+    const std::string dir = checkpoint_dir(std::filesystem::absolute(study.output, ec).string());
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw InputError(dir + ": cannot create the checkpoint folder: " + ec.message());
+  }
+  return store;
 }
 
 int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs& args) {

@@ -20,6 +20,8 @@ Scheduler::Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cell
     : comm_(comm), store_(store), options_(std::move(options)), progress_(progress),
       write_reduced_(std::move(write_reduced)), cells_(std::move(cells)) {
   for (const auto& c : cells_) by_id_[c.id] = &c;
+  for (const auto& c : cells_)
+    if (!c.depends_on.empty()) dependents_[c.depends_on].push_back(&c);
   costs_.set_prior(options_.prior_seconds);
   for (const auto& c : cells_) {
     if (store_.settled(c.id)) continue;
@@ -79,6 +81,7 @@ void Scheduler::check_stop(const std::atomic<int>& stop_requests) {
       progress_.event("stop requested: no new cells; " + std::to_string(running_.size()) +
                       " running cell(s) get " + format_number(options_.drain_s) +
                       " s to finish, then they are abandoned (resume with --resume)");
+      serve_waiting();  // the ranks that wait for a pretraining cell are told to stop
     } else {
       drain_deadline_ = Clock::now();
       progress_.event("second stop request: abandoning the running cells now");
@@ -139,14 +142,64 @@ void Scheduler::on_hello(int source, const json& body) {
   progress_.event(line);
 }
 
+bool Scheduler::ready(const CellSpec& c) const {
+  if (c.depends_on.empty()) return true;
+  const CellRow* row = store_.cell(c.depends_on);
+  return row && row->status == "done";
+}
+
+double Scheduler::priority(const CellSpec& c) const {
+  double s = costs_.expected_seconds(c);
+  if (auto it = dependents_.find(c.id); it != dependents_.end())
+    for (const CellSpec* d : it->second) s += costs_.expected_seconds(*d);
+  return s;
+}
+
+// Fine-tuning cells whose pretraining cell failed for good cannot start:
+// each is settled as failed, saying why, without using a worker.
+void Scheduler::settle_orphans() {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    const CellRow* dep = it->depends_on.empty() ? nullptr : store_.cell(it->depends_on);
+    if (!dep || dep->status != "failed") {
+      ++it;
+      continue;
+    }
+    RunResult r;
+    r.cell_id = it->id;
+    r.cell_index = it->index;
+    r.status = "failed";
+    r.stop_reason = stop_reason::failed;
+    r.failure = "dependency";
+    r.detail = "its pretraining cell " + std::to_string(dep->index) + " (" + dep->id + ") failed; nothing to start from";
+    r.attempt = it->attempt;
+    r.settles_cell = true;
+    store_.add_run(r);
+    dirty_ = true;
+    progress_.event(label(*it) + " failed: " + r.detail);
+    it = pending_.erase(it);
+  }
+}
+
+void Scheduler::serve_waiting() {
+  const std::vector<int> waiting = std::move(waiting_);
+  waiting_.clear();
+  for (int rank : waiting) on_request(rank);
+}
+
 void Scheduler::on_request(int source) {
+  settle_orphans();
   if (draining_ || pending_.empty()) {
     stop_worker(source);
     return;
   }
-  auto longest = std::max_element(pending_.begin(), pending_.end(), [&](const CellSpec& a, const CellSpec& b) {
-    return costs_.expected_seconds(a) < costs_.expected_seconds(b);
-  });
+  auto longest = pending_.end();
+  for (auto it = pending_.begin(); it != pending_.end(); ++it)
+    if (ready(*it) && (longest == pending_.end() || priority(*longest) < priority(*it))) longest = it;
+  if (longest == pending_.end()) {  // every pending cell waits on a running pretraining cell
+    waiting_.push_back(source);
+    progress_.detail("rank " + std::to_string(source) + " waits for a pretraining cell to finish");
+    return;
+  }
   CellSpec cell = *longest;
   pending_.erase(longest);
   comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
@@ -198,6 +251,10 @@ void Scheduler::on_result(int source, const RunResult& received) {
   if (!samples.empty()) store_samples(cell, r, samples);
   store_.add_run(r);  // the commit: journaled and synced before anything counts it
   dirty_ = true;
+  struct ServeWaiting {  // a settled pretraining cell may free the ranks that wait
+    Scheduler* s;
+    ~ServeWaiting() { s->serve_waiting(); }
+  } serve{this};
   if (r.settles_cell) settled_seconds_ += r.seconds;
   if (r.status == "done") {
     settled_energy_j_ += r.energy_j;

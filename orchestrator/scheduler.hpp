@@ -5,6 +5,10 @@
 // commits each result to the store before it counts, retries failed cells
 // up to the spec's limit, and on a stop request drains: no new cells, the
 // running ones get `drain_s` to finish, then they are abandoned uncommitted.
+// A fine-tuning cell waits until its pretraining cell is done (a worker that
+// asks meanwhile waits too); when that cell fails for good, its fine-tuning
+// cells are settled as failed without running. A pretraining cell is
+// ordered by its own cost plus its fine-tuning cells'.
 
 #include <atomic>
 #include <map>
@@ -54,6 +58,10 @@ class Scheduler {
   void store_samples(const CellSpec& cell, const RunResult& r, const std::string& encoded);
   void on_hello(int source, const nlohmann::json& body);
   void on_request(int source);
+  void serve_waiting();
+  void settle_orphans();
+  bool ready(const CellSpec& cell) const;
+  double priority(const CellSpec& cell) const;
   void on_epoch(int source, const nlohmann::json& body);
   void on_result(int source, const RunResult& result);
   void stop_worker(int source);
@@ -71,6 +79,8 @@ class Scheduler {
   std::vector<CellSpec> pending_;
   std::map<int, Running> running_;
   std::map<std::string, const CellSpec*> by_id_;
+  std::map<std::string, std::vector<const CellSpec*>> dependents_;  // pretraining cell id → its fine-tuning cells
+  std::vector<int> waiting_;  // ranks that asked while every pending cell waited on a pretraining cell
   std::vector<CellSpec> cells_;
   int workers_ = 0, stopped_workers_ = 0, ready_workers_ = 0, broken_workers_ = 0;
   int stops_seen_ = 0;

@@ -2,6 +2,7 @@
 // same worker code path as a sweep (a `joulegrid cell` child, the stopping
 // criterion in the parent), printing one line per epoch.
 
+#include <filesystem>
 #include <iostream>
 
 #include "orchestrator/commands.hpp"
@@ -49,8 +50,11 @@ std::string epoch_line(const EpochRecord& e) {
 
 int train_command(const TrainArgs& args) {
   const Spec spec = load_spec(args.spec);
-  const std::vector<CellSpec> cells = expand_grid(spec);
+  std::vector<CellSpec> cells = expand_grid(spec);
+  std::error_code ec;
+  assign_checkpoints(cells, std::filesystem::absolute(spec.output, ec).string());
   const CellSpec& cell = find_cell(cells, args.cell);
+  if (cell.role == "pretrain") std::filesystem::create_directories(std::filesystem::path(cell.checkpoint).parent_path(), ec);
   // The node's meters; the placeholder only where no source at all can be read.
   MeteredEnergy metered(spec.meters, meters::SysfsRoot::from_environment());
   std::unique_ptr<PlaceholderEnergy> placeholder;

@@ -1,5 +1,6 @@
 #include "rank/cell_energy.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
@@ -38,6 +39,14 @@ std::string disagreements(const EnergyTotals& from, const EnergyTotals& to, doub
     out += (out.empty() ? "" : "; ") + s.str();
   }
   return out;
+}
+
+std::pair<double, double> mean_utilisation(const EnergyTotals& from, const EnergyTotals& to) {
+  const double dt = to.seconds - from.seconds;
+  // Clamped: held readings integrated up to a window's edge can overshoot by a hair.
+  auto mean = [&](bool has, double a, double b) { return has && dt > 0 ? std::clamp((b - a) / dt, 0.0, 100.0) : NAN; };
+  return {mean(from.has_gpu_util && to.has_gpu_util, from.gpu_util_s, to.gpu_util_s),
+          mean(from.has_cpu_util && to.has_cpu_util, from.cpu_util_s, to.cpu_util_s)};
 }
 
 double PlaceholderEnergy::watts_from_environment() {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 #include <sys/types.h>
 
@@ -22,7 +23,16 @@ struct EnergyTotals {
     double counter_j = 0, power_j = 0;
   };
   std::vector<CrossCheck> cross_checks;
+  // Utilisation, not energy: the time integral of the busy percentage (%·s;
+  // GPUs: the mean over the rank's GPUs) and the seconds it covers, so that
+  // a window's mean is Δutil_s / Δseconds. No reading: has_* false.
+  double seconds = 0;
+  double gpu_util_s = 0, cpu_util_s = 0;
+  bool has_gpu_util = false, has_cpu_util = false;
 };
+
+// The mean GPU and CPU utilisation (%) between two readings; NaN without one.
+std::pair<double, double> mean_utilisation(const EnergyTotals& from, const EnergyTotals& to);
 
 // "card0: counter 100 J vs power 112 J (12 %)" for every device whose two
 // measurements of the window differ by more than `tolerance`; "" when none do.

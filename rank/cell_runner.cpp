@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <tuple>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -151,6 +152,7 @@ class CellSession {
     r.net_joules = b.net_j - a.net_j;
     r.disagreement = disagreements(a, b);
     r.method = energy_.method();
+    std::tie(r.gpu_util, r.cpu_util) = mean_utilisation(a, b);
     return r;
   }
 
@@ -169,6 +171,7 @@ class CellSession {
       r.test_acc = last.test_acc;
       r.energy_j = last.cumulative_j;
       r.efficiency = last.efficiency;
+      std::tie(r.gpu_util, r.cpu_util) = run_utilisation(r.epoch_records);
     }
     const bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == protocol::child_exit::ok;
     if (!timed_out_ && clean_exit && decision_.stop && failure_.empty()) {

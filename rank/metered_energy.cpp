@@ -22,7 +22,7 @@ MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoo
   est.cpu_tdp_w = options.cpu_tdp_w;
   est.cpu_idle_fraction = options.cpu_idle_fraction;
   est.ram_w_per_gib = options.ram_w_per_gib;
-  meters::MeterSet set = meters::open_meters(options.sources, root, est);
+  meters::MeterSet set = meters::open_meters(options.sources, root, est, options.utilisation);
   warnings_ = std::move(set.warnings);
   sampler_ = std::make_unique<meters::Sampler>(std::move(set.meters), options.sample_hz);
   int weakest = 3;
@@ -31,8 +31,7 @@ MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoo
       weakest = strength(c.method);
       method_ = meters::method_name(c.method);
     }
-  last_ = sampler_->joules_now();
-  last_t_ = meters::Sampler::now();
+  last_ = sampler_->joules_now(&last_t_);
   idle_w_.assign(last_.size(), 0.0);
   sampler_->start();
 }
@@ -42,11 +41,11 @@ MeteredEnergy::~MeteredEnergy() { sampler_->stop(); }
 void MeteredEnergy::attach(pid_t trainer) { share_ = std::make_unique<meters::CpuShare>(root_, trainer); }
 
 double MeteredEnergy::measure_idle(double seconds) {
-  const std::vector<double> before = sampler_->joules_now();
-  const double t0 = meters::Sampler::now();
+  double t0 = 0, t1 = 0;
+  const std::vector<double> before = sampler_->joules_now(&t0);
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  const std::vector<double> after = sampler_->joules_now();
-  const double dt = meters::Sampler::now() - t0;
+  const std::vector<double> after = sampler_->joules_now(&t1);
+  const double dt = t1 - t0;
   for (size_t i = 0; i < after.size() && dt > 0; ++i) idle_w_[i] = (after[i] - before[i]) / dt;
   now();  // start the next window after the idle one
   return idle_watts();
@@ -60,14 +59,28 @@ double MeteredEnergy::idle_watts() const {
 }
 
 EnergyTotals MeteredEnergy::now() {
-  const std::vector<double> j = sampler_->joules_now();
-  const double t = meters::Sampler::now(), dt = t - last_t_;
+  double t = 0;
+  const std::vector<double> j = sampler_->joules_now(&t);
+  const double dt = t - last_t_;
   last_t_ = t;
+  totals_.seconds += dt;
   const double share = share_ ? share_->next() : 1.0;
+  int gpus = 0;
+  double gpu_util = 0;
   for (size_t i = 0; i < j.size(); ++i) {
     const meters::Channel& c = sampler_->channels()[i];
     const double delta = j[i] - last_[i];
     last_[i] = j[i];
+    if (!c.is_energy()) {  // utilisation: the sampler integrates it as %·s
+      if (c.component == "gpu") {
+        gpu_util += delta;
+        ++gpus;
+      } else if (c.component == "cpu") {
+        totals_.cpu_util_s += delta;
+        totals_.has_cpu_util = true;
+      }
+      continue;
+    }
     if (!c.in_total) continue;
     totals_.node_j += delta;
     const double mine = c.component == "gpu" ? 1.0 : share;
@@ -75,6 +88,10 @@ EnergyTotals MeteredEnergy::now() {
     else if (c.component == "cpu") totals_.cpu_j += delta * share;
     else if (c.component == "ram") totals_.ram_j += delta * share;
     totals_.net_j += (delta - idle_w_[i] * dt) * mine;
+  }
+  if (gpus > 0) {
+    totals_.gpu_util_s += gpu_util / gpus;
+    totals_.has_gpu_util = true;
   }
   totals_.cell_j = totals_.cpu_j + totals_.ram_j + totals_.gpu_j;
   // A power reading kept beside a counter: both integrals, for the 5 % check.

@@ -133,12 +133,16 @@ Trainer::Trainer(const CellSpec& cell, SplitTensors data, torch::Device device)
   ModelConfig config{cell.architecture, cell.size, data_.sample_shape, cell.data.classes, cell.train};
   model_ = make_model(config);
   model_->to(device_);
-  parameters_ = model_->parameters();
+  if (cell.role == "finetune") transfer_ = start_from(*model_, cell.checkpoint, cell.freeze, cell.data.classes);
+  for (const auto& p : model_->parameters())
+    if (p.requires_grad()) parameters_.push_back(p);  // frozen layers are not the optimiser's
   optimizer_ = make_optimizer(cell, parameters_);
 }
 
 EpochTraining Trainer::train_epoch(int epoch, const std::function<bool(int64_t)>& after_batch) {
   model_->train();
+  if (transfer_)
+    for (auto& norm : transfer_->frozen_norms) norm->eval();
   EpochTraining out;
   const int64_t n = data_.train_x.size(0);
   const int64_t bs = cell_.batch_size;
@@ -232,11 +236,14 @@ class ChildSession {
     if (auto fault = fault_for(cell.index, cell.id, cell.attempt))
       trainer.inject(*fault);
     const SplitTensors& d = trainer.data();
-    emit({{"event", "ready"}, {"parameters", trainer.model().parameter_count()},
-          {"flops_per_sample", trainer.model().flops_per_sample()}, {"device", device_name_},
-          {"threads", threads}, {"init", cell.train.init}, {"train_samples", d.train_x.size(0)},
-          {"validation_samples", d.validation_x.size(0)}, {"test_samples", d.test_x.size(0)},
-          {"validation_is_test", d.validation_is_test}, {"input_elements", d.train_x[0].numel()}});
+    nlohmann::json ready{{"event", "ready"}, {"parameters", trainer.model().parameter_count()},
+                         {"flops_per_sample", trainer.model().flops_per_sample()}, {"device", device_name_},
+                         {"threads", threads}, {"init", cell.train.init}, {"train_samples", d.train_x.size(0)},
+                         {"validation_samples", d.validation_x.size(0)}, {"test_samples", d.test_x.size(0)},
+                         {"validation_is_test", d.validation_is_test}, {"input_elements", d.train_x[0].numel()}};
+    if (const auto& t = trainer.transfer())
+      ready["transfer"] = {{"loaded", t->loaded}, {"kept", t->kept}, {"frozen", t->frozen}, {"trainable", t->trainable}};
+    emit(ready);
     const bool per_batch = cell.criterion.kind == "energy" && cell.criterion.check == "batch";
     const int cap = cell.criterion.epoch_cap();
     for (int epoch = 1; cap <= 0 || epoch <= cap; ++epoch) {
@@ -271,6 +278,9 @@ class ChildSession {
       const auto reply = in_.read_line(-1);
       if (!reply || *reply != protocol::kContinue) break;
     }
+    // A pretraining cell's weights, for its fine-tuning cells; a cell that
+    // cannot leave them behind has not done its job.
+    if (cell.role == "pretrain") save_weights(trainer.model(), cell.checkpoint);
     return protocol::child_exit::ok;
   }
 

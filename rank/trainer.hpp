@@ -10,6 +10,7 @@
 
 #include "io/cell/cell.hpp"
 #include "models/classifier.hpp"
+#include "models/transfer.hpp"
 #include "rank/fault_injection.hpp"
 #include "rank/threads.hpp"
 
@@ -51,6 +52,8 @@ class Trainer {
 
   Classifier& model() { return *model_; }
   const SplitTensors& data() const { return data_; }
+  // A fine-tuning cell: what came from the pretraining cell and what is frozen.
+  const std::optional<Transfer>& transfer() const { return transfer_; }
 
  private:
   CellSpec cell_;
@@ -60,6 +63,7 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<torch::Tensor> parameters_;
   std::optional<FaultPlan> fault_;
+  std::optional<Transfer> transfer_;
 };
 
 // `joulegrid cell`: the whole child. Returns its exit code (protocol.hpp).

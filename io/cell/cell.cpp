@@ -1,5 +1,6 @@
 #include "io/cell/cell.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace joulegrid {
@@ -7,6 +8,12 @@ namespace joulegrid {
 using nlohmann::json;
 
 namespace {
+
+// A number that may be absent (not recorded): NaN then.
+double number_or_nan(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : NAN;
+}
 
 json criterion_json(const CriterionSpec& c) {
   return json{{"kind", c.kind},         {"name", c.name},       {"epochs", c.epochs},
@@ -128,12 +135,15 @@ uint64_t fnv1a64(const std::string& text) {
 json cell_identity(const CellSpec& c) {
   json data = data_json(c.data);
   data.erase("path");
-  return json{{"architecture", c.architecture}, {"size", c.size},
-              {"criterion", criterion_json(c.criterion)}, {"fold", c.fold},
-              {"batch_size", c.batch_size}, {"learning_rate", c.learning_rate},
-              {"optimizer", c.optimizer}, {"repeat", c.repeat},
-              {"experiment_seed", c.data_seed}, {"data", data},
-              {"train", train_math_json(c.train)}};
+  json j{{"architecture", c.architecture}, {"size", c.size},
+         {"criterion", criterion_json(c.criterion)}, {"fold", c.fold},
+         {"batch_size", c.batch_size}, {"learning_rate", c.learning_rate},
+         {"optimizer", c.optimizer}, {"repeat", c.repeat},
+         {"experiment_seed", c.data_seed}, {"data", data},
+         {"train", train_math_json(c.train)}};
+  // Only when set: a grid without fine-tuning keeps the ids it always had.
+  if (!c.role.empty()) j["finetune"] = {{"role", c.role}, {"depends_on", c.depends_on}, {"freeze", c.freeze}};
+  return j;
 }
 
 std::string cell_id(const CellSpec& c) {
@@ -153,6 +163,8 @@ void to_json(json& j, const CellSpec& c) {
            {"seed", c.seed},           {"data", data_json(c.data)},
            {"train", train_json(c.train)}, {"timeout_s", c.timeout_s},
            {"attempt", c.attempt}};
+  if (!c.role.empty())
+    j["finetune"] = {{"role", c.role}, {"depends_on", c.depends_on}, {"freeze", c.freeze}, {"checkpoint", c.checkpoint}};
 }
 
 void from_json(const json& j, CellSpec& c) {
@@ -173,6 +185,30 @@ void from_json(const json& j, CellSpec& c) {
   c.train = train_from(j.at("train"));
   j.at("timeout_s").get_to(c.timeout_s);
   c.attempt = j.value("attempt", 1);
+  if (j.contains("finetune")) {
+    const json& f = j.at("finetune");
+    f.at("role").get_to(c.role);
+    f.at("depends_on").get_to(c.depends_on);
+    f.at("freeze").get_to(c.freeze);
+    f.at("checkpoint").get_to(c.checkpoint);
+  }
+}
+
+std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs) {
+  double gpu = 0, gpu_s = 0, cpu = 0, cpu_s = 0;
+  auto add = [](double util, double s, double& sum, double& seconds) {
+    if (std::isfinite(util) && s > 0) {
+      sum += util * s;
+      seconds += s;
+    }
+  };
+  for (const auto& e : epochs) {
+    add(e.train_energy.gpu_util, e.train_s, gpu, gpu_s);
+    add(e.eval_energy.gpu_util, e.eval_s, gpu, gpu_s);
+    add(e.train_energy.cpu_util, e.train_s, cpu, cpu_s);
+    add(e.eval_energy.cpu_util, e.eval_s, cpu, cpu_s);
+  }
+  return {gpu_s > 0 ? gpu / gpu_s : NAN, cpu_s > 0 ? cpu / cpu_s : NAN};
 }
 
 void to_json(json& j, const EnergyReading& r) {
@@ -180,6 +216,8 @@ void to_json(json& j, const EnergyReading& r) {
            {"cpu_j", r.cpu_j},   {"ram_j", r.ram_j},             {"gpu_j", r.gpu_j},
            {"method", r.method}};
   if (!r.disagreement.empty()) j["disagreement"] = r.disagreement;
+  if (std::isfinite(r.gpu_util)) j["gpu_util"] = r.gpu_util;
+  if (std::isfinite(r.cpu_util)) j["cpu_util"] = r.cpu_util;
 }
 
 void from_json(const json& j, EnergyReading& r) {
@@ -191,6 +229,8 @@ void from_json(const json& j, EnergyReading& r) {
   r.gpu_j = j.value("gpu_j", 0.0);
   r.method = j.value("method", std::string());
   r.disagreement = j.value("disagreement", std::string());
+  r.gpu_util = number_or_nan(j, "gpu_util");
+  r.cpu_util = number_or_nan(j, "cpu_util");
 }
 
 void to_json(json& j, const EpochRecord& e) {
@@ -244,6 +284,8 @@ void to_json(json& j, const RunResult& r) {
            {"attempt", r.attempt},       {"settles_cell", r.settles_cell},
            {"node", r.node},             {"rank", r.rank},
            {"started_unix_s", r.started_unix_s}, {"replica", r.replica}};
+  if (std::isfinite(r.gpu_util)) j["gpu_util"] = r.gpu_util;
+  if (std::isfinite(r.cpu_util)) j["cpu_util"] = r.cpu_util;
   if (r.step_epoch > 0) {
     j["step_epoch"] = r.step_epoch;
     j["step_projected_j"] = r.step_projected_j;
@@ -273,6 +315,8 @@ void from_json(const json& j, RunResult& r) {
   r.device = j.value("device", std::string());
   r.init = j.value("init", std::string());
   r.seconds = j.value("seconds", 0.0);
+  r.gpu_util = number_or_nan(j, "gpu_util");
+  r.cpu_util = number_or_nan(j, "cpu_util");
   r.step_epoch = j.value("step_epoch", 0);
   r.step_projected_j = j.value("step_projected_j", 0.0);
   r.step_projected_s = j.value("step_projected_s", 0.0);

@@ -2,8 +2,10 @@
 // The plain structs every folder shares: one cell of the grid, the record of
 // one epoch, and the result of one attempt. No torch, no MPI.
 
+#include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +32,14 @@ struct CellSpec {
   TrainOptions train;
   double timeout_s = 0.0;
   int attempt = 1;        // which attempt this is (not part of the id)
+  // Frozen-encoder fine-tuning ([finetune]): "" for a cell trained from
+  // scratch, "pretrain" for one trained on the pretraining data whose weights
+  // are kept, "finetune" for one that starts from them with `freeze` layers
+  // frozen. Part of the id only when set, so grids without it keep their ids.
+  std::string role;
+  std::string depends_on;  // finetune: the pretraining cell's id
+  std::string freeze;      // finetune: conv | all_but_head | none
+  std::string checkpoint;  // pretrain: where its weights go; finetune: where they come from (set by rank 0)
 };
 
 // 16 hex digits of FNV-1a-64 over the canonical JSON of everything that can
@@ -57,6 +67,10 @@ struct EnergyReading {
   double cpu_j = 0.0, ram_j = 0.0, gpu_j = 0.0;  // attributed, by component
   std::string method;        // counter | power | estimated | placeholder
   std::string disagreement;  // devices whose counter and power differ by > 5 % in the window
+  // Mean utilisation over the window, % (not energy, never summed with it);
+  // NaN when the node has no such reading. GPU: the rank's GPUs' mean busy
+  // percentage (NVML, amdgpu gpu_busy_percent); CPU: the node's busy time (/proc/stat).
+  double gpu_util = NAN, cpu_util = NAN;
 };
 
 struct EpochRecord {
@@ -84,7 +98,7 @@ struct RunResult {
   std::string stop_reason;  // criterion_met | cap_reached | failed | stopped
   std::string detail;       // human words: "target 0.9 reached", "NaN loss at epoch 3 batch 7"
   std::string failure;      // empty, or input | internal | nonfinite_loss | out_of_memory |
-                            // signal | exit | timeout | protocol
+                            // signal | exit | timeout | protocol | dependency (its pretraining cell failed)
   int epochs = 0;
   double train_acc = 0.0, val_acc = 0.0, test_acc = 0.0;
   double energy_j = 0.0;
@@ -96,6 +110,7 @@ struct RunResult {
   std::string device;
   std::string init;
   double seconds = 0.0;
+  double gpu_util = NAN, cpu_util = NAN;  // % over its epochs' windows, time-weighted; NaN: not recorded
   // STEP's projection of the whole run, made after epoch `step_epoch` (0: the
   // run ended before the window filled); set by the scheduler.
   int step_epoch = 0;
@@ -111,6 +126,10 @@ struct RunResult {
   int rank = 0;
   double started_unix_s = 0.0;
 };
+
+// A run's mean GPU and CPU utilisation (%): each phase's mean weighted by its
+// seconds, over the phases that recorded one; NaN when none did.
+std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs);
 
 void to_json(nlohmann::json& j, const CellSpec& c);
 void from_json(const nlohmann::json& j, CellSpec& c);

@@ -184,6 +184,38 @@ void write_summary(const StudyResults& r, const Reduction& red, const Basis& bas
     out << "</table>";
   }
 
+  if (!red.finetune.empty()) {
+    auto percent = [](double v) { return std::isnan(v) ? td("") : "<td>" + number(100 * v, 3) + " %</td>"; };
+    out << "<h3>Fine-tuning against training from scratch</h3><div id=\"finetune\">";
+    for (const auto& f : red.finetune)
+      if (std::isfinite(f.saving))
+        out << "<p>" << escape(f.architecture) << "-" << f.size << " under " << escape(f.criterion) << " ("
+            << escape(f.dataset) << "): starting from weights pretrained on " << escape(f.pretrain_dataset)
+            << " with its " << escape(f.freeze) << " layers frozen took <b>" << number(f.finetune_j) << " J</b> against "
+            << number(f.scratch_j) << " J from scratch, " << (f.saving >= 0 ? "a saving of " : "a cost of ")
+            << number(100 * std::fabs(f.saving), 3) << " %; test accuracy " << number(f.finetune_acc, 3)
+            << " against " << number(f.scratch_acc, 3) << ". The pretraining itself took " << number(f.pretrain_j)
+            << " J, reported apart: "
+            << (std::isnan(f.break_even) ? std::string("fine-tuning saves nothing to repay it")
+                                         : "it pays for itself after " + number(f.break_even, 3) + " fine-tunings")
+            << ".</p>";
+    out << "</div><table id=\"table-finetune\"><caption>Mean energy per finished run (" << escape(red.energy)
+        << ", " << escape(red.energy_method) << "). Saving = 1 − fine-tuned / scratch; including pretraining, one "
+           "fine-tuning carries the whole pretraining run; break-even = pretraining ÷ (scratch − fine-tuned).</caption>"
+        << header_row({"dataset", "model", "criterion", "frozen", "pretrained on", "scratch J", "fine-tuned J",
+                       "pretraining J", "saving", "saving incl. pretraining", "break-even runs", "acc scratch",
+                       "acc fine-tuned", "runs (scratch / fine-tuned / pretraining)"});
+    for (const auto& f : red.finetune)
+      out << "<tr>" << td(f.dataset) << td(f.architecture + "-" + std::to_string(f.size)) << td(f.criterion)
+          << td(f.freeze) << td(f.pretrain_dataset + ", " + f.pretrain_criterion) << tn(f.scratch_j) << tn(f.finetune_j)
+          << tn(f.pretrain_j) << percent(f.saving) << percent(f.saving_with_pretraining) << tn(f.break_even, 3)
+          << tn(f.scratch_acc, 3) << tn(f.finetune_acc, 3)
+          << td(std::to_string(f.scratch_runs) + " / " + std::to_string(f.finetune_runs) + " / " +
+                std::to_string(f.pretrain_runs))
+          << "</tr>";
+    out << "</table>";
+  }
+
   if (!red.emissions.empty()) {
     out << "<h3>Emissions</h3><p id=\"emissions\">The study emitted about <b>" << number(red.emissions_g, 3)
         << " g CO2e</b>: <i>estimated</i>, the gross energy of every attempt (failed ones too) times the carbon "
@@ -336,8 +368,10 @@ void write_figures(const StudyResults& r, const Reduction& red, const Basis& bas
                 "over sizes. Energy " + energy_label(red) + ".");
 
   // Energy against parameters and FLOPs (the SED study).
-  std::map<std::string, svg::Series> by_params, by_flops;
+  std::map<std::string, svg::Series> by_params, by_flops, by_util;
   std::vector<std::string> arch_order;
+  // Utilisation: the GPUs' where any run recorded it, else the CPU's.
+  const bool gpu_util = std::any_of(runs.begin(), runs.end(), [](const auto& d) { return std::isfinite(d.run->gpu_util); });
   for (const auto& d : runs) {
     const std::string& a = d.cell->architecture;
     arch_order.push_back(a);
@@ -358,11 +392,20 @@ void write_figures(const StudyResults& r, const Reduction& red, const Basis& bas
     f.x.push_back(static_cast<double>(d.run->flops_per_sample) * samples);
     f.y.push_back(e);
     f.notes.push_back(p.notes.back());
+    const double util = gpu_util ? d.run->gpu_util : d.run->cpu_util;
+    if (std::isfinite(util)) {
+      auto& u = by_util[a];
+      u.name = a;
+      u.x.push_back(util);
+      u.y.push_back(e);
+      u.notes.push_back(p.notes.back());
+    }
   }
-  std::vector<svg::Series> params_series, flops_series;
+  std::vector<svg::Series> params_series, flops_series, util_series;
   for (const auto& a : unique_in_order(arch_order)) {
     params_series.push_back(by_params[a]);
     flops_series.push_back(by_flops[a]);
+    if (by_util.count(a)) util_series.push_back(by_util[a]);
   }
   const std::string energy_axis = "energy per run [J, " + red.energy + "]";
   const svg::Chart params{"fig-energy-params", "Energy against parameters", {"parameters", true}, {energy_axis, true}};
@@ -374,8 +417,21 @@ void write_figures(const StudyResults& r, const Reduction& red, const Basis& bas
   out << figure(flops, svg::scatter_chart(flops, flops_series),
                 "Energy of every finished run against the forward FLOPs of one sample times the training samples "
                 "it saw (log-log). Energy " + energy_label(red) + ".");
-  out << "<p class=\"muted\" id=\"fig-energy-utilisation\">Energy against device utilisation: this results file "
-         "does not record utilisation, so there is no figure for it.</p>";
+  if (util_series.empty()) {
+    out << "<p class=\"muted\" id=\"fig-energy-utilisation\">Energy against device utilisation: no run in this "
+           "results file recorded utilisation (older files, or [meters] utilisation = false), so there is no "
+           "figure for it.</p>";
+  } else {
+    const std::string device = gpu_util ? "GPU" : "CPU";
+    const svg::Chart util{"fig-energy-utilisation", "Energy against " + device + " utilisation",
+                          {"mean " + device + " utilisation over the run [%]", false}, {energy_axis, true}};
+    out << figure(util, svg::scatter_chart(util, util_series),
+                  "Energy of every finished run against the mean " + device + " utilisation it kept (" +
+                      (gpu_util ? "the busy percentage of its GPUs, from NVML or amdgpu"
+                                : "the node's busy CPU time, from /proc/stat; no run recorded a GPU's") +
+                      "), time-weighted over its training and evaluation. Utilisation is sampled beside the energy "
+                      "and never added to it. Energy " + energy_label(red) + ".");
+  }
 
   // Training against evaluation energy per model.
   std::map<std::string, std::pair<double, double>> phase;
@@ -439,13 +495,13 @@ void write_tables(const StudyResults& r, const Reduction& red, std::ostream& out
          "replicas combined as mean accuracy over mean energy; ± SD is their spread (sample standard deviation). " << escape(unit) << "</caption>"
       << header_row({"dataset", "architecture", "size", "criterion", "setup", "runs", "epochs", "test acc",
                      "± SD", "energy J", "± SD", "normalised J", "efficiency 1/J", "normalised 1/J",
-                     "J / training sample", "J / evaluated sample", "method"});
+                     "J / training sample", "J / evaluated sample", "GPU util %", "CPU util %", "method"});
   for (const auto& m : red.models)
     out << "<tr>" << td(m.dataset) << td(m.architecture) << ti(m.size) << td(m.criterion) << td(m.setup) << ti(m.runs)
         << tn(m.epochs, 3) << tn(m.accuracy, 3) << tn(m.accuracy_sd, 2) << tn(m.energy_j) << tn(m.energy_sd, 3)
         << tn(m.energy_norm_j) << tn(m.efficiency)
         << tn(m.efficiency_norm) << tn(m.train_j_per_sample, 3) << tn(m.eval_j_per_sample, 3)
-        << td(m.energy_method) << "</tr>";
+        << tn(m.gpu_util, 3) << tn(m.cpu_util, 3) << td(m.energy_method) << "</tr>";
   out << "</table>";
 
   out << "<h3>Per architecture and criterion (Eq. 3, Table 11)</h3><table id=\"table-criteria\"><caption>The mean "

@@ -21,6 +21,7 @@ struct ModelRow {
   double energy_sd = NAN, accuracy_sd = NAN;  // spread over its runs (folds, repeats, replicas); NaN for one run
   double train_j_per_sample = 0;  // mean over runs: training joules / training samples (NaN: not recorded)
   double eval_j_per_sample = 0;   // mean over runs: evaluation joules / evaluated samples
+  double gpu_util = NAN, cpu_util = NAN;  // mean over the runs that recorded it, % (not energy)
   std::string energy_method;  // the weakest among its runs
 };
 
@@ -106,6 +107,22 @@ struct EmissionRow {
   double grams = 0;          // g CO2e
 };
 
+// Frozen-encoder fine-tuning against training from scratch (arXiv 2401.01851):
+// one model (dataset, architecture, size, criterion, setup), its runs from
+// scratch, its fine-tuned runs, and the pretraining runs those started from,
+// each as a mean per finished run on the report's energy basis.
+struct FinetuneRow {
+  std::string dataset, architecture, criterion, setup, freeze;
+  std::string pretrain_dataset, pretrain_criterion;
+  int size = 1;
+  int scratch_runs = 0, finetune_runs = 0, pretrain_runs = 0;
+  double scratch_j = NAN, finetune_j = NAN, pretrain_j = NAN;
+  double scratch_acc = NAN, finetune_acc = NAN;
+  double saving = NAN;                   // 1 − finetune_j / scratch_j
+  double saving_with_pretraining = NAN;  // 1 − (finetune_j + pretrain_j) / scratch_j: one fine-tuning pays for the pretraining
+  double break_even = NAN;               // fine-tunings after which pretraining has paid for itself; NaN when none saves
+};
+
 struct NodeNormalisation {
   std::string node;
   double factor = 0;  // E_ref(reference) / E_ref(node); NaN without a calibration
@@ -117,6 +134,8 @@ struct CellResult {
   int index = 0, size = 1, fold = 0, repeat = 0, attempts = 0, epochs = 0;
   double accuracy = 0, energy_j = 0, energy_norm_j = 0, efficiency = 0, efficiency_norm = 0;
   double train_j_per_sample = NAN, eval_j_per_sample = NAN;  // on the report's basis; NaN when not recorded
+  double gpu_util = NAN, cpu_util = NAN;  // %, time-weighted over the run; NaN when not recorded
+  std::string role;  // "" (from scratch) | pretrain | finetune
   std::string energy_method, node, failure, detail;
 };
 
@@ -138,6 +157,7 @@ struct Reduction {
   std::vector<StepAccuracyRow> step;       // empty when no run was projected
   std::vector<SetupRow> setups;            // when the grid has more than one setup and an accuracy criterion
   std::vector<EmissionRow> emissions;      // per node, then per architecture; empty without [carbon]
+  std::vector<FinetuneRow> finetune;       // empty without [finetune]
   double emissions_g = NAN;                // the study's, g CO2e
 };
 

@@ -67,19 +67,30 @@ void write_table(const StudyResults& r, const Reduction& red, std::ostream& out)
   nodes.print(out);
 
   out << "\nPer model (the paper's Tables 3-10): folds and repeats combined as mean accuracy / mean energy\n";
-  TextTable models({"dataset", "architecture", "size", "criterion", "runs", "epochs", "test acc", "energy J",
-                    "normalised J", "efficiency 1/J", "normalised 1/J", "method"});
+  // The setup column only where the grid has more than one (else it is in every row alike).
+  bool several_setups = false;
+  for (const auto& m : red.models) several_setups = several_setups || m.setup != red.models.front().setup;
+  auto with_setup = [&](std::vector<std::string> row, const std::string& setup) {
+    if (several_setups) row.insert(row.begin() + 3, setup);
+    return row;
+  };
+  TextTable models(with_setup({"dataset", "architecture", "size", "criterion", "runs", "epochs", "test acc",
+                               "energy J", "normalised J", "efficiency 1/J", "normalised 1/J", "method"},
+                              "setup"));
   for (const auto& m : red.models)
-    models.add({m.dataset, m.architecture, std::to_string(m.size), m.criterion, std::to_string(m.runs),
-                num(m.epochs, 3), num(m.accuracy, 3), num(m.energy_j), num(m.energy_norm_j),
-                num(m.efficiency), num(m.efficiency_norm), m.energy_method});
+    models.add(with_setup({m.dataset, m.architecture, std::to_string(m.size), m.criterion, std::to_string(m.runs),
+                           num(m.epochs, 3), num(m.accuracy, 3), num(m.energy_j), num(m.energy_norm_j),
+                           num(m.efficiency), num(m.efficiency_norm), m.energy_method},
+                          m.setup));
   models.print(out);
 
   out << "\nPer architecture and criterion (Eq. 3: mean over sizes)\n";
-  TextTable crit({"dataset", "architecture", "criterion", "sizes", "efficiency 1/J", "normalised 1/J"});
+  TextTable crit(with_setup({"dataset", "architecture", "criterion", "sizes", "efficiency 1/J", "normalised 1/J"},
+                            "setup"));
   for (const auto& c : red.criteria)
-    crit.add({c.dataset, c.architecture, c.criterion, std::to_string(c.sizes), num(c.efficiency),
-              num(c.efficiency_norm)});
+    crit.add(with_setup({c.dataset, c.architecture, c.criterion, std::to_string(c.sizes), num(c.efficiency),
+                         num(c.efficiency_norm)},
+                        c.setup));
   crit.print(out);
 
   out << "\nPer architecture (Eq. 4: mean over criteria)\n";
@@ -138,6 +149,20 @@ void write_table(const StudyResults& r, const Reduction& red, std::ostream& out)
     st.print(out);
   }
 
+  if (!red.finetune.empty()) {
+    out << "\nFine-tuning from a pretrained encoder against training from scratch (mean per finished run, "
+        << red.energy << " J; pretraining reported apart: it is paid once and shared by its fine-tunings)\n";
+    TextTable ft({"dataset", "model", "criterion", "frozen", "scratch J", "fine-tuned J", "pretraining J",
+                  "saving", "saving incl. pretraining", "break-even", "acc scratch", "acc fine-tuned"});
+    for (const auto& f : red.finetune)
+      ft.add({f.dataset, f.architecture + "-" + std::to_string(f.size), f.criterion, f.freeze, num(f.scratch_j),
+              num(f.finetune_j), num(f.pretrain_j), std::isnan(f.saving) ? "" : num(100 * f.saving, 3) + " %",
+              std::isnan(f.saving_with_pretraining) ? "" : num(100 * f.saving_with_pretraining, 3) + " %",
+              std::isnan(f.break_even) ? "never" : num(f.break_even, 3) + " runs", num(f.scratch_acc, 3),
+              num(f.finetune_acc, 3)});
+    ft.print(out);
+  }
+
   if (!red.emissions.empty()) {
     out << "\nEmissions (estimated: gross energy of every attempt × the spec's carbon intensity): "
         << num(red.emissions_g) << " g CO2e in all\n";
@@ -176,14 +201,15 @@ std::string csv_number(double v) {
 void write_csv(const Reduction& red, std::ostream& out) {
   out << "cell,id,dataset,architecture,size,criterion,fold,repeat,status,attempts,epochs,test_acc,energy_j,"
          "normalised_energy_j,efficiency_per_j,normalised_efficiency_per_j,train_j_per_sample,eval_j_per_sample,"
-         "energy_basis,energy_method,node,failure\n";
+         "energy_basis,energy_method,node,failure,role,gpu_util_percent,cpu_util_percent\n";
   for (const auto& c : red.cells)
     out << c.index << ',' << c.id << ',' << csv_field(c.dataset) << ',' << c.architecture << ',' << c.size << ','
         << csv_field(c.criterion) << ',' << c.fold << ',' << c.repeat << ',' << c.status << ',' << c.attempts << ','
         << c.epochs << ',' << csv_number(c.accuracy) << ',' << csv_number(c.energy_j) << ','
         << csv_number(c.energy_norm_j) << ',' << csv_number(c.efficiency) << ',' << csv_number(c.efficiency_norm)
         << ',' << csv_number(c.train_j_per_sample) << ',' << csv_number(c.eval_j_per_sample) << ',' << red.energy
-        << ',' << c.energy_method << ',' << csv_field(c.node) << ',' << c.failure << '\n';
+        << ',' << c.energy_method << ',' << csv_field(c.node) << ',' << c.failure << ',' << c.role << ','
+        << csv_number(c.gpu_util) << ',' << csv_number(c.cpu_util) << '\n';
 }
 
 // One tidy row per epoch of every settled attempt, with its cell's axes.
@@ -192,7 +218,7 @@ void write_csv_epochs(const StudyResults& r, const Reduction& red, std::ostream&
          "train_samples,eval_samples,loss,"
          "train_acc,val_acc,test_acc,train_s,eval_s,train_j,eval_j,train_net_j,eval_net_j,train_cpu_j,train_ram_j,"
          "train_gpu_j,eval_cpu_j,eval_ram_j,eval_gpu_j,cumulative_j,efficiency_per_j,energy_method,parameters,"
-         "flops_per_sample\n";
+         "flops_per_sample,train_gpu_util_percent,train_cpu_util_percent,eval_gpu_util_percent,eval_cpu_util_percent\n";
   const auto settled = r.settled();
   for (const auto& c : r.cells) {
     auto it = settled.find(c.id);
@@ -211,7 +237,9 @@ void write_csv_epochs(const StudyResults& r, const Reduction& red, std::ostream&
             << csv_number(e.eval_energy.cpu_j) << ',' << csv_number(e.eval_energy.ram_j) << ','
             << csv_number(e.eval_energy.gpu_j) << ',' << csv_number(e.cumulative_j) << ','
             << csv_number(e.efficiency) << ',' << e.train_energy.method << ',' << run->parameters << ','
-            << run->flops_per_sample << '\n';
+            << run->flops_per_sample << ',' << csv_number(e.train_energy.gpu_util) << ','
+            << csv_number(e.train_energy.cpu_util) << ',' << csv_number(e.eval_energy.gpu_util) << ','
+            << csv_number(e.eval_energy.cpu_util) << '\n';
   }
   (void)red;
 }
@@ -247,7 +275,8 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
                           {"train_j_per_sample", number_or_null(c.train_j_per_sample)},
                           {"eval_j_per_sample", number_or_null(c.eval_j_per_sample)},
                           {"energy_method", c.energy_method}, {"node", c.node}, {"failure", c.failure},
-                          {"detail", c.detail}});
+                          {"detail", c.detail}, {"role", c.role}, {"gpu_util_percent", number_or_null(c.gpu_util)},
+                          {"cpu_util_percent", number_or_null(c.cpu_util)}});
   j["models"] = json::array();
   for (const auto& m : red.models)
     j["models"].push_back({{"dataset", m.dataset}, {"architecture", m.architecture}, {"size", m.size},
@@ -260,6 +289,8 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
                            {"accuracy_sd", number_or_null(m.accuracy_sd)},
                            {"train_j_per_sample", number_or_null(m.train_j_per_sample)},
                            {"eval_j_per_sample", number_or_null(m.eval_j_per_sample)},
+                           {"gpu_util_percent", number_or_null(m.gpu_util)},
+                           {"cpu_util_percent", number_or_null(m.cpu_util)},
                            {"energy_method", m.energy_method}});
   j["criteria"] = json::array();
   for (const auto& c : red.criteria)
@@ -292,6 +323,19 @@ void write_json(const StudyResults& r, const Reduction& red, std::ostream& out) 
                            {"setup", s.setup}, {"runs", s.runs}, {"reached", s.reached},
                            {"energy_j", number_or_null(s.energy_j)}, {"epochs", number_or_null(s.epochs)},
                            {"saving", number_or_null(s.saving)}, {"best", s.best}});
+  j["finetune"] = json::array();
+  for (const auto& f : red.finetune)
+    j["finetune"].push_back({{"dataset", f.dataset}, {"architecture", f.architecture}, {"size", f.size},
+                             {"criterion", f.criterion}, {"setup", f.setup}, {"freeze", f.freeze},
+                             {"pretrain_dataset", f.pretrain_dataset}, {"pretrain_criterion", f.pretrain_criterion},
+                             {"scratch_runs", f.scratch_runs}, {"finetune_runs", f.finetune_runs},
+                             {"pretrain_runs", f.pretrain_runs}, {"scratch_j", number_or_null(f.scratch_j)},
+                             {"finetune_j", number_or_null(f.finetune_j)}, {"pretrain_j", number_or_null(f.pretrain_j)},
+                             {"scratch_accuracy", number_or_null(f.scratch_acc)},
+                             {"finetune_accuracy", number_or_null(f.finetune_acc)},
+                             {"saving", number_or_null(f.saving)},
+                             {"saving_with_pretraining", number_or_null(f.saving_with_pretraining)},
+                             {"break_even_runs", number_or_null(f.break_even)}});
   j["emissions"] = {{"grams_co2e", number_or_null(red.emissions_g)},
                     {"method", "estimated: gross energy of every attempt × the spec's carbon intensity"},
                     {"rows", json::array()}};

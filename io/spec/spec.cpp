@@ -28,6 +28,10 @@ const std::vector<std::string>& known_architectures() {
   return names;
 }
 
+bool has_conv_layers(const std::string& architecture) {
+  return architecture != "mlp" && architecture != "rnn" && architecture != "lstm";
+}
+
 namespace {
 
 constexpr int64_t kIntMax = std::numeric_limits<int64_t>::max();
@@ -97,10 +101,9 @@ Normalization read_normalization(const TomlSection& data) {
   return n;
 }
 
-void read_data(const TomlSection& s, Spec& spec, const std::string& base_dir) {
+void read_data(const TomlSection& s, DataSpec& d, const std::string& base_dir) {
   s.allow_only({"format", "path", "name", "classes", "split", "folds", "validation", "subset",
                 "normalization"});
-  DataSpec& d = spec.data;
   d.format = s.choice("format", "idx", {"idx", "cifar10", "hdf5", "synthetic"});
   if (d.format == "synthetic") {
     if (s.has("path")) s.fail("path", "does not apply to format 'synthetic' (seeded noise, no files)");
@@ -295,7 +298,7 @@ void read_criteria(const toml::table& root, Spec& spec) {
 
 void read_meters(const TomlSection& s, Spec& spec) {
   s.allow_only({"sample_hz", "idle_seconds", "cpu_tdp_w", "cpu_idle_fraction", "ram_w_per_gib",
-                "store_samples", "sources"});
+                "store_samples", "utilisation", "sources"});
   MeterOptions& m = spec.meters;
   m.sample_hz = s.number("sample_hz", m.sample_hz, 1.0, 1000.0);
   m.idle_seconds = s.number("idle_seconds", m.idle_seconds, 0.0, 3600.0);
@@ -303,6 +306,7 @@ void read_meters(const TomlSection& s, Spec& spec) {
   m.cpu_idle_fraction = s.number("cpu_idle_fraction", m.cpu_idle_fraction, 0.0, 1.0);
   m.ram_w_per_gib = s.number("ram_w_per_gib", m.ram_w_per_gib, 0.0, 100.0);
   m.store_samples = s.boolean("store_samples", m.store_samples);
+  m.utilisation = s.boolean("utilisation", m.utilisation);
   m.sources = s.texts("sources", m.sources);
   const std::vector<std::string> known{"auto", "rapl", "amdgpu", "nvml", "estimate"};
   for (const auto& src : m.sources) {
@@ -333,6 +337,31 @@ void read_report(const TomlSection& s, Spec& spec) {
     if (!ok) s.fail("formats", "unknown format '" + f + "'" + did_you_mean(f, known));
   }
   spec.report.energy = s.choice("energy", "gross", {"gross", "net"});
+}
+
+// [finetune]: pretraining epochs, what is frozen, and the pretraining data
+// ([finetune.data], read like [data]; the study's dataset when absent).
+void read_finetune(const TomlSection& s, Spec& spec, const std::string& base_dir) {
+  if (!s.table()) return;
+  s.allow_only({"epochs", "freeze", "data"});
+  FinetuneSpec& f = spec.finetune;
+  f.enabled = true;
+  if (!s.has("epochs")) s.fail("epochs", "is required: how many epochs each pretraining cell trains");
+  f.criterion.kind = "epochs";
+  f.criterion.epochs = static_cast<int>(s.integer("epochs", 1, 1, 100000));
+  f.criterion.name = "pretrain" + std::to_string(f.criterion.epochs);
+  f.freeze = s.choice("freeze", f.freeze, {"conv", "all_but_head", "none"});
+  if (f.freeze == "conv")
+    for (const auto& a : spec.grid.architectures)
+      if (!has_conv_layers(a))
+        s.fail("freeze", "'conv' freezes convolutional layers, and architecture '" + a +
+                             "' has none; use \"all_but_head\" (every layer but the last) or \"none\"");
+  if (const toml::table* d = subtable(s, "data")) {
+    read_data(TomlSection(d, s.field("data"), s.file()), f.data, base_dir);
+    if (f.data.split != "holdout") s.fail("data", "pretraining data must use split = 'holdout'");
+  } else {
+    f.data = spec.data;
+  }
 }
 
 void read_step(const TomlSection& s, Spec& spec) {
@@ -367,7 +396,7 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::str
   spec.text = text;
   TomlSection top(&root, "", path);
   top.allow_only({"experiment", "data", "train", "grid", "criteria", "meters", "calibration",
-                  "report", "carbon", "step"});
+                  "report", "carbon", "step", "finetune"});
   auto section = [&](const std::string& name) {
     return TomlSection(subtable(top, name), name, path);
   };
@@ -381,7 +410,8 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::str
   read_carbon(section("carbon"), spec);
   read_step(section("step"), spec);
   // Last: it touches the file system, and the cheaper checks should speak first.
-  read_data(section("data"), spec, base_dir);
+  read_data(section("data"), spec.data, base_dir);
+  read_finetune(section("finetune"), spec, base_dir);
   return spec;
 }
 

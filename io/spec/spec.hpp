@@ -92,6 +92,7 @@ struct MeterOptions {
   double cpu_idle_fraction = 0.3;
   double ram_w_per_gib = 0.375;
   bool store_samples = false;
+  bool utilisation = true;  // GPU and CPU utilisation sampled beside the energy (never summed with it)
   std::vector<std::string> sources{"auto"};
 };
 
@@ -113,6 +114,18 @@ struct StepSpec {
 struct CarbonOptions {
   double g_per_kwh = 0.0;
   std::map<std::string, double> nodes;  // a node's own intensity, by node name
+};
+
+// Frozen-encoder fine-tuning (arXiv 2401.01851): every cell of the grid is
+// also run starting from the weights of a pretraining cell (same
+// architecture, size and setup, trained on `data` under `criterion`), with
+// the layers `freeze` names frozen; the report sets it against the cell
+// trained from scratch.
+struct FinetuneSpec {
+  bool enabled = false;
+  DataSpec data;            // [finetune.data]: the pretraining dataset (default: the study's)
+  CriterionSpec criterion;  // how pretraining stops: a fixed number of epochs
+  std::string freeze = "conv";  // conv | all_but_head | none
 };
 
 struct ReportOptions {
@@ -141,6 +154,7 @@ struct Spec {
   ReportOptions report;
   CarbonOptions carbon;
   StepSpec step;
+  FinetuneSpec finetune;
 };
 
 // Parses and validates a spec file. Throws InputError naming FILE:LINE:COLUMN
@@ -152,6 +166,9 @@ Spec parse_spec(const std::string& text, const std::string& path_for_messages,
 // Architectures the models registry knows, used to validate [grid] without
 // linking libtorch into io/. Kept in step with models/registry.cpp by a test.
 const std::vector<std::string>& known_architectures();
+// Whether an architecture has convolutional feature layers (what [finetune]
+// freeze = "conv" freezes); kept in step with models/ by a test.
+bool has_conv_layers(const std::string& architecture);
 
 // The folder the default dataset comes from, and the Debian package for it.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";

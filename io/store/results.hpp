@@ -72,6 +72,9 @@ struct CellRow {
   uint64_t seed = 0;
   std::string status = "pending";  // pending | done | failed
   int attempts = 0;
+  std::string role;        // "" (from scratch) | pretrain | finetune
+  std::string depends_on;  // finetune: the pretraining cell's id
+  std::string freeze;      // finetune: which layers were frozen
 };
 
 void to_json(nlohmann::json& j, const NodeRecord& node);

@@ -20,8 +20,8 @@ namespace joulegrid {
 struct SampleChannel {
   std::string name;       // "rapl package-0", "nvml GPU-…"
   std::string component;  // cpu | ram | gpu | platform
-  std::string method;     // counter | power | estimated
-  std::string unit;       // J (a counter's cumulative reading) | W
+  std::string method;     // counter | power | estimated | utilisation (not energy)
+  std::string unit;       // J (a counter's cumulative reading) | W | % (utilisation)
 };
 
 struct SampleBlock {

@@ -20,6 +20,9 @@ const std::vector<Field<CellRow>>& cell_fields() {
       JG_FIELD(CellRow, "seed", seed, ""),
       JG_FIELD(CellRow, "status", status, ""),
       JG_FIELD(CellRow, "attempts", attempts, ""),
+      JG_FIELD(CellRow, "role", role, ""),
+      JG_FIELD(CellRow, "depends_on", depends_on, ""),
+      JG_FIELD(CellRow, "freeze", freeze, ""),
   };
   return fields;
 }
@@ -60,6 +63,8 @@ const std::vector<Field<RunResult>>& run_fields() {
       JG_FIELD(RunResult, "device", device, ""),
       JG_FIELD(RunResult, "started_unix_s", started_unix_s, "s"),
       JG_FIELD(RunResult, "seconds", seconds, "s"),
+      JG_FIELD(RunResult, "gpu_util", gpu_util, "%"),
+      JG_FIELD(RunResult, "cpu_util", cpu_util, "%"),
       JG_FIELD(RunResult, "step_epoch", step_epoch, ""),
       JG_FIELD(RunResult, "step_projected_j", step_projected_j, "J"),
       JG_FIELD(RunResult, "step_projected_s", step_projected_s, "s"),
@@ -78,7 +83,7 @@ const std::vector<Field<RunResult>>& run_fields() {
   return fields;
 }
 
-// Each phase's reading as eight columns: train_j, train_net_j, train_node_j, ...
+// Each phase's reading as ten columns: train_j, train_net_j, train_node_j, ...
 #define JG_PHASE_FIELDS(phase)                                                        \
   JG_FIELD(EpochRow, #phase "_j", record.phase##_energy.joules, "J"),                 \
       JG_FIELD(EpochRow, #phase "_net_j", record.phase##_energy.net_joules, "J"),     \
@@ -87,7 +92,9 @@ const std::vector<Field<RunResult>>& run_fields() {
       JG_FIELD(EpochRow, #phase "_ram_j", record.phase##_energy.ram_j, "J"),          \
       JG_FIELD(EpochRow, #phase "_gpu_j", record.phase##_energy.gpu_j, "J"),          \
       JG_FIELD(EpochRow, #phase "_method", record.phase##_energy.method, ""),         \
-      JG_FIELD(EpochRow, #phase "_disagreement", record.phase##_energy.disagreement, "")
+      JG_FIELD(EpochRow, #phase "_disagreement", record.phase##_energy.disagreement, ""), \
+      JG_FIELD(EpochRow, #phase "_gpu_util", record.phase##_energy.gpu_util, "%"),    \
+      JG_FIELD(EpochRow, #phase "_cpu_util", record.phase##_energy.cpu_util, "%")
 
 const std::vector<Field<EpochRow>>& epoch_fields() {
   static const std::vector<Field<EpochRow>> fields{

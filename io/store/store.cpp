@@ -284,6 +284,9 @@ CellRow cell_row(const CellSpec& c) {
   r.repeat = c.repeat;
   r.dataset = c.data.name;
   r.seed = c.seed;
+  r.role = c.role;
+  r.depends_on = c.depends_on;
+  r.freeze = c.freeze;
   return r;
 }
 
@@ -513,6 +516,11 @@ void ResultsStore::apply_run(const RunResult& run) {
 bool ResultsStore::settled(const std::string& cell_id) const {
   const auto it = cell_index_.find(cell_id);
   return it != cell_index_.end() && results_.cells[it->second].status != "pending";
+}
+
+const CellRow* ResultsStore::cell(const std::string& cell_id) const {
+  const auto it = cell_index_.find(cell_id);
+  return it == cell_index_.end() ? nullptr : &results_.cells[it->second];
 }
 
 int ResultsStore::attempts(const std::string& cell_id) const {

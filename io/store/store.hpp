@@ -51,6 +51,7 @@ class ResultsStore {
   void add_samples(const std::string& encoded_block);
 
   bool settled(const std::string& cell_id) const;
+  const CellRow* cell(const std::string& cell_id) const;  // null for an id not in the grid
   int attempts(const std::string& cell_id) const;
 
   // Rewrites the HDF5 snapshot with `status` and empties the journal.

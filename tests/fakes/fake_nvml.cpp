@@ -2,12 +2,13 @@
 // through JOULEGRID_NVML_LIBRARY, so that the NVIDIA path runs in CI without
 // a GPU. Its devices come from the file named by FAKE_NVML_STATE, re-read on
 // every call so that a test can script the readings; one line a device:
-//   ENERGY_MJ POWER_MW UUID BUS_ID      ('-' = not supported by this GPU)
+//   ENERGY_MJ POWER_MW UUID BUS_ID [BUSY_PERCENT]   ('-' or absent = not supported)
 // FAKE_NVML_INIT_FAIL=1 makes nvmlInit fail.
 
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,7 @@ namespace {
 constexpr int kSuccess = 0, kNotSupported = 3, kUninitialized = 1, kInvalid = 2;
 
 struct FakeDevice {
-  std::string energy, power, uuid, bus;
+  std::string energy, power, uuid, bus, busy = "-";
 };
 
 std::vector<FakeDevice> devices() {
@@ -24,8 +25,14 @@ std::vector<FakeDevice> devices() {
   const char* path = std::getenv("FAKE_NVML_STATE");
   if (!path) return out;
   std::ifstream in(path);
-  FakeDevice d;
-  while (in >> d.energy >> d.power >> d.uuid >> d.bus) out.push_back(d);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    FakeDevice d;
+    if (fields >> d.energy >> d.power >> d.uuid >> d.bus) {
+      if (!(fields >> d.busy)) d.busy = "-";
+      out.push_back(d);
+    }
+  }
   return out;
 }
 
@@ -78,6 +85,18 @@ int nvmlDeviceGetPowerUsage(void* device, unsigned int* mw) {
   if (i < 0 || i >= static_cast<long>(d.size())) return kInvalid;
   if (d[i].power == "-") return kNotSupported;
   *mw = static_cast<unsigned int>(std::strtoul(d[i].power.c_str(), nullptr, 10));
+  return kSuccess;
+}
+struct FakeUtilization {
+  unsigned int gpu, memory;
+};
+int nvmlDeviceGetUtilizationRates(void* device, FakeUtilization* u) {
+  const auto d = devices();
+  const long i = index_of(device);
+  if (i < 0 || i >= static_cast<long>(d.size())) return kInvalid;
+  if (d[i].busy == "-") return kNotSupported;
+  u->gpu = static_cast<unsigned int>(std::strtoul(d[i].busy.c_str(), nullptr, 10));
+  u->memory = 0;
   return kSuccess;
 }
 int nvmlDeviceGetUUID(void* device, char* out, unsigned int length) {

@@ -34,13 +34,13 @@ void set_energy_uj(const std::string& root, const std::string& zone, uint64_t en
 }
 
 void write_amdgpu_card(const std::string& root, const std::string& card, const std::string& pci_slot,
-                       long long energy_uj, long long power_average_uw) {
+                       long long energy_uj, long long power_average_uw, int busy_percent) {
   const std::string device = root + "/sys/class/drm/" + card + "/device";
   const std::string hw = device + "/hwmon/hwmon" + card.substr(4);
   std::filesystem::create_directories(hw);
   std::filesystem::create_directories(root + "/sys/class/drm/" + card + "-DP-1");
   std::ofstream(device + "/uevent") << "DRIVER=amdgpu\nPCI_SLOT_NAME=" << pci_slot << "\n";
-  std::ofstream(device + "/gpu_busy_percent") << "37\n";
+  if (busy_percent >= 0) std::ofstream(device + "/gpu_busy_percent") << busy_percent << "\n";
   std::ofstream(hw + "/name") << "amdgpu\n";
   if (energy_uj >= 0) std::ofstream(hw + "/energy1_input") << energy_uj << "\n";
   if (power_average_uw >= 0) std::ofstream(hw + "/power1_average") << power_average_uw << "\n";

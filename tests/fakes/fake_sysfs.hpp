@@ -15,10 +15,10 @@ void write_rapl_zone(const std::string& root, const std::string& zone, const std
                      uint64_t energy_uj, uint64_t range_uj);
 // Rewrites energy_uj in place (fixed width), as the kernel presents it.
 void set_energy_uj(const std::string& root, const std::string& zone, uint64_t energy_uj);
-// /sys/class/drm/CARD/device with an amdgpu hwmon; a negative value leaves
-// that file out.
+// /sys/class/drm/CARD/device with an amdgpu hwmon and gpu_busy_percent; a
+// negative value leaves that file out.
 void write_amdgpu_card(const std::string& root, const std::string& card, const std::string& pci_slot,
-                       long long energy_uj, long long power_average_uw);
+                       long long energy_uj, long long power_average_uw, int busy_percent = 37);
 void write_proc(const std::string& root, uint64_t busy_ticks, uint64_t idle_ticks,
                 uint64_t mem_total_kb, uint64_t mem_available_kb, int cpus = 2);
 

@@ -109,6 +109,14 @@ TEST_F(HtmlReport, ThePageIsSelfContainedAndItsDomCarriesTheStudysNumbers) {
   for (size_t p = params.find("<circle"); p != std::string::npos && p < params.find("</svg>"); p = params.find("<circle", p + 1))
     ++points;
   EXPECT_EQ(points, 23u);
+  points = 0;
+  const std::string util = d.substr(d.find("id=\"fig-energy-utilisation\""));
+  ASSERT_NE(d.find("<figure id=\"figure-fig-energy-utilisation\""), std::string::npos)
+      << "drawn: the runs recorded GPU utilisation";
+  EXPECT_NE(util.find("GPU utilisation"), std::string::npos);
+  for (size_t p = util.find("<circle"); p != std::string::npos && p < util.find("</svg>"); p = util.find("<circle", p + 1))
+    ++points;
+  EXPECT_EQ(points, 23u);
 
   // A screenshot for people, kept with the build.
   const auto artifacts = std::filesystem::path(JOULEGRID_BINARY).parent_path() / "tests" / "artifacts";
@@ -182,6 +190,19 @@ TEST_F(HtmlReport, BadArgumentsAreRefusedAndAnOlderReportIsLeftWhole) {
   r = report(file, "html", dir_.file("no/such/folder/report.html"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no/such/folder/report.html"), std::string::npos) << r.err;
+}
+
+// Runs that all kept the GPU 37 % busy give x values equal to the last few
+// bits; the axis must be padded around them, not stepped in 1e-15s forever.
+TEST(Svg, AnAxisOfNearlyEqualValuesIsPaddedNotEndless) {
+  svg::Series s{"lenet", {37.0, 37.0 + 3e-14, 37.0 - 2e-14}, {1.0, 2.0, 3.0}, {}};
+  const svg::Chart chart{"fig-near", "near", {"utilisation [%]", false}, {"energy [J]", true}};
+  const std::string page = svg::scatter_chart(chart, {s});
+  size_t ticks = 0;
+  for (size_t p = page.find("class=\"tick\""); p != std::string::npos; p = page.find("class=\"tick\"", p + 1)) ++ticks;
+  EXPECT_GT(ticks, 2u);
+  EXPECT_LT(ticks, 40u);
+  EXPECT_LT(page.size(), 100000u);
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 // or resumed as the user asked, and a stop or a kill -9 costing only the
 // cells that were running.
 
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -131,8 +134,74 @@ TEST_F(RunStudy, StoredSamplesCoverEachCommittedRunAtTheSampleRate) {
     EXPECT_GT(static_cast<double>(b.t.size()), 0.5 * 100 * b.t.back());
     EXPECT_NEAR(b.t.back(), run->seconds, 0.5 + 0.1 * run->seconds);
     EXPECT_EQ(b.start_unix_s, run->started_unix_s);
+    // The node's CPU utilisation is stored beside the energy, in percent, and labelled as not energy.
+    const auto util = std::find_if(b.channels.begin(), b.channels.end(),
+                                   [](const SampleChannel& c) { return c.method == "utilisation"; });
+    ASSERT_NE(util, b.channels.end()) << b.cell_id;
+    EXPECT_EQ(util->unit, "%");
+    EXPECT_EQ(util->component, "cpu");
+    const size_t c = static_cast<size_t>(util - b.channels.begin());
+    for (size_t i = 0; i < b.t.size(); ++i) {
+      const double v = b.values[c * b.t.size() + i];
+      ASSERT_TRUE(v >= 0 && v <= 100) << v;
+    }
   }
   EXPECT_EQ(slurp(samples_path(results(o))), "") << "the final snapshot folded the log in";
+}
+
+// [finetune]: a pretraining cell leaves its weights beside the results, the
+// fine-tuning twin starts from them after it, and the report sets the twin
+// against the cell trained from scratch with the pretraining apart. Every
+// run records the node's CPU utilisation, which the page plots against energy.
+TEST_F(RunStudy, FineTuningStartsFromThePretrainedWeightsAndReportsTheSaving) {
+  StudyOptions o;
+  o.name = "ft";
+  o.architectures = R"("lenet")";
+  o.accuracy_criterion = false;
+  o.extra = "\n[finetune]\nepochs = 1\nfreeze = \"conv\"\n";
+  const CommandResult r = run_command(run(write_spec(o)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Fine-tuning from a pretrained encoder"), std::string::npos) << r.out;
+  const StudyResults file = load_results(results(o));
+  ASSERT_EQ(file.cells.size(), 3u);
+  expect_every_cell_done_once(file);
+  const CellRow& scratch = file.cells[0];
+  const CellRow& pre = file.cells[1];
+  const CellRow& twin = file.cells[2];
+  EXPECT_EQ(scratch.role, "");
+  EXPECT_EQ(pre.role, "pretrain");
+  EXPECT_EQ(twin.role, "finetune");
+  EXPECT_EQ(twin.depends_on, pre.id);
+  EXPECT_EQ(twin.freeze, "conv");
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("ft.checkpoints/" + pre.id + ".pt")));
+  std::vector<std::string> committed;
+  for (const auto& run : file.runs) committed.push_back(run.cell_id);
+  EXPECT_LT(std::find(committed.begin(), committed.end(), pre.id) - committed.begin(),
+            std::find(committed.begin(), committed.end(), twin.id) - committed.begin())
+      << "the fine-tuning cell ran after its pretraining";
+  for (const auto& run : file.runs) {
+    EXPECT_TRUE(run.cpu_util > 0 && run.cpu_util <= 100) << run.cell_id << ": " << run.cpu_util;
+    EXPECT_TRUE(std::isnan(run.gpu_util)) << "no GPU here";
+    for (const auto& e : run.epoch_records) EXPECT_TRUE(e.train_energy.cpu_util >= 0 && e.train_energy.cpu_util <= 100);
+  }
+
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)) + " --format json");
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  const auto j = nlohmann::json::parse(rep.out);
+  ASSERT_EQ(j["finetune"].size(), 1u);
+  const auto& f = j["finetune"][0];
+  const auto energy = [&](const CellRow& c) { return file.settled().at(c.id).front()->energy_j; };
+  EXPECT_DOUBLE_EQ(f["scratch_j"].get<double>(), energy(scratch));
+  EXPECT_DOUBLE_EQ(f["finetune_j"].get<double>(), energy(twin)) << "the pretraining is not in the twin's energy";
+  EXPECT_DOUBLE_EQ(f["pretrain_j"].get<double>(), energy(pre));
+  EXPECT_NEAR(f["saving"].get<double>(), 1 - energy(twin) / energy(scratch), 1e-12);
+  EXPECT_NEAR(f["saving_with_pretraining"].get<double>(), 1 - (energy(twin) + energy(pre)) / energy(scratch), 1e-12);
+  for (const auto& cell : j["cells"]) EXPECT_TRUE(cell["cpu_util_percent"].is_number()) << cell["id"];
+
+  const std::string page = slurp(dir_.file("ft.html"));
+  EXPECT_NE(page.find("id=\"table-finetune\""), std::string::npos);
+  EXPECT_NE(page.find("<figure id=\"figure-fig-energy-utilisation\""), std::string::npos)
+      << "utilisation was recorded, so the figure is drawn";
 }
 
 // PRE: earlier measured runs predict this grid's energy and time per node,

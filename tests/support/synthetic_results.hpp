@@ -5,6 +5,7 @@
 // calibration is twice node-a's; one cell (the sixth: lenet-2, fold 1) failed.
 
 #include <string>
+#include <tuple>
 
 #include "io/store/results.hpp"
 
@@ -95,6 +96,9 @@ inline StudyResults synthetic_study(const SyntheticOptions& o) {
               rec.train_energy.net_joules = 0.7 * joules_per_epoch;
               rec.eval_energy.net_joules = 0.08 * joules_per_epoch;
               rec.train_energy.method = rec.eval_energy.method = o.method;
+              rec.train_energy.gpu_util = 40.0 + 15.0 * size;  // bigger models keep the GPU busier
+              rec.eval_energy.gpu_util = 25.0;
+              rec.train_energy.cpu_util = rec.eval_energy.cpu_util = 12.5;
               cumulative += joules_per_epoch;
               rec.cumulative_j = cumulative;
               rec.efficiency = rec.test_acc / cumulative;
@@ -106,6 +110,7 @@ inline StudyResults synthetic_study(const SyntheticOptions& o) {
             run.energy_j = cumulative;
             run.efficiency = run.test_acc / cumulative;
             run.seconds = 1.1 * size * epochs;
+            std::tie(run.gpu_util, run.cpu_util) = run_utilisation(run.epoch_records);
             r.cells.push_back(cell);
             r.runs.push_back(run);
             ++index;

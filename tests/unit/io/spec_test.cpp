@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "io/spec/spec.hpp"
@@ -205,6 +206,70 @@ TEST_F(SpecTest, CarbonIntensityHasADefaultAndPerNodeValues) {
   EXPECT_NE(typo.find("did you mean 'g_per_kwh'"), std::string::npos) << typo;
 }
 
+// [finetune]: a pretraining cell per architecture, size, setup and repeat, and
+// a fine-tuning twin of every grid cell that depends on it; the grid's own
+// cells keep their places and ids.
+TEST_F(SpecTest, FinetuneAddsPretrainingCellsAndATwinOfEveryCell) {
+  std::filesystem::create_directories(dir.file("pre"));
+  testing::write_idx_dataset(dir.file("pre"), 40, 20, 10, /*gz=*/false);
+  const std::string extra =
+      "\n[train]\nbatch_size = [64, 128]\n\n[finetune]\nepochs = 4\n\n[finetune.data]\npath = \"pre\"\n";
+  const Spec s = parse(spec_text(extra));
+  ASSERT_TRUE(s.finetune.enabled);
+  EXPECT_EQ(s.finetune.freeze, "conv");
+  EXPECT_EQ(s.finetune.criterion.epochs, 4);
+  EXPECT_EQ(s.finetune.data.name, "pre");
+  const auto plain = expand_grid(parse(spec_text("\n[train]\nbatch_size = [64, 128]\n")));
+  const auto cells = expand_grid(s);
+  ASSERT_EQ(plain.size(), 8u);
+  ASSERT_EQ(cells.size(), 8u + 8u + 8u);  // grid, pretraining (2 archs × 2 sizes × 2 batches), twins
+  std::map<std::string, const CellSpec*> by_id;
+  for (const auto& c : cells) by_id[c.id] = &c;
+  EXPECT_EQ(by_id.size(), cells.size()) << "ids are unique";
+  for (size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_EQ(cells[i].id, plain[i].id) << "a grid cell keeps its id";
+    EXPECT_EQ(cells[i].role, "");
+    const CellSpec& twin = cells[16 + i];
+    EXPECT_EQ(twin.role, "finetune");
+    EXPECT_EQ(twin.freeze, "conv");
+    EXPECT_EQ(twin.architecture, plain[i].architecture);
+    EXPECT_EQ(twin.batch_size, plain[i].batch_size);
+    EXPECT_EQ(twin.data.name, "data");
+    ASSERT_TRUE(by_id.count(twin.depends_on));
+    const CellSpec& pre = *by_id.at(twin.depends_on);
+    EXPECT_EQ(pre.role, "pretrain");
+    EXPECT_EQ(pre.architecture, twin.architecture);
+    EXPECT_EQ(pre.size, twin.size);
+    EXPECT_EQ(pre.batch_size, twin.batch_size);
+    EXPECT_EQ(pre.data.name, "pre");
+    EXPECT_EQ(pre.criterion.epochs, 4);
+  }
+  std::vector<CellSpec> placed = cells;
+  assign_checkpoints(placed, "/r/study.h5");
+  EXPECT_EQ(placed[8].checkpoint, "/r/study.checkpoints/" + placed[8].id + ".pt");
+  EXPECT_EQ(placed[16].checkpoint, "/r/study.checkpoints/" + placed[16].depends_on + ".pt");
+  EXPECT_EQ(placed[0].checkpoint, "");
+}
+
+TEST_F(SpecTest, FinetuneRefusesWhatItCannotDo) {
+  const std::string no_epochs = error_of(spec_text("\n[finetune]\nfreeze = \"conv\"\n"));
+  EXPECT_NE(no_epochs.find("finetune.epochs"), std::string::npos) << no_epochs;
+  std::string mlp = spec_text("\n[finetune]\nepochs = 2\n");
+  mlp.replace(mlp.find("\"bcnn\"]"), 7, "\"mlp\"]");
+  const std::string no_conv = error_of(mlp);
+  EXPECT_NE(no_conv.find("finetune.freeze"), std::string::npos) << no_conv;
+  EXPECT_NE(no_conv.find("'mlp'"), std::string::npos) << no_conv;
+  mlp.replace(mlp.find("epochs = 2\n", mlp.find("[finetune]")), 11, "epochs = 2\nfreeze = \"all_but_head\"\n");
+  EXPECT_EQ(parse(mlp).finetune.freeze, "all_but_head");
+  const std::string bad_freeze = error_of(spec_text("\n[finetune]\nepochs = 2\nfreeze = \"encoder\"\n"));
+  EXPECT_NE(bad_freeze.find("finetune.freeze"), std::string::npos) << bad_freeze;
+  const std::string missing = error_of(spec_text("\n[finetune]\nepochs = 2\n[finetune.data]\npath = \"nowhere\"\n"));
+  EXPECT_NE(missing.find("finetune.data.path"), std::string::npos) << missing;
+  EXPECT_FALSE(parse(spec_text()).finetune.enabled);
+  EXPECT_FALSE(parse(spec_text("\n[meters]\nutilisation = false\n")).meters.utilisation);
+  EXPECT_TRUE(parse(spec_text()).meters.utilisation);
+}
+
 TEST(Suggest, FindsCloseWordsOnly) {
   EXPECT_EQ(closest_match("bach_size", {"batch_size", "threads"}), "batch_size");
   EXPECT_EQ(closest_match("zzzzzz", {"batch_size", "threads"}), "");
@@ -227,6 +292,17 @@ TEST_F(ExampleSpecs, QuickIsSixteenCells) {
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const Spec s = load_example("quick.toml");
   EXPECT_EQ(expand_grid(s).size(), 16u);
+}
+
+TEST_F(ExampleSpecs, FinetuneIsFourCellsFourPretrainingAndFourTwins) {
+  if (!std::filesystem::exists(std::string(kFashionMnistDir) + "/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const Spec s = load_example("finetune.toml");
+  const auto cells = expand_grid(s);
+  ASSERT_EQ(cells.size(), 12u);
+  EXPECT_EQ(cells[4].role, "pretrain");
+  EXPECT_EQ(cells[4].data.name, "fashion-mnist-12k");
+  EXPECT_EQ(cells[11].role, "finetune");
 }
 
 TEST_F(ExampleSpecs, PaperMnistIsFortyCells) {

@@ -12,6 +12,7 @@
 #include "meters/rapl.hpp"
 #include "meters/registry.hpp"
 #include "meters/sampler.hpp"
+#include "meters/utilisation.hpp"
 #include "meters/visible_devices.hpp"
 #include "meters/window.hpp"
 #include "tests/fakes/fake_sysfs.hpp"
@@ -115,7 +116,7 @@ TEST_F(FakeNode, AutoFallsBackToTheEstimatorAndLabelsIt) {
   testing::write_proc(root(), 100, 300, 8 * 1024 * 1024, 4 * 1024 * 1024);
   EstimatorOptions e;
   e.cpu_tdp_w = 100;
-  MeterSet set = open_meters({"auto"}, SysfsRoot(root()), e);
+  MeterSet set = open_meters({"auto"}, SysfsRoot(root()), e, /*utilisation=*/false);
   ASSERT_EQ(set.meters.size(), 1u);
   const auto& ch = set.meters[0]->channels();
   ASSERT_EQ(ch.size(), 2u);
@@ -133,13 +134,13 @@ TEST_F(FakeNode, RaplCoversCpuAndRamSoNoEstimate) {
   testing::write_rapl_zone(root(), "intel-rapl:0", "package-0", 1, 1000000);
   testing::write_rapl_zone(root(), "intel-rapl:0:0", "dram", 1, 1000000);
   testing::write_proc(root(), 1, 1, 1024, 512);
-  MeterSet set = open_meters({"auto"}, SysfsRoot(root()), EstimatorOptions{});
+  MeterSet set = open_meters({"auto"}, SysfsRoot(root()), EstimatorOptions{}, /*utilisation=*/false);
   ASSERT_EQ(set.meters.size(), 1u);
   EXPECT_EQ(set.meters[0]->channels()[0].source, "rapl");
 }
 
 TEST_F(FakeNode, AmdGpuWithOnlyPowerIsAPowerChannelBoundToItsPciSlot) {
-  testing::write_amdgpu_card(root(), "card0", "0000:03:00.0", -1, 150000000);
+  testing::write_amdgpu_card(root(), "card0", "0000:03:00.0", -1, 150000000, /*busy_percent=*/-1);
   AmdGpuMeter amd(SysfsRoot(root()), warnings);
   ASSERT_EQ(amd.channels().size(), 1u);  // the card0-DP-1 connector is not a card
   const Channel& c = amd.channels()[0];
@@ -154,7 +155,7 @@ TEST_F(FakeNode, AmdGpuWithOnlyPowerIsAPowerChannelBoundToItsPciSlot) {
 
 TEST_F(FakeNode, AmdGpuEnergyCounterWinsAndPowerOnlyCrossChecks) {
   testing::write_amdgpu_card(root(), "card1", "0000:83:00.0", 7000000, 90000000);
-  AmdGpuMeter amd(SysfsRoot(root()), warnings);
+  AmdGpuMeter amd(SysfsRoot(root()), warnings, /*utilisation=*/false);
   ASSERT_EQ(amd.channels().size(), 2u);
   EXPECT_EQ(amd.channels()[0].method, Method::counter);
   EXPECT_TRUE(amd.channels()[0].in_total);
@@ -174,11 +175,11 @@ TEST_F(FakeNode, AmdGpuARankReadsOnlyTheCardsItIsBoundTo) {
   testing::write_amdgpu_card(root(), "card1", "0000:03:00.0", -1, 200000000);
   std::ofstream(root() + "/sys/class/drm/card0/device/unique_id") << "8f3a11c2d4e5f601\n";
   ::setenv("ROCR_VISIBLE_DEVICES", "0", 1);
-  AmdGpuMeter first(SysfsRoot(root()), warnings);
+  AmdGpuMeter first(SysfsRoot(root()), warnings, false);
   ::setenv("ROCR_VISIBLE_DEVICES", "GPU-8f3a", 1);
-  AmdGpuMeter by_uuid(SysfsRoot(root()), warnings);
+  AmdGpuMeter by_uuid(SysfsRoot(root()), warnings, false);
   ::unsetenv("ROCR_VISIBLE_DEVICES");
-  AmdGpuMeter all(SysfsRoot(root()), warnings);
+  AmdGpuMeter all(SysfsRoot(root()), warnings, false);
   ASSERT_EQ(first.channels().size(), 1u);
   EXPECT_EQ(first.channels()[0].bus_id, "0000:03:00.0");  // index 0 = the lowest bus
   ASSERT_EQ(by_uuid.channels().size(), 1u);
@@ -314,7 +315,58 @@ TEST_F(FakeNvml, AutoPicksUpTheGpuBesideTheEstimator) {
   MeterSet set = open_meters({"auto"}, SysfsRoot(root()), EstimatorOptions{});
   std::vector<std::string> sources;
   for (const auto& m : set.meters) sources.push_back(m->channels()[0].source);
-  EXPECT_EQ(sources, (std::vector<std::string>{"nvml", "estimate"}));
+  // The node's CPU utilisation comes last, beside the energy sources.
+  EXPECT_EQ(sources, (std::vector<std::string>{"nvml", "estimate", "proc"}));
+}
+
+// Utilisation channels: a busy percentage per GPU (NVML, amdgpu) and the
+// node's CPU from /proc/stat, in percent, never part of the energy total.
+TEST_F(FakeNvml, GpuUtilisationIsAPercentChannelBesideTheEnergy) {
+  devices("5000 100000 GPU-a 0000:01:00.0 63\n- 70000 GPU-b 0000:02:00.0\n");
+  NvmlMeter nv(warnings, true);
+  ASSERT_EQ(nv.channels().size(), 4u);  // gpu0: counter, power cross-check, utilisation; gpu1 (no busy reading): power
+  const Channel& u = nv.channels()[2];
+  EXPECT_EQ(u.method, Method::utilisation);
+  EXPECT_STREQ(method_name(u.method), "utilisation");
+  EXPECT_STREQ(u.unit(), "%");
+  EXPECT_FALSE(u.in_total);
+  EXPECT_FALSE(u.is_energy());
+  EXPECT_EQ(u.device, "gpu0");
+  double v[4];
+  nv.read(v);
+  EXPECT_DOUBLE_EQ(v[2], 63.0);
+  NvmlMeter without(warnings, true, /*utilisation=*/false);
+  EXPECT_EQ(without.channels().size(), 3u);
+}
+
+TEST_F(FakeNode, AmdGpuBusyPercentIsAUtilisationChannel) {
+  testing::write_amdgpu_card(root(), "card0", "0000:03:00.0", -1, 150000000, 81);
+  AmdGpuMeter amd(SysfsRoot(root()), warnings);
+  ASSERT_EQ(amd.channels().size(), 2u);
+  EXPECT_EQ(amd.channels()[1].method, Method::utilisation);
+  EXPECT_FALSE(amd.channels()[1].in_total);
+  EXPECT_EQ(amd.channels()[1].component, "gpu");
+  double v[2];
+  amd.read(v);
+  EXPECT_DOUBLE_EQ(v[0], 150.0);  // watts, µW scaled
+  EXPECT_DOUBLE_EQ(v[1], 81.0);   // percent, as the file says
+}
+
+TEST_F(FakeNode, CpuUtilisationIsTheBusyShareOfTicksSinceTheLastRead) {
+  testing::write_proc(root(), 100, 300, 1024, 512);
+  CpuUtilisationMeter cpu{SysfsRoot(root())};
+  ASSERT_EQ(cpu.channels().size(), 1u);
+  EXPECT_EQ(cpu.channels()[0].method, Method::utilisation);
+  EXPECT_EQ(cpu.channels()[0].component, "cpu");
+  testing::write_proc(root(), 175, 325, 1024, 512);  // 75 busy of 100 ticks
+  double v = 0;
+  cpu.read(&v);
+  EXPECT_DOUBLE_EQ(v, 75.0);
+  cpu.read(&v);  // no tick since: the last share holds
+  EXPECT_DOUBLE_EQ(v, 75.0);
+  MeterSet none = open_meters({"estimate"}, SysfsRoot(root()), EstimatorOptions{}, /*utilisation=*/false);
+  for (const auto& m : none.meters)
+    for (const auto& c : m->channels()) EXPECT_TRUE(c.is_energy()) << c.source << " " << c.device;
 }
 
 TEST_F(FakeNode, SampledJoulesMatchTheScriptThroughWraps) {

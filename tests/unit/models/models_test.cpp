@@ -1,8 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
 #include "io/spec/spec.hpp"
 #include "models/bayes.hpp"
 #include "models/classifier.hpp"
+#include "models/transfer.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace joulegrid {
 namespace {
@@ -218,6 +224,97 @@ TEST(McDropout, PredictionsAverageTPassesAndStayStochastic) {
   const double spread50 = (m50->predict(x).exp() - m50->predict(x).exp()).abs().mean().item<double>();
   EXPECT_LT(spread50, spread1 / 3);
   EXPECT_TRUE(torch::allclose(m50->predict(x).exp().sum(1), torch::ones({16}), 1e-4));
+}
+
+}  // namespace
+}  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+// Frozen-encoder fine-tuning: weights saved by one model start another;
+// the frozen layers take the checkpoint's values and leave the optimiser.
+TEST(Transfer, ConvLayersComeFromTheCheckpointAndAreFrozen) {
+  testing::TempDir dir;
+  const std::string path = dir.file("pre.pt");
+  torch::manual_seed(1);
+  auto pretrained = make_model(config("lenet", 1, {1, 28, 28}));
+  save_weights(*pretrained, path);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp." + std::to_string(::getpid()))) << "written whole, then renamed";
+  torch::manual_seed(2);
+  ModelConfig five = config("lenet", 1, {1, 28, 28});
+  five.classes = 5;  // another head: it cannot come from the checkpoint and stays as initialised
+  auto model = make_model(five);
+  const Transfer t = start_from(*model, path, "conv", 5);
+  const auto before = pretrained->named_parameters(), after = model->named_parameters();
+  for (const auto& p : after) {
+    const bool conv = p.key().rfind("conv", 0) == 0;
+    EXPECT_EQ(p.value().requires_grad(), !conv) << p.key();
+    if (conv) EXPECT_TRUE(torch::equal(p.value(), before[p.key()])) << p.key();
+  }
+  EXPECT_FALSE(torch::equal(after["fc3.weight"].slice(0, 0, 5), before["fc3.weight"].slice(0, 0, 5)))
+      << "the 5-class head has another shape and is not loaded";
+  EXPECT_EQ(t.kept, 2);  // fc3's weight and bias
+  EXPECT_EQ(t.frozen, 6 * 25 + 6 + 16 * 6 * 25 + 16);
+  EXPECT_EQ(t.frozen + t.trainable, model->parameter_count());
+
+  // Training moves what is trainable and nothing that is frozen.
+  std::vector<torch::Tensor> trainable;
+  for (const auto& p : model->parameters())
+    if (p.requires_grad()) trainable.push_back(p);
+  torch::optim::SGD sgd(trainable, torch::optim::SGDOptions(0.1));
+  const torch::Tensor conv1 = model->named_parameters()["conv1.weight"].clone();
+  const torch::Tensor fc1 = model->named_parameters()["fc1.weight"].clone();
+  torch::Tensor log_probs;
+  model->objective(torch::randn({8, 1, 28, 28}), torch::randint(0, 5, {8}), 8, log_probs).backward();
+  sgd.step();
+  EXPECT_TRUE(torch::equal(model->named_parameters()["conv1.weight"], conv1));
+  EXPECT_FALSE(torch::equal(model->named_parameters()["fc1.weight"], fc1));
+}
+
+TEST(Transfer, AllButHeadFreezesEverythingButTheLogitsLayer) {
+  testing::TempDir dir;
+  const std::string path = dir.file("pre.pt");
+  save_weights(*make_model(config("mlp", 1, {1, 28, 28})), path);
+  auto model = make_model(config("mlp", 1, {1, 28, 28}));
+  const Transfer t = start_from(*model, path, "all_but_head", 10);
+  for (const auto& p : model->named_parameters())
+    EXPECT_EQ(p.value().requires_grad(), p.key().rfind("fc3", 0) == 0) << p.key();
+  EXPECT_EQ(t.kept, 0);
+  // A ResNet's frozen batch norms are handed back to be kept in evaluation mode.
+  save_weights(*make_model(config("resnet", 1, {3, 32, 32})), path);
+  EXPECT_FALSE(start_from(*make_model(config("resnet", 1, {3, 32, 32})), path, "conv", 10).frozen_norms.empty());
+}
+
+TEST(Transfer, AFrozenLayerTheCheckpointCannotSupplyIsABadInput) {
+  testing::TempDir dir;
+  const std::string path = dir.file("pre.pt");
+  save_weights(*make_model(config("lenet", 1, {3, 32, 32})), path);  // three channels
+  try {
+    start_from(*make_model(config("lenet", 1, {1, 28, 28})), path, "conv", 10);
+    ADD_FAILURE() << "no InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("conv1.weight [6, 1, 5, 5]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("[6, 3, 5, 5]"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(start_from(*make_model(config("lenet", 1, {1, 28, 28})), dir.file("missing.pt"), "conv", 10),
+               InputError);
+  std::ofstream(dir.file("junk.pt")) << "not a checkpoint";
+  EXPECT_THROW(start_from(*make_model(config("lenet", 1, {1, 28, 28})), dir.file("junk.pt"), "conv", 10), InputError);
+}
+
+// io/ validates freeze = "conv" without torch; it must agree with the models.
+TEST(Transfer, TheSpecKnowsWhichArchitecturesHaveConvolutions) {
+  for (const auto& arch : known_architectures()) {
+    const std::vector<int64_t> shape = arch == "resnet" || arch == "vgg" || arch == "mobilenetv2"
+                                           ? std::vector<int64_t>{3, 32, 32}
+                                           : std::vector<int64_t>{1, 28, 28};
+    auto model = make_model(config(arch, 1, shape));
+    bool conv = false;
+    for (const auto& m : model->modules(false))
+      conv = conv || m->as<torch::nn::Conv2dImpl>() || m->as<torch::nn::Conv1dImpl>() || m->as<BayesConv2d>();
+    EXPECT_EQ(has_conv_layers(arch), conv) << arch;
+  }
 }
 
 }  // namespace

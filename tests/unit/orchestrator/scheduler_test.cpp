@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -21,8 +22,8 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-Spec synthetic_spec() {
-  return parse_spec(R"(
+Spec synthetic_spec(const std::string& extra = "") {
+  return parse_spec(std::string(R"(
 [experiment]
 name = "sched"
 max_attempts = 2
@@ -34,7 +35,7 @@ sizes = [1, 2, 3]
 [[criteria]]
 kind = "epochs"
 epochs = 2
-)", "sched.toml", "/tmp");
+)") + extra, "sched.toml", "/tmp");
 }
 
 Message next(Comm& comm) {
@@ -47,8 +48,12 @@ Message next(Comm& comm) {
 struct FakeWorker {
   std::function<bool(const CellSpec&)> fail = [](const CellSpec&) { return false; };
   std::function<bool(const CellSpec&)> hold = [](const CellSpec&) { return false; };
+  std::function<void(const CellSpec&)> work = [](const CellSpec&) {};  // before the result is sent
   std::mutex mutex;
   std::vector<std::string> dispatched;  // "index#attempt", in the order received
+  std::vector<CellSpec> cells;          // likewise
+  std::set<std::string> sent_done;      // ids whose "done" result has been sent
+  std::vector<std::string> early;       // fine-tuning cells handed out before their pretraining was done
 
   void operator()(Comm& comm) {
     if (next(comm).tag != tag::config) return;
@@ -64,7 +69,10 @@ struct FakeWorker {
       {
         std::lock_guard<std::mutex> lock(mutex);
         dispatched.push_back(std::to_string(cell.index) + "#" + std::to_string(cell.attempt));
+        cells.push_back(cell);
+        if (!cell.depends_on.empty() && !sent_done.count(cell.depends_on)) early.push_back(cell.id);
       }
+      work(cell);
       RunResult r;
       r.cell_id = cell.id;
       r.cell_index = cell.index;
@@ -83,6 +91,8 @@ struct FakeWorker {
         r.epochs = 2;
         r.test_acc = 0.5;
         r.energy_j = 10.0 * cell.size;
+        std::lock_guard<std::mutex> lock(mutex);
+        sent_done.insert(cell.id);
       }
       comm.send(0, tag::result, json(r).dump());
     }
@@ -92,7 +102,7 @@ struct FakeWorker {
 class SchedulerTest : public ::testing::Test {
  protected:
   int run(FakeWorker& worker, int workers, std::atomic<int>& stops, double drain_s = 60) {
-    const Spec spec = synthetic_spec();
+    const Spec spec = synthetic_spec(extra_);
     cells_ = expand_grid(spec);
     std::vector<CellRow> rows;
     for (const auto& c : cells_) rows.push_back(cell_row(c));
@@ -117,6 +127,7 @@ class SchedulerTest : public ::testing::Test {
     return rc;
   }
   testing::TempDir dir_;
+  std::string extra_;  // appended to the spec
   std::vector<CellSpec> cells_;
   std::optional<ResultsStore> store_;
 };
@@ -183,6 +194,54 @@ TEST_F(SchedulerTest, ACellThatFailsDuringTheDrainLeavesTheStudyStopped) {
   ASSERT_EQ(r.runs.size(), 6u);
   EXPECT_EQ(r.cells[0].status, "pending");
   EXPECT_EQ(r.cells[0].attempts, 1);
+}
+
+// [finetune]: six grid cells, six pretraining cells, six fine-tuning twins.
+// Pretraining is slow here, so idle workers ask while it runs: they must
+// wait rather than start a fine-tuning cell with nothing to start from.
+TEST_F(SchedulerTest, FineTuningCellsWaitForTheirPretrainingCell) {
+  extra_ = "\n[finetune]\nepochs = 1\n";
+  FakeWorker worker;
+  worker.work = [](const CellSpec& c) {
+    if (c.role == "pretrain") std::this_thread::sleep_for(milliseconds(60));
+  };
+  std::atomic<int> stops{0};
+  ASSERT_EQ(run(worker, 3, stops), exit_code::complete);
+  ASSERT_EQ(cells_.size(), 18u);
+  EXPECT_TRUE(worker.early.empty()) << worker.early.size() << " fine-tuning cells started before their pretraining";
+  const StudyResults& r = store_->results();
+  EXPECT_EQ(r.runs.size(), 18u);
+  for (const auto& c : r.cells) EXPECT_EQ(c.status, "done") << c.index;
+  // A pretraining cell goes before the grid cells it unblocks: the first one
+  // handed out is the costliest pretraining (BCNN-3, with its twin behind it).
+  EXPECT_EQ(worker.cells.front().role, "pretrain");
+  EXPECT_EQ(worker.cells.front().architecture, "bcnn");
+  EXPECT_EQ(worker.cells.front().size, 3);
+}
+
+TEST_F(SchedulerTest, AFailedPretrainingSettlesItsFineTuningCellsWithoutRunningThem) {
+  extra_ = "\n[finetune]\nepochs = 1\n";
+  FakeWorker worker;
+  worker.fail = [](const CellSpec& c) { return c.role == "pretrain" && c.architecture == "lenet" && c.size == 2; };
+  std::atomic<int> stops{0};
+  ASSERT_EQ(run(worker, 2, stops), exit_code::complete);
+  const StudyResults& r = store_->results();
+  int orphans = 0;
+  for (const auto& c : r.cells) {
+    if (c.role == "finetune" && c.architecture == "lenet" && c.size == 2) {
+      ++orphans;
+      EXPECT_EQ(c.status, "failed");
+      const auto settled = r.settled().at(c.id);
+      ASSERT_EQ(settled.size(), 1u);
+      EXPECT_EQ(settled.front()->failure, "dependency");
+      EXPECT_NE(settled.front()->detail.find("pretraining cell"), std::string::npos) << settled.front()->detail;
+    } else if (!(c.role == "pretrain" && c.architecture == "lenet" && c.size == 2)) {
+      EXPECT_EQ(c.status, "done") << c.index;
+    }
+  }
+  EXPECT_EQ(orphans, 1);
+  for (const auto& c : worker.cells)
+    EXPECT_FALSE(c.role == "finetune" && c.architecture == "lenet" && c.size == 2) << "an orphan was run";
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <thread>
 
@@ -62,6 +63,48 @@ TEST(MeteredEnergy, CounterAndPowerThatDisagreeAreFlagged) {
   EnergyTotals close = b;
   close.cross_checks[0].power_j = a.cross_checks[0].power_j + 61.0;
   EXPECT_EQ(disagreements(a, close), "");
+}
+
+}  // namespace
+}  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+// A GPU drawing 100 W at 64 % busy and a CPU 25 % busy: the utilisation
+// channels give the window's mean percentages and add nothing to the joules,
+// which are the same with and without them.
+TEST(MeteredEnergy, UtilisationIsAveragedAndNeverCountedAsEnergy) {
+  testing::TempDir node;
+  const std::string root = node.path().string();
+  testing::write_amdgpu_card(root, "card0", "0000:03:00.0", -1, 100000000, 64);
+  testing::write_proc(root, 100, 300, 1024, 512);
+  auto measure = [&](bool utilisation, EnergyTotals& a, EnergyTotals& b) {
+    MeterOptions options;
+    options.sources = {"amdgpu"};
+    options.sample_hz = 500;
+    options.utilisation = utilisation;
+    MeteredEnergy energy(options, meters::SysfsRoot(root));
+    testing::write_proc(root, 125, 375, 1024, 512);  // 25 busy of the next 100 ticks
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    a = energy.now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    b = energy.now();
+    return energy.sampler().channels().size();
+  };
+  EnergyTotals a, b, plain_a, plain_b;
+  EXPECT_EQ(measure(true, a, b), 3u);  // power, GPU busy, CPU busy
+  EXPECT_EQ(measure(false, plain_a, plain_b), 1u);
+  const double seconds = b.seconds - a.seconds;
+  EXPECT_NEAR((b.gpu_j - a.gpu_j) / seconds, 100.0, 1.0);  // 100 W, not 100 W + 64 + 25
+  EXPECT_NEAR((b.node_j - a.node_j) / seconds, 100.0, 1.0);
+  EXPECT_NEAR((b.cell_j - a.cell_j) / seconds, (plain_b.cell_j - plain_a.cell_j) / (plain_b.seconds - plain_a.seconds), 1.0);
+  const auto [gpu, cpu] = mean_utilisation(a, b);
+  EXPECT_NEAR(gpu, 64.0, 1e-9);
+  EXPECT_NEAR(cpu, 25.0, 1e-9);
+  const auto [no_gpu, no_cpu] = mean_utilisation(plain_a, plain_b);
+  EXPECT_TRUE(std::isnan(no_gpu));
+  EXPECT_TRUE(std::isnan(no_cpu));
 }
 
 }  // namespace
