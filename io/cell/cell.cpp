@@ -1,5 +1,6 @@
 #include "io/cell/cell.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -208,7 +209,8 @@ std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs
     add(e.train_energy.cpu_util, e.train_s, cpu, cpu_s);
     add(e.eval_energy.cpu_util, e.eval_s, cpu, cpu_s);
   }
-  return {gpu_s > 0 ? gpu / gpu_s : NAN, cpu_s > 0 ? cpu / cpu_s : NAN};
+  // Clamped: a weighted mean of 100s can come out a rounding error above 100.
+  return {gpu_s > 0 ? std::clamp(gpu / gpu_s, 0.0, 100.0) : NAN, cpu_s > 0 ? std::clamp(cpu / cpu_s, 0.0, 100.0) : NAN};
 }
 
 void to_json(json& j, const EnergyReading& r) {

@@ -141,13 +141,20 @@ TEST(CliMeters, ListsSourcesWithMethodAndReadability) {
                                       testing::quote(root.path().string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto rows = nlohmann::json::parse(r.out);
-  ASSERT_EQ(rows.size(), 2u);  // RAPL package (a counter) and the RAM estimate
+  ASSERT_EQ(rows.size(), 3u);  // RAPL package (a counter), the RAM estimate, the CPU's utilisation
   EXPECT_EQ(rows[0]["source"], "rapl");
   EXPECT_EQ(rows[0]["method"], "counter");
   EXPECT_EQ(rows[0]["readable"], true);
   EXPECT_DOUBLE_EQ(rows[0]["joules"].get<double>(), 0.0);  // the fake counter stands still
   EXPECT_EQ(rows[1]["method"], "estimated");
   EXPECT_TRUE(rows[1].contains("watts"));
+  // Utilisation is listed as what it is: a percentage, with no joules or watts.
+  EXPECT_EQ(rows[2]["source"], "proc");
+  EXPECT_EQ(rows[2]["method"], "utilisation");
+  EXPECT_EQ(rows[2]["unit"], "%");
+  EXPECT_EQ(rows[2]["in_total"], false);
+  EXPECT_TRUE(rows[2]["joules"].is_null());
+  EXPECT_TRUE(rows[2]["mean_percent"].is_number());
 }
 
 TEST_F(Cli, RunWithABadSpecExitsTwoAndWritesNothing) {
