@@ -42,6 +42,8 @@ std::string Scheduler::label(const CellSpec& c) const {
   std::string s = "cell " + std::to_string(c.index) + " " + c.architecture + "-" + std::to_string(c.size) + " " +
                   c.criterion.name;
   if (c.data.folds > 1) s += " fold " + std::to_string(c.fold);
+  if (c.role == "pretrain") s += " (pretraining on " + c.data.name + ")";
+  if (c.role == "finetune") s += " (fine-tuning, " + c.freeze + " frozen)";
   if (c.attempt > 1) s += " (attempt " + std::to_string(c.attempt) + ")";
   return s;
 }
