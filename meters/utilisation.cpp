@@ -1,6 +1,7 @@
 #include "meters/utilisation.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -39,6 +40,10 @@ bool CpuBusy::read(double& busy, double& total) const {
 }
 
 double CpuBusy::next() {
+  constexpr double kMinInterval = 0.01;  // one USER_HZ tick
+  const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (read_at_ >= 0 && now - read_at_ < kMinInterval) return fraction_;
+  read_at_ = now;
   double busy = 0, total = 0;
   if (read(busy, total) && total > total_) {
     fraction_ = std::clamp((busy - busy_) / (total - total_), 0.0, 1.0);

@@ -18,14 +18,17 @@ class CpuBusy {
   bool ok() const { return fd_ >= 0 && read(busy_, total_); }
   // The aggregate "cpu" line's busy and total ticks, with one pread.
   bool read(double& busy, double& total) const;
-  // The busy fraction in [0, 1] since the previous call. Between two kernel
-  // ticks nothing moves: the last fraction holds.
+  // The busy fraction in [0, 1] since the previous read. Between two kernel
+  // ticks nothing moves: the last fraction holds. /proc/stat changes at
+  // USER_HZ (100 Hz) and costs more to generate the more cores a node has,
+  // so it is read at most every 10 ms whatever the sample rate.
   double next();
 
  private:
   int fd_ = -1;
   mutable double busy_ = 0, total_ = 0;
   double fraction_ = 0;
+  double read_at_ = -1;  // monotonic seconds of the last read by next()
 };
 
 class CpuUtilisationMeter : public Meter {
