@@ -1,6 +1,7 @@
 // `joulegrid plan SPEC [--json]`: the cells a study will run.
 
 #include <iostream>
+#include <map>
 
 #include "orchestrator/commands.hpp"
 #include "orchestrator/plan.hpp"
@@ -11,7 +12,7 @@ namespace joulegrid {
 namespace {
 
 nlohmann::json cell_row(const CellSpec& c) {
-  return nlohmann::json{{"index", c.index},
+  nlohmann::json j{{"index", c.index},
                         {"id", c.id},
                         {"architecture", c.architecture},
                         {"size", c.size},
@@ -25,6 +26,15 @@ nlohmann::json cell_row(const CellSpec& c) {
                         {"max_epochs", c.criterion.epoch_cap()},
                         {"seed", c.seed},
                         {"predicted_cost", predicted_cost(c)}};
+  if (!c.role.empty()) j.update({{"role", c.role}, {"depends_on", c.depends_on}, {"freeze", c.freeze}, {"dataset", c.data.name}});
+  return j;
+}
+
+// "pretrain", "finetune <- CELL", or "" for a cell trained from scratch.
+std::string role_text(const CellSpec& c, const std::map<std::string, int>& index_of) {
+  if (c.role != "finetune") return c.role;
+  const auto it = index_of.find(c.depends_on);
+  return it == index_of.end() ? c.role : "finetune <- " + std::to_string(it->second);
 }
 
 }  // namespace
@@ -38,12 +48,20 @@ int plan_command(const PlanArgs& args) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  TextTable t({"#", "id", "architecture", "size", "criterion", "fold", "batch", "lr", "optimizer",
-               "repeat", "max epochs"});
-  for (const auto& c : cells)
-    t.add({std::to_string(c.index), c.id, c.architecture, std::to_string(c.size), c.criterion.name,
-           std::to_string(c.fold), std::to_string(c.batch_size), format_number(c.learning_rate),
-           c.optimizer, std::to_string(c.repeat), std::to_string(c.criterion.epoch_cap())});
+  std::vector<std::string> header{"#", "id", "architecture", "size", "criterion", "fold", "batch", "lr",
+                                  "optimizer", "repeat", "max epochs"};
+  if (spec.finetune.enabled) header.push_back("role");
+  TextTable t(header);
+  std::map<std::string, int> index_of;
+  for (const auto& c : cells) index_of[c.id] = c.index;
+  for (const auto& c : cells) {
+    std::vector<std::string> row{std::to_string(c.index), c.id, c.architecture, std::to_string(c.size),
+                                 c.criterion.name, std::to_string(c.fold), std::to_string(c.batch_size),
+                                 format_number(c.learning_rate), c.optimizer, std::to_string(c.repeat),
+                                 std::to_string(c.criterion.epoch_cap())};
+    if (spec.finetune.enabled) row.push_back(role_text(c, index_of));
+    t.add(row);
+  }
   std::cout << "study " << spec.name << " (" << spec.file << "), data " << spec.data.format << " "
             << spec.data.path << "\n";
   t.print(std::cout);

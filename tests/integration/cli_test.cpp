@@ -48,6 +48,26 @@ TEST_F(Cli, PlanPrintsTheTableAndASummary) {
   EXPECT_NE(r.out.find("bcnn"), std::string::npos);
 }
 
+// [finetune] in the plan: which cells pretrain and which fine-tune from which.
+TEST_F(Cli, PlanShowsPretrainingCellsAndWhatEachTwinStartsFrom) {
+  const std::string file = spec("\n[finetune]\nepochs = 1\n");
+  const auto table = jg("plan " + quote(file));
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("+ 2 pretraining cells (1 epochs on data) and a fine-tuning twin of each (conv frozen)"),
+            std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("finetune <- 2"), std::string::npos) << table.out;
+  const auto r = jg("plan --json " + quote(file));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto cells = nlohmann::json::parse(r.out);
+  ASSERT_EQ(cells.size(), 6u);
+  EXPECT_FALSE(cells[0].contains("role"));
+  EXPECT_EQ(cells[2]["role"], "pretrain");
+  EXPECT_EQ(cells[4]["role"], "finetune");
+  EXPECT_EQ(cells[4]["depends_on"], cells[2]["id"]);
+  EXPECT_EQ(cells[5]["depends_on"], cells[3]["id"]);
+}
+
 TEST_F(Cli, PlanJsonIsOneObjectPerCell) {
   const auto r = jg("plan --json " + quote(spec()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
