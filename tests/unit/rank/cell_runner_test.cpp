@@ -215,6 +215,40 @@ TEST_F(CellRunnerTest, CorruptDataIsABadInputFailure) {
   EXPECT_NE(r.detail.find("t10k-images-idx3-ubyte: offset 100: file truncated"), std::string::npos) << r.detail;
 }
 
+// [finetune] through the real child: a pretraining cell leaves its weights,
+// a twin starts from them (and learns with its convolutions frozen), and a
+// twin whose checkpoint is gone is a bad-input failure naming the file.
+TEST_F(CellRunnerTest, APretrainingCellLeavesWeightsThatATwinStartsFrom) {
+  testing::TempDir out;
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 2;
+  CellSpec pre = cell(c);
+  pre.role = "pretrain";
+  pre.checkpoint = out.file("pre.pt");
+  ScriptedEnergy energy(1.0);
+  const RunResult p = run(pre, energy);
+  ASSERT_EQ(p.status, "done") << p.detail << p.error_tail;
+  ASSERT_TRUE(std::filesystem::exists(pre.checkpoint));
+
+  CellSpec twin = cell(c);
+  twin.role = "finetune";
+  twin.freeze = "conv";
+  twin.depends_on = pre.id;
+  twin.checkpoint = pre.checkpoint;
+  twin.id = cell_id(twin);
+  const RunResult t = run(twin, energy);
+  ASSERT_EQ(t.status, "done") << t.detail << t.error_tail;
+  // After one epoch the same cell from scratch is at chance (0.25 here); the twin is far above it.
+  EXPECT_GT(t.epoch_records.front().test_acc, 0.5) << "starts from a trained encoder, not from chance";
+  EXPECT_GT(t.epoch_records.front().test_acc, p.epoch_records.front().test_acc);
+
+  twin.checkpoint = out.file("gone.pt");
+  const RunResult missing = run(twin, energy);
+  EXPECT_EQ(missing.status, "failed");
+  EXPECT_EQ(missing.failure, protocol::failure::input);
+  EXPECT_NE(missing.detail.find(out.file("gone.pt")), std::string::npos) << missing.detail;
+}
+
 TEST_F(CellRunnerTest, BcnnAndMcDropoutTrainThroughTheSamePath) {
   CriterionSpec c = criterion("epochs");
   c.epochs = 2;
