@@ -151,7 +151,8 @@ void write_table(const StudyResults& r, const Reduction& red, std::ostream& out)
 
   if (!red.finetune.empty()) {
     out << "\nFine-tuning from a pretrained encoder against training from scratch (mean per finished run, "
-        << red.energy << " J; pretraining reported apart: it is paid once and shared by its fine-tunings)\n";
+        << red.energy << " J, " << method_in_words(red.energy_method)
+        << "; pretraining reported apart: it is paid once and shared by its fine-tunings)\n";
     TextTable ft({"dataset", "model", "criterion", "frozen", "scratch J", "fine-tuned J", "pretraining J",
                   "saving", "saving incl. pretraining", "break-even", "acc scratch", "acc fine-tuned"});
     for (const auto& f : red.finetune)
