@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   cell.data.subset_train = subset;
   cell.data.subset_test = 1000;
   cell.data.normalization.preset = "mnist";
-  cell.criterion.kind = "epochs";
+  cell.criterion.kind = CriterionKindValue::epochs;
   cell.criterion.epochs = epochs;
   cell.seed = 1;
   torch::set_num_threads(threads);

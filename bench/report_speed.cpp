@@ -10,9 +10,8 @@
 #include <CLI/CLI.hpp>
 
 #include "bench/figure.hpp"
-#include "io/report/html.hpp"
 #include "io/report/report.hpp"
-#include "orchestrator/reduce.hpp"
+#include "orchestrator/reduce/reduce.hpp"
 #include "tests/support/synthetic_results.hpp"
 
 namespace joulegrid {
@@ -43,10 +42,10 @@ int run_bench(int argc, char** argv) {
     reduce_s = std::min(reduce_s, since(t0));
     std::ostringstream page, table;
     t0 = Clock::now();
-    write_html(study, red, page);
+    write_html(red, page);
     html_s = std::min(html_s, since(t0));
     t0 = Clock::now();
-    write_report("table", study, red, table);
+    write_report("table", red, table);
     table_s = std::min(table_s, since(t0));
     bytes = page.str().size();
   }

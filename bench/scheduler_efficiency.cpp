@@ -26,11 +26,11 @@
 #include "io/spec/spec.hpp"
 #include "bench/figure.hpp"
 #include "io/store/store.hpp"
-#include "orchestrator/cost_model.hpp"
-#include "orchestrator/mpi_comm.hpp"
-#include "orchestrator/plan.hpp"
-#include "orchestrator/progress.hpp"
-#include "orchestrator/scheduler.hpp"
+#include "orchestrator/plan/cost_model.hpp"
+#include "orchestrator/farm/mpi_comm.hpp"
+#include "orchestrator/plan/plan.hpp"
+#include "orchestrator/farm/progress.hpp"
+#include "orchestrator/farm/scheduler.hpp"
 
 namespace joulegrid {
 namespace {
@@ -105,11 +105,11 @@ std::vector<double> stand_in_worker(Comm& comm, const std::vector<double>& hold_
     r.cell_id = cell.id;
     r.cell_index = cell.index;
     r.attempt = task.value("attempt", 1);
-    r.status = "done";
+    r.status = StatusValue::done;
     r.epochs = 2;
     r.test_acc = 0.5;
     r.energy_j = 1.0;
-    r.energy_method = "estimated";
+    r.energy_method = EnergyMethodValue::estimated;
     r.node = "bench" + std::to_string(comm.rank());
     r.rank = comm.rank();
     comm.send(0, tag::result, json(r).dump());

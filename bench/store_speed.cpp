@@ -41,7 +41,7 @@ std::vector<CellRow> grid(int n) {
     c.architecture = i % 2 ? "bcnn" : "lenet";
     c.size = 1 + i % 5;
     c.criterion = "epochs5";
-    c.criterion_kind = "epochs";
+    c.criterion_kind = CriterionKindValue::epochs;
     c.epoch_cap = 5;
     c.batch_size = 256;
     c.learning_rate = 0.001;
@@ -59,23 +59,23 @@ RunResult run_of(const CellRow& c, int epochs) {
   r.cell_index = c.index;
   r.attempt = 1;
   r.settles_cell = true;
-  r.status = "done";
-  r.stop_reason = "criterion_met";
+  r.status = StatusValue::done;
+  r.stop_reason = StopReasonValue::criterion_met;
   r.node = "node-a";
   r.rank = 1 + c.index % 8;
   r.seconds = 12.5;
   r.epochs = epochs;
   r.test_acc = 0.85;
   r.energy_j = 1234.5;
-  r.energy_method = "counter";
+  r.energy_method = EnergyMethodValue::counter;
   for (int e = 1; e <= epochs; ++e) {
     EpochRecord rec;
     rec.epoch = e;
     rec.test_acc = 0.8;
     rec.train_energy.joules = 200;
-    rec.train_energy.method = "counter";
+    rec.train_energy.method = EnergyMethodValue::counter;
     rec.eval_energy.joules = 20;
-    rec.eval_energy.method = "counter";
+    rec.eval_energy.method = EnergyMethodValue::counter;
     rec.cumulative_j = 220.0 * e;
     r.epoch_records.push_back(rec);
   }
@@ -132,7 +132,7 @@ int run_bench(int argc, char** argv) {
     r.meta.grid_hash = grid_hash(rows);
     r.cells = rows;
     for (auto& c : r.cells) {
-      c.status = "done";
+      c.status = StatusValue::done;
       c.attempts = 1;
       r.runs.push_back(run_of(c, epochs));
     }
@@ -190,14 +190,14 @@ int run_bench(int argc, char** argv) {
            readings / since(t0) / 1e6, "M readings/s", "", 5.0, false);
     const auto before = std::filesystem::file_size(file);
     const auto t1 = Clock::now();
-    store.snapshot("running");
+    store.snapshot(StudyStatusValue::running);
     figure("store: raw samples folded into the HDF5 snapshot", readings / since(t1) / 1e6, "M readings/s", "", NAN,
            false);
     const double stored = static_cast<double>(std::filesystem::file_size(file)) - static_cast<double>(before);
     figure("store: bytes per stored reading (chunked, shuffled, deflated; 8 in memory, 16 with its own time)",
            stored / readings, "bytes", "", NAN, true);
     const auto t2 = Clock::now();
-    store.snapshot("running");
+    store.snapshot(StudyStatusValue::running);
     figure("store: a later snapshot carrying the stored samples over", readings / since(t2) / 1e6, "M readings/s",
            "", NAN, false);
   }

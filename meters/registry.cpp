@@ -7,6 +7,7 @@
 #include "meters/nvml.hpp"
 #include "meters/rapl.hpp"
 #include "meters/utilisation.hpp"
+#include "vocabulary/meter_sources.hpp"
 
 namespace joulegrid::meters {
 
@@ -23,31 +24,31 @@ bool covers(const MeterSet& set, const std::string& component) {
 
 MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& root,
                      const EstimatorOptions& estimator, bool utilisation) {
-  auto wants = [&](const std::string& s) {
-    return std::find(sources.begin(), sources.end(), s) != sources.end() ||
-           std::find(sources.begin(), sources.end(), "auto") != sources.end();
-  };
-  for (const auto& s : sources)
-    if (s != "auto" && s != "rapl" && s != "amdgpu" && s != "nvml" && s != "estimate")
-      throw std::invalid_argument("unknown meter source '" + s + "'");
+  std::vector<MeterSourceValue> asked;
+  for (const auto& s : sources) {
+    const auto source = MeterSource::find(s);
+    if (!source) throw std::invalid_argument("unknown meter source '" + s + "' (known: " + MeterSource::known() + ")");
+    asked.push_back(*source);
+  }
+  auto named = [&](MeterSourceValue s) { return std::find(asked.begin(), asked.end(), s) != asked.end(); };
+  auto wants = [&](MeterSourceValue s) { return named(s) || named(MeterSourceValue::automatic); };
   MeterSet set;
-  if (wants("rapl")) {
+  if (wants(MeterSourceValue::rapl)) {
     auto rapl = std::make_unique<RaplMeter>(root, set.warnings);
     if (!rapl->empty()) set.meters.push_back(std::move(rapl));
   }
-  if (wants("amdgpu")) {
+  if (wants(MeterSourceValue::amdgpu)) {
     auto amd = std::make_unique<AmdGpuMeter>(root, set.warnings, utilisation);
     if (!amd->empty()) set.meters.push_back(std::move(amd));
   }
-  if (wants("nvml")) {
-    const bool asked = std::find(sources.begin(), sources.end(), "nvml") != sources.end();
-    auto nv = std::make_unique<NvmlMeter>(set.warnings, asked, utilisation);
+  if (wants(MeterSourceValue::nvml)) {
+    auto nv = std::make_unique<NvmlMeter>(set.warnings, named(MeterSourceValue::nvml), utilisation);
     if (!nv->empty()) set.meters.push_back(std::move(nv));
   }
-  const bool explicit_estimate = std::find(sources.begin(), sources.end(), "estimate") != sources.end();
+  const bool explicit_estimate = named(MeterSourceValue::estimate);
   EstimatorOptions e = estimator;
-  e.cpu = explicit_estimate || (wants("estimate") && !covers(set, "cpu"));
-  e.ram = explicit_estimate || (wants("estimate") && !covers(set, "ram"));
+  e.cpu = explicit_estimate || (wants(MeterSourceValue::estimate) && !covers(set, "cpu"));
+  e.ram = explicit_estimate || (wants(MeterSourceValue::estimate) && !covers(set, "ram"));
   if (e.cpu || e.ram) {
     auto est = std::make_unique<EstimatorMeter>(root, e, set.warnings);
     if (!est->channels().empty()) set.meters.push_back(std::move(est));

@@ -16,7 +16,7 @@ struct MeterSet {
   std::vector<Warning> warnings;
 };
 
-// `sources`: any of auto, rapl, amdgpu, nvml, estimate. auto = every hardware
+// `sources`: words of MeterSource (vocabulary/meter_sources.hpp). auto = every hardware
 // source that opens, and the estimator for a CPU or RAM no counter covers.
 // With `utilisation`, the GPUs' busy percentages and the node's CPU
 // utilisation are channels too (method utilisation, never summed as energy).

@@ -1,6 +1,6 @@
 #pragma once
 // What a model costs by construction — its parameters and forward FLOPs —
-// for code that must not include libtorch (orchestrator/pre.cpp): the model
+// for code that must not include libtorch (orchestrator/predict/cost_regression.cpp): the model
 // is built in registry.cpp and measured there.
 
 #include <cstdint>

@@ -14,7 +14,7 @@ CellSpec calibration_cell(const CalibrationOptions& options, const TrainOptions&
   c.study = "calibration";
   c.architecture = "lenet";
   c.size = 1;
-  c.criterion.kind = "epochs";
+  c.criterion.kind = CriterionKindValue::epochs;
   c.criterion.name = "calibration";
   c.criterion.epochs = 1;
   c.batch_size = kCalibrationBatch;
@@ -38,9 +38,9 @@ CellSpec calibration_cell(const CalibrationOptions& options, const TrainOptions&
 Calibration calibrate_node(CellEnergy& energy, const CalibrationOptions& options, const TrainOptions& train) {
   Calibration cal;
   cal.steps = options.steps;
-  cal.method = energy.method();
+  cal.method = energy.method().str();
   const RunResult r = run_cell(calibration_cell(options, train), energy);
-  if (r.status != "done" || r.epoch_records.empty()) {
+  if (r.status != StatusValue::done || r.epoch_records.empty()) {
     cal.problem = "the calibration workload failed: " + r.failure + ": " + r.detail;
     return cal;
   }

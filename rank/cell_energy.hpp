@@ -9,6 +9,8 @@
 #include <vector>
 #include <sys/types.h>
 
+#include "vocabulary/vocabulary.hpp"
+
 namespace joulegrid {
 
 // Cumulative joules since an arbitrary origin.
@@ -45,7 +47,7 @@ class CellEnergy {
   double joules_now() { return now().cell_j; }
   // The trainer process whose share of the node's CPU time the cell is given.
   virtual void attach(pid_t /*trainer*/) {}
-  virtual std::string method() const = 0;      // counter | power | estimated | placeholder
+  virtual EnergyMethod method() const = 0;     // the weakest of the summed sources
   virtual std::string describe() const = 0;    // a sentence for people
 };
 
@@ -55,7 +57,7 @@ class PlaceholderEnergy : public CellEnergy {
  public:
   explicit PlaceholderEnergy(double watts);
   EnergyTotals now() override;
-  std::string method() const override { return "placeholder"; }
+  EnergyMethod method() const override { return EnergyMethodValue::placeholder; }
   std::string describe() const override;
 
   // The watts from JOULEGRID_PLACEHOLDER_WATTS, else 100 W.

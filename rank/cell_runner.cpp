@@ -157,8 +157,14 @@ class CellSession {
   }
 
   void on_error(const nlohmann::json& ev) {
-    failure_ = ev.value("kind", std::string(protocol::failure::internal));
     failure_detail_ = ev.value("message", std::string());
+    const std::string kind = ev.value("kind", std::string(Failure(protocol::failure::internal).name()));
+    if (const auto f = Failure::find(kind); f && *f != FailureValue::none) {
+      failure_ = *f;
+    } else {  // a trainer that names a cause we do not know broke the protocol
+      failure_ = protocol::failure::protocol;
+      failure_detail_ = "the trainer reported an error of unknown kind '" + kind + "': " + failure_detail_;
+    }
   }
 
   void finish(int status) {
@@ -174,19 +180,19 @@ class CellSession {
       std::tie(r.gpu_util, r.cpu_util) = run_utilisation(r.epoch_records);
     }
     const bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == protocol::child_exit::ok;
-    if (!timed_out_ && clean_exit && decision_.stop && failure_.empty()) {
-      r.status = "done";
+    if (!timed_out_ && clean_exit && decision_.stop && failure_ == FailureValue::none) {
+      r.status = StatusValue::done;
       r.stop_reason = decision_.reason;
       r.detail = decision_.detail;
       return;
     }
     if (abandoned_) {
-      r.status = "abandoned";
+      r.status = StatusValue::abandoned;
       r.stop_reason = stop_reason::stopped;
       r.detail = "the sweep was stopped while this cell ran";
       return;
     }
-    r.status = "failed";
+    r.status = StatusValue::failed;
     r.stop_reason = stop_reason::failed;
     r.error_tail = error_tail_.size() > kErrorTailBytes
                        ? error_tail_.substr(error_tail_.size() - kErrorTailBytes)
@@ -194,7 +200,7 @@ class CellSession {
     if (timed_out_) {
       r.failure = protocol::failure::timeout;
       r.detail = "timed out after " + std::to_string(static_cast<int>(cell_.timeout_s)) + " s";
-    } else if (!failure_.empty()) {
+    } else if (failure_ != FailureValue::none) {
       r.failure = failure_;
       r.detail = failure_detail_;
     } else if (WIFSIGNALED(status)) {
@@ -219,7 +225,8 @@ class CellSession {
   EnergyTotals train_begin_, eval_begin_;
   double cumulative_j_ = 0;
   bool stop_sent_ = false, timed_out_ = false, abandoned_ = false;
-  std::string failure_, failure_detail_, error_tail_;
+  Failure failure_;
+  std::string failure_detail_, error_tail_;
 };
 
 }  // namespace

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "io/cell/cell.hpp"
+#include "io/records/cell.hpp"
 #include "rank/cell_energy.hpp"
 
 namespace joulegrid {

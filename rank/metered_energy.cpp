@@ -7,12 +7,14 @@ namespace joulegrid {
 
 namespace {
 
-int strength(meters::Method m) {
+EnergyMethod energy_method(meters::Method m) {
   switch (m) {
-    case meters::Method::counter: return 2;
-    case meters::Method::power: return 1;
-    default: return 0;
+    case meters::Method::counter: return EnergyMethodValue::counter;
+    case meters::Method::power: return EnergyMethodValue::power;
+    case meters::Method::estimated: return EnergyMethodValue::estimated;
+    case meters::Method::utilisation: break;  // not energy: never in a total
   }
+  return EnergyMethodValue::none;
 }
 
 }  // namespace
@@ -25,12 +27,8 @@ MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoo
   meters::MeterSet set = meters::open_meters(options.sources, root, est, options.utilisation);
   warnings_ = std::move(set.warnings);
   sampler_ = std::make_unique<meters::Sampler>(std::move(set.meters), options.sample_hz);
-  int weakest = 3;
   for (const auto& c : sampler_->channels())
-    if (c.in_total && strength(c.method) < weakest) {
-      weakest = strength(c.method);
-      method_ = meters::method_name(c.method);
-    }
+    if (c.in_total && c.is_energy()) method_ = weakest_method(method_, energy_method(c.method));
   last_ = sampler_->joules_now(&last_t_);
   idle_w_.assign(last_.size(), 0.0);
   sampler_->start();

@@ -28,7 +28,7 @@ class MeteredEnergy : public CellEnergy {
   double measure_idle(double seconds);
   double idle_watts() const;
   // The weakest method among the summed channels: estimated < power < counter.
-  std::string method() const override { return method_; }
+  EnergyMethod method() const override { return method_; }
   std::string describe() const override;
 
   bool empty() const { return sampler_->channels().empty(); }
@@ -38,7 +38,7 @@ class MeteredEnergy : public CellEnergy {
  private:
   std::unique_ptr<meters::Sampler> sampler_;
   std::vector<meters::Warning> warnings_;
-  std::string method_;
+  EnergyMethod method_;
   meters::SysfsRoot root_;
   std::unique_ptr<meters::CpuShare> share_;
   std::vector<double> last_;  // each channel's cumulative joules at the previous reading

@@ -9,6 +9,8 @@
 //   {"event":"epoch", ...EpochRecord}
 //   {"event":"error", "kind":K, "message":..., "epoch":E, "batch":B}
 
+#include "vocabulary/vocabulary.hpp"
+
 namespace joulegrid::protocol {
 
 inline constexpr const char* kContinue = "continue";
@@ -23,16 +25,17 @@ constexpr int nonfinite_loss = 4;
 constexpr int out_of_memory = 5;
 }  // namespace child_exit
 
-// Failure kinds recorded with a failed attempt.
+// Failure kinds recorded with a failed attempt: the words of Failure
+// (vocabulary/vocabulary.hpp), which an error event's "kind" spells.
 namespace failure {
-inline constexpr const char* input = "input";
-inline constexpr const char* internal = "internal";
-inline constexpr const char* nonfinite_loss = "nonfinite_loss";
-inline constexpr const char* out_of_memory = "out_of_memory";
-inline constexpr const char* signal = "signal";
-inline constexpr const char* exit = "exit";
-inline constexpr const char* timeout = "timeout";
-inline constexpr const char* protocol = "protocol";
+inline constexpr FailureValue input = FailureValue::input;
+inline constexpr FailureValue internal = FailureValue::internal;
+inline constexpr FailureValue nonfinite_loss = FailureValue::nonfinite_loss;
+inline constexpr FailureValue out_of_memory = FailureValue::out_of_memory;
+inline constexpr FailureValue signal = FailureValue::signal;
+inline constexpr FailureValue exit = FailureValue::exit;
+inline constexpr FailureValue timeout = FailureValue::timeout;
+inline constexpr FailureValue protocol = FailureValue::protocol;
 }  // namespace failure
 
 }  // namespace joulegrid::protocol

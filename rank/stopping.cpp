@@ -96,10 +96,12 @@ StopDecision StoppingCriterion::after_epoch(const EpochRecord& e, double cumulat
 }
 
 std::unique_ptr<StoppingCriterion> StoppingCriterion::make(const CriterionSpec& spec) {
-  if (spec.kind == "epochs") return std::unique_ptr<StoppingCriterion>(new FixedEpochs(spec));
-  if (spec.kind == "accuracy") return std::unique_ptr<StoppingCriterion>(new AccuracyBound(spec));
-  if (spec.kind == "early_stopping") return std::unique_ptr<StoppingCriterion>(new EarlyStopping(spec));
-  if (spec.kind == "energy") return std::unique_ptr<StoppingCriterion>(new EnergyBudget(spec));
+  switch (spec.kind.value()) {
+    case CriterionKindValue::epochs: return std::unique_ptr<StoppingCriterion>(new FixedEpochs(spec));
+    case CriterionKindValue::accuracy: return std::unique_ptr<StoppingCriterion>(new AccuracyBound(spec));
+    case CriterionKindValue::early_stopping: return std::unique_ptr<StoppingCriterion>(new EarlyStopping(spec));
+    case CriterionKindValue::energy: return std::unique_ptr<StoppingCriterion>(new EnergyBudget(spec));
+  }
   throw InternalError("unknown stopping criterion kind '" + spec.kind + "'");
 }
 

@@ -5,13 +5,13 @@
 #include <memory>
 #include <string>
 
-#include "io/cell/cell.hpp"
+#include "io/records/cell.hpp"
 
 namespace joulegrid {
 
 struct StopDecision {
   bool stop = false;
-  std::string reason;  // stop_reason::criterion_met | cap_reached
+  StopReason reason;   // criterion_met | cap_reached
   std::string detail;  // "validation accuracy 0.912 >= target 0.9"
 };
 

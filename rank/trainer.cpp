@@ -133,7 +133,7 @@ Trainer::Trainer(const CellSpec& cell, SplitTensors data, torch::Device device)
   ModelConfig config{cell.architecture, cell.size, data_.sample_shape, cell.data.classes, cell.train};
   model_ = make_model(config);
   model_->to(device_);
-  if (cell.role == "finetune") transfer_ = start_from(*model_, cell.checkpoint, cell.freeze, cell.data.classes);
+  if (cell.role == RoleValue::finetune) transfer_ = start_from(*model_, cell.checkpoint, cell.freeze, cell.data.classes);
   for (const auto& p : model_->parameters())
     if (p.requires_grad()) parameters_.push_back(p);  // frozen layers are not the optimiser's
   optimizer_ = make_optimizer(cell, parameters_);
@@ -244,7 +244,7 @@ class ChildSession {
     if (const auto& t = trainer.transfer())
       ready["transfer"] = {{"loaded", t->loaded}, {"kept", t->kept}, {"frozen", t->frozen}, {"trainable", t->trainable}};
     emit(ready);
-    const bool per_batch = cell.criterion.kind == "energy" && cell.criterion.check == "batch";
+    const bool per_batch = cell.criterion.kind == CriterionKindValue::energy && cell.criterion.check == "batch";
     const int cap = cell.criterion.epoch_cap();
     for (int epoch = 1; cap <= 0 || epoch <= cap; ++epoch) {
       emit({{"event", "phase"}, {"phase", "train_begin"}, {"epoch", epoch}});
@@ -280,7 +280,7 @@ class ChildSession {
     }
     // A pretraining cell's weights, for its fine-tuning cells; a cell that
     // cannot leave them behind has not done its job.
-    if (cell.role == "pretrain") save_weights(trainer.model(), cell.checkpoint);
+    if (cell.role == RoleValue::pretrain) save_weights(trainer.model(), cell.checkpoint);
     return protocol::child_exit::ok;
   }
 
@@ -293,7 +293,7 @@ class ChildSession {
     return !stop_requested_;
   }
 
-  int fail(const std::string& kind, const std::string& message, int code, int epoch = 0, int64_t batch = 0) {
+  int fail(Failure kind, const std::string& message, int code, int epoch = 0, int64_t batch = 0) {
     nlohmann::json ev{{"event", "error"}, {"kind", kind}, {"message", message}};
     if (epoch) ev["epoch"] = epoch;
     if (batch) ev["batch"] = batch;

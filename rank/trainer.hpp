@@ -8,9 +8,10 @@
 
 #include <torch/torch.h>
 
-#include "io/cell/cell.hpp"
+#include "io/records/cell.hpp"
 #include "models/classifier.hpp"
 #include "models/transfer.hpp"
+#include "rank/child.hpp"
 #include "rank/fault_injection.hpp"
 #include "rank/threads.hpp"
 
@@ -66,7 +67,5 @@ class Trainer {
   std::optional<Transfer> transfer_;
 };
 
-// `joulegrid cell`: the whole child. Returns its exit code (protocol.hpp).
-int run_cell_child(int in_fd, int out_fd);
 
 }  // namespace joulegrid

@@ -11,7 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/errors.hpp"
-#include "io/store/results.hpp"
+#include "io/records/results.hpp"
 #include "io/store/samples.hpp"
 #include "meters/visible_devices.hpp"
 #include "rank/calibration.hpp"
@@ -144,7 +144,7 @@ RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const meter
   r.rank = comm.rank();
   r.started_unix_s = started;
   // Sent before the result, which commits it; an abandoned attempt's are not.
-  if (samples && r.status != "abandoned") {
+  if (samples && r.status != StatusValue::abandoned) {
     std::string block = samples->finish(r);
     if (block.size() < (size_t{1} << 30))
       comm.send(0, tag::samples, block);

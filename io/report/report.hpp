@@ -1,36 +1,39 @@
 #pragma once
-// Report writers, chosen by name, writing to an injected stream:
-//   table  the paper's tables for people (console)
-//   csv         one tidy row per cell (its settled run), for pandas and R
-//   csv-epochs  one tidy row per epoch of every settled run
-//   json        an object with the study, nodes, cells and every reduced table
-//   html        one self-contained page with figures and statistics (html.hpp)
-// Every energy carries its unit and its method in words.
+// Report writers, chosen by name (ReportFormat), writing to an injected
+// stream. They only format: every figure they print is the reduction's
+// (io/records/reduction.hpp), and every energy carries its unit and its
+// method in words.
+//   table       the paper's tables for people (console)     report_table.cpp
+//   csv         one tidy row per cell (its settled run)      report_csv.cpp
+//   csv-epochs  one tidy row per epoch of every settled run  report_csv.cpp
+//   json        the study, nodes, cells and reduced tables   report_json.cpp
+//   html        one self-contained page (html.hpp)           html_*.cpp
 
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include "io/report/reduction.hpp"
-#include "io/store/results.hpp"
+#include "io/records/reduction.hpp"
 
 namespace joulegrid {
 
 const std::vector<std::string>& report_formats();
 // Throws InputError for an unknown format (naming the known ones).
-void write_report(const std::string& format, const StudyResults& results, const Reduction& reduction,
-                  std::ostream& out);
+void write_report(const std::string& format, const Reduction& reduction, std::ostream& out);
 
 // The report written to `path` whole (rendered in memory, PATH.tmp renamed
 // over it): an older report there is replaced entirely or not at all.
 // Returns its size in bytes; throws InputError naming the path.
-size_t write_report_file(const std::string& format, const StudyResults& results, const Reduction& reduction,
-                         const std::string& path);
+size_t write_report_file(const std::string& format, const Reduction& reduction, const std::string& path);
 // Where `run` puts the reports of the spec's [report] formats: beside the
 // results file, RESULTS-stem.html, .csv, .epochs.csv, .json.
 std::string report_path(const std::string& results_path, const std::string& format);
 
-// "measured by energy counters", "integrated from power readings", "estimated (not measured)", ...
-std::string method_in_words(const std::string& method);
+// One writer per format.
+void write_table(const Reduction& reduction, std::ostream& out);
+void write_csv(const Reduction& reduction, std::ostream& out);
+void write_csv_epochs(const Reduction& reduction, std::ostream& out);
+void write_json(const Reduction& reduction, std::ostream& out);
+void write_html(const Reduction& reduction, std::ostream& out);
 
 }  // namespace joulegrid

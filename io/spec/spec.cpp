@@ -8,9 +8,10 @@
 #include <sstream>
 
 #include "io/datasets/datasets.hpp"
-#include "io/report/report.hpp"
 #include "io/spec/suggest.hpp"
 #include "io/spec/toml_section.hpp"
+#include "vocabulary/architectures.hpp"
+#include "vocabulary/meter_sources.hpp"
 
 namespace fs = std::filesystem;
 
@@ -22,14 +23,13 @@ std::string default_dataset_dir() {
 }
 
 const std::vector<std::string>& known_architectures() {
-  // One list: models/registry.cpp builds each of these.
-  static const std::vector<std::string> names{"lenet", "bcnn", "mcdropout", "mlp", "rnn", "lstm",
-                                              "crnn", "resnet", "vgg", "mobilenetv2"};
+  static const std::vector<std::string> names = Architecture::names();
   return names;
 }
 
 bool has_conv_layers(const std::string& architecture) {
-  return architecture != "mlp" && architecture != "rnn" && architecture != "lstm";
+  const auto a = Architecture::find(architecture);
+  return a && architecture_entry(*a).conv_layers;
 }
 
 namespace {
@@ -240,14 +240,14 @@ std::string number_label(double v) {
 CriterionSpec read_criterion(const TomlSection& s) {
   CriterionSpec c;
   if (!s.has("kind")) s.fail("kind", "is required: epochs, accuracy, early_stopping or energy");
-  c.kind = s.choice("kind", "", {"epochs", "accuracy", "early_stopping", "energy"});
+  c.kind = s.word("kind", CriterionKind());
   const std::vector<std::string> splits{"train", "validation", "test"};
-  if (c.kind == "epochs") {
+  if (c.kind == CriterionKindValue::epochs) {
     s.allow_only({"kind", "name", "epochs"});
     if (!s.has("epochs")) s.fail("epochs", "is required for kind = 'epochs'");
     c.epochs = static_cast<int>(s.integer("epochs", 0, 1, 1000000));
     c.name = "epochs" + std::to_string(c.epochs);
-  } else if (c.kind == "accuracy") {
+  } else if (c.kind == CriterionKindValue::accuracy) {
     s.allow_only({"kind", "name", "target", "split", "max_epochs"});
     if (!s.has("target")) s.fail("target", "is required for kind = 'accuracy' (a fraction, e.g. 0.99)");
     c.target = s.number("target", 0.0, 0.0, 1.0);
@@ -255,7 +255,7 @@ CriterionSpec read_criterion(const TomlSection& s) {
     c.split = s.choice("split", "train", splits);
     c.max_epochs = static_cast<int>(s.integer("max_epochs", 100, 1, 1000000));
     c.name = "accuracy" + number_label(c.target);
-  } else if (c.kind == "early_stopping") {
+  } else if (c.kind == CriterionKindValue::early_stopping) {
     s.allow_only({"kind", "name", "patience", "min_delta", "split", "max_epochs"});
     c.patience = static_cast<int>(s.integer("patience", 3, 1, 1000000));
     c.min_delta = s.number("min_delta", 0.0, 0.0, 1.0);
@@ -308,7 +308,7 @@ void read_meters(const TomlSection& s, Spec& spec) {
   m.store_samples = s.boolean("store_samples", m.store_samples);
   m.utilisation = s.boolean("utilisation", m.utilisation);
   m.sources = s.texts("sources", m.sources);
-  const std::vector<std::string> known{"auto", "rapl", "amdgpu", "nvml", "estimate"};
+  const std::vector<std::string> known = MeterSource::names();
   for (const auto& src : m.sources) {
     bool ok = false;
     for (const auto& k : known) ok = ok || k == src;
@@ -330,13 +330,13 @@ void read_calibration(const TomlSection& s, Spec& spec) {
 void read_report(const TomlSection& s, Spec& spec) {
   s.allow_only({"formats", "energy"});
   spec.report.formats = s.texts("formats", spec.report.formats);
-  const std::vector<std::string>& known = report_formats();
+  const std::vector<std::string> known = ReportFormat::names();
   for (const auto& f : spec.report.formats) {
     bool ok = false;
     for (const auto& k : known) ok = ok || k == f;
     if (!ok) s.fail("formats", "unknown format '" + f + "'" + did_you_mean(f, known));
   }
-  spec.report.energy = s.choice("energy", "gross", {"gross", "net"});
+  spec.report.energy = s.word("energy", EnergyBasis());
 }
 
 // [finetune]: pretraining epochs, what is frozen, and the pretraining data
@@ -347,7 +347,7 @@ void read_finetune(const TomlSection& s, Spec& spec, const std::string& base_dir
   FinetuneSpec& f = spec.finetune;
   f.enabled = true;
   if (!s.has("epochs")) s.fail("epochs", "is required: how many epochs each pretraining cell trains");
-  f.criterion.kind = "epochs";
+  f.criterion.kind = CriterionKindValue::epochs;
   f.criterion.epochs = static_cast<int>(s.integer("epochs", 1, 1, 100000));
   f.criterion.name = "pretrain" + std::to_string(f.criterion.epochs);
   f.freeze = s.choice("freeze", f.freeze, {"conv", "all_but_head", "none"});

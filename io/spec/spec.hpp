@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/errors.hpp"
+#include "vocabulary/vocabulary.hpp"
 
 namespace joulegrid {
 
@@ -64,7 +65,7 @@ struct TrainOptions {
 };
 
 struct CriterionSpec {
-  std::string kind;       // epochs | accuracy | early_stopping | energy
+  CriterionKind kind;
   std::string name;       // label used in tables, e.g. "epochs50"
   int epochs = 0;         // epochs: the fixed number
   double target = 0.0;    // accuracy: the target in [0, 1]
@@ -76,7 +77,7 @@ struct CriterionSpec {
   int max_epochs = 0;     // cap for every criterion that can run forever
 
   // The most epochs a cell under this criterion can run.
-  int epoch_cap() const { return kind == "epochs" ? epochs : max_epochs; }
+  int epoch_cap() const { return kind == CriterionKindValue::epochs ? epochs : max_epochs; }
 };
 
 struct GridSpec {
@@ -103,7 +104,7 @@ struct CalibrationOptions {
   double reference_j = 0.0;         // > 0: E_ref carried over from another study
 };
 
-// STEP, the projection of a running cell's energy and time (orchestrator/step.hpp).
+// STEP, the projection of a running cell's energy and time (orchestrator/predict/step_projection.hpp).
 struct StepSpec {
   int stable_from = 2;  // the first stable epoch; the ones before are a warm-up
   int window = 2;       // stable epochs averaged before projecting
@@ -130,7 +131,7 @@ struct FinetuneSpec {
 
 struct ReportOptions {
   std::vector<std::string> formats{"table", "html"};  // table on the console; the rest beside the results
-  std::string energy = "gross";     // gross | net
+  EnergyBasis energy;
 };
 
 struct Spec {

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "io/errors.hpp"
+#include "vocabulary/word.hpp"
 
 namespace joulegrid {
 
@@ -33,6 +34,11 @@ class TomlSection {
   // A string that must be one of `choices`.
   std::string choice(const std::string& key, const std::string& fallback,
                      const std::vector<std::string>& choices) const;
+  // A word of a vocabulary (vocabulary/): one of its names.
+  template <class E>
+  Word<E> word(const std::string& key, Word<E> fallback) const {
+    return Word<E>(choice(key, fallback.str(), Word<E>::names()));
+  }
   // A scalar or an array of scalars, never empty.
   std::vector<int64_t> integers(const std::string& key, const std::vector<int64_t>& fallback,
                                 int64_t min, int64_t max) const;

@@ -29,10 +29,10 @@ int replica_count(const StudyResults& r) {
 
 // A cell's fate across replicas: failed if any replica failed it, pending if
 // any has not settled it, done only when every replica has.
-std::string merged_status(const std::string& a, const std::string& b) {
-  if (a == "failed" || b == "failed") return "failed";
-  if (a == "pending" || b == "pending") return "pending";
-  return "done";
+Status merged_status(Status a, Status b) {
+  if (a == StatusValue::failed || b == StatusValue::failed) return StatusValue::failed;
+  if (a == StatusValue::pending || b == StatusValue::pending) return StatusValue::pending;
+  return StatusValue::done;
 }
 
 }  // namespace
@@ -70,7 +70,7 @@ StudyResults merge_results(const std::vector<std::string>& paths, std::vector<Sa
     } else if (!in.meta.job_ids.empty()) {
       out.meta.job_ids += (out.meta.job_ids.empty() ? "" : " ") + in.meta.job_ids;
     }
-    all_complete = all_complete && in.meta.status == "complete";
+    all_complete = all_complete && in.meta.status == StudyStatusValue::complete;
 
     // Nodes: every calibration kept; a name already taken by an earlier
     // input's node is a different machine (or another day's run on it).
@@ -115,7 +115,7 @@ StudyResults merge_results(const std::vector<std::string>& paths, std::vector<Sa
     if (samples) samples->push_back({path, samples_path(path), replicas});
     replicas += replica_count(in);
   }
-  out.meta.status = all_complete ? "complete" : "stopped";
+  out.meta.status = all_complete ? StudyStatusValue::complete : StudyStatusValue::stopped;
   out.meta.updated_utc = utc_now();
   return out;
 }

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "io/store/results.hpp"
+#include "io/records/results.hpp"
 #include "io/store/samples.hpp"
 
 namespace joulegrid {

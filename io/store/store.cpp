@@ -17,7 +17,7 @@
 
 #include "io/errors.hpp"
 #include "io/h5/h5.hpp"
-#include "io/store/schema.hpp"
+#include "io/store/tables.hpp"
 
 namespace joulegrid {
 
@@ -81,54 +81,49 @@ int64_t read_int_attribute(hid_t loc, const char* name, const std::string& where
   return v;
 }
 
-void write_meta(hid_t file, const StudyMeta& m, const std::string& where) {
-  Handle g(check(H5Gcreate2(file, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "cannot create /meta", where));
-  write_int_attribute(g.id(), "schema_version", m.schema_version, where);
-  write_text_attribute(g.id(), "program_version", m.program_version, where);
-  write_text_attribute(g.id(), "study", m.study, where);
-  write_text_attribute(g.id(), "spec_file", m.spec_file, where);
-  write_text_attribute(g.id(), "grid_hash", m.grid_hash, where);
-  write_text_attribute(g.id(), "dataset", m.dataset, where);
-  write_int_attribute(g.id(), "max_attempts", m.max_attempts, where);
-  write_text_attribute(g.id(), "status", m.status, where);
-  write_text_attribute(g.id(), "created_utc", m.created_utc, where);
-  write_text_attribute(g.id(), "updated_utc", m.updated_utc, where);
-  write_text_attribute(g.id(), "job_ids", m.job_ids, where);
-  write_text_attribute(g.id(), "sources", m.sources, where);
-  write_text_attribute(g.id(), "normalise_to", m.normalise_to, where);
-  write_text_attribute(g.id(), "report_energy", m.report_energy, where);
-  store::write_real_column(g.id(), "normalise_to_j", {m.normalise_to_j}, "J", where);
-  store::write_real_column(g.id(), "carbon_g_per_kwh", {m.carbon_g_per_kwh}, "g/kWh", where);
-  write_text_attribute(g.id(), "carbon_nodes", m.carbon_nodes, where);
-  store::write_text_column(g.id(), "spec_text", {m.spec_text}, where);
+// /meta: the study's fields as attributes of the group, but for numbers with
+// a unit and the spec's text, which are one-value datasets (an attribute
+// holds at most 64 KiB, and h5py shows a dataset's unit).
+bool meta_dataset(const store::Field<StudyMeta>& f) {
+  return f.kind == records::FieldKind::real || f.name == "spec_text";
 }
 
+void write_meta(hid_t file, const StudyMeta& m, const std::string& where) {
+  Handle g(check(H5Gcreate2(file, "meta", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "cannot create /meta", where));
+  for (const auto& f : records::meta_fields()) {
+    if (f.kind == records::FieldKind::real) store::write_real_column(g.id(), f.name, {f.get_real(m)}, f.unit, where);
+    else if (meta_dataset(f)) store::write_text_column(g.id(), f.name, {f.get_text(m)}, where);
+    else if (f.kind == records::FieldKind::text) write_text_attribute(g.id(), f.name.c_str(), f.get_text(m), where);
+    else write_int_attribute(g.id(), f.name.c_str(), f.get_integer(m), where);
+  }
+}
+
+// What a file lacks (written before the field was added) keeps its default.
 StudyMeta read_meta(hid_t file, const std::string& where) {
   Handle g(check(H5Gopen2(file, "meta", H5P_DEFAULT), "cannot open /meta", where));
   StudyMeta m;
-  m.schema_version = static_cast<int>(read_int_attribute(g.id(), "schema_version", where));
-  m.program_version = read_text_attribute(g.id(), "program_version", where);
-  m.study = read_text_attribute(g.id(), "study", where);
-  m.spec_file = read_text_attribute(g.id(), "spec_file", where);
-  m.grid_hash = read_text_attribute(g.id(), "grid_hash", where);
-  m.dataset = read_text_attribute(g.id(), "dataset", where);
-  m.max_attempts = static_cast<int>(read_int_attribute(g.id(), "max_attempts", where));
-  m.status = read_text_attribute(g.id(), "status", where);
-  m.created_utc = read_text_attribute(g.id(), "created_utc", where);
-  m.updated_utc = read_text_attribute(g.id(), "updated_utc", where);
-  m.job_ids = read_text_attribute(g.id(), "job_ids", where);
-  m.sources = read_text_attribute(g.id(), "sources", where);
-  m.normalise_to = read_text_attribute(g.id(), "normalise_to", where);
-  m.report_energy = read_text_attribute(g.id(), "report_energy", where);
-  const auto ref = store::read_real_column(g.id(), "normalise_to_j", where);
-  if (!ref.empty()) m.normalise_to_j = ref.front();
-  if (store::has_column(g.id(), "carbon_g_per_kwh")) {  // added after schema 1 was first written
-    const auto carbon = store::read_real_column(g.id(), "carbon_g_per_kwh", where);
-    if (!carbon.empty()) m.carbon_g_per_kwh = carbon.front();
+  for (const auto& f : records::meta_fields()) {
+    if (meta_dataset(f)) {
+      if (!store::has_column(g.id(), f.name)) continue;
+      if (f.kind == records::FieldKind::real) {
+        const auto v = store::read_real_column(g.id(), f.name, where);
+        if (!v.empty()) f.set_real(m, v.front());
+      } else {
+        const auto v = store::read_text_column(g.id(), f.name, where);
+        if (!v.empty()) f.set_text(m, v.front());
+      }
+    } else if (H5Aexists(g.id(), f.name.c_str()) > 0) {
+      if (f.kind == records::FieldKind::text) {
+        try {
+          f.set_text(m, read_text_attribute(g.id(), f.name.c_str(), where));
+        } catch (const std::invalid_argument& e) {
+          throw h5::Error(where + ": /meta " + f.name + ": " + e.what());
+        }
+      } else {
+        f.set_integer(m, read_int_attribute(g.id(), f.name.c_str(), where));
+      }
+    }
   }
-  m.carbon_nodes = read_text_attribute(g.id(), "carbon_nodes", where);
-  const auto spec = store::read_text_column(g.id(), "spec_text", where);
-  if (!spec.empty()) m.spec_text = spec.front();
   return m;
 }
 
@@ -161,10 +156,10 @@ void write_snapshot_file(const std::string& file_path, const StudyResults& resul
   Handle file(check(H5Fcreate(file_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                     "cannot create the results file", file_path));
   write_meta(file.id(), results.meta, file_path);
-  store::write_table(create_group(file.id(), "cells", file_path).id(), store::cell_fields(), results.cells, file_path);
-  store::write_table(create_group(file.id(), "nodes", file_path).id(), store::node_fields(), results.nodes, file_path);
-  store::write_table(create_group(file.id(), "runs", file_path).id(), store::run_fields(), results.runs, file_path);
-  store::write_table(create_group(file.id(), "epochs", file_path).id(), store::epoch_fields(),
+  store::write_table(create_group(file.id(), "cells", file_path).id(), records::cell_row_fields(), results.cells, file_path);
+  store::write_table(create_group(file.id(), "nodes", file_path).id(), records::node_fields(), results.nodes, file_path);
+  store::write_table(create_group(file.id(), "runs", file_path).id(), records::run_fields(), results.runs, file_path);
+  store::write_table(create_group(file.id(), "epochs", file_path).id(), store::epoch_table_fields(),
                      epoch_rows(results.runs), file_path);
   if (write_reduced) write_reduced(create_group(file.id(), "reduced", file_path).id(), results);
   if (!samples.empty()) fold_samples(file.id(), file_path, samples, run_keys(results));
@@ -188,10 +183,10 @@ StudyResults read_snapshot(const std::string& path) {
       throw InputError(path + ": /meta schema_version " + std::to_string(r.meta.schema_version) +
                        " is newer than this joulegrid reads (" + std::to_string(kResultsSchemaVersion) +
                        "); use a newer joulegrid");
-    r.cells = store::read_table(open_group(file.id(), "cells", path).id(), store::cell_fields(), path);
-    r.nodes = store::read_table(open_group(file.id(), "nodes", path).id(), store::node_fields(), path);
-    r.runs = store::read_table(open_group(file.id(), "runs", path).id(), store::run_fields(), path);
-    const auto epochs = store::read_table(open_group(file.id(), "epochs", path).id(), store::epoch_fields(), path);
+    r.cells = store::read_table(open_group(file.id(), "cells", path).id(), records::cell_row_fields(), path);
+    r.nodes = store::read_table(open_group(file.id(), "nodes", path).id(), records::node_fields(), path);
+    r.runs = store::read_table(open_group(file.id(), "runs", path).id(), records::run_fields(), path);
+    const auto epochs = store::read_table(open_group(file.id(), "epochs", path).id(), store::epoch_table_fields(), path);
     std::map<std::tuple<int, std::string, int>, RunResult*> by_attempt;
     for (auto& run : r.runs) by_attempt[{run.replica, run.cell_id, run.attempt}] = &run;
     for (const auto& e : epochs) {
@@ -199,6 +194,8 @@ StudyResults read_snapshot(const std::string& path) {
       if (it != by_attempt.end()) it->second->epoch_records.push_back(e.record);
     }
   } catch (const h5::Error& e) {
+    throw InputError(path + ": damaged or not a joulegrid results file: " + e.what());
+  } catch (const std::invalid_argument& e) {  // a word that is not of its vocabulary
     throw InputError(path + ": damaged or not a joulegrid results file: " + e.what());
   }
   return r;
@@ -315,29 +312,8 @@ const NodeRecord* StudyResults::node(const std::string& name) const {
 
 std::string journal_path(const std::string& results_path) { return results_path + ".journal"; }
 
-void to_json(json& j, const NodeRecord& n) {
-  j = json{{"name", n.name}, {"leader_rank", n.leader_rank}, {"replica", n.replica}, {"devices", n.devices},
-           {"energy_method", n.energy_method}, {"warnings", n.warnings}, {"idle_w", n.idle_w},
-           {"idle_s", n.idle_s}, {"calibration_steps", n.calibration_steps},
-           {"calibration_j", n.calibration_j}, {"calibration_net_j", n.calibration_net_j},
-           {"calibration_s", n.calibration_s}, {"calibration_method", n.calibration_method}};
-}
-
-void from_json(const json& j, NodeRecord& n) {
-  n.name = j.value("name", "");
-  n.leader_rank = j.value("leader_rank", 0);
-  n.replica = j.value("replica", 0);
-  n.devices = j.value("devices", "");
-  n.energy_method = j.value("energy_method", "");
-  n.warnings = j.value("warnings", "");
-  n.idle_w = j.value("idle_w", 0.0);
-  n.idle_s = j.value("idle_s", 0.0);
-  n.calibration_steps = j.value("calibration_steps", 0);
-  n.calibration_j = j.value("calibration_j", 0.0);
-  n.calibration_net_j = j.value("calibration_net_j", 0.0);
-  n.calibration_s = j.value("calibration_s", 0.0);
-  n.calibration_method = j.value("calibration_method", "");
-}
+void to_json(json& j, const NodeRecord& n) { j = records::to_json(n, records::node_fields()); }
+void from_json(const json& j, NodeRecord& n) { records::from_json(j, n, records::node_fields(), "node"); }
 
 namespace {
 
@@ -376,7 +352,7 @@ void replay(StudyResults& results, const std::vector<json>& entries, const std::
   parallel_for(entries.size(), [&](size_t i) {
     try {
       if (entries[i].value("type", "") == "run") runs[i] = entries[i].at("run").get<RunResult>();
-    } catch (const json::exception& ex) {
+    } catch (const std::exception& ex) {  // json::exception, or a field that does not read
       problems[i] = ex.what();
     }
   });
@@ -441,7 +417,7 @@ ResultsStore ResultsStore::create(const std::string& path, StudyMeta meta, std::
   results.meta = std::move(meta);
   results.cells = std::move(cells);
   ResultsStore store(path, std::move(results));
-  store.snapshot("running");
+  store.snapshot(StudyStatusValue::running);
   return store;
 }
 
@@ -515,7 +491,7 @@ void ResultsStore::apply_run(const RunResult& run) {
 
 bool ResultsStore::settled(const std::string& cell_id) const {
   const auto it = cell_index_.find(cell_id);
-  return it != cell_index_.end() && results_.cells[it->second].status != "pending";
+  return it != cell_index_.end() && results_.cells[it->second].status != StatusValue::pending;
 }
 
 const CellRow* ResultsStore::cell(const std::string& cell_id) const {
@@ -557,7 +533,7 @@ void write_new_results(const std::string& path, const StudyResults& results,
   publish_snapshot(path, results, write_reduced, samples);
 }
 
-void ResultsStore::snapshot(const std::string& status, const ReducedWriter& write_reduced) {
+void ResultsStore::snapshot(StudyStatus status, const ReducedWriter& write_reduced) {
   results_.meta.status = status;
   results_.meta.updated_utc = utc_now();
   // The old snapshot's /samples and the logged blocks of committed runs.

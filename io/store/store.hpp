@@ -17,7 +17,7 @@
 #include <hdf5.h>
 #include <nlohmann/json.hpp>
 
-#include "io/store/results.hpp"
+#include "io/records/results.hpp"
 #include "io/store/samples.hpp"
 
 namespace joulegrid {
@@ -57,7 +57,7 @@ class ResultsStore {
   // Rewrites the HDF5 snapshot with `status` and empties the journal.
   // `write_reduced` (may be empty) adds the /reduced group.
   using ReducedWriter = std::function<void(hid_t reduced_group, const StudyResults&)>;
-  void snapshot(const std::string& status, const ReducedWriter& write_reduced = {});
+  void snapshot(StudyStatus status, const ReducedWriter& write_reduced = {});
 
  private:
   ResultsStore(std::string path, StudyResults results);

@@ -75,7 +75,7 @@ TEST_F(Cli, PlanJsonIsOneObjectPerCell) {
   ASSERT_EQ(cells.size(), 2u);
   EXPECT_EQ(cells[1]["architecture"], "bcnn");
   EXPECT_EQ(cells[0]["id"].get<std::string>().size(), 16u);
-  EXPECT_EQ(cells[0]["max_epochs"], 2);
+  EXPECT_EQ(cells[0]["epoch_cap"], 2);
 }
 
 TEST_F(Cli, BadSpecIsOneLineExitTwoAndNoOutputFile) {

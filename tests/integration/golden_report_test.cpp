@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/datasets/datasets.hpp"
+#include "io/store/store.hpp"
 #include "tests/support/run_command.hpp"
 
 namespace joulegrid {
@@ -29,7 +31,20 @@ const std::string kGolden = std::string(JOULEGRID_SOURCE_DIR) + "/tests/data/gol
 // Report JSON keys renamed to the one name the results file, the CSV and
 // the /reduced tables use, per top-level table ("" for the table itself).
 const std::map<std::string, std::map<std::string, std::string>>& renamed_keys() {
-  static const std::map<std::string, std::map<std::string, std::string>> renames{};
+  static const std::map<std::string, std::string> efficiency{
+      {"efficiency", "efficiency_per_j"}, {"normalised_efficiency", "normalised_efficiency_per_j"}};
+  auto with = [&](std::map<std::string, std::string> more) {
+    more.insert(efficiency.begin(), efficiency.end());
+    return more;
+  };
+  static const std::map<std::string, std::map<std::string, std::string>> renames{
+      {"architectures", with({{"name", "architecture"}})},
+      {"by_node", with({{"name", "architecture"}})},
+      {"cells", with({{"index", "cell"}, {"accuracy", "test_acc"}})},
+      {"criteria", efficiency},
+      {"models", efficiency},
+      {"energy", {{"basis", "energy_basis"}, {"method", "energy_method"}}},
+  };
   return renames;
 }
 
@@ -37,7 +52,10 @@ const std::map<std::string, std::map<std::string, std::string>>& renamed_keys() 
 // them from the old row.
 using Addition = std::function<json(const json& old_row, const json& whole)>;
 const std::map<std::string, std::map<std::string, Addition>>& added_keys() {
-  static const std::map<std::string, std::map<std::string, Addition>> added{};
+  static const std::map<std::string, std::map<std::string, Addition>> added{
+      // A cell's row says its basis, as the CSV always did.
+      {"cells", {{"energy_basis", [](const json&, const json& whole) { return whole["energy"]["basis"]; }}}},
+  };
   return added;
 }
 
@@ -96,6 +114,22 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.file << " --format " << c.format << " " << c.energy; }
 
+// The one figure of the HTML page that changed on purpose: its x axis,
+// forward FLOPs × the samples trained, counted the samples as batches × the
+// batch size (a partial last batch counted whole), where every other figure
+// and PRE counted the samples the epochs recorded. The samples trained are
+// now defined once (orchestrator/reduce/quantities.hpp); the figure as drawn
+// since is kept beside the old page.
+const std::string kChangedFigure = "<figure id=\"figure-fig-energy-flops\">";
+
+// The page without the changed figure, and the figure alone.
+std::pair<std::string, std::string> cut_figure(const std::string& page) {
+  const size_t at = page.find(kChangedFigure);
+  if (at == std::string::npos) return {page, ""};
+  const size_t end = page.find("</figure>", at) + std::string("</figure>").size();
+  return {page.substr(0, at) + page.substr(end), page.substr(at, end - at)};
+}
+
 class GoldenReport : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GoldenReport, MatchesWhatTheEarlierJoulegridPrinted) {
@@ -104,6 +138,17 @@ TEST_P(GoldenReport, MatchesWhatTheEarlierJoulegridPrinted) {
   std::string want = slurp(kGolden + c.golden);
   ASSERT_FALSE(want.empty()) << c.golden << " is missing";
   if (c.format == "json") want = renamed(json::parse(want)).dump(2) + "\n";
+  if (c.format == "html") {
+    const auto [want_page, old_figure] = cut_figure(want);
+    const auto [got_page, figure] = cut_figure(got);
+    ASSERT_FALSE(old_figure.empty());
+    EXPECT_TRUE(got_page == want_page) << c.golden << ", but for the FLOPs figure, differs at "
+                                       << first_difference(want_page, got_page);
+    const std::string figure_golden = c.golden.substr(0, c.golden.rfind('.')) + ".flops-figure.html";
+    const std::string want_figure = slurp(kGolden + figure_golden);
+    EXPECT_TRUE(figure == want_figure) << figure_golden << " differs at " << first_difference(want_figure, figure);
+    return;
+  }
   EXPECT_TRUE(got == want) << c.file << " --format " << c.format << " " << c.energy << " differs from "
                            << c.golden << " at " << first_difference(want, got);
 }
@@ -132,6 +177,25 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryFormat, GoldenReport, ::testing::ValuesIn(cases()), case_name);
+
+// A cell's id hashes its parameters: the spec that made the golden study
+// must still expand to the cells, ids and order the file holds, or every
+// stored study would stop resuming.
+TEST(GoldenGrid, TheSpecStillExpandsToTheCellIdsTheFileHolds) {
+  DataSpec fashion;
+  fashion.path = default_dataset_dir();
+  if (!check_dataset_files(fashion).empty()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const auto r = run_command("JOULEGRID_FASHION_MNIST_DIR=" + quote(default_dataset_dir()) + " " +
+                             std::string(JOULEGRID_BINARY) + " plan --json " + quote(kGolden + "golden.toml"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json planned = json::parse(r.out);
+  const StudyResults file = load_results(kGolden + "golden.h5");
+  ASSERT_EQ(planned.size(), file.cells.size());
+  for (size_t i = 0; i < file.cells.size(); ++i) {
+    EXPECT_EQ(planned[i]["id"], file.cells[i].id) << "cell " << i;
+    EXPECT_EQ(planned[i]["index"], file.cells[i].index) << "cell " << i;
+  }
+}
 
 }  // namespace
 }  // namespace joulegrid

@@ -116,8 +116,8 @@ TEST_F(Merge, TwoReplicationStudiesOnDifferentHardwareCompareInOneReport) {
   for (const auto& row : j.at("by_node")) by_node[row["node"]] = row;
   ASSERT_EQ(by_node.size(), 2u);
   for (const auto& [node, row] : by_node) {
-    EXPECT_GT(row["efficiency"].get<double>(), 0.0) << node;
-    EXPECT_GT(row["normalised_efficiency"].get<double>(), 0.0) << node;
+    EXPECT_GT(row["efficiency_per_j"].get<double>(), 0.0) << node;
+    EXPECT_GT(row["normalised_efficiency_per_j"].get<double>(), 0.0) << node;
   }
 }
 

@@ -85,8 +85,8 @@ TEST_F(HtmlReport, ThePageIsSelfContainedAndItsDomCarriesTheStudysNumbers) {
   const auto j = nlohmann::json::parse(js.out);
   const std::string answer = d.substr(d.find("id=\"table-answer\""));
   for (const auto& a : j["architectures"]) {
-    EXPECT_NE(answer.find(svg::number(a["efficiency"].get<double>())), std::string::npos) << a.dump();
-    EXPECT_NE(answer.find(svg::number(a["normalised_efficiency"].get<double>())), std::string::npos) << a.dump();
+    EXPECT_NE(answer.find(svg::number(a["efficiency_per_j"].get<double>())), std::string::npos) << a.dump();
+    EXPECT_NE(answer.find(svg::number(a["normalised_efficiency_per_j"].get<double>())), std::string::npos) << a.dump();
   }
   const std::string summary = d.substr(d.find("id=\"answer\""), 2000);
   for (const auto& q : j["ratios"])

@@ -83,17 +83,17 @@ TEST_F(RunStudy, EveryCellIsCommittedOnceAndTheReportMatchesTheFile) {
   for (const auto& cell : j["cells"]) {
     const auto settled = file.settled().at(cell["id"].get<std::string>()).front();
     EXPECT_DOUBLE_EQ(cell["energy_j"].get<double>(), settled->energy_j);
-    EXPECT_DOUBLE_EQ(cell["accuracy"].get<double>(), settled->test_acc);
+    EXPECT_DOUBLE_EQ(cell["test_acc"].get<double>(), settled->test_acc);
     EXPECT_EQ(cell["epochs"].get<int>(), settled->epochs);
     EXPECT_EQ(cell["status"], "done");
     EXPECT_FALSE(cell["energy_method"].get<std::string>().empty());
   }
   ASSERT_EQ(j["architectures"].size(), 2u);
   for (const auto& a : j["architectures"]) {
-    EXPECT_GT(a["efficiency"].get<double>(), 0.0);
-    EXPECT_GT(a["normalised_efficiency"].get<double>(), 0.0);
+    EXPECT_GT(a["efficiency_per_j"].get<double>(), 0.0);
+    EXPECT_GT(a["normalised_efficiency_per_j"].get<double>(), 0.0);
   }
-  EXPECT_FALSE(j["energy"]["method"].get<std::string>().empty());
+  EXPECT_FALSE(j["energy"]["energy_method"].get<std::string>().empty());
   double joules = 0;
   for (const auto& run : file.runs) joules += run.energy_j;
   EXPECT_NEAR(j["emissions"]["grams_co2e"].get<double>(), joules / 3.6e6 * 300, 1e-9) << "[carbon] kept in the file";

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "io/cell/cell.hpp"
+#include "io/records/cell.hpp"
 #include "rank/cell_energy.hpp"
 
 namespace joulegrid::testing {
@@ -46,7 +46,7 @@ class ScriptedEnergy : public CellEnergy {
     t.cell_j = t.node_j = t.cpu_j = step_ * static_cast<double>(++readings_);
     return t;
   }
-  std::string method() const override { return "placeholder"; }
+  EnergyMethod method() const override { return EnergyMethodValue::placeholder; }
   std::string describe() const override { return "scripted"; }
   long readings() const { return readings_; }
 

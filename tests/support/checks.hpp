@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "io/store/results.hpp"
+#include "io/records/results.hpp"
 
 namespace joulegrid::testing {
 

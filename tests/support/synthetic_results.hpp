@@ -7,7 +7,7 @@
 #include <string>
 #include <tuple>
 
-#include "io/store/results.hpp"
+#include "io/records/results.hpp"
 
 namespace joulegrid::testing {
 

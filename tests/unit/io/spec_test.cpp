@@ -8,7 +8,7 @@
 
 #include "io/spec/spec.hpp"
 #include "io/spec/suggest.hpp"
-#include "orchestrator/plan.hpp"
+#include "orchestrator/plan/plan.hpp"
 #include "tests/fakes/fake_datasets.hpp"
 #include "tests/support/temp_dir.hpp"
 

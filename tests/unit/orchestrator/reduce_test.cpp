@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include "orchestrator/reduce.hpp"
-#include "orchestrator/statistics.hpp"
+#include "orchestrator/reduce/reduce.hpp"
+#include "orchestrator/reduce/statistics.hpp"
 #include "tests/support/synthetic_results.hpp"
 
 namespace joulegrid {

@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "io/errors.hpp"
-#include "orchestrator/local_comm.hpp"
-#include "orchestrator/plan.hpp"
-#include "orchestrator/scheduler.hpp"
+#include "orchestrator/farm/local_comm.hpp"
+#include "orchestrator/plan/plan.hpp"
+#include "orchestrator/farm/scheduler.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace joulegrid {

@@ -1,0 +1,56 @@
+#include "io/records/cell.hpp"
+
+#include "io/records/schema.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace joulegrid {
+
+using nlohmann::json;
+
+uint64_t fnv1a64(const std::string& text) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+json cell_identity(const CellSpec& c) { return records::to_json(c, records::cell_spec_fields(), records::JsonView::identity); }
+
+std::string cell_id(const CellSpec& c) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(fnv1a64(cell_identity(c).dump())));
+  return hex;
+}
+
+std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs) {
+  double gpu = 0, gpu_s = 0, cpu = 0, cpu_s = 0;
+  auto add = [](double util, double s, double& sum, double& seconds) {
+    if (std::isfinite(util) && s > 0) {
+      sum += util * s;
+      seconds += s;
+    }
+  };
+  for (const auto& e : epochs) {
+    add(e.train_energy.gpu_util, e.train_s, gpu, gpu_s);
+    add(e.eval_energy.gpu_util, e.eval_s, gpu, gpu_s);
+    add(e.train_energy.cpu_util, e.train_s, cpu, cpu_s);
+    add(e.eval_energy.cpu_util, e.eval_s, cpu, cpu_s);
+  }
+  // Clamped: a weighted mean of 100s can come out a rounding error above 100.
+  return {gpu_s > 0 ? std::clamp(gpu / gpu_s, 0.0, 100.0) : NAN, cpu_s > 0 ? std::clamp(cpu / cpu_s, 0.0, 100.0) : NAN};
+}
+
+void to_json(json& j, const CellSpec& c) { j = records::to_json(c, records::cell_spec_fields()); }
+void from_json(const json& j, CellSpec& c) { records::from_json(j, c, records::cell_spec_fields(), "cell"); }
+void to_json(json& j, const EpochRecord& e) { j = records::to_json(e, records::epoch_fields()); }
+void from_json(const json& j, EpochRecord& e) { records::from_json(j, e, records::epoch_fields(), "epoch"); }
+void to_json(json& j, const RunResult& r) { j = records::to_json(r, records::run_fields()); }
+void from_json(const json& j, RunResult& r) { records::from_json(j, r, records::run_fields(), "run"); }
+
+}  // namespace joulegrid

@@ -1,0 +1,143 @@
+#pragma once
+// The plain structs every folder shares: one cell of the grid, the record of
+// one epoch, and the result of one attempt. No torch, no MPI.
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/spec/spec.hpp"
+#include "vocabulary/vocabulary.hpp"
+
+namespace joulegrid {
+
+struct CellSpec {
+  int index = 0;          // position in the grid's stable order
+  std::string id;         // hash of the canonical parameters (see cell_id)
+  std::string study;
+  std::string architecture;
+  int size = 1;
+  CriterionSpec criterion;
+  int fold = 0;
+  int batch_size = 256;
+  double learning_rate = 0.001;
+  std::string optimizer = "adam";
+  int repeat = 0;
+  uint64_t data_seed = 0;  // the experiment seed: every cell sees the same splits
+  uint64_t seed = 0;       // training seed, from the experiment seed and the id
+  DataSpec data;
+  TrainOptions train;
+  double timeout_s = 0.0;
+  int attempt = 1;        // which attempt this is (not part of the id)
+  // Frozen-encoder fine-tuning ([finetune]): scratch for a cell trained from
+  // scratch, pretrain for one trained on the pretraining data whose weights
+  // are kept, finetune for one that starts from them with `freeze` layers
+  // frozen. Part of the id only when set, so grids without it keep their ids.
+  Role role;
+  std::string depends_on;  // finetune: the pretraining cell's id
+  std::string freeze;      // finetune: conv | all_but_head | none
+  std::string checkpoint;  // pretrain: where its weights go; finetune: where they come from (set by rank 0)
+};
+
+// 16 hex digits of FNV-1a-64 over the canonical JSON of everything that can
+// change a cell's numbers: the architecture, size, criterion, fold, axes,
+// repeat, experiment seed, dataset identity and training options. Not part of
+// it: the grid position, the dataset's folder (replications on other clusters
+// keep their ids), the device, threads and evaluation batch size.
+std::string cell_id(const CellSpec& cell);
+nlohmann::json cell_identity(const CellSpec& cell);
+uint64_t fnv1a64(const std::string& text);
+
+// Why a cell stopped (the words of StopReason).
+namespace stop_reason {
+inline constexpr StopReasonValue criterion_met = StopReasonValue::criterion_met;
+inline constexpr StopReasonValue cap_reached = StopReasonValue::cap_reached;
+inline constexpr StopReasonValue failed = StopReasonValue::failed;
+inline constexpr StopReasonValue stopped = StopReasonValue::stopped;  // the sweep was stopped (signal)
+}  // namespace stop_reason
+
+// Joules of one phase, and how they were obtained.
+struct EnergyReading {
+  double joules = 0.0;       // attributed to the cell: its GPU + its share of CPU and RAM
+  double node_joules = 0.0;  // the node's raw total in the window (never add these across cells)
+  double net_joules = 0.0;   // joules less idle power × time (same shares)
+  double cpu_j = 0.0, ram_j = 0.0, gpu_j = 0.0;  // attributed, by component
+  EnergyMethod method;
+  std::string disagreement;  // devices whose counter and power differ by > 5 % in the window
+  // Mean utilisation over the window, % (not energy, never summed with it);
+  // NaN when the node has no such reading. GPU: the rank's GPUs' mean busy
+  // percentage (NVML, amdgpu gpu_busy_percent); CPU: the node's busy time (/proc/stat).
+  double gpu_util = NAN, cpu_util = NAN;
+};
+
+struct EpochRecord {
+  int epoch = 0;           // 1-based
+  double loss = 0.0;       // mean training loss over the epoch's batches
+  double train_acc = 0.0;  // running accuracy of the training forward passes
+  double val_acc = 0.0;
+  double test_acc = 0.0;
+  double train_s = 0.0;
+  double eval_s = 0.0;
+  int64_t batches = 0;
+  int64_t train_samples = 0;  // samples the epoch trained on
+  int64_t eval_samples = 0;   // samples its evaluation predicted (test, and validation when separate)
+  bool partial = false;    // training ended inside the epoch (per-batch energy budget)
+  EnergyReading train_energy;
+  EnergyReading eval_energy;
+  double cumulative_j = 0.0;
+  double efficiency = 0.0;  // Eq. 2: accuracy over cumulative joules
+};
+
+struct RunResult {
+  std::string cell_id;
+  int cell_index = 0;
+  Status status;            // done | failed | abandoned (the sweep was stopped mid-cell); pending until decided
+  StopReason stop_reason;
+  std::string detail;       // human words: "target 0.9 reached", "NaN loss at epoch 3 batch 7"
+  Failure failure;          // none, or what ended a failed attempt
+  int epochs = 0;
+  double train_acc = 0.0, val_acc = 0.0, test_acc = 0.0;
+  double energy_j = 0.0;
+  EnergyMethod energy_method;
+  double efficiency = 0.0;
+  int64_t parameters = 0;
+  int64_t flops_per_sample = 0;
+  int64_t input_elements = 0;  // values in one input sample (C × H × W, or F × T)
+  std::string device;
+  std::string init;
+  double seconds = 0.0;
+  double gpu_util = NAN, cpu_util = NAN;  // % over its epochs' windows, time-weighted; NaN: not recorded
+  // STEP's projection of the whole run, made after epoch `step_epoch` (0: the
+  // run ended before the window filled); set by the scheduler.
+  int step_epoch = 0;
+  double step_projected_j = 0.0, step_projected_s = 0.0;
+  std::string error_tail;
+  std::vector<EpochRecord> epoch_records;
+
+  // Where and when it ran; filled in by the scheduler.
+  int attempt = 1;
+  bool settles_cell = false;  // done, or the last attempt the spec allows
+  int replica = 0;            // which study of a merged file (joulegrid merge); 0 otherwise
+  std::string node;
+  int rank = 0;
+  double started_unix_s = 0.0;
+};
+
+// A run's mean GPU and CPU utilisation (%): each phase's mean weighted by its
+// seconds, over the phases that recorded one; NaN when none did.
+std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs);
+
+// The JSON of the wire and the journal, from the field lists (schema.hpp).
+// Reading throws std::invalid_argument naming the field.
+void to_json(nlohmann::json& j, const CellSpec& c);
+void from_json(const nlohmann::json& j, CellSpec& c);
+void to_json(nlohmann::json& j, const EpochRecord& e);
+void from_json(const nlohmann::json& j, EpochRecord& e);
+void to_json(nlohmann::json& j, const RunResult& r);
+void from_json(const nlohmann::json& j, RunResult& r);
+
+}  // namespace joulegrid

@@ -1,0 +1,273 @@
+// The field lists of the reduction's tables: what the reports' CSV and JSON
+// and the results file's /reduced group hold, each name once.
+
+#include "io/records/schema.hpp"
+
+namespace joulegrid::records {
+
+namespace {
+bool done(const CellResult& c) { return c.status == StatusValue::done; }
+}  // namespace
+
+const Fields<CellResult>& cell_result_fields() {
+  static const Fields<CellResult> f{
+      JG_FIELD(CellResult, "cell", index, ""),
+      JG_FIELD(CellResult, "id", id, ""),
+      JG_FIELD(CellResult, "dataset", dataset, ""),
+      JG_FIELD(CellResult, "architecture", architecture, ""),
+      JG_FIELD(CellResult, "size", size, ""),
+      JG_FIELD(CellResult, "criterion", criterion, ""),
+      JG_FIELD(CellResult, "fold", fold, ""),
+      JG_FIELD(CellResult, "repeat", repeat, ""),
+      JG_FIELD(CellResult, "status", status, ""),
+      JG_FIELD(CellResult, "attempts", attempts, ""),
+      JG_FIELD(CellResult, "epochs", epochs, ""),
+      JG_FIELD(CellResult, "test_acc", accuracy, ""),
+      JG_FIELD(CellResult, "energy_j", energy_j, "J").known_when(done),
+      JG_FIELD(CellResult, "normalised_energy_j", energy_norm_j, "J"),
+      JG_FIELD(CellResult, "efficiency_per_j", efficiency, "1/J").known_when(done),
+      JG_FIELD(CellResult, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
+      JG_FIELD(CellResult, "train_j_per_sample", train_j_per_sample, "J"),
+      JG_FIELD(CellResult, "eval_j_per_sample", eval_j_per_sample, "J"),
+      JG_FIELD(CellResult, "energy_basis", energy_basis, ""),
+      JG_FIELD(CellResult, "energy_method", energy_method, ""),
+      JG_FIELD(CellResult, "node", node, ""),
+      JG_FIELD(CellResult, "failure", failure, ""),
+      JG_FIELD(CellResult, "detail", detail, "").not_in_csv(),
+      JG_FIELD(CellResult, "role", role, ""),
+      JG_FIELD(CellResult, "gpu_util_percent", gpu_util, "%"),
+      JG_FIELD(CellResult, "cpu_util_percent", cpu_util, "%"),
+  };
+  return f;
+}
+
+const Fields<ModelRow>& model_fields() {
+  static const Fields<ModelRow> f{
+      JG_FIELD(ModelRow, "dataset", dataset, ""),
+      JG_FIELD(ModelRow, "architecture", architecture, ""),
+      JG_FIELD(ModelRow, "size", size, ""),
+      JG_FIELD(ModelRow, "criterion", criterion, ""),
+      JG_FIELD(ModelRow, "setup", setup, ""),
+      JG_FIELD(ModelRow, "runs", runs, ""),
+      JG_FIELD(ModelRow, "epochs", epochs, ""),
+      JG_FIELD(ModelRow, "accuracy", accuracy, ""),
+      JG_FIELD(ModelRow, "energy_j", energy_j, "J"),
+      JG_FIELD(ModelRow, "normalised_energy_j", energy_norm_j, "J"),
+      JG_FIELD(ModelRow, "efficiency_per_j", efficiency, "1/J"),
+      JG_FIELD(ModelRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
+      JG_FIELD(ModelRow, "energy_sd", energy_sd, "J"),
+      JG_FIELD(ModelRow, "accuracy_sd", accuracy_sd, ""),
+      JG_FIELD(ModelRow, "train_j_per_sample", train_j_per_sample, "J"),
+      JG_FIELD(ModelRow, "eval_j_per_sample", eval_j_per_sample, "J"),
+      JG_FIELD(ModelRow, "gpu_util_percent", gpu_util, "%"),
+      JG_FIELD(ModelRow, "cpu_util_percent", cpu_util, "%"),
+      JG_FIELD(ModelRow, "energy_method", energy_method, ""),
+  };
+  return f;
+}
+
+const Fields<CriterionRow>& criterion_row_fields() {
+  static const Fields<CriterionRow> f{
+      JG_FIELD(CriterionRow, "dataset", dataset, ""),
+      JG_FIELD(CriterionRow, "architecture", architecture, ""),
+      JG_FIELD(CriterionRow, "criterion", criterion, ""),
+      JG_FIELD(CriterionRow, "setup", setup, ""),
+      JG_FIELD(CriterionRow, "sizes", sizes, ""),
+      JG_FIELD(CriterionRow, "efficiency_per_j", efficiency, "1/J"),
+      JG_FIELD(CriterionRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
+  };
+  return f;
+}
+
+const Fields<ArchitectureRow>& architecture_fields() {
+  static const Fields<ArchitectureRow> f{
+      JG_FIELD(ArchitectureRow, "dataset", dataset, ""),
+      JG_FIELD(ArchitectureRow, "architecture", architecture, ""),
+      JG_FIELD(ArchitectureRow, "setup", setup, ""),
+      JG_FIELD(ArchitectureRow, "criteria", criteria, ""),
+      JG_FIELD(ArchitectureRow, "efficiency_per_j", efficiency, "1/J"),
+      JG_FIELD(ArchitectureRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
+  };
+  return f;
+}
+
+const Fields<ArchitectureRow>& by_node_fields() {
+  static const Fields<ArchitectureRow> f =
+      concat<ArchitectureRow>({{JG_FIELD(ArchitectureRow, "node", node, "")}, architecture_fields()});
+  return f;
+}
+
+const Fields<RatioRow>& ratio_fields() {
+  static const Fields<RatioRow> f{
+      JG_FIELD(RatioRow, "kind", kind, ""),
+      JG_FIELD(RatioRow, "within", within, ""),
+      JG_FIELD(RatioRow, "numerator", numerator, ""),
+      JG_FIELD(RatioRow, "denominator", denominator, ""),
+      JG_FIELD(RatioRow, "ratio", ratio, ""),
+      JG_FIELD(RatioRow, "normalised_ratio", ratio_norm, ""),
+  };
+  return f;
+}
+
+const Fields<OvertrainingRow>& overtraining_fields() {
+  static const Fields<OvertrainingRow> f{
+      JG_FIELD(OvertrainingRow, "cell_id", cell_id, ""),
+      JG_FIELD(OvertrainingRow, "dataset", dataset, ""),
+      JG_FIELD(OvertrainingRow, "architecture", architecture, ""),
+      JG_FIELD(OvertrainingRow, "size", size, ""),
+      JG_FIELD(OvertrainingRow, "fold", fold, ""),
+      JG_FIELD(OvertrainingRow, "epoch_a", epoch_a, ""),
+      JG_FIELD(OvertrainingRow, "epoch_b", epoch_b, ""),
+      JG_FIELD(OvertrainingRow, "A", gain_a, ""),
+      JG_FIELD(OvertrainingRow, "B", gap_growth_b, ""),
+      JG_FIELD(OvertrainingRow, "overtrained", overtrained, ""),
+  };
+  return f;
+}
+
+const Fields<IntervalRow>& interval_fields() {
+  static const Fields<IntervalRow> f{
+      JG_FIELD(IntervalRow, "dataset", dataset, ""),
+      JG_FIELD(IntervalRow, "architecture", architecture, ""),
+      JG_FIELD(IntervalRow, "setup", setup, ""),
+      JG_FIELD(IntervalRow, "runs", runs, ""),
+      JG_FIELD(IntervalRow, "efficiency_per_j", efficiency, "1/J"),
+      JG_FIELD(IntervalRow, "low_per_j", low, "1/J"),
+      JG_FIELD(IntervalRow, "high_per_j", high, "1/J"),
+      JG_FIELD(IntervalRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
+      JG_FIELD(IntervalRow, "normalised_low_per_j", low_norm, "1/J"),
+      JG_FIELD(IntervalRow, "normalised_high_per_j", high_norm, "1/J"),
+  };
+  return f;
+}
+
+const Fields<ComparisonRow>& comparison_fields() {
+  static const Fields<ComparisonRow> f{
+      JG_FIELD(ComparisonRow, "dataset", dataset, ""),
+      JG_FIELD(ComparisonRow, "setup", setup, ""),
+      JG_FIELD(ComparisonRow, "numerator", numerator, ""),
+      JG_FIELD(ComparisonRow, "denominator", denominator, ""),
+      JG_FIELD(ComparisonRow, "basis", basis, ""),
+      JG_FIELD(ComparisonRow, "ratio", ratio, ""),
+      JG_FIELD(ComparisonRow, "low", low, ""),
+      JG_FIELD(ComparisonRow, "high", high, ""),
+      JG_FIELD(ComparisonRow, "n_a", n_a, ""),
+      JG_FIELD(ComparisonRow, "n_b", n_b, ""),
+      JG_FIELD(ComparisonRow, "u", u, ""),
+      JG_FIELD(ComparisonRow, "z", z, ""),
+      JG_FIELD(ComparisonRow, "p", p, ""),
+  };
+  return f;
+}
+
+const Fields<StepAccuracyRow>& step_accuracy_fields() {
+  static const Fields<StepAccuracyRow> f{
+      JG_FIELD(StepAccuracyRow, "architecture", architecture, ""),
+      JG_FIELD(StepAccuracyRow, "runs", runs, ""),
+      JG_FIELD(StepAccuracyRow, "at_epoch", mean_at_epoch, ""),
+      JG_FIELD(StepAccuracyRow, "energy_error", energy_error, ""),
+      JG_FIELD(StepAccuracyRow, "seconds_error", seconds_error, ""),
+  };
+  return f;
+}
+
+const Fields<SetupRow>& setup_fields() {
+  static const Fields<SetupRow> f{
+      JG_FIELD(SetupRow, "dataset", dataset, ""),
+      JG_FIELD(SetupRow, "architecture", architecture, ""),
+      JG_FIELD(SetupRow, "criterion", criterion, ""),
+      JG_FIELD(SetupRow, "setup", setup, ""),
+      JG_FIELD(SetupRow, "runs", runs, ""),
+      JG_FIELD(SetupRow, "reached", reached, ""),
+      JG_FIELD(SetupRow, "energy_j", energy_j, "J"),
+      JG_FIELD(SetupRow, "epochs", epochs, ""),
+      JG_FIELD(SetupRow, "saving", saving, ""),
+      JG_FIELD(SetupRow, "best", best, ""),
+  };
+  return f;
+}
+
+const Fields<FinetuneRow>& finetune_fields() {
+  static const Fields<FinetuneRow> f{
+      JG_FIELD(FinetuneRow, "dataset", dataset, ""),
+      JG_FIELD(FinetuneRow, "architecture", architecture, ""),
+      JG_FIELD(FinetuneRow, "size", size, ""),
+      JG_FIELD(FinetuneRow, "criterion", criterion, ""),
+      JG_FIELD(FinetuneRow, "setup", setup, ""),
+      JG_FIELD(FinetuneRow, "freeze", freeze, ""),
+      JG_FIELD(FinetuneRow, "pretrain_dataset", pretrain_dataset, ""),
+      JG_FIELD(FinetuneRow, "pretrain_criterion", pretrain_criterion, ""),
+      JG_FIELD(FinetuneRow, "scratch_runs", scratch_runs, ""),
+      JG_FIELD(FinetuneRow, "finetune_runs", finetune_runs, ""),
+      JG_FIELD(FinetuneRow, "pretrain_runs", pretrain_runs, ""),
+      JG_FIELD(FinetuneRow, "scratch_j", scratch_j, "J"),
+      JG_FIELD(FinetuneRow, "finetune_j", finetune_j, "J"),
+      JG_FIELD(FinetuneRow, "pretrain_j", pretrain_j, "J"),
+      JG_FIELD(FinetuneRow, "scratch_accuracy", scratch_acc, ""),
+      JG_FIELD(FinetuneRow, "finetune_accuracy", finetune_acc, ""),
+      JG_FIELD(FinetuneRow, "saving", saving, ""),
+      JG_FIELD(FinetuneRow, "saving_with_pretraining", saving_with_pretraining, ""),
+      JG_FIELD(FinetuneRow, "break_even_runs", break_even, ""),
+  };
+  return f;
+}
+
+const Fields<EmissionRow>& emission_fields() {
+  static const Fields<EmissionRow> f{
+      JG_FIELD(EmissionRow, "kind", kind, ""),
+      JG_FIELD(EmissionRow, "name", name, ""),
+      JG_FIELD(EmissionRow, "attempts", runs, ""),
+      JG_FIELD(EmissionRow, "energy_j", energy_j, "J"),
+      JG_FIELD(EmissionRow, "g_per_kwh", g_per_kwh, "g/kWh"),
+      JG_FIELD(EmissionRow, "grams_co2e", grams, "g"),
+  };
+  return f;
+}
+
+const Fields<NodeRow>& node_row_fields() {
+  static const Fields<NodeRow> f = concat<NodeRow>({
+      pick(flattened("", &NodeRow::node, node_fields()),
+           {"name", "energy_method", "devices", "idle_w", "calibration_j", "calibration_s"}),
+      {JG_FIELD(NodeRow, "normalisation_factor", factor, "")},
+  });
+  return f;
+}
+
+const Fields<StudySummary>& study_summary_fields() {
+  static const Fields<StudySummary> f{
+      JG_FIELD(StudySummary, "name", name, ""),
+      JG_FIELD(StudySummary, "status", status, ""),
+      JG_FIELD(StudySummary, "cells", cells, ""),
+      JG_FIELD(StudySummary, "done", done, ""),
+      JG_FIELD(StudySummary, "failed", failed, ""),
+      JG_FIELD(StudySummary, "pending", pending, ""),
+      JG_FIELD(StudySummary, "job_ids", job_ids, ""),
+      JG_FIELD(StudySummary, "merged_from", merged_from, ""),
+  };
+  return f;
+}
+
+const Fields<Reduction>& energy_summary_fields() {
+  static const Fields<Reduction> f{
+      JG_FIELD(Reduction, "energy_basis", energy, ""),
+      computed<Reduction>("unit", "", [](const Reduction&) { return std::string("J"); }),
+      JG_FIELD(Reduction, "energy_method", energy_method, ""),
+      computed<Reduction>("method_in_words", "",
+                          [](const Reduction& r) { return method_in_words(r.energy_method); }),
+      computed<Reduction>("measured", "", [](const Reduction& r) { return measured(r.energy_method); }),
+      JG_FIELD(Reduction, "normalised_to", reference, ""),
+  };
+  return f;
+}
+
+const Fields<Reduction>& emission_summary_fields() {
+  static const Fields<Reduction> f{
+      JG_FIELD(Reduction, "grams_co2e", emissions_g, "g"),
+      computed<Reduction>("method", "", [](const Reduction&) {
+        return std::string("estimated: gross energy of every attempt × the spec's carbon intensity");
+      }),
+  };
+  return f;
+}
+
+}  // namespace joulegrid::records

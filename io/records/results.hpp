@@ -1,0 +1,101 @@
+#pragma once
+// What a results file holds, in memory: the study, the nodes that ran it, the
+// grid with each cell's status, and every attempt with its epochs. The layout
+// on disk is docs/results-file.md; the store (store.hpp) keeps it safe.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "io/records/cell.hpp"
+#include "vocabulary/vocabulary.hpp"
+
+namespace joulegrid {
+
+inline constexpr int kResultsSchemaVersion = 1;
+
+struct StudyMeta {
+  int schema_version = kResultsSchemaVersion;
+  std::string program_version;
+  std::string study;
+  std::string spec_file;
+  std::string spec_text;
+  std::string grid_hash;       // FNV-1a-64 of the cell ids in grid order
+  std::string dataset;
+  int max_attempts = 1;
+  StudyStatus status;
+  std::string created_utc, updated_utc;
+  std::string job_ids;         // Slurm job ids (or "local"), one per allocation, space-separated
+  std::string sources;         // joulegrid merge: the files merged, one line each (replica order)
+  // How the reduction normalises energy across nodes (ARCHITECTURE §4):
+  // "first", a node's name, or a value in joules carried over from another study.
+  std::string normalise_to = "first";
+  double normalise_to_j = 0.0;
+  EnergyBasis report_energy;
+  // [carbon]: g CO2e per kWh, and per-node overrides as "name=value" lines.
+  double carbon_g_per_kwh = 0.0;
+  std::string carbon_nodes;
+};
+
+// One node of the study: its meters, idle power and calibration (ARCHITECTURE §4).
+struct NodeRecord {
+  std::string name;
+  int leader_rank = 0;
+  int replica = 0;              // which study of a merged file; 0 otherwise
+  std::string devices;          // the meters' description, for people
+  EnergyMethod energy_method;
+  std::string warnings;
+  double idle_w = 0.0;
+  double idle_s = 0.0;
+  int calibration_steps = 0;    // 0: not calibrated
+  double calibration_j = 0.0;   // E_ref(node), gross, attributed to the calibration run
+  double calibration_net_j = 0.0;
+  double calibration_s = 0.0;
+  std::string calibration_method;
+};
+
+// A row of the grid as stored: the cell's parameters and its fate.
+struct CellRow {
+  int index = 0;
+  std::string id;
+  std::string architecture;
+  int size = 1;
+  std::string criterion;       // the criterion's name, e.g. "epochs50"
+  CriterionKind criterion_kind;
+  int epoch_cap = 0;
+  int fold = 0;
+  int batch_size = 0;
+  double learning_rate = 0.0;
+  std::string optimizer;
+  int repeat = 0;
+  std::string dataset;
+  uint64_t seed = 0;
+  Status status;                   // pending | done | failed
+  int attempts = 0;
+  Role role;
+  std::string depends_on;  // finetune: the pretraining cell's id
+  std::string freeze;      // finetune: which layers were frozen
+};
+
+// The JSON of the wire and the journal, from node_fields() (schema.hpp).
+void to_json(nlohmann::json& j, const NodeRecord& node);
+void from_json(const nlohmann::json& j, NodeRecord& node);
+
+CellRow cell_row(const CellSpec& cell);
+// FNV-1a-64 over the ids of the cells in order, as 16 hex digits.
+std::string grid_hash(const std::vector<CellRow>& cells);
+
+struct StudyResults {
+  StudyMeta meta;
+  std::vector<CellRow> cells;
+  std::vector<NodeRecord> nodes;
+  std::vector<RunResult> runs;  // every attempt, in commit order, with its epochs
+
+  // The runs that settled each cell (done, or its last failed attempt): one,
+  // or in a merged file one per replica that settled it, in replica order.
+  std::map<std::string, std::vector<const RunResult*>> settled() const;
+  const NodeRecord* node(const std::string& name) const;
+};
+
+}  // namespace joulegrid

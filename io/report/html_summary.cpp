@@ -1,0 +1,178 @@
+// The HTML report's summary: the answer in words, then the numbers behind
+// it, the grid and the hardware. One function per block.
+
+#include "io/report/html_parts.hpp"
+
+namespace joulegrid::html {
+
+namespace {
+
+using svg::escape;
+using svg::number;
+
+void study_line(const Reduction& red, std::ostream& out) {
+  const StudySummary& s = red.study;
+  out << "<p>Study <b>" << escape(s.name) << "</b>, " << escape(s.status.str()) << ": " << s.cells << " cells, "
+      << s.done << " done, " << s.failed << " failed, " << s.pending << " not run. Energy: "
+      << escape(energy_label(red)) << "; normalised to " << escape(red.reference) << ".</p>";
+  if (!s.sources.empty()) {
+    out << "<p>Merged from (replica 0, 1, …):</p><ul>";
+    for (const auto& line : s.sources) out << "<li>" << escape(line) << "</li>";
+    out << "</ul>";
+  }
+}
+
+void answer(const Reduction& red, std::ostream& out) {
+  out << "<div class=\"answer\" id=\"answer\">";
+  if (red.comparisons.empty()) out << "No two architectures have finished runs to compare yet.";
+  for (const auto& c : red.comparisons) {
+    out << "<p><b>" << escape(c.numerator) << "</b> is <b>" << number(c.ratio, 3) << "×</b> as efficient as <b>"
+        << escape(c.denominator) << "</b> on " << escape(c.dataset) << " (Eq. 4, " << c.basis
+        << " energy; 95 % bootstrap interval " << interval(c.low, c.high) << "×, " << red.resamples
+        << " resamples). Mann–Whitney U = " << number(c.u, 4) << ", p = " << number(c.p, 3) << " (two-sided, n = "
+        << c.n_a << " and " << c.n_b << " runs)" << (c.p < 0.05 ? "." : ": not significant at 5 %.")
+        << " <span class=\"muted\">" << escape(c.setup) << "</span></p>";
+  }
+  out << "</div>";
+}
+
+void intervals_table(const Reduction& red, std::ostream& out) {
+  out << "<h3>Efficiency per architecture (Eq. 4)</h3><table id=\"table-answer\"><caption>"
+         "Accuracy per joule [1/J], the mean over criteria of the mean over sizes; 95 % percentile bootstrap "
+         "intervals over sizes, folds, repeats and replicas ("
+      << red.resamples << " resamples). Energy " << escape(energy_label(red)) << ".</caption>"
+      << header_row({"dataset", "architecture", "setup", "runs", "raw 1/J", "95 % interval", "normalised 1/J",
+                     "95 % interval"});
+  for (const auto& i : red.intervals)
+    out << "<tr>" << td(i.dataset) << td(i.architecture) << td(i.setup) << ti(i.runs) << tn(i.efficiency) << "<td>"
+        << interval(i.low, i.high) << "</td>" << tn(i.efficiency_norm) << "<td>" << interval(i.low_norm, i.high_norm)
+        << "</td></tr>";
+  out << "</table>";
+}
+
+void comparisons_table(const Reduction& red, const Basis& basis, std::ostream& out) {
+  out << "<h3>Architecture against architecture</h3><table id=\"table-comparisons\"><caption>Ratio of Eq. 4 ("
+      << basis.word() << "), the more efficient first; Mann–Whitney U over the runs' efficiencies (U of the first; "
+         "z with tie and continuity corrections; two-sided p).</caption>"
+      << header_row({"dataset", "setup", "architectures", "ratio", "95 % interval", "basis", "n", "U", "z", "p"});
+  for (const auto& c : red.comparisons)
+    out << "<tr>" << td(c.dataset) << td(c.setup) << td(c.numerator + " / " + c.denominator) << "<td>"
+        << number(c.ratio, 3) << "×</td><td>" << interval(c.low, c.high) << "×</td>" << td(c.basis) << "<td>" << c.n_a
+        << " / " << c.n_b << "</td>" << tn(c.u) << tn(c.z, 3) << tn(c.p, 3) << "</tr>";
+  out << "</table>";
+}
+
+void setups(const Reduction& red, std::ostream& out) {
+  if (red.setups.empty()) return;
+  out << "<h3>Training setups</h3><div id=\"setups\">";
+  for (const auto& s : red.setups)
+    if (s.best)
+      out << "<p>" << escape(s.architecture) << " under " << escape(s.criterion) << " (" << escape(s.dataset)
+          << "): <b>" << escape(s.setup) << "</b> reached the target in every run (" << s.runs << ") with the "
+          << "least energy, " << number(s.energy_j) << " J (" << escape(red.energy.str()) << ", "
+          << escape(red.energy_method.str()) << ") in " << number(s.epochs, 3) << " epochs, "
+          << number(100 * s.saving, 3) << " % less than the costliest setup that reached it.</p>";
+  out << "</div><table id=\"table-setups\"><caption>Energy to reach each accuracy target, the mean over the "
+         "runs that reached it.</caption>"
+      << header_row({"dataset", "architecture", "criterion", "setup", "reached", "epochs", "energy J", "saving", ""});
+  for (const auto& s : red.setups)
+    out << "<tr>" << td(s.dataset) << td(s.architecture) << td(s.criterion) << td(s.setup)
+        << td(std::to_string(s.reached) + " of " + std::to_string(s.runs)) << tn(s.epochs, 3) << tn(s.energy_j)
+        << percent_cell(s.saving) << td(s.best ? "best" : "") << "</tr>";
+  out << "</table>";
+}
+
+void finetuning(const Reduction& red, std::ostream& out) {
+  if (red.finetune.empty()) return;
+  out << "<h3>Fine-tuning against training from scratch</h3><div id=\"finetune\">";
+  for (const auto& f : red.finetune)
+    if (std::isfinite(f.saving))
+      out << "<p>" << escape(f.architecture) << "-" << f.size << " under " << escape(f.criterion) << " ("
+          << escape(f.dataset) << "): starting from weights pretrained on " << escape(f.pretrain_dataset)
+          << " with its " << escape(f.freeze) << " layers frozen took <b>" << number(f.finetune_j) << " J</b> against "
+          << number(f.scratch_j) << " J from scratch, " << (f.saving >= 0 ? "a saving of " : "a cost of ")
+          << number(100 * std::fabs(f.saving), 3) << " %; test accuracy " << number(f.finetune_acc, 3)
+          << " against " << number(f.scratch_acc, 3) << ". The pretraining itself took " << number(f.pretrain_j)
+          << " J, reported apart: "
+          << (std::isnan(f.break_even) ? std::string("fine-tuning saves nothing to repay it")
+                                       : "it pays for itself after " + number(f.break_even, 3) + " fine-tunings")
+          << ".</p>";
+  out << "</div><table id=\"table-finetune\"><caption>Mean energy per finished run (" << escape(red.energy.str())
+      << ", " << escape(red.energy_method.str())
+      << "). Saving = 1 − fine-tuned / scratch; including pretraining, one "
+         "fine-tuning carries the whole pretraining run; break-even = pretraining ÷ (scratch − fine-tuned).</caption>"
+      << header_row({"dataset", "model", "criterion", "frozen", "pretrained on", "scratch J", "fine-tuned J",
+                     "pretraining J", "saving", "saving incl. pretraining", "break-even runs", "acc scratch",
+                     "acc fine-tuned", "runs (scratch / fine-tuned / pretraining)"});
+  for (const auto& f : red.finetune)
+    out << "<tr>" << td(f.dataset) << td(model_name(f.architecture, f.size)) << td(f.criterion) << td(f.freeze)
+        << td(f.pretrain_dataset + ", " + f.pretrain_criterion) << tn(f.scratch_j) << tn(f.finetune_j)
+        << tn(f.pretrain_j) << percent_cell(f.saving) << percent_cell(f.saving_with_pretraining)
+        << tn(f.break_even, 3) << tn(f.scratch_acc, 3) << tn(f.finetune_acc, 3)
+        << td(std::to_string(f.scratch_runs) + " / " + std::to_string(f.finetune_runs) + " / " +
+              std::to_string(f.pretrain_runs))
+        << "</tr>";
+  out << "</table>";
+}
+
+void emissions(const Reduction& red, std::ostream& out) {
+  if (red.emissions.empty()) return;
+  out << "<h3>Emissions</h3><p id=\"emissions\">The study emitted about <b>" << number(red.emissions_g, 3)
+      << " g CO2e</b>: <i>estimated</i>, the gross energy of every attempt (failed ones too) times the carbon "
+         "intensity the spec gives for the node it ran on.</p><table id=\"table-emissions\">"
+      << header_row({"by", "name", "attempts", "energy J", "g CO2e/kWh", "g CO2e"});
+  for (const auto& e : red.emissions)
+    out << "<tr>" << td(e.kind) << td(e.name) << ti(e.runs) << tn(e.energy_j)
+        << (std::isnan(e.g_per_kwh) ? td("") : tn(e.g_per_kwh)) << tn(e.grams, 3) << "</tr>";
+  out << "</table>";
+}
+
+std::string integers(const std::vector<int>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s;
+}
+
+void grid(const Reduction& red, std::ostream& out) {
+  const GridAxes& g = red.grid;
+  out << "<h3>Grid</h3><table id=\"table-grid\">" << header_row({"axis", "values"}) << "<tr>" << td("dataset")
+      << td(join_words(g.datasets)) << "</tr>"
+      << "<tr>" << td("architectures") << td(join_words(g.architectures)) << "</tr>"
+      << "<tr>" << td("sizes") << td(integers(g.sizes)) << "</tr>"
+      << "<tr>" << td("stopping criteria") << td(join_words(g.criteria)) << "</tr>"
+      << "<tr>" << td("folds") << td(integers(g.folds)) << "</tr>"
+      << "<tr>" << td("repeats") << td(integers(g.repeats)) << "</tr>"
+      << "<tr>" << td("setups") << td(join_words(g.setups)) << "</tr>"
+      << "<tr>" << td("cells") << td(std::to_string(g.cells)) << "</tr></table>";
+}
+
+void hardware(const Reduction& red, std::ostream& out) {
+  out << "<h3>Hardware</h3><table id=\"table-hardware\"><caption>Per node: its meters, how its energy was "
+         "obtained, its idle power, and the calibration energy E_ref that normalises it.</caption>"
+      << header_row({"node", "devices", "energy method", "idle W", "E_ref J", "calibration s", "normalisation ×"});
+  for (const auto& row : red.nodes) {
+    const NodeRecord& n = row.node;
+    out << "<tr>" << td(n.name) << td(n.devices) << td(n.energy_method.str() + ": " + method_in_words(n.energy_method))
+        << tn(n.idle_w) << (n.calibration_steps > 0 ? tn(n.calibration_j) : td("none")) << tn(n.calibration_s, 3)
+        << tn(row.factor, 3) << "</tr>";
+  }
+  out << "</table>";
+}
+
+}  // namespace
+
+void write_summary(const Reduction& red, const Basis& basis, std::ostream& out) {
+  out << "<section id=\"summary\"><h2>Summary</h2>";
+  study_line(red, out);
+  answer(red, out);
+  intervals_table(red, out);
+  comparisons_table(red, basis, out);
+  setups(red, out);
+  finetuning(red, out);
+  emissions(red, out);
+  grid(red, out);
+  hardware(red, out);
+  out << "</section>";
+}
+
+}  // namespace joulegrid::html

@@ -1,0 +1,201 @@
+// `--format table`: the paper's tables for people, one function per table.
+
+#include <cmath>
+#include <ostream>
+
+#include "io/report/report.hpp"
+#include "io/report/text_table.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+std::string num(double v, int digits = 4) { return std::isfinite(v) ? format_number(v, digits) : "n/a"; }
+std::string percent(double fraction) { return num(100 * fraction, 3) + " %"; }
+std::string model(const std::string& architecture, int size) { return architecture + "-" + std::to_string(size); }
+
+void study_header(const Reduction& red, std::ostream& out) {
+  const StudySummary& s = red.study;
+  out << "study " << s.name << " (" << s.status << "): " << s.cells << " cells, " << s.done << " done, " << s.failed
+      << " failed, " << s.pending << " not run\n";
+  if (!s.sources.empty()) {
+    out << "merged from (replica 0, 1, …):\n";
+    for (const auto& line : s.sources) out << "  " << line << "\n";
+  }
+  const std::string method =
+      red.energy_method == EnergyMethodValue::none ? "none measured yet" : method_in_words(red.energy_method);
+  if (red.energy_method == EnergyMethodValue::estimated || red.energy_method == EnergyMethodValue::placeholder)
+    out << "NOTE: the energy of this study is " << method << ": compare architectures with care.\n";
+  out << "energy: " << red.energy << " ("
+      << (red.energy == EnergyBasisValue::net ? "less idle power" : "including idle power") << "), joules, " << method
+      << "; normalised to " << red.reference << "\n\n";
+}
+
+void nodes_table(const Reduction& red, std::ostream& out) {
+  out << "Nodes\n";
+  TextTable t({"node", "energy method", "idle W", "E_ref J", "calibration s", "normalisation ×"});
+  for (const auto& row : red.nodes) {
+    const NodeRecord& n = row.node;
+    t.add({n.name, n.energy_method.str(), num(n.idle_w), n.calibration_steps > 0 ? num(n.calibration_j) : "none",
+           n.calibration_steps > 0 ? num(n.calibration_s, 3) : "-", num(row.factor, 3)});
+  }
+  t.print(out);
+}
+
+// The setup column only where the grid has more than one (else it is in every row alike).
+struct SetupColumn {
+  bool shown = false;
+  std::vector<std::string> operator()(std::vector<std::string> row, const std::string& setup) const {
+    if (shown) row.insert(row.begin() + 3, setup);
+    return row;
+  }
+};
+
+SetupColumn setup_column(const Reduction& red) {
+  SetupColumn c;
+  for (const auto& m : red.models) c.shown = c.shown || m.setup != red.models.front().setup;
+  return c;
+}
+
+void models_table(const Reduction& red, const SetupColumn& with_setup, std::ostream& out) {
+  out << "\nPer model (the paper's Tables 3-10): folds and repeats combined as mean accuracy / mean energy\n";
+  TextTable t(with_setup({"dataset", "architecture", "size", "criterion", "runs", "epochs", "test acc", "energy J",
+                          "normalised J", "efficiency 1/J", "normalised 1/J", "method"},
+                         "setup"));
+  for (const auto& m : red.models)
+    t.add(with_setup({m.dataset, m.architecture, std::to_string(m.size), m.criterion, std::to_string(m.runs),
+                      num(m.epochs, 3), num(m.accuracy, 3), num(m.energy_j), num(m.energy_norm_j), num(m.efficiency),
+                      num(m.efficiency_norm), m.energy_method.str()},
+                     m.setup));
+  t.print(out);
+}
+
+void criteria_table(const Reduction& red, const SetupColumn& with_setup, std::ostream& out) {
+  out << "\nPer architecture and criterion (Eq. 3: mean over sizes)\n";
+  TextTable t(
+      with_setup({"dataset", "architecture", "criterion", "sizes", "efficiency 1/J", "normalised 1/J"}, "setup"));
+  for (const auto& c : red.criteria)
+    t.add(with_setup({c.dataset, c.architecture, c.criterion, std::to_string(c.sizes), num(c.efficiency),
+                      num(c.efficiency_norm)},
+                     c.setup));
+  t.print(out);
+}
+
+void architectures_table(const Reduction& red, std::ostream& out) {
+  out << "\nPer architecture (Eq. 4: mean over criteria)\n";
+  TextTable t({"dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J"});
+  for (const auto& a : red.architectures)
+    t.add({a.dataset, a.architecture, a.setup, std::to_string(a.criteria), num(a.efficiency), num(a.efficiency_norm)});
+  t.print(out);
+}
+
+void by_node_table(const Reduction& red, std::ostream& out) {
+  if (red.by_node.empty()) return;
+  out << "\nPer node (Eq. 4 over the runs each node made: raw differs with the hardware, normalised should agree)\n";
+  TextTable t({"node", "dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J"});
+  for (const auto& a : red.by_node)
+    t.add({a.node, a.dataset, a.architecture, a.setup, std::to_string(a.criteria), num(a.efficiency),
+           num(a.efficiency_norm)});
+  t.print(out);
+}
+
+void ratios_table(const Reduction& red, std::ostream& out) {
+  if (red.ratios.empty()) return;
+  out << "\nRatios (the more efficient over the less)\n";
+  TextTable t({"kind", "within", "ratio", "raw", "normalised"});
+  for (const auto& q : red.ratios)
+    t.add({q.kind, q.within, q.numerator + " / " + q.denominator, num(q.ratio, 3) + "×", num(q.ratio_norm, 3) + "×"});
+  t.print(out);
+}
+
+void overtraining_table(const Reduction& red, std::ostream& out) {
+  if (red.overtraining.empty()) return;
+  out << "\nOvertraining (fixed-epoch runs: A = test gain from epoch a to b, B = growth of the train-test gap;"
+         " overtrained when A < 0.005 or B >= A/2)\n";
+  TextTable t({"dataset", "architecture", "size", "fold", "a", "b", "A", "B", "verdict"});
+  for (const auto& o : red.overtraining)
+    t.add({o.dataset, o.architecture, std::to_string(o.size), std::to_string(o.fold), std::to_string(o.epoch_a),
+           std::to_string(o.epoch_b), num(o.gain_a, 3), num(o.gap_growth_b, 3),
+           o.overtrained ? "overtrained" : "still learning"});
+  t.print(out);
+}
+
+void step_table(const Reduction& red, std::ostream& out) {
+  if (red.step.empty()) return;
+  out << "\nSTEP projections against what the runs then measured (finished runs of their planned epochs)\n";
+  TextTable t({"architecture", "runs", "projected after epoch", "energy error", "time error"});
+  for (const auto& s : red.step)
+    t.add({s.architecture, std::to_string(s.runs), num(s.mean_at_epoch, 3), percent(s.energy_error),
+           percent(s.seconds_error)});
+  t.print(out);
+}
+
+void setups_table(const Reduction& red, std::ostream& out) {
+  if (red.setups.empty()) return;
+  out << "\nTraining setups: energy to reach each accuracy target (mean over the runs that reached it; "
+         "best = least energy among the setups that always reached it)\n";
+  TextTable t({"dataset", "architecture", "criterion", "setup", "reached", "epochs", "energy J", "saving", ""});
+  for (const auto& s : red.setups)
+    t.add({s.dataset, s.architecture, s.criterion, s.setup, std::to_string(s.reached) + " of " + std::to_string(s.runs),
+           num(s.epochs, 3), num(s.energy_j), std::isnan(s.saving) ? "" : percent(s.saving), s.best ? "best" : ""});
+  t.print(out);
+}
+
+void finetune_table(const Reduction& red, std::ostream& out) {
+  if (red.finetune.empty()) return;
+  out << "\nFine-tuning from a pretrained encoder against training from scratch (mean per finished run, "
+      << red.energy << " J, " << method_in_words(red.energy_method)
+      << "; pretraining reported apart: it is paid once and shared by its fine-tunings)\n";
+  TextTable t({"dataset", "model", "criterion", "frozen", "scratch J", "fine-tuned J", "pretraining J", "saving",
+               "saving incl. pretraining", "break-even", "acc scratch", "acc fine-tuned"});
+  for (const auto& f : red.finetune)
+    t.add({f.dataset, model(f.architecture, f.size), f.criterion, f.freeze, num(f.scratch_j), num(f.finetune_j),
+           num(f.pretrain_j), std::isnan(f.saving) ? "" : percent(f.saving),
+           std::isnan(f.saving_with_pretraining) ? "" : percent(f.saving_with_pretraining),
+           std::isnan(f.break_even) ? "never" : num(f.break_even, 3) + " runs", num(f.scratch_acc, 3),
+           num(f.finetune_acc, 3)});
+  t.print(out);
+}
+
+void emissions_table(const Reduction& red, std::ostream& out) {
+  if (red.emissions.empty()) return;
+  out << "\nEmissions (estimated: gross energy of every attempt × the spec's carbon intensity): "
+      << num(red.emissions_g) << " g CO2e in all\n";
+  TextTable t({"by", "name", "attempts", "energy J", "g CO2e/kWh", "g CO2e"});
+  for (const auto& e : red.emissions)
+    t.add({e.kind, e.name, std::to_string(e.runs), num(e.energy_j), std::isnan(e.g_per_kwh) ? "" : num(e.g_per_kwh),
+           num(e.grams)});
+  t.print(out);
+}
+
+void failed_table(const Reduction& red, std::ostream& out) {
+  if (red.study.failed == 0) return;
+  out << "\nFailed cells\n";
+  TextTable t({"cell", "id", "model", "criterion", "fold", "attempts", "cause", "detail"});
+  for (const auto& c : red.cells)
+    if (c.status == StatusValue::failed)
+      t.add({std::to_string(c.index), c.id, model(c.architecture, c.size), c.criterion, std::to_string(c.fold),
+             std::to_string(c.attempts), c.failure.str(), c.detail});
+  t.print(out);
+}
+
+}  // namespace
+
+void write_table(const Reduction& red, std::ostream& out) {
+  study_header(red, out);
+  nodes_table(red, out);
+  const SetupColumn with_setup = setup_column(red);
+  models_table(red, with_setup, out);
+  criteria_table(red, with_setup, out);
+  architectures_table(red, out);
+  by_node_table(red, out);
+  ratios_table(red, out);
+  overtraining_table(red, out);
+  step_table(red, out);
+  setups_table(red, out);
+  finetune_table(red, out);
+  emissions_table(red, out);
+  failed_table(red, out);
+}
+
+}  // namespace joulegrid

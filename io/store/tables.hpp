@@ -1,0 +1,23 @@
+#pragma once
+// The tables of the results file and the record each row is: /cells,
+// /nodes and /runs hold the records' own field lists (io/records/schema.hpp);
+// /epochs holds each epoch with the attempt it belongs to.
+
+#include <vector>
+
+#include "io/records/schema.hpp"
+#include "io/store/columns.hpp"
+
+namespace joulegrid::store {
+
+// One row of /epochs: an epoch of one attempt.
+struct EpochRow {
+  std::string cell_id;
+  int attempt = 1;
+  int replica = 0;
+  EpochRecord record;
+};
+
+const std::vector<Field<EpochRow>>& epoch_table_fields();
+
+}  // namespace joulegrid::store

@@ -1,0 +1,342 @@
+#include "orchestrator/farm/scheduler.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "io/errors.hpp"
+#include "orchestrator/reduce/reduce.hpp"
+#include "io/report/text_table.hpp"
+
+namespace joulegrid {
+
+namespace {
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+}  // namespace
+
+Scheduler::Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cells, SchedulerOptions options,
+                     Progress& progress, ResultsStore::ReducedWriter write_reduced)
+    : comm_(comm), store_(store), options_(std::move(options)), progress_(progress),
+      write_reduced_(std::move(write_reduced)), cells_(std::move(cells)) {
+  for (const auto& c : cells_) by_id_[c.id] = &c;
+  for (const auto& c : cells_)
+    if (!c.depends_on.empty()) dependents_[c.depends_on].push_back(&c);
+  costs_.set_prior(options_.prior_seconds);
+  for (const auto& c : cells_) {
+    if (store_.settled(c.id)) continue;
+    CellSpec next = c;
+    next.attempt = store_.attempts(c.id) + 1;
+    pending_.push_back(next);
+  }
+  for (const auto& r : store_.results().runs)
+    if (r.settles_cell) {
+      settled_energy_j_ += r.energy_j;
+      energy_method_ = weakest_method(energy_method_, r.energy_method);
+    }
+  workers_ = comm_.size() - 1;
+  last_snapshot_ = Clock::now();
+}
+
+std::string Scheduler::label(const CellSpec& c) const {
+  std::string s = "cell " + std::to_string(c.index) + " " + c.architecture + "-" + std::to_string(c.size) + " " +
+                  c.criterion.name;
+  if (c.data.folds > 1) s += " fold " + std::to_string(c.fold);
+  if (c.role == RoleValue::pretrain) s += " (pretraining on " + c.data.name + ")";
+  if (c.role == RoleValue::finetune) s += " (fine-tuning, " + c.freeze + " frozen)";
+  if (c.attempt > 1) s += " (attempt " + std::to_string(c.attempt) + ")";
+  return s;
+}
+
+int Scheduler::run(const std::atomic<int>& stop_requests) {
+  const json config{{"ok", true}, {"spec_text", options_.spec_text}, {"spec_file", options_.spec_file},
+                    {"base_dir", options_.base_dir}};
+  for (int w = 1; w <= workers_; ++w) comm_.send(w, tag::config, config.dump());
+  progress_.event(std::to_string(pending_.size()) + " of " + std::to_string(cells_.size()) +
+                  " cells to run on " + std::to_string(workers_) + " worker rank" + (workers_ == 1 ? "" : "s") +
+                  " (measuring idle power and calibrating first)");
+  while (stopped_workers_ < workers_) {
+    check_stop(stop_requests);
+    if (auto m = comm_.receive(std::chrono::milliseconds(100))) handle(*m);
+    report_progress();
+    maybe_snapshot(false);
+  }
+  // Complete when every cell is settled; a failure during a drain is left
+  // unsettled (for --resume) and is in neither pending_ nor running_.
+  const auto& rows = store_.results().cells;
+  const bool complete = std::none_of(rows.begin(), rows.end(), [](const CellRow& c) { return c.status == StatusValue::pending; });
+  store_.snapshot(complete ? StudyStatusValue::complete : StudyStatusValue::stopped, write_reduced_);
+  progress_.finish();
+  if (complete) return exit_code::complete;
+  if (draining_) return exit_code::stopped_resumable;
+  // Every worker left without the study finishing: none could run it.
+  return broken_workers_ == workers_ ? exit_code::bad_input : exit_code::internal;
+}
+
+void Scheduler::check_stop(const std::atomic<int>& stop_requests) {
+  const int n = stop_requests.load();
+  if (n > stops_seen_) {
+    stops_seen_ = n;
+    if (!draining_) {
+      draining_ = true;
+      drain_deadline_ = Clock::now() + std::chrono::milliseconds(static_cast<long>(options_.drain_s * 1000));
+      progress_.event("stop requested: no new cells; " + std::to_string(running_.size()) +
+                      " running cell(s) get " + format_number(options_.drain_s) +
+                      " s to finish, then they are abandoned (resume with --resume)");
+      serve_waiting();  // the ranks that wait for a pretraining cell are told to stop
+    } else {
+      drain_deadline_ = Clock::now();
+      progress_.event("second stop request: abandoning the running cells now");
+    }
+  }
+  if (draining_ && Clock::now() >= drain_deadline_)
+    for (auto& [rank, r] : running_)
+      if (!r.abandon_sent) {
+        comm_.send(rank, tag::abandon, "{}");
+        r.abandon_sent = true;
+      }
+}
+
+void Scheduler::handle(const Message& m) {
+  if (m.tag == tag::samples) {  // binary: kept for the result that follows it
+    if (auto it = running_.find(m.source); it != running_.end()) it->second.samples = m.body;
+    return;
+  }
+  const json body = json::parse(m.body, nullptr, false);
+  if (body.is_discarded()) {
+    progress_.event("warning: rank " + std::to_string(m.source) + " sent an unreadable message (tag " +
+                    std::to_string(m.tag) + ")");
+    return;
+  }
+  switch (m.tag) {
+    case tag::hello: on_hello(m.source, body); break;
+    case tag::request: on_request(m.source); break;
+    case tag::epoch: on_epoch(m.source, body); break;
+    case tag::result: on_result(m.source, body.get<RunResult>()); break;
+    default: break;
+  }
+}
+
+void Scheduler::on_hello(int source, const json& body) {
+  const std::string node = body.value("node", "?");
+  if (body.contains("error")) {
+    ++broken_workers_;
+    progress_.event("rank " + std::to_string(source) + " on " + node + " cannot run this study: " +
+                    body["error"].get<std::string>());
+    stop_worker(source);
+    return;
+  }
+  ++ready_workers_;
+  const json& n = body.at("node_record");
+  const bool leader = body.value("leader", false);
+  if (!leader && store_.results().node(node)) return;
+  NodeRecord rec = n.get<NodeRecord>();
+  rec.name = node;
+  store_.add_node(rec);
+  std::string line = "node " + node + " (rank " + std::to_string(source) + "): energy " + rec.energy_method +
+                     ", idle " + format_number(rec.idle_w) + " W";
+  if (rec.calibration_steps > 0)
+    line += ", calibration " + format_number(rec.calibration_j) + " J in " + format_number(rec.calibration_s) +
+            " s (" + rec.energy_method + ")";
+  else if (leader && !rec.calibration_method.empty())
+    line += ", no calibration: " + rec.calibration_method;
+  if (!rec.warnings.empty()) line += "; meters: " + rec.warnings;
+  progress_.event(line);
+}
+
+bool Scheduler::ready(const CellSpec& c) const {
+  if (c.depends_on.empty()) return true;
+  const CellRow* row = store_.cell(c.depends_on);
+  return row && row->status == StatusValue::done;
+}
+
+double Scheduler::priority(const CellSpec& c) const {
+  double s = costs_.expected_seconds(c);
+  if (auto it = dependents_.find(c.id); it != dependents_.end())
+    for (const CellSpec* d : it->second) s += costs_.expected_seconds(*d);
+  return s;
+}
+
+// Fine-tuning cells whose pretraining cell failed for good cannot start:
+// each is settled as failed, saying why, without using a worker.
+void Scheduler::settle_orphans() {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    const CellRow* dep = it->depends_on.empty() ? nullptr : store_.cell(it->depends_on);
+    if (!dep || dep->status != StatusValue::failed) {
+      ++it;
+      continue;
+    }
+    RunResult r;
+    r.cell_id = it->id;
+    r.cell_index = it->index;
+    r.status = StatusValue::failed;
+    r.stop_reason = stop_reason::failed;
+    r.failure = FailureValue::dependency;
+    r.detail = "its pretraining cell " + std::to_string(dep->index) + " (" + dep->id + ") failed; nothing to start from";
+    r.attempt = it->attempt;
+    r.settles_cell = true;
+    store_.add_run(r);
+    dirty_ = true;
+    progress_.event(label(*it) + " failed: " + r.detail);
+    it = pending_.erase(it);
+  }
+}
+
+void Scheduler::serve_waiting() {
+  const std::vector<int> waiting = std::move(waiting_);
+  waiting_.clear();
+  for (int rank : waiting) on_request(rank);
+}
+
+void Scheduler::on_request(int source) {
+  settle_orphans();
+  if (draining_ || pending_.empty()) {
+    stop_worker(source);
+    return;
+  }
+  auto longest = pending_.end();
+  for (auto it = pending_.begin(); it != pending_.end(); ++it)
+    if (ready(*it) && (longest == pending_.end() || priority(*longest) < priority(*it))) longest = it;
+  if (longest == pending_.end()) {  // every pending cell waits on a running pretraining cell
+    waiting_.push_back(source);
+    progress_.detail("rank " + std::to_string(source) + " waits for a pretraining cell to finish");
+    return;
+  }
+  CellSpec cell = *longest;
+  pending_.erase(longest);
+  comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
+  running_[source] = Running{cell, Clock::now(), 0, false, {}, StepProjector(options_.step), std::nullopt, 0};
+  progress_.detail(label(cell) + " → rank " + std::to_string(source));
+}
+
+void Scheduler::on_epoch(int source, const json& body) {
+  auto it = running_.find(source);
+  if (it == running_.end()) return;
+  const EpochRecord e = body.at("record").get<EpochRecord>();
+  Running& r = it->second;
+  r.energy_j = e.cumulative_j;
+  const int cap = r.cell.criterion.epoch_cap();
+  // Warm-up epochs would overstate the steady cost the queue is ordered by.
+  if (e.epoch >= options_.step.stable_from || cap < options_.step.stable_from)
+    costs_.observe_epoch(r.cell, e.train_s + e.eval_s);
+  if (auto p = r.step.add(e.cumulative_j - r.last_cumulative_j, e.train_s + e.eval_s, cap)) {
+    r.projected = p;
+    progress_.detail(label(r.cell) + " STEP: " + format_number(p->energy_j) + " J and " +
+                     Progress::duration(p->seconds) + " projected for " + std::to_string(p->planned_epochs) +
+                     " epochs (after epoch " + std::to_string(p->at_epoch) + ")");
+  }
+  r.last_cumulative_j = e.cumulative_j;
+  energy_method_ = weakest_method(energy_method_, e.train_energy.method);
+  progress_.detail(label(it->second.cell) + " epoch " + std::to_string(e.epoch) + ": test acc " +
+                   format_number(e.test_acc, 3) + ", " + format_number(e.cumulative_j) + " J (" +
+                   e.train_energy.method + "), " + format_number(e.train_s + e.eval_s, 3) + " s");
+}
+
+void Scheduler::on_result(int source, const RunResult& received) {
+  auto it = running_.find(source);
+  if (it == running_.end()) return;
+  const CellSpec cell = it->second.cell;
+  const std::string samples = std::move(it->second.samples);
+  const std::optional<StepProjection> projected = it->second.projected;
+  running_.erase(it);
+  RunResult r = received;
+  if (projected) {
+    r.step_epoch = projected->at_epoch;
+    r.step_projected_j = projected->energy_j;
+    r.step_projected_s = projected->seconds;
+  }
+  if (r.status == StatusValue::abandoned) {
+    progress_.event(label(cell) + " abandoned by the stop; not committed");
+    return;
+  }
+  r.settles_cell = r.status == StatusValue::done || r.attempt >= options_.max_attempts;
+  if (!samples.empty()) store_samples(cell, r, samples);
+  store_.add_run(r);  // the commit: journaled and synced before anything counts it
+  dirty_ = true;
+  struct ServeWaiting {  // a settled pretraining cell may free the ranks that wait
+    Scheduler* s;
+    ~ServeWaiting() { s->serve_waiting(); }
+  } serve{this};
+  if (r.settles_cell) settled_seconds_ += r.seconds;
+  if (r.status == StatusValue::done) {
+    settled_energy_j_ += r.energy_j;
+    progress_.event(label(cell) + " done: " + std::to_string(r.epochs) + " epochs, " + r.stop_reason +
+                    ", test acc " + format_number(r.test_acc, 3) + ", " + format_number(r.energy_j) + " J (" +
+                    r.energy_method + "), " + format_number(r.efficiency, 3) + " /J, " +
+                    Progress::duration(r.seconds));
+    return;
+  }
+  std::string line = label(cell) + " failed: " + r.failure + ": " + r.detail;
+  if (r.settles_cell) {
+    settled_energy_j_ += r.energy_j;
+    progress_.event(line + "; no attempts left, recorded as failed");
+  } else if (draining_) {
+    progress_.event(line + "; will be retried by --resume");
+  } else {
+    CellSpec retry = cell;
+    retry.attempt = r.attempt + 1;
+    pending_.push_back(retry);
+    progress_.event(line + "; retrying (attempt " + std::to_string(retry.attempt) + " of " +
+                    std::to_string(options_.max_attempts) + ")");
+  }
+}
+
+// A block that does not decode, or belongs to another attempt, is reported
+// and dropped: the attempt's energies are in its result either way.
+void Scheduler::store_samples(const CellSpec& cell, const RunResult& r, const std::string& encoded) {
+  try {
+    const SampleBlock b = decode_block(encoded, "samples of " + label(cell) + " from rank " + std::to_string(r.rank));
+    if (b.cell_id != r.cell_id || b.attempt != r.attempt)
+      throw InputError("samples from rank " + std::to_string(r.rank) + " are of " + b.cell_id + " attempt " +
+                       std::to_string(b.attempt) + ", not of " + r.cell_id + " attempt " + std::to_string(r.attempt));
+    store_.add_samples(encoded);
+    if (b.truncated)
+      progress_.event("warning: " + label(cell) + ": the sampler's buffer dropped its earliest samples; "
+                      "the stored series starts late (its energies are whole)");
+  } catch (const InputError& e) {
+    progress_.event(std::string("warning: ") + e.what() + "; not stored");
+  }
+}
+
+void Scheduler::stop_worker(int source) {
+  comm_.send(source, tag::stop, "{}");
+  ++stopped_workers_;
+}
+
+void Scheduler::report_progress() {
+  ProgressCounts c;
+  c.total = static_cast<int>(cells_.size());
+  for (const auto& row : store_.results().cells) {
+    if (row.status == StatusValue::done) ++c.done;
+    if (row.status == StatusValue::failed) ++c.failed;
+  }
+  c.running = static_cast<int>(running_.size());
+  c.energy_j = settled_energy_j_;
+  for (const auto& [rank, r] : running_) c.energy_j += r.energy_j;
+  c.energy_method = energy_method_;
+  if (costs_.calibrated() && ready_workers_ > 0) {
+    double remaining = 0, pending_s = 0;
+    for (const auto& p : pending_) pending_s += costs_.expected_seconds(p);
+    remaining = pending_s;
+    for (const auto& [rank, r] : running_)
+      remaining += std::max(0.0, costs_.expected_seconds(r.cell) - seconds_since(r.started));
+    c.eta_s = remaining / std::max(1, ready_workers_);
+    // The study's total: settled energy, each running cell's STEP projection
+    // (or what it has spent), and the pending cells at the settled mean watts.
+    if (settled_seconds_ > 0) {
+      c.projected_j = settled_energy_j_ + pending_s * settled_energy_j_ / settled_seconds_;
+      for (const auto& [rank, r] : running_) c.projected_j += r.projected ? r.projected->energy_j : r.energy_j;
+    }
+  }
+  progress_.update(c);
+}
+
+void Scheduler::maybe_snapshot(bool force) {
+  if (!dirty_) return;
+  if (!force && seconds_since(last_snapshot_) < options_.snapshot_every_s) return;
+  store_.snapshot(StudyStatusValue::running, write_reduced_);
+  last_snapshot_ = Clock::now();
+  dirty_ = false;
+}
+
+}  // namespace joulegrid

@@ -1,0 +1,95 @@
+#pragma once
+// Rank 0's task farm (ARCHITECTURE §1, §3): a small state machine over a
+// Comm. Workers ask; rank 0 answers with the longest expected cell still
+// pending, records epochs as they arrive (they double as heartbeats),
+// commits each result to the store before it counts, retries failed cells
+// up to the spec's limit, and on a stop request drains: no new cells, the
+// running ones get `drain_s` to finish, then they are abandoned uncommitted.
+// A fine-tuning cell waits until its pretraining cell is done (a worker that
+// asks meanwhile waits too); when that cell fails for good, its fine-tuning
+// cells are settled as failed without running. A pretraining cell is
+// ordered by its own cost plus its fine-tuning cells'.
+
+#include <atomic>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/store/store.hpp"
+#include "orchestrator/plan/cost_model.hpp"
+#include "orchestrator/farm/progress.hpp"
+#include "orchestrator/predict/step_projection.hpp"
+#include "rank/comm.hpp"
+
+namespace joulegrid {
+
+struct SchedulerOptions {
+  int max_attempts = 2;
+  double drain_s = 60;          // how long running cells may finish after a stop request
+  double snapshot_every_s = 30; // how often the HDF5 snapshot is rewritten while running
+  std::string spec_text, spec_file, base_dir;  // sent to the workers
+  StepOptions step;             // when a running cell's total is projected
+  std::map<std::string, double> prior_seconds;  // PRE's seconds per cell id (--history); may be empty
+};
+
+class Scheduler {
+ public:
+  Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cells, SchedulerOptions options,
+            Progress& progress, ResultsStore::ReducedWriter write_reduced);
+  // Until every cell is settled or a stop has drained the sweep. `stop_requests`
+  // counts SIGTERM / SIGUSR1 / SIGINT; a second one abandons at once.
+  // Returns an exit code of ARCHITECTURE §7.
+  int run(const std::atomic<int>& stop_requests);
+
+ private:
+  struct Running {
+    CellSpec cell;
+    std::chrono::steady_clock::time_point started;
+    double energy_j = 0;
+    bool abandon_sent = false;
+    std::string samples;  // the attempt's encoded sample block, until its result commits it
+    StepProjector step;
+    std::optional<StepProjection> projected;
+    double last_cumulative_j = 0;
+  };
+
+  void handle(const Message& m);
+  void store_samples(const CellSpec& cell, const RunResult& r, const std::string& encoded);
+  void on_hello(int source, const nlohmann::json& body);
+  void on_request(int source);
+  void serve_waiting();
+  void settle_orphans();
+  bool ready(const CellSpec& cell) const;
+  double priority(const CellSpec& cell) const;
+  void on_epoch(int source, const nlohmann::json& body);
+  void on_result(int source, const RunResult& result);
+  void stop_worker(int source);
+  void check_stop(const std::atomic<int>& stop_requests);
+  void report_progress();
+  void maybe_snapshot(bool force);
+  std::string label(const CellSpec& cell) const;
+
+  Comm& comm_;
+  ResultsStore& store_;
+  SchedulerOptions options_;
+  Progress& progress_;
+  ResultsStore::ReducedWriter write_reduced_;
+  CostModel costs_;
+  std::vector<CellSpec> pending_;
+  std::map<int, Running> running_;
+  std::map<std::string, const CellSpec*> by_id_;
+  std::map<std::string, std::vector<const CellSpec*>> dependents_;  // pretraining cell id → its fine-tuning cells
+  std::vector<int> waiting_;  // ranks that asked while every pending cell waited on a pretraining cell
+  std::vector<CellSpec> cells_;
+  int workers_ = 0, stopped_workers_ = 0, ready_workers_ = 0, broken_workers_ = 0;
+  int stops_seen_ = 0;
+  bool draining_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_, last_snapshot_;
+  bool dirty_ = false;
+  double settled_energy_j_ = 0;
+  double settled_seconds_ = 0;  // of the settled runs: with their energy, the study's mean watts
+  EnergyMethod energy_method_;
+};
+
+}  // namespace joulegrid

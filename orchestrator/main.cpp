@@ -1,4 +1,0 @@
-// joulegrid: accuracy per joule of neural architectures, across an MPI job.
-#include "orchestrator/cli.hpp"
-
-int main(int argc, char** argv) { return joulegrid::cli_main(argc, argv); }

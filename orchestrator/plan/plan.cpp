@@ -1,0 +1,137 @@
+#include "orchestrator/plan/plan.hpp"
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "io/datasets/splits.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+void set_identity(CellSpec& c, const Spec& spec) {
+  c.id = cell_id(c);
+  c.seed = mix_seed(spec.seed, fnv1a64(c.id)) >> 1;  // fits int64 for torch
+}
+
+// [finetune]: one pretraining cell per architecture, size, setup and repeat
+// (trained on the pretraining data under its own criterion; folds do not
+// apply to it), and a fine-tuning twin of every cell of the grid that starts
+// from it. Both come after the grid, so a grid's own cells keep their places.
+void add_finetuning(const Spec& spec, std::vector<CellSpec>& cells) {
+  const size_t grid = cells.size();
+  std::map<std::string, std::string> pretrain_of;  // setup key → pretraining cell id
+  auto key = [](const CellSpec& c) {
+    std::ostringstream k;
+    k << c.architecture << '/' << c.size << '/' << c.batch_size << '/' << c.learning_rate << '/' << c.optimizer
+      << '/' << c.repeat;
+    return k.str();
+  };
+  for (size_t i = 0; i < grid; ++i) {
+    if (pretrain_of.count(key(cells[i]))) continue;
+    CellSpec p = cells[i];
+    p.index = static_cast<int>(cells.size());
+    p.role = RoleValue::pretrain;
+    p.criterion = spec.finetune.criterion;
+    p.fold = 0;
+    p.data = spec.finetune.data;
+    set_identity(p, spec);
+    pretrain_of[key(p)] = p.id;
+    cells.push_back(std::move(p));
+  }
+  for (size_t i = 0; i < grid; ++i) {
+    CellSpec f = cells[i];
+    f.index = static_cast<int>(cells.size());
+    f.role = RoleValue::finetune;
+    f.depends_on = pretrain_of.at(key(f));
+    f.freeze = spec.finetune.freeze;
+    set_identity(f, spec);
+    cells.push_back(std::move(f));
+  }
+}
+
+}  // namespace
+
+std::vector<CellSpec> expand_grid(const Spec& spec) {
+  std::vector<CellSpec> cells;
+  for (const auto& arch : spec.grid.architectures)
+    for (int size : spec.grid.sizes)
+      for (const auto& criterion : spec.criteria)
+        for (int fold = 0; fold < spec.data.folds; ++fold)
+          for (int batch : spec.batch_sizes)
+            for (double lr : spec.learning_rates)
+              for (const auto& optimizer : spec.optimizers)
+                for (int repeat = 0; repeat < spec.grid.repeats; ++repeat) {
+                  CellSpec c;
+                  c.index = static_cast<int>(cells.size());
+                  c.study = spec.name;
+                  c.architecture = arch;
+                  c.size = size;
+                  c.criterion = criterion;
+                  c.fold = fold;
+                  c.batch_size = batch;
+                  c.learning_rate = lr;
+                  c.optimizer = optimizer;
+                  c.repeat = repeat;
+                  c.data_seed = spec.seed;
+                  c.data = spec.data;
+                  c.train = spec.train;
+                  c.timeout_s = spec.cell_timeout_s;
+                  set_identity(c, spec);
+                  cells.push_back(std::move(c));
+                }
+  if (spec.finetune.enabled) add_finetuning(spec, cells);
+  return cells;
+}
+
+std::string checkpoint_dir(const std::string& results_path) {
+  const std::filesystem::path p(results_path);
+  return (p.parent_path() / (p.stem().string() + ".checkpoints")).string();
+}
+
+void assign_checkpoints(std::vector<CellSpec>& cells, const std::string& results_path) {
+  const std::string dir = checkpoint_dir(results_path);
+  for (auto& c : cells) {
+    if (c.role == RoleValue::pretrain) c.checkpoint = dir + "/" + c.id + ".pt";
+    if (c.role == RoleValue::finetune) c.checkpoint = dir + "/" + c.depends_on + ".pt";
+  }
+}
+
+double predicted_cost(const CellSpec& c) {
+  // Before the data is read its size is unknown: a full MNIST-sized set stands in.
+  const double images = c.data.subset_train > 0 ? static_cast<double>(c.data.subset_train) : 60000.0;
+  double arch = 1.0;
+  if (c.architecture == "bcnn") arch = 2.0 * c.train.bayes.train_ensemble;
+  const double width = static_cast<double>(c.size) * c.size;
+  return arch * width * c.criterion.epoch_cap() * images / 1000.0;
+}
+
+std::string grid_summary(const Spec& spec, const std::vector<CellSpec>& cells) {
+  auto plural = [](size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  long long epochs = 0;
+  for (const auto& c : cells) epochs += c.criterion.epoch_cap();
+  std::ostringstream s;
+  s << plural(cells.size(), "cell", "cells") << ": "
+    << plural(spec.grid.architectures.size(), "architecture", "architectures") << " × "
+    << plural(spec.grid.sizes.size(), "size", "sizes") << " × "
+    << plural(spec.criteria.size(), "criterion", "criteria") << " × "
+    << plural(static_cast<size_t>(spec.data.folds), "fold", "folds") << " × "
+    << plural(spec.batch_sizes.size(), "batch size", "batch sizes") << " × "
+    << plural(spec.learning_rates.size(), "learning rate", "learning rates") << " × "
+    << plural(spec.optimizers.size(), "optimizer", "optimizers") << " × "
+    << plural(static_cast<size_t>(spec.grid.repeats), "repeat", "repeats");
+  if (spec.finetune.enabled) {
+    size_t pretraining = 0;
+    for (const auto& c : cells) pretraining += c.role == RoleValue::pretrain;
+    s << ", + " << plural(pretraining, "pretraining cell", "pretraining cells") << " ("
+      << spec.finetune.criterion.epochs << " epochs on " << spec.finetune.data.name << ") and a fine-tuning twin of each ("
+      << spec.finetune.freeze << " frozen)";
+  }
+  s << "; at most " << epochs << " epochs in all";
+  return s.str();
+}
+
+}  // namespace joulegrid

@@ -1,0 +1,30 @@
+#pragma once
+// Grid planning: a spec expands into cells in a stable, documented order,
+// each with its id, seeds and a first cost estimate.
+
+#include <string>
+#include <vector>
+
+#include "io/records/cell.hpp"
+
+namespace joulegrid {
+
+// The order, outermost first: architecture, size, criterion, fold, batch size,
+// learning rate, optimizer, repeat. With [finetune], the pretraining cells
+// and then the fine-tuning twins of the grid's cells follow, in that order.
+std::vector<CellSpec> expand_grid(const Spec& spec);
+
+// Checkpoints live beside the results file: RESULTS.h5 → RESULTS.checkpoints/.
+std::string checkpoint_dir(const std::string& results_path);
+// Where each pretraining cell writes its weights and its fine-tuning cells read them.
+void assign_checkpoints(std::vector<CellSpec>& cells, const std::string& results_path);
+
+// Predicted relative cost of a cell before anything is measured: width² (the
+// FLOPs of LeNet-k grow about as k²) × epoch cap × training images ÷ 1000,
+// doubled for BCNN (a mean and a variance path) and for MC dropout's test passes.
+double predicted_cost(const CellSpec& cell);
+
+// "40 cells: 2 architectures × 5 sizes × 4 criteria × 1 fold × ..."
+std::string grid_summary(const Spec& spec, const std::vector<CellSpec>& cells);
+
+}  // namespace joulegrid

@@ -1,0 +1,141 @@
+#include "orchestrator/reduce/efficiency.hpp"
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <tuple>
+
+namespace joulegrid {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The mean raw and normalised efficiency of a group of rows.
+template <class Row>
+std::pair<double, double> mean_efficiencies(const std::vector<const Row*>& group) {
+  std::vector<double> eff, norm;
+  for (const Row* r : group) {
+    eff.push_back(r->efficiency);
+    norm.push_back(r->efficiency_norm);
+  }
+  return {reduction::mean_of(eff), reduction::mean_of(norm)};
+}
+
+}  // namespace
+
+std::vector<CriterionRow> efficiency_by_criterion(const std::vector<ModelRow>& models) {
+  std::vector<CriterionRow> out;
+  for (const auto& g : reduction::group_by(models, [](const ModelRow& m) {
+         return reduction::key({m.dataset, m.architecture, m.criterion, m.setup});
+       })) {
+    CriterionRow row{g.front()->dataset, g.front()->architecture, g.front()->criterion, g.front()->setup};
+    row.sizes = static_cast<int>(g.size());
+    std::tie(row.efficiency, row.efficiency_norm) = mean_efficiencies(g);
+    out.push_back(row);
+  }
+  return out;
+}
+
+std::vector<ArchitectureRow> efficiency_by_architecture(const std::vector<CriterionRow>& criteria) {
+  std::vector<ArchitectureRow> out;
+  for (const auto& g : reduction::group_by(criteria, [](const CriterionRow& c) {
+         return reduction::key({c.dataset, c.architecture, c.setup});
+       })) {
+    ArchitectureRow row{g.front()->dataset, g.front()->architecture, g.front()->setup};
+    row.criteria = static_cast<int>(g.size());
+    std::tie(row.efficiency, row.efficiency_norm) = mean_efficiencies(g);
+    out.push_back(row);
+  }
+  return out;
+}
+
+std::vector<RatioRow> efficiency_ratios(const std::vector<ArchitectureRow>& archs) {
+  std::vector<RatioRow> out;
+  auto pairs = [&](const std::string& kind, auto within_key, auto member) {
+    for (const auto& g : reduction::group_by(archs, within_key)) {
+      for (size_t i = 0; i < g.size(); ++i)
+        for (size_t j = i + 1; j < g.size(); ++j) {
+          const ArchitectureRow* a = g[i];
+          const ArchitectureRow* b = g[j];
+          if (a->efficiency < b->efficiency) std::swap(a, b);
+          RatioRow r;
+          r.kind = kind;
+          r.within = kind == "architecture" ? a->dataset : a->architecture;
+          if (!a->setup.empty()) r.within += " (" + a->setup + ")";
+          r.numerator = member(*a);
+          r.denominator = member(*b);
+          r.ratio = a->efficiency / b->efficiency;
+          r.ratio_norm = a->efficiency_norm / b->efficiency_norm;
+          out.push_back(r);
+        }
+    }
+  };
+  pairs("architecture", [](const ArchitectureRow& a) { return reduction::key({a.dataset, a.setup}); },
+        [](const ArchitectureRow& a) { return a.architecture; });
+  pairs("dataset", [](const ArchitectureRow& a) { return reduction::key({a.architecture, a.setup}); },
+        [](const ArchitectureRow& a) { return a.dataset; });
+  return out;
+}
+
+namespace reduction {
+
+std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
+  std::vector<ModelRow> models;
+  for (const auto& g : group_by(done, [](const Measured& m) {
+         const CellRow& c = *m.cell;
+         return key({c.dataset, c.architecture, std::to_string(c.size), c.criterion, setup_label(c)});
+       })) {
+    const CellRow& c = *g.front()->cell;
+    ModelRow m{c.dataset, c.architecture, c.criterion, setup_label(c), c.size};
+    std::vector<double> epochs, acc, e, en, train_ps, eval_ps, gpu, cpu;
+    for (const Measured* x : g) {
+      gpu.push_back(x->run->gpu_util);
+      cpu.push_back(x->run->cpu_util);
+      epochs.push_back(x->run->epochs);
+      acc.push_back(x->run->test_acc);
+      e.push_back(x->energy_j);
+      en.push_back(x->energy_norm_j);
+      train_ps.push_back(x->train_j_per_sample);
+      eval_ps.push_back(x->eval_j_per_sample);
+      m.energy_method = weakest_method(m.energy_method, x->run->energy_method);
+    }
+    m.runs = static_cast<int>(g.size());
+    m.epochs = mean_of(epochs);
+    m.accuracy = mean_of(acc);
+    m.energy_j = mean_of(e);
+    m.energy_norm_j = mean_of(en);
+    m.energy_sd = sd_of(e);
+    m.accuracy_sd = sd_of(acc);
+    m.train_j_per_sample = mean_of(train_ps);
+    m.eval_j_per_sample = mean_of(eval_ps);
+    m.gpu_util = finite_mean(gpu);
+    m.cpu_util = finite_mean(cpu);
+    m.efficiency = m.energy_j > 0 ? m.accuracy / m.energy_j : kNaN;
+    m.efficiency_norm = m.energy_norm_j > 0 ? m.accuracy / m.energy_norm_j : kNaN;
+    models.push_back(m);
+  }
+  return models;
+}
+
+// Raw figures differ with the hardware; normalised ones agree as far as the
+// calibration captures the difference.
+std::vector<ArchitectureRow> by_node(const std::vector<Measured>& done, const StudyResults& results) {
+  std::map<std::string, std::vector<Measured>> per_node;
+  for (const auto& m : done) per_node[m.run->node].push_back(m);
+  std::vector<ArchitectureRow> out;
+  if (per_node.size() < 2) return out;
+  for (const auto& node : results.nodes) {
+    auto it = per_node.find(node.name);
+    if (it == per_node.end()) continue;
+    for (ArchitectureRow a : efficiency_by_architecture(efficiency_by_criterion(models_of(it->second)))) {
+      a.node = node.name;
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
+}  // namespace reduction
+
+}  // namespace joulegrid

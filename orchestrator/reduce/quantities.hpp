@@ -1,0 +1,64 @@
+#pragma once
+// The quantities every analysis of the reduction reads, each defined once:
+// a run's energy on the report's basis, the samples it trained on, a cell's
+// training setup, and the finished runs with their energies (Measured).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "io/records/reduction.hpp"
+#include "io/records/results.hpp"
+
+namespace joulegrid::reduction {
+
+// The joules of one phase on a basis: gross (including idle power) or net.
+double phase_joules(const EnergyReading& phase, EnergyBasis basis);
+// A run's joules on a basis: gross is its cumulative energy at the stop,
+// net the sum of its phases' net joules.
+double run_joules(const RunResult& run, EnergyBasis basis);
+// The training samples a run saw: the samples its epochs recorded, or, in a
+// file written before they were, its batches × the batch size.
+double samples_trained(const RunResult& run, int batch_size);
+// Joules per training sample and per evaluated sample on a basis; NaN when
+// the run did not record its sample counts.
+std::pair<double, double> joules_per_sample(const RunResult& run, EnergyBasis basis);
+
+// "batch 256, lr 0.001, adam": what a cell trains with ...
+std::string base_setup_label(const CellRow& cell);
+// ... and how it starts: ", pretraining", ", fine-tuned (conv frozen)".
+std::string setup_label(const CellRow& cell);
+// "lenet-2".
+std::string model_label(const CellRow& cell);
+
+// A settled, finished run with its cell and its energy on the report's basis.
+struct Measured {
+  const CellRow* cell;
+  const RunResult* run;
+  double energy_j, energy_norm_j;  // normalised: NaN when its node has no calibration
+  double train_j_per_sample, eval_j_per_sample;
+};
+
+// Means that ignore nothing (NaN in, NaN out) and that skip NaN.
+double mean_of(const std::vector<double>& v);
+double finite_mean(const std::vector<double>& v);
+double sd_of(const std::vector<double>& v);  // sample standard deviation; NaN below two values
+
+// Groups rows by a key, keeping the order in which keys first appear.
+template <class Row, class KeyFn>
+std::vector<std::vector<const Row*>> group_by(const std::vector<Row>& rows, KeyFn key) {
+  std::map<std::string, size_t> index;
+  std::vector<std::vector<const Row*>> groups;
+  for (const auto& r : rows) {
+    const std::string k = key(r);
+    auto [it, inserted] = index.emplace(k, groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(&r);
+  }
+  return groups;
+}
+
+// The key parts of a group, joined by a separator no name holds.
+std::string key(std::initializer_list<std::string> parts);
+
+}  // namespace joulegrid::reduction

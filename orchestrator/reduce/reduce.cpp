@@ -1,0 +1,162 @@
+#include "orchestrator/reduce/reduce.hpp"
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "io/store/reduced_tables.hpp"
+#include "orchestrator/reduce/emissions.hpp"
+#include "orchestrator/reduce/figure_data.hpp"
+#include "orchestrator/reduce/normalisation.hpp"
+#include "orchestrator/reduce/quantities.hpp"
+#include "orchestrator/reduce/setups.hpp"
+#include "orchestrator/reduce/step_accuracy.hpp"
+
+namespace joulegrid {
+
+namespace {
+
+using reduction::Measured;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+StudySummary study_summary(const StudyResults& r) {
+  StudySummary s;
+  s.name = r.meta.study;
+  s.status = r.meta.status;
+  s.job_ids = r.meta.job_ids;
+  s.merged_from = r.meta.sources;
+  std::istringstream lines(r.meta.sources);
+  for (std::string line; std::getline(lines, line);) s.sources.push_back(line);
+  s.spec_file = r.meta.spec_file;
+  s.created_utc = r.meta.created_utc;
+  s.updated_utc = r.meta.updated_utc;
+  s.program_version = r.meta.program_version;
+  s.cells = static_cast<int>(r.cells.size());
+  for (const auto& c : r.cells) {
+    if (c.status == StatusValue::done) ++s.done;
+    else if (c.status == StatusValue::failed) ++s.failed;
+    else ++s.pending;
+  }
+  return s;
+}
+
+// The settled, finished runs, in grid order (and replica order within a
+// cell), with their energy on the basis and normalised by their node.
+std::vector<Measured> measured_runs(const StudyResults& results, const Reduction& red,
+                                    const std::map<std::string, std::vector<const RunResult*>>& settled) {
+  std::map<std::string, double> factor;
+  for (const auto& n : red.nodes) factor[n.node.name] = n.factor;
+  std::vector<Measured> done;
+  for (const auto& c : results.cells) {
+    auto it = settled.find(c.id);
+    if (it == settled.end()) continue;
+    for (const RunResult* r : it->second) {
+      if (r->status != StatusValue::done) continue;
+      const double e = reduction::run_joules(*r, red.energy);
+      const auto f = factor.find(r->node);
+      const auto [train_ps, eval_ps] = reduction::joules_per_sample(*r, red.energy);
+      done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second, train_ps, eval_ps});
+    }
+  }
+  return done;
+}
+
+// Every cell of the grid: one row per replica that settled it, or one
+// without a run while it is pending.
+std::vector<CellResult> cell_results(const StudyResults& results, const Reduction& red,
+                                     const std::map<std::string, std::vector<const RunResult*>>& settled,
+                                     const std::vector<Measured>& done) {
+  std::map<const RunResult*, const Measured*> measured_by_run;
+  for (const auto& m : done) measured_by_run[m.run] = &m;
+  std::vector<CellResult> out;
+  for (const auto& c : results.cells) {
+    CellResult cr;
+    cr.id = c.id;
+    cr.index = c.index;
+    cr.dataset = c.dataset;
+    cr.architecture = c.architecture;
+    cr.criterion = c.criterion;
+    cr.size = c.size;
+    cr.fold = c.fold;
+    cr.repeat = c.repeat;
+    cr.status = c.status;
+    cr.attempts = c.attempts;
+    cr.role = c.role;
+    cr.energy_basis = red.energy;
+    auto it = settled.find(c.id);
+    if (it == settled.end()) {
+      out.push_back(cr);
+      continue;
+    }
+    for (const RunResult* r : it->second) {
+      CellResult row = cr;
+      if (it->second.size() > 1) row.status = r->status;
+      row.run = r;
+      row.epochs = r->epochs;
+      row.accuracy = r->test_acc;
+      row.energy_method = r->energy_method;
+      row.node = r->node;
+      row.failure = r->failure;
+      row.detail = r->detail;
+      row.gpu_util = r->gpu_util;
+      row.cpu_util = r->cpu_util;
+      if (auto m = measured_by_run.find(r); m != measured_by_run.end()) {
+        row.energy_j = m->second->energy_j;
+        row.energy_norm_j = m->second->energy_norm_j;
+        row.efficiency = row.energy_j > 0 ? row.accuracy / row.energy_j : kNaN;
+        row.efficiency_norm = row.energy_norm_j > 0 ? row.accuracy / row.energy_norm_j : kNaN;
+        row.train_j_per_sample = m->second->train_j_per_sample;
+        row.eval_j_per_sample = m->second->eval_j_per_sample;
+      }
+      out.push_back(row);
+    }
+  }
+  return out;
+}
+
+// Comparisons and figures use normalised energy where every architecture has it.
+bool compares_normalised(const std::vector<ArchitectureRow>& architectures) {
+  bool normalised = !architectures.empty();
+  for (const auto& a : architectures) normalised = normalised && std::isfinite(a.efficiency_norm);
+  return normalised;
+}
+
+}  // namespace
+
+Reduction reduce(const StudyResults& results, const std::string& energy_choice) {
+  Reduction red;
+  red.energy = energy_choice.empty() ? results.meta.report_energy : EnergyBasis(energy_choice);
+  red.study = study_summary(results);
+  red.nodes = reduction::normalisation(results, red.energy, &red.reference);
+  const auto settled = results.settled();
+  const std::vector<Measured> done = measured_runs(results, red, settled);
+  for (const auto& m : done) red.energy_method = weakest_method(red.energy_method, m.run->energy_method);
+  red.cells = cell_results(results, red, settled, done);
+
+  red.models = reduction::models_of(done);
+  red.criteria = efficiency_by_criterion(red.models);
+  red.architectures = efficiency_by_architecture(red.criteria);
+  red.ratios = efficiency_ratios(red.architectures);
+  red.by_node = reduction::by_node(done, results);
+  red.compare_normalised = compares_normalised(red.architectures);
+  red.overtraining = reduction::overtraining(done);
+  reduction::add_intervals_and_comparisons(done, red);
+  red.step = reduction::step_accuracy(done);
+  red.setups = reduction::setups(done, results);
+  red.finetune = reduction::finetuning(done, results);
+  reduction::add_emissions(results, red);
+
+  red.grid = reduction::grid_axes(results);
+  red.eq2 = reduction::eq2_figures(done, red.energy);
+  reduction::add_run_points(done, red);
+  red.phases = reduction::phases(done, red.energy);
+  red.node_energy = reduction::node_energy(red.cells, results);
+  return red;
+}
+
+ResultsStore::ReducedWriter reduced_writer() {
+  return [](hid_t group, const StudyResults& results) { write_reduced(group, reduce(results)); };
+}
+
+}  // namespace joulegrid
