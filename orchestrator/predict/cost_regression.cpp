@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "io/datasets/datasets.hpp"
+#include "io/datasets/splits.hpp"
 #include "io/errors.hpp"
 #include "io/store/store.hpp"
 #include "models/facts.hpp"
@@ -61,6 +62,7 @@ std::vector<PreSample> pre_samples(const StudyResults& history) {
           r->parameters <= 0 || r->input_elements <= 0)
         continue;
       PreSample s;
+      s.cell_id = c.id;
       double samples = 0, seconds = 0;
       for (const auto& e : r->epoch_records) {
         samples += e.train_samples > 0 ? static_cast<double>(e.train_samples)
@@ -151,10 +153,13 @@ PreModel fit_pre(const std::vector<PreSample>& samples, double lambda) {
   m.energy_error = m.seconds_error = kNaN;
   constexpr size_t kFolds = 5;
   if (samples.size() < 6) return m;
+  const std::vector<int> folds = cross_validation_folds(samples, static_cast<int>(kFolds));
   double e_err = 0, s_err = 0;
   for (size_t fold = 0; fold < kFolds; ++fold) {
     std::vector<PreSample> train, held;
-    for (size_t i = 0; i < samples.size(); ++i) (i % kFolds == fold ? held : train).push_back(samples[i]);
+    for (size_t i = 0; i < samples.size(); ++i)
+      (folds[i] == static_cast<int>(fold) ? held : train).push_back(samples[i]);
+    if (held.empty() || train.size() < 2) continue;
     const PreModel part = fit_only(train, lambda);
     for (const auto& s : held) {
       e_err += std::abs(part.joules_per_epoch(s.features) * s.epochs - s.joules) / s.joules;
@@ -164,6 +169,20 @@ PreModel fit_pre(const std::vector<PreSample>& samples, double lambda) {
   m.energy_error = e_err / static_cast<double>(samples.size());
   m.seconds_error = s_err / static_cast<double>(samples.size());
   return m;
+}
+
+std::vector<int> cross_validation_folds(const std::vector<PreSample>& samples, int k) {
+  std::map<std::string, int> fold_of;
+  std::vector<int> out;
+  for (const auto& s : samples) {
+    const auto [it, fresh] = fold_of.try_emplace(s.cell_id, static_cast<int>(fold_of.size()) % k);
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+int64_t training_samples(const Dataset& data, const DataSpec& spec, int fold, uint64_t seed) {
+  return static_cast<int64_t>(make_split(data, spec, fold, seed).train.size());
 }
 
 std::vector<PreNode> pre_nodes(const std::vector<StudyResults>& histories) {
@@ -193,10 +212,21 @@ PreHistory fit_history(const std::vector<std::string>& files, double lambda) {
 std::vector<CellEstimate> estimate_cells(const Spec& spec, const std::vector<CellSpec>& cells, const PreModel& model,
                                          const std::vector<PreNode>& nodes) {
   const Dataset data = load_dataset(spec.data);
-  double train = static_cast<double>(data.train.count());
-  if (spec.data.subset_train > 0) train = std::min(train, static_cast<double>(spec.data.subset_train));
-  if (spec.data.split == "kfold" && spec.data.folds > 1) train *= (spec.data.folds - 1.0) / spec.data.folds;
-  train -= std::round(train * spec.data.validation_fraction);
+  // Per dataset and fold, as the child cuts it: k-fold splits pool the
+  // files' training and test samples; pretraining cells have data of their own.
+  std::map<std::string, Dataset> other_data;
+  std::map<std::string, double> train;
+  auto train_samples = [&](const CellSpec& c) {
+    const std::string key = c.data.path + "\x1f" + c.data.name + "\x1f" + std::to_string(c.fold);
+    if (auto it = train.find(key); it != train.end()) return it->second;
+    const Dataset* d = &data;
+    if (c.data.path != spec.data.path) {
+      auto [it, fresh] = other_data.try_emplace(c.data.path);
+      if (fresh) it->second = load_dataset(c.data);
+      d = &it->second;
+    }
+    return train[key] = static_cast<double>(training_samples(*d, c.data, c.fold, c.data_seed));
+  };
   double input_elements = 1;
   for (int64_t d : data.train.sample_shape) input_elements *= static_cast<double>(d);
   std::vector<CellEstimate> out;
@@ -206,7 +236,7 @@ std::vector<CellEstimate> estimate_cells(const Spec& spec, const std::vector<Cel
     if (!facts.count(key))
       facts[key] = model_facts(c.architecture, c.size, data.train.sample_shape, spec.data.classes, c.train);
     PreFeatures f;
-    f.flops_per_epoch = static_cast<double>(facts[key].flops_per_sample) * train;
+    f.flops_per_epoch = static_cast<double>(facts[key].flops_per_sample) * train_samples(c);
     f.parameters = static_cast<double>(facts[key].parameters);
     f.batch_size = c.batch_size;
     f.input_elements = input_elements;

@@ -1,19 +1,21 @@
 #pragma once
 // PRE (arXiv 2307.05520): a cell's energy and time per epoch predicted,
 // before it runs, by ridge regressions fitted on measured runs.
-//   features  log training FLOPs per epoch (FLOPs of one sample's forward
-//             pass × samples per epoch), log parameters, log batch size,
+//   features  log forward FLOPs per epoch (FLOPs of one sample's forward
+//             pass × training samples per epoch), log parameters, log batch size,
 //             log input elements per sample, log E_ref of the node
 //   targets   log joules per epoch, log seconds per epoch
 // Logs, because cost grows multiplicatively with each feature. Features are
 // standardised and the intercept is not penalised; a feature that does not
 // vary in the history (one node, one batch size) drops out. The error is
-// measured on held-out runs (5-fold cross-validation) of whole cells.
+// measured on held-out runs (5-fold cross-validation), whole cells held out
+// together: a repeat or replica of a held-out cell never trains the fit.
 
 #include <string>
 #include <vector>
 
 #include "io/records/cell.hpp"
+#include "io/datasets/datasets.hpp"
 #include "io/records/results.hpp"
 
 namespace joulegrid {
@@ -25,6 +27,7 @@ struct PreFeatures {
 
 // One measured run of a history file.
 struct PreSample {
+  std::string cell_id;  // the cell it ran (folds, repeats and replicas are cells and runs of their own)
   PreFeatures features;
   int epochs = 0;
   double joules = 0, seconds = 0;  // the whole run: gross joules, training + evaluation seconds
@@ -58,6 +61,12 @@ struct PreModel {
 
 // Throws InputError naming the problem when fewer than 2 runs can be used.
 PreModel fit_pre(const std::vector<PreSample>& samples, double lambda = 1.0);
+// The cross-validation fold (0 … k − 1) of each sample: cells in the order
+// they first appear, dealt round the folds, every run of a cell in its fold.
+std::vector<int> cross_validation_folds(const std::vector<PreSample>& samples, int k);
+// The samples one epoch of a cell trains on: its fold's training split,
+// subset and validation carve applied, exactly as the child cuts it.
+int64_t training_samples(const Dataset& data, const DataSpec& spec, int fold, uint64_t seed);
 
 // A kind of node to predict for: its name and calibration energy E_ref
 // (0 when the history has none).

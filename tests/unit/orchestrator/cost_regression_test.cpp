@@ -1,13 +1,18 @@
 // PRE: ridge regressions on log features, judged on held-out runs.
 
 #include <cmath>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
 #include "io/errors.hpp"
+#include "models/facts.hpp"
 #include "orchestrator/plan/cost_model.hpp"
+#include "orchestrator/plan/plan.hpp"
 #include "orchestrator/predict/cost_regression.hpp"
+#include "tests/fakes/fake_datasets.hpp"
 #include "tests/support/synthetic_results.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace joulegrid {
 namespace {
@@ -79,6 +84,54 @@ TEST(Pre, AStudysFinishedRunsWithEveryFeatureAreItsSamples) {
   EXPECT_DOUBLE_EQ(nodes[1].e_ref_j, 200);
 }
 
+
+// Energy per epoch exactly 1e-7 J per forward FLOP; nothing else varies.
+PreModel joules_per_flop() {
+  std::vector<PreSample> runs;
+  for (int i = 0; i < 12; ++i) {
+    PreSample s;
+    s.cell_id = "cell" + std::to_string(i);
+    s.features = {1e6 * (1 + i), 1000, 256, 784, 100};
+    s.epochs = 2;
+    s.joules = 1e-7 * s.features.flops_per_epoch * s.epochs;
+    s.seconds = 1;
+    runs.push_back(s);
+  }
+  return fit_pre(runs, 1e-9);
+}
+
+// A k-fold cell trains on the other folds of the pooled set (the files'
+// training and test samples together), not on a share of the training file.
+TEST(Pre, AKFoldCellIsEstimatedOnItsFoldOfThePooledSamples) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.file("data"));
+  testing::write_idx_dataset(dir.file("data"), 120, 60, 4, false);
+  const Spec spec = parse_spec(
+      "[experiment]\nname = \"k\"\n[data]\npath = \"data\"\nclasses = 4\nsplit = \"kfold\"\nfolds = 3\n"
+      "normalization = \"none\"\n[grid]\narchitectures = [\"lenet\"]\nsizes = [1]\n"
+      "[[criteria]]\nkind = \"epochs\"\nepochs = 2\n",
+      dir.file("k.toml"), dir.path().string());
+  const auto cells = expand_grid(spec);
+  ASSERT_EQ(cells.size(), 3u);
+  const Dataset data = load_dataset(spec.data);
+  const auto facts = model_facts("lenet", 1, data.train.sample_shape, 4, spec.train);
+  const auto estimates = estimate_cells(spec, cells, joules_per_flop(), {{"node", 100}});
+  ASSERT_EQ(estimates.size(), 3u);
+  for (const auto& e : estimates) {
+    const double per_epoch = 1e-7 * static_cast<double>(facts.flops_per_sample) * 120;  // 2 of 3 folds of 180
+    EXPECT_NEAR(e.joules / e.epochs, per_epoch, 0.02 * per_epoch) << e.cell_id;
+  }
+  EXPECT_EQ(training_samples(data, spec.data, 0, spec.seed), 120);
+}
+
+// Repeats and replicas of one cell are held out together: a cell whose
+// twin trains the fit would flatter the held-out error.
+TEST(Pre, CrossValidationHoldsOutWholeCells) {
+  std::vector<PreSample> runs(7);
+  const char* cells[] = {"a", "a", "b", "c", "a", "b", "d"};
+  for (size_t i = 0; i < runs.size(); ++i) runs[i].cell_id = cells[i];
+  EXPECT_EQ(cross_validation_folds(runs, 3), (std::vector<int>{0, 0, 1, 2, 0, 1, 0}));
+}
 
 TEST(CostModel, PresPredictionsStandInUntilTheModelHasMeasuredEpochs) {
   CellSpec small, large;
