@@ -17,6 +17,7 @@ struct ModelRow {
   std::string dataset, architecture, criterion, setup;
   int size = 1;
   int runs = 0;            // folds × repeats combined
+  int met = 0;             // of them, the runs that met their criterion; the others hit the epoch cap
   double epochs = 0;       // mean
   double accuracy = 0;     // mean test accuracy at the stopping epoch
   double energy_j = 0;     // mean, raw
@@ -32,14 +33,19 @@ struct ModelRow {
 
 struct CriterionRow {  // Eq. 3
   std::string dataset, architecture, criterion, setup;
-  int sizes = 0;
+  int sizes = 0;       // sizes with a finished run: the mean is over these
+  int grid_sizes = 0;  // sizes the grid has (0: not known); fewer finished makes the mean incomplete
+  int runs = 0, met = 0;  // finished runs, and those that met the criterion (not capped)
   double efficiency = 0, efficiency_norm = 0;
+  bool complete() const { return grid_sizes == 0 || sizes == grid_sizes; }
 };
 
 struct ArchitectureRow {  // Eq. 4
   std::string dataset, architecture, setup;
   std::string node;   // Reduction::by_node only: the node whose runs these are
   int criteria = 0;
+  int grid_criteria = 0;  // criteria the grid has (0: not known)
+  bool complete = true;   // every criterion of the grid, each over every size
   double efficiency = 0, efficiency_norm = 0;
 };
 
@@ -48,6 +54,7 @@ struct RatioRow {  // the paper's Table 12: always the larger over the smaller
   std::string within;   // the dataset (kind architecture) or architecture (kind dataset), and setup
   std::string numerator, denominator;
   double ratio = 0, ratio_norm = 0;
+  bool complete = true;  // false: a side lacks a size or criterion, so the two are not alike
 };
 
 struct OvertrainingRow {  // the paper's §5.4, for fixed-epoch runs
@@ -76,6 +83,7 @@ struct ComparisonRow {
   double ratio = 0, low = 0, high = 0;  // Eq. 4 ratio and its 95 % bootstrap interval
   int n_a = 0, n_b = 0;                 // runs of each
   double u = 0, z = 0, p = 1;           // Mann–Whitney U of the runs' efficiencies (the numerator's), two-sided p
+  bool complete = true;                 // false: a side lacks a size or criterion the grid has
 };
 
 // Training setups (arXiv 2401.01851): for each accuracy-target criterion,
@@ -138,6 +146,7 @@ struct NodeRow {
 struct CellResult {
   std::string id, dataset, architecture, criterion;
   Status status;  // done | failed | pending
+  StopReason stop_reason;  // of its settled run
   int index = 0, size = 1, fold = 0, repeat = 0, attempts = 0, epochs = 0;
   double accuracy = 0, energy_j = 0, energy_norm_j = 0, efficiency = 0, efficiency_norm = 0;
   double train_j_per_sample = NAN, eval_j_per_sample = NAN;  // on the report's basis; NaN when not recorded

@@ -20,6 +20,7 @@ const Fields<CellResult>& cell_result_fields() {
       JG_FIELD(CellResult, "fold", fold, ""),
       JG_FIELD(CellResult, "repeat", repeat, ""),
       JG_FIELD(CellResult, "status", status, ""),
+      JG_FIELD(CellResult, "stop_reason", stop_reason, ""),
       JG_FIELD(CellResult, "attempts", attempts, ""),
       JG_FIELD(CellResult, "epochs", epochs, ""),
       JG_FIELD(CellResult, "test_acc", accuracy, ""),
@@ -49,6 +50,7 @@ const Fields<ModelRow>& model_fields() {
       JG_FIELD(ModelRow, "criterion", criterion, ""),
       JG_FIELD(ModelRow, "setup", setup, ""),
       JG_FIELD(ModelRow, "runs", runs, ""),
+      JG_FIELD(ModelRow, "met", met, ""),
       JG_FIELD(ModelRow, "epochs", epochs, ""),
       JG_FIELD(ModelRow, "accuracy", accuracy, ""),
       JG_FIELD(ModelRow, "energy_j", energy_j, "J"),
@@ -73,6 +75,10 @@ const Fields<CriterionRow>& criterion_row_fields() {
       JG_FIELD(CriterionRow, "criterion", criterion, ""),
       JG_FIELD(CriterionRow, "setup", setup, ""),
       JG_FIELD(CriterionRow, "sizes", sizes, ""),
+      JG_FIELD(CriterionRow, "grid_sizes", grid_sizes, ""),
+      JG_FIELD(CriterionRow, "runs", runs, ""),
+      JG_FIELD(CriterionRow, "met", met, ""),
+      computed<CriterionRow>("complete", "", [](const CriterionRow& c) { return c.complete(); }),
       JG_FIELD(CriterionRow, "efficiency_per_j", efficiency, "1/J"),
       JG_FIELD(CriterionRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
   };
@@ -85,6 +91,8 @@ const Fields<ArchitectureRow>& architecture_fields() {
       JG_FIELD(ArchitectureRow, "architecture", architecture, ""),
       JG_FIELD(ArchitectureRow, "setup", setup, ""),
       JG_FIELD(ArchitectureRow, "criteria", criteria, ""),
+      JG_FIELD(ArchitectureRow, "grid_criteria", grid_criteria, ""),
+      JG_FIELD(ArchitectureRow, "complete", complete, ""),
       JG_FIELD(ArchitectureRow, "efficiency_per_j", efficiency, "1/J"),
       JG_FIELD(ArchitectureRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
   };
@@ -105,6 +113,7 @@ const Fields<RatioRow>& ratio_fields() {
       JG_FIELD(RatioRow, "denominator", denominator, ""),
       JG_FIELD(RatioRow, "ratio", ratio, ""),
       JG_FIELD(RatioRow, "normalised_ratio", ratio_norm, ""),
+      JG_FIELD(RatioRow, "complete", complete, ""),
   };
   return f;
 }
@@ -156,6 +165,7 @@ const Fields<ComparisonRow>& comparison_fields() {
       JG_FIELD(ComparisonRow, "u", u, ""),
       JG_FIELD(ComparisonRow, "z", z, ""),
       JG_FIELD(ComparisonRow, "p", p, ""),
+      JG_FIELD(ComparisonRow, "complete", complete, ""),
   };
   return f;
 }

@@ -29,6 +29,10 @@ inline std::string interval(double lo, double hi, int digits = 3) {
   return std::isfinite(lo) && std::isfinite(hi) ? svg::number(lo, digits) + "–" + svg::number(hi, digits) : "n/a";
 }
 
+inline std::string of(int part, int whole) { return std::to_string(part) + " of " + std::to_string(whole); }
+// "2", or "2 of 3" where the grid has more than finished.
+inline std::string of_grid(int have, int grid) { return grid > have ? of(have, grid) : std::to_string(have); }
+
 inline std::string model_name(const std::string& architecture, int size) {
   return architecture + "-" + std::to_string(size);
 }

@@ -31,6 +31,8 @@ void answer(const Reduction& red, std::ostream& out) {
         << " energy; 95 % bootstrap interval " << interval(c.low, c.high) << "×, " << red.resamples
         << " resamples). Mann–Whitney U = " << number(c.u, 4) << ", p = " << number(c.p, 3) << " (two-sided, n = "
         << c.n_a << " and " << c.n_b << " runs)" << (c.p < 0.05 ? "." : ": not significant at 5 %.")
+        << (c.complete ? "" : " <b class=\"bad\">Incomplete:</b> a size or criterion of the grid has no finished run "
+                              "for one of them, so the two means are not over the same sets.")
         << " <span class=\"muted\">" << escape(c.setup) << "</span></p>";
   }
   out << "</div>";

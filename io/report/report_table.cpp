@@ -13,6 +13,9 @@ namespace {
 std::string num(double v, int digits = 4) { return std::isfinite(v) ? format_number(v, digits) : "n/a"; }
 std::string percent(double fraction) { return num(100 * fraction, 3) + " %"; }
 std::string model(const std::string& architecture, int size) { return architecture + "-" + std::to_string(size); }
+std::string of(int part, int whole) { return std::to_string(part) + " of " + std::to_string(whole); }
+// "2", or "2 of 3" where the grid has more than finished.
+std::string of_grid(int have, int grid) { return grid > have ? of(have, grid) : std::to_string(have); }
 
 void study_header(const Reduction& red, std::ostream& out) {
   const StudySummary& s = red.study;
@@ -59,34 +62,42 @@ SetupColumn setup_column(const Reduction& red) {
 
 void models_table(const Reduction& red, const SetupColumn& with_setup, std::ostream& out) {
   out << "\nPer model (the paper's Tables 3-10): folds and repeats combined as mean accuracy / mean energy\n";
-  TextTable t(with_setup({"dataset", "architecture", "size", "criterion", "runs", "epochs", "test acc", "energy J",
-                          "normalised J", "efficiency 1/J", "normalised 1/J", "method"},
+  TextTable t(with_setup({"dataset", "architecture", "size", "criterion", "runs", "met criterion", "epochs",
+                          "test acc", "energy J", "normalised J", "efficiency 1/J", "normalised 1/J", "method"},
                          "setup"));
   for (const auto& m : red.models)
     t.add(with_setup({m.dataset, m.architecture, std::to_string(m.size), m.criterion, std::to_string(m.runs),
-                      num(m.epochs, 3), num(m.accuracy, 3), num(m.energy_j), num(m.energy_norm_j), num(m.efficiency),
-                      num(m.efficiency_norm), m.energy_method.str()},
+                      of(m.met, m.runs), num(m.epochs, 3), num(m.accuracy, 3), num(m.energy_j), num(m.energy_norm_j),
+                      num(m.efficiency), num(m.efficiency_norm), m.energy_method.str()},
                      m.setup));
   t.print(out);
 }
 
 void criteria_table(const Reduction& red, const SetupColumn& with_setup, std::ostream& out) {
-  out << "\nPer architecture and criterion (Eq. 3: mean over sizes)\n";
-  TextTable t(
-      with_setup({"dataset", "architecture", "criterion", "sizes", "efficiency 1/J", "normalised 1/J"}, "setup"));
+  out << "\nPer architecture and criterion (Eq. 3: mean over sizes; met criterion: runs that met it, the rest hit "
+         "the epoch cap)\n";
+  TextTable t(with_setup(
+      {"dataset", "architecture", "criterion", "sizes", "met criterion", "efficiency 1/J", "normalised 1/J"}, "setup"));
   for (const auto& c : red.criteria)
-    t.add(with_setup({c.dataset, c.architecture, c.criterion, std::to_string(c.sizes), num(c.efficiency),
-                      num(c.efficiency_norm)},
+    t.add(with_setup({c.dataset, c.architecture, c.criterion, of_grid(c.sizes, c.grid_sizes), of(c.met, c.runs),
+                      num(c.efficiency), num(c.efficiency_norm)},
                      c.setup));
   t.print(out);
 }
 
 void architectures_table(const Reduction& red, std::ostream& out) {
   out << "\nPer architecture (Eq. 4: mean over criteria)\n";
-  TextTable t({"dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J"});
-  for (const auto& a : red.architectures)
-    t.add({a.dataset, a.architecture, a.setup, std::to_string(a.criteria), num(a.efficiency), num(a.efficiency_norm)});
+  TextTable t({"dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J", ""});
+  bool incomplete = false;
+  for (const auto& a : red.architectures) {
+    t.add({a.dataset, a.architecture, a.setup, of_grid(a.criteria, a.grid_criteria), num(a.efficiency),
+           num(a.efficiency_norm), a.complete ? "" : "incomplete"});
+    incomplete = incomplete || !a.complete;
+  }
   t.print(out);
+  if (incomplete)
+    out << "NOTE: an incomplete row averages fewer sizes or criteria than the grid has (every run of a size failed, "
+           "or has not run): it does not compare with a complete one.\n";
 }
 
 void by_node_table(const Reduction& red, std::ostream& out) {
@@ -102,9 +113,10 @@ void by_node_table(const Reduction& red, std::ostream& out) {
 void ratios_table(const Reduction& red, std::ostream& out) {
   if (red.ratios.empty()) return;
   out << "\nRatios (the more efficient over the less)\n";
-  TextTable t({"kind", "within", "ratio", "raw", "normalised"});
+  TextTable t({"kind", "within", "ratio", "raw", "normalised", ""});
   for (const auto& q : red.ratios)
-    t.add({q.kind, q.within, q.numerator + " / " + q.denominator, num(q.ratio, 3) + "×", num(q.ratio_norm, 3) + "×"});
+    t.add({q.kind, q.within, q.numerator + " / " + q.denominator, num(q.ratio, 3) + "×", num(q.ratio_norm, 3) + "×",
+           q.complete ? "" : "incomplete: unlike sets"});
   t.print(out);
 }
 

@@ -31,6 +31,10 @@ std::vector<CriterionRow> efficiency_by_criterion(const std::vector<ModelRow>& m
        })) {
     CriterionRow row{g.front()->dataset, g.front()->architecture, g.front()->criterion, g.front()->setup};
     row.sizes = static_cast<int>(g.size());
+    for (const ModelRow* m : g) {
+      row.runs += m->runs;
+      row.met += m->met;
+    }
     std::tie(row.efficiency, row.efficiency_norm) = mean_efficiencies(g);
     out.push_back(row);
   }
@@ -42,8 +46,12 @@ std::vector<ArchitectureRow> efficiency_by_architecture(const std::vector<Criter
   for (const auto& g : reduction::group_by(criteria, [](const CriterionRow& c) {
          return reduction::key({c.dataset, c.architecture, c.setup});
        })) {
-    ArchitectureRow row{g.front()->dataset, g.front()->architecture, g.front()->setup};
+    ArchitectureRow row;
+    row.dataset = g.front()->dataset;
+    row.architecture = g.front()->architecture;
+    row.setup = g.front()->setup;
     row.criteria = static_cast<int>(g.size());
+    for (const CriterionRow* c : g) row.complete = row.complete && c->complete();
     std::tie(row.efficiency, row.efficiency_norm) = mean_efficiencies(g);
     out.push_back(row);
   }
@@ -67,6 +75,7 @@ std::vector<RatioRow> efficiency_ratios(const std::vector<ArchitectureRow>& arch
           r.denominator = member(*b);
           r.ratio = a->efficiency / b->efficiency;
           r.ratio_norm = a->efficiency_norm / b->efficiency_norm;
+          r.complete = a->complete && b->complete;
           out.push_back(r);
         }
     }
@@ -87,7 +96,12 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
          return key({c.dataset, c.architecture, std::to_string(c.size), c.criterion, setup_label(c)});
        })) {
     const CellRow& c = *g.front()->cell;
-    ModelRow m{c.dataset, c.architecture, c.criterion, setup_label(c), c.size};
+    ModelRow m;
+    m.dataset = c.dataset;
+    m.architecture = c.architecture;
+    m.criterion = c.criterion;
+    m.setup = setup_label(c);
+    m.size = c.size;
     std::vector<double> epochs, acc, e, en, train_ps, eval_ps, gpu, cpu;
     for (const Measured* x : g) {
       gpu.push_back(x->run->gpu_util);
@@ -99,6 +113,7 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
       train_ps.push_back(x->train_j_per_sample);
       eval_ps.push_back(x->eval_j_per_sample);
       m.energy_method = weakest_method(m.energy_method, x->run->energy_method);
+      m.met += x->run->stop_reason == StopReasonValue::criterion_met;
     }
     m.runs = static_cast<int>(g.size());
     m.epochs = mean_of(epochs);
@@ -120,7 +135,8 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
 
 // Raw figures differ with the hardware; normalised ones agree as far as the
 // calibration captures the difference.
-std::vector<ArchitectureRow> by_node(const std::vector<Measured>& done, const StudyResults& results) {
+std::vector<ArchitectureRow> by_node(const std::vector<Measured>& done, const StudyResults& results,
+                                     const GridShape& grid) {
   std::map<std::string, std::vector<Measured>> per_node;
   for (const auto& m : done) per_node[m.run->node].push_back(m);
   std::vector<ArchitectureRow> out;
@@ -128,12 +144,41 @@ std::vector<ArchitectureRow> by_node(const std::vector<Measured>& done, const St
   for (const auto& node : results.nodes) {
     auto it = per_node.find(node.name);
     if (it == per_node.end()) continue;
-    for (ArchitectureRow a : efficiency_by_architecture(efficiency_by_criterion(models_of(it->second)))) {
+    auto criteria = efficiency_by_criterion(models_of(it->second));
+    for (auto& c : criteria) grid.mark(c);
+    for (ArchitectureRow a : efficiency_by_architecture(criteria)) {
+      grid.mark(a, criteria);
       a.node = node.name;
       out.push_back(a);
     }
   }
   return out;
+}
+
+GridShape::GridShape(const StudyResults& results) {
+  for (const auto& c : results.cells) {
+    sizes_[key({c.dataset, c.architecture, c.criterion, setup_label(c)})].insert(c.size);
+    criteria_[key({c.dataset, c.architecture, setup_label(c)})].insert(c.criterion);
+  }
+}
+
+void GridShape::mark(CriterionRow& row) const {
+  if (auto it = sizes_.find(key({row.dataset, row.architecture, row.criterion, row.setup})); it != sizes_.end())
+    row.grid_sizes = static_cast<int>(it->second.size());
+}
+
+void GridShape::mark(ArchitectureRow& row, const std::vector<CriterionRow>& criteria) const {
+  if (auto it = criteria_.find(key({row.dataset, row.architecture, row.setup})); it != criteria_.end())
+    row.grid_criteria = static_cast<int>(it->second.size());
+  row.complete = row.grid_criteria == 0 || row.criteria == row.grid_criteria;
+  for (const auto& c : criteria)
+    if (c.dataset == row.dataset && c.architecture == row.architecture && c.setup == row.setup)
+      row.complete = row.complete && c.complete();
+}
+
+void GridShape::mark(Reduction& red) const {
+  for (auto& c : red.criteria) mark(c);
+  for (auto& a : red.architectures) mark(a, red.criteria);
 }
 
 }  // namespace reduction

@@ -8,6 +8,9 @@
 // "setup" (batch size, learning rate, optimizer, how the cell starts) is
 // kept apart throughout.
 
+#include <map>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "io/records/reduction.hpp"
@@ -21,9 +24,25 @@ std::vector<RatioRow> efficiency_ratios(const std::vector<ArchitectureRow>& arch
 
 namespace reduction {
 
+// The sizes and criteria the grid has for each architecture: an Eq. 3 mean
+// over fewer sizes than the grid has, or an Eq. 4 mean over fewer criteria,
+// is incomplete, and a comparison with it is marked, never made silently.
+class GridShape {
+ public:
+  explicit GridShape(const StudyResults& results);
+  void mark(CriterionRow& row) const;
+  void mark(ArchitectureRow& row, const std::vector<CriterionRow>& criteria) const;
+  void mark(Reduction& red) const;  // its criteria and architectures
+
+ private:
+  std::map<std::string, std::set<int>> sizes_;               // by dataset, architecture, criterion, setup
+  std::map<std::string, std::set<std::string>> criteria_;  // by dataset, architecture, setup
+};
+
 std::vector<ModelRow> models_of(const std::vector<Measured>& done);
 // Eq. 4 over the runs each node made, where several nodes made any.
-std::vector<ArchitectureRow> by_node(const std::vector<Measured>& done, const StudyResults& results);
+std::vector<ArchitectureRow> by_node(const std::vector<Measured>& done, const StudyResults& results,
+                                     const GridShape& grid);
 
 }  // namespace reduction
 

@@ -93,6 +93,7 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
       CellResult row = cr;
       if (it->second.size() > 1) row.status = r->status;
       row.run = r;
+      row.stop_reason = r->stop_reason;
       row.epochs = r->epochs;
       row.accuracy = r->test_acc;
       row.energy_method = r->energy_method;
@@ -134,11 +135,13 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   for (const auto& m : done) red.energy_method = weakest_method(red.energy_method, m.run->energy_method);
   red.cells = cell_results(results, red, settled, done);
 
+  const reduction::GridShape grid(results);
   red.models = reduction::models_of(done);
   red.criteria = efficiency_by_criterion(red.models);
   red.architectures = efficiency_by_architecture(red.criteria);
+  grid.mark(red);
   red.ratios = efficiency_ratios(red.architectures);
-  red.by_node = reduction::by_node(done, results);
+  red.by_node = reduction::by_node(done, results, grid);
   red.compare_normalised = compares_normalised(red.architectures);
   red.overtraining = reduction::overtraining(done);
   reduction::add_intervals_and_comparisons(done, red);

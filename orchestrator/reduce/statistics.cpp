@@ -176,6 +176,9 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
       c.u = mw.u;
       c.z = mw.z;
       c.p = mw.p;
+      for (const auto& a : red.architectures)
+        if (a.dataset == c.dataset && a.setup == c.setup && (a.architecture == c.numerator || a.architecture == c.denominator))
+          c.complete = c.complete && a.complete;
       red.comparisons.push_back(c);
     }
 }

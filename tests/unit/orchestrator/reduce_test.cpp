@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -345,6 +346,60 @@ TEST(Reduce, EachModelGivesTheSpreadOfItsRepeats) {
   EXPECT_NEAR(red.models[0].accuracy_sd, 0.0, 1e-12) << "the synthetic accuracy does not depend on the repeat";
   o.repeats = 1;
   EXPECT_TRUE(std::isnan(reduce(testing::synthetic_study(o)).models[0].energy_sd)) << "one run: no spread";
+}
+
+// A run that hit its epoch cap before its accuracy target did not meet the
+// criterion, and says so: per model and per criterion.
+TEST(Reduce, RunsThatHitTheCapAreCountedAsNotHavingMetTheirCriterion) {
+  StudyResults r = testing::synthetic_study({});
+  for (auto& run : r.runs)
+    if (run.cell_id == "bcnn-1-c1-f0-r0") run.stop_reason = StopReasonValue::cap_reached;
+  const Reduction red = reduce(r);
+  for (const auto& m : red.models) {
+    const bool capped = m.architecture == "bcnn" && m.size == 1 && m.criterion == "criterion1";
+    EXPECT_EQ(m.met, capped ? m.runs - 1 : m.runs) << m.architecture << "-" << m.size << " " << m.criterion;
+  }
+  for (const auto& c : red.criteria)
+    if (c.architecture == "bcnn" && c.criterion == "criterion1") {
+      EXPECT_EQ(c.runs, 6);
+      EXPECT_EQ(c.met, 5);
+    }
+  for (const auto& c : red.cells)
+    if (c.id == "bcnn-1-c1-f0-r0") EXPECT_EQ(c.stop_reason, StopReasonValue::cap_reached);
+}
+
+// Every run of one size failed: the Eq. 3 mean over the other sizes is not
+// the mean over the grid's sizes, and nothing compares it silently with a
+// complete one.
+TEST(Reduce, AMeanThatLacksASizeOfTheGridIsMarkedIncompleteAndSoIsWhatComparesIt) {
+  StudyResults r = testing::synthetic_study({});
+  std::set<std::string> lost;
+  for (auto& c : r.cells)
+    if (c.architecture == "bcnn" && c.size == 2 && c.criterion == "epochs4") {
+      c.status = StatusValue::failed;
+      lost.insert(c.id);
+    }
+  for (auto& run : r.runs)
+    if (lost.count(run.cell_id)) {
+      run.status = StatusValue::failed;
+      run.failure = FailureValue::nonfinite_loss;
+    }
+  const Reduction red = reduce(r);
+  for (const auto& c : red.criteria) {
+    EXPECT_EQ(c.grid_sizes, 3) << c.architecture << " " << c.criterion;
+    const bool missing = c.architecture == "bcnn" && c.criterion == "epochs4";
+    EXPECT_EQ(c.sizes, missing ? 2 : 3) << c.architecture << " " << c.criterion;
+    EXPECT_EQ(c.complete(), !missing) << c.architecture << " " << c.criterion;
+  }
+  for (const auto& a : red.architectures) EXPECT_EQ(a.complete, a.architecture != "bcnn") << a.architecture;
+  ASSERT_FALSE(red.ratios.empty());
+  for (const auto& q : red.ratios)
+    if (q.kind == "architecture") EXPECT_FALSE(q.complete);
+  ASSERT_EQ(red.comparisons.size(), 1u);
+  EXPECT_FALSE(red.comparisons[0].complete);
+  const Reduction whole = reduce(testing::synthetic_study({}));
+  for (const auto& a : whole.architectures) EXPECT_TRUE(a.complete) << a.architecture;
+  EXPECT_TRUE(whole.comparisons[0].complete);
 }
 
 }  // namespace
