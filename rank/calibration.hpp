@@ -1,24 +1,31 @@
 #pragma once
 // The node's reference workload (ARCHITECTURE §4): a seeded LeNet-1 trained
 // for a fixed number of steps of batch 256 on synthetic data, through the
-// same child process and energy windows as every cell. Its training-phase
-// energy is E_ref(node); normalised energy is E × E_ref(reference) / E_ref(node).
+// same child process and energy windows as every cell — once or more as a
+// warm-up, then `repetitions` times, each an epoch of one child. The median
+// of the repetitions' training-phase energy is E_ref(node), and every
+// repetition is kept, so that its spread reaches the normalised figures'
+// intervals; normalised energy is E × E_ref(reference) / E_ref(node).
 
 #include <string>
 
 #include "io/spec/spec.hpp"
+#include "io/records/results.hpp"
 #include "rank/cell_energy.hpp"
+#include "rank/cell_runner.hpp"
 
 namespace joulegrid {
 
 struct Calibration {
   bool ok = false;
   int steps = 0;
-  double joules = 0, net_joules = 0, seconds = 0;
+  double joules = 0, net_joules = 0, seconds = 0;  // medians over the repetitions
+  std::vector<CalibrationRun> runs;                // every repetition, in order
   std::string method;
   std::string problem;  // why it failed, for the node record
 };
 
-Calibration calibrate_node(CellEnergy& energy, const CalibrationOptions& options, const TrainOptions& train);
+Calibration calibrate_node(CellEnergy& energy, const CalibrationOptions& options, const TrainOptions& train,
+                           const CellRunOptions& run_options = {});
 
 }  // namespace joulegrid

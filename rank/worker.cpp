@@ -71,6 +71,7 @@ json hello(const std::string& node, int rank, NodeEnergy& meters, double idle_w,
     record.calibration_net_j = cal->net_joules;
     record.calibration_s = cal->seconds;
     record.calibration_method = cal->ok ? cal->method : cal->problem;
+    record.calibration_runs = cal->runs;
   }
   return json{{"rank", rank}, {"node", node}, {"leader", cal != nullptr}, {"node_record", record}};
 }

@@ -139,7 +139,9 @@ struct FinetuneRow {
 // A node of the study with what normalises its energy.
 struct NodeRow {
   NodeRecord node;
-  double factor = NAN;  // E_ref(reference) / E_ref(node); NaN without a calibration
+  double e_ref_j = NAN;  // E_ref on the report's basis (the median of its repetitions); NaN: not calibrated
+  double e_ref_spread = NAN;  // (max − min) / median of the repetitions on that basis; 0 for one
+  double factor = NAN;   // E_ref(reference) / E_ref(node); NaN without a calibration
 };
 
 // Every cell of the grid with its settled run (if any) on the chosen energy basis.
@@ -215,6 +217,8 @@ struct Reduction {
   EnergyBasis energy;          // gross | net
   EnergyMethod energy_method;  // the weakest method among all runs
   std::string reference;       // what normalised energy is relative to, in words
+  std::string reference_node;  // the node it is relative to ("" when joules carried over, or none)
+  double reference_j = NAN;    // its E_ref on the report's basis
   StudySummary study;
   std::vector<NodeRow> nodes;
   // What comparisons and figures use: normalised energy where every

@@ -38,6 +38,13 @@ struct StudyMeta {
   std::string carbon_nodes;
 };
 
+// One repetition of a node's reference workload (ARCHITECTURE §4): the
+// training-phase energy of the calibration run, gross and net, and its time.
+struct CalibrationRun {
+  int repetition = 1;  // 1-based, after the warm-up
+  double joules = 0, net_joules = 0, seconds = 0;
+};
+
 // One node of the study: its meters, idle power and calibration (ARCHITECTURE §4).
 struct NodeRecord {
   std::string name;
@@ -49,10 +56,19 @@ struct NodeRecord {
   double idle_w = 0.0;
   double idle_s = 0.0;
   int calibration_steps = 0;    // 0: not calibrated
-  double calibration_j = 0.0;   // E_ref(node), gross, attributed to the calibration run
-  double calibration_net_j = 0.0;
-  double calibration_s = 0.0;
+  double calibration_j = 0.0;   // E_ref(node), gross: the median over its repetitions
+  double calibration_net_j = 0.0;  // the median of their net joules
+  double calibration_s = 0.0;      // the median of their seconds
   std::string calibration_method;
+  // Every repetition after the warm-up (/calibrations); one for files
+  // written before repetitions were kept, none without a calibration.
+  std::vector<CalibrationRun> calibration_runs;
+
+  // The spread of the repetitions: (max − min) / median of the gross joules; 0 for one.
+  double calibration_spread() const;
+  // A node read from a file or journal written before repetitions were
+  // kept: its one calibration as its one repetition.
+  void keep_calibration_as_one_run();
 };
 
 // A row of the grid as stored: the cell's parameters and its fate.

@@ -236,6 +236,16 @@ const Fields<RunResult>& run_fields() {
 
 // ---- the rest of the results file ------------------------------------------------------
 
+const Fields<CalibrationRun>& calibration_run_fields() {
+  static const Fields<CalibrationRun> f{
+      JG_FIELD(CalibrationRun, "repetition", repetition, ""),
+      JG_FIELD(CalibrationRun, "calibration_j", joules, "J"),
+      JG_FIELD(CalibrationRun, "calibration_net_j", net_joules, "J"),
+      JG_FIELD(CalibrationRun, "calibration_s", seconds, "s"),
+  };
+  return f;
+}
+
 const Fields<NodeRecord>& node_fields() {
   static const Fields<NodeRecord> f{
       JG_FIELD(NodeRecord, "name", name, ""),
@@ -252,6 +262,9 @@ const Fields<NodeRecord>& node_fields() {
       JG_FIELD(NodeRecord, "calibration_net_j", calibration_net_j, "J"),
       JG_FIELD(NodeRecord, "calibration_s", calibration_s, "s"),
       JG_FIELD(NodeRecord, "calibration_method", calibration_method, ""),
+      computed<NodeRecord>("calibration_spread", "", [](const NodeRecord& n) { return n.calibration_spread(); }),
+      // In JSON only: the results file keeps them in /calibrations.
+      list_field("calibration_runs", &NodeRecord::calibration_runs, calibration_run_fields),
   };
   return f;
 }

@@ -41,7 +41,8 @@ void answer(const Reduction& red, std::ostream& out) {
 void intervals_table(const Reduction& red, std::ostream& out) {
   out << "<h3>Efficiency per architecture (Eq. 4)</h3><table id=\"table-answer\"><caption>"
          "Accuracy per joule [1/J], the mean over criteria of the mean over sizes; 95 % percentile bootstrap "
-         "intervals over sizes, folds, repeats and replicas ("
+         "intervals over sizes, folds, repeats and replicas, the normalised ones also over each node's calibration "
+         "repetitions ("
       << red.resamples << " resamples). Energy " << escape(energy_label(red)) << ".</caption>"
       << header_row({"dataset", "architecture", "setup", "runs", "raw 1/J", "95 % interval", "normalised 1/J",
                      "95 % interval"});
@@ -150,13 +151,18 @@ void grid(const Reduction& red, std::ostream& out) {
 
 void hardware(const Reduction& red, std::ostream& out) {
   out << "<h3>Hardware</h3><table id=\"table-hardware\"><caption>Per node: its meters, how its energy was "
-         "obtained, its idle power, and the calibration energy E_ref that normalises it.</caption>"
-      << header_row({"node", "devices", "energy method", "idle W", "E_ref J", "calibration s", "normalisation ×"});
+         "obtained, its idle power, and the calibration energy E_ref that normalises it ("
+      << escape(red.energy.str())
+      << "): the median of the reference workload's repetitions, with their spread, (max − min) / median, which "
+         "the normalised figures' intervals carry.</caption>"
+      << header_row({"node", "devices", "energy method", "idle W", "E_ref J", "spread", "repetitions",
+                     "calibration s", "normalisation ×"});
   for (const auto& row : red.nodes) {
     const NodeRecord& n = row.node;
+    const bool calibrated = std::isfinite(row.e_ref_j);
     out << "<tr>" << td(n.name) << td(n.devices) << td(n.energy_method.str() + ": " + method_in_words(n.energy_method))
-        << tn(n.idle_w) << (n.calibration_steps > 0 ? tn(n.calibration_j) : td("none")) << tn(n.calibration_s, 3)
-        << tn(row.factor, 3) << "</tr>";
+        << tn(n.idle_w) << (calibrated ? tn(row.e_ref_j) : td("none")) << percent_cell(calibrated ? row.e_ref_spread : NAN)
+        << ti(static_cast<long long>(n.calibration_runs.size())) << tn(n.calibration_s, 3) << tn(row.factor, 3) << "</tr>";
   }
   out << "</table>";
 }

@@ -35,12 +35,15 @@ void study_header(const Reduction& red, std::ostream& out) {
 }
 
 void nodes_table(const Reduction& red, std::ostream& out) {
-  out << "Nodes\n";
-  TextTable t({"node", "energy method", "idle W", "E_ref J", "calibration s", "normalisation ×"});
+  out << "Nodes (E_ref: the median of the calibration's repetitions, " << red.energy
+      << "; spread: (max − min) / median)\n";
+  TextTable t({"node", "energy method", "idle W", "E_ref J", "spread", "calibration s", "normalisation ×"});
   for (const auto& row : red.nodes) {
     const NodeRecord& n = row.node;
-    t.add({n.name, n.energy_method.str(), num(n.idle_w), n.calibration_steps > 0 ? num(n.calibration_j) : "none",
-           n.calibration_steps > 0 ? num(n.calibration_s, 3) : "-", num(row.factor, 3)});
+    const bool calibrated = std::isfinite(row.e_ref_j);
+    t.add({n.name, n.energy_method.str(), num(n.idle_w), calibrated ? num(row.e_ref_j) : "none",
+           calibrated ? percent(row.e_ref_spread) + " of " + std::to_string(n.calibration_runs.size()) : "-",
+           calibrated ? num(n.calibration_s, 3) : "-", num(row.factor, 3)});
   }
   t.print(out);
 }

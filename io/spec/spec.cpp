@@ -318,10 +318,12 @@ void read_meters(const TomlSection& s, Spec& spec) {
 }
 
 void read_calibration(const TomlSection& s, Spec& spec) {
-  s.allow_only({"enabled", "steps", "reference", "reference_j"});
+  s.allow_only({"enabled", "steps", "warmup", "repetitions", "reference", "reference_j"});
   CalibrationOptions& c = spec.calibration;
   c.enabled = s.boolean("enabled", c.enabled);
   c.steps = static_cast<int>(s.integer("steps", c.steps, 1, 1000000));
+  c.warmup = static_cast<int>(s.integer("warmup", c.warmup, 0, 100));
+  c.repetitions = static_cast<int>(s.integer("repetitions", c.repetitions, 1, 100));
   c.reference = s.text("reference", c.reference);
   if (c.reference.empty()) s.fail("reference", "must name a node or be \"first\"");
   c.reference_j = s.number("reference_j", 0.0, 0.0, kBig);

@@ -100,6 +100,8 @@ struct MeterOptions {
 struct CalibrationOptions {
   bool enabled = true;
   int steps = 200;
+  int warmup = 1;       // runs of the workload first, not counted (caches, clocks, allocator)
+  int repetitions = 3;  // then counted: E_ref is their median, their spread is kept
   std::string reference = "first";  // first | a node name
   double reference_j = 0.0;         // > 0: E_ref carried over from another study
 };

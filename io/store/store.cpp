@@ -145,6 +145,13 @@ std::vector<store::EpochRow> epoch_rows(const std::vector<RunResult>& runs) {
   return rows;
 }
 
+std::vector<store::CalibrationRow> calibration_rows(const std::vector<NodeRecord>& nodes) {
+  std::vector<store::CalibrationRow> rows;
+  for (const auto& n : nodes)
+    for (const auto& run : n.calibration_runs) rows.push_back({n.name, n.replica, run});
+  return rows;
+}
+
 std::set<RunKey> run_keys(const StudyResults& results) {
   std::set<RunKey> keys;
   for (const auto& r : results.runs) keys.insert({r.replica, r.cell_id, r.attempt});
@@ -158,6 +165,8 @@ void write_snapshot_file(const std::string& file_path, const StudyResults& resul
   write_meta(file.id(), results.meta, file_path);
   store::write_table(create_group(file.id(), "cells", file_path).id(), records::cell_row_fields(), results.cells, file_path);
   store::write_table(create_group(file.id(), "nodes", file_path).id(), records::node_fields(), results.nodes, file_path);
+  store::write_table(create_group(file.id(), "calibrations", file_path).id(), store::calibration_table_fields(),
+                     calibration_rows(results.nodes), file_path);
   store::write_table(create_group(file.id(), "runs", file_path).id(), records::run_fields(), results.runs, file_path);
   store::write_table(create_group(file.id(), "epochs", file_path).id(), store::epoch_table_fields(),
                      epoch_rows(results.runs), file_path);
@@ -185,6 +194,12 @@ StudyResults read_snapshot(const std::string& path) {
                        "); use a newer joulegrid");
     r.cells = store::read_table(open_group(file.id(), "cells", path).id(), records::cell_row_fields(), path);
     r.nodes = store::read_table(open_group(file.id(), "nodes", path).id(), records::node_fields(), path);
+    if (h5::has_object(file.id(), "calibrations"))  // files before repetitions were kept have none
+      for (const auto& c : store::read_table(open_group(file.id(), "calibrations", path).id(),
+                                             store::calibration_table_fields(), path))
+        for (auto& n : r.nodes)
+          if (n.name == c.node && n.replica == c.replica) n.calibration_runs.push_back(c.run);
+    for (auto& n : r.nodes) n.keep_calibration_as_one_run();
     r.runs = store::read_table(open_group(file.id(), "runs", path).id(), records::run_fields(), path);
     const auto epochs = store::read_table(open_group(file.id(), "epochs", path).id(), store::epoch_table_fields(), path);
     std::map<std::tuple<int, std::string, int>, RunResult*> by_attempt;
@@ -263,57 +278,13 @@ std::string utc_now() {
   return buf;
 }
 
-// ---- StudyResults --------------------------------------------------------
-
-CellRow cell_row(const CellSpec& c) {
-  CellRow r;
-  r.index = c.index;
-  r.id = c.id;
-  r.architecture = c.architecture;
-  r.size = c.size;
-  r.criterion = c.criterion.name;
-  r.criterion_kind = c.criterion.kind;
-  r.epoch_cap = c.criterion.epoch_cap();
-  r.fold = c.fold;
-  r.batch_size = c.batch_size;
-  r.learning_rate = c.learning_rate;
-  r.optimizer = c.optimizer;
-  r.repeat = c.repeat;
-  r.dataset = c.data.name;
-  r.seed = c.seed;
-  r.role = c.role;
-  r.depends_on = c.depends_on;
-  r.freeze = c.freeze;
-  return r;
-}
-
-std::string grid_hash(const std::vector<CellRow>& cells) {
-  std::string ids;
-  for (const auto& c : cells) ids += c.id + "\n";
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(ids)));
-  return hex;
-}
-
-std::map<std::string, std::vector<const RunResult*>> StudyResults::settled() const {
-  std::map<std::pair<std::string, int>, const RunResult*> last;  // per cell and replica
-  for (const auto& r : runs)
-    if (r.settles_cell) last[{r.cell_id, r.replica}] = &r;
-  std::map<std::string, std::vector<const RunResult*>> out;
-  for (const auto& [key, run] : last) out[key.first].push_back(run);
-  return out;
-}
-
-const NodeRecord* StudyResults::node(const std::string& name) const {
-  for (const auto& n : nodes)
-    if (n.name == name) return &n;
-  return nullptr;
-}
-
 std::string journal_path(const std::string& results_path) { return results_path + ".journal"; }
 
 void to_json(json& j, const NodeRecord& n) { j = records::to_json(n, records::node_fields()); }
-void from_json(const json& j, NodeRecord& n) { records::from_json(j, n, records::node_fields(), "node"); }
+void from_json(const json& j, NodeRecord& n) {
+  records::from_json(j, n, records::node_fields(), "node");
+  n.keep_calibration_as_one_run();
+}
 
 namespace {
 

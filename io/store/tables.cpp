@@ -14,4 +14,15 @@ const std::vector<Field<EpochRow>>& epoch_table_fields() {
   return fields;
 }
 
+const std::vector<Field<CalibrationRow>>& calibration_table_fields() {
+  static const std::vector<Field<CalibrationRow>> fields = records::concat<CalibrationRow>({
+      {
+          JG_FIELD(CalibrationRow, "node", node, ""),
+          JG_FIELD(CalibrationRow, "replica", replica, ""),
+      },
+      records::flattened("", &CalibrationRow::run, records::calibration_run_fields()),
+  });
+  return fields;
+}
+
 }  // namespace joulegrid::store

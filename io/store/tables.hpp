@@ -20,4 +20,13 @@ struct EpochRow {
 
 const std::vector<Field<EpochRow>>& epoch_table_fields();
 
+// One row of /calibrations: a repetition of one node's reference workload.
+struct CalibrationRow {
+  std::string node;
+  int replica = 0;
+  CalibrationRun run;
+};
+
+const std::vector<Field<CalibrationRow>>& calibration_table_fields();
+
 }  // namespace joulegrid::store

@@ -20,7 +20,13 @@ std::string joules_text(double j) {
 
 }  // namespace
 
-std::vector<NodeRow> normalisation(const StudyResults& results, EnergyBasis basis, std::string* reference) {
+double calibration_joules(const CalibrationRun& run, EnergyBasis basis) {
+  return basis == EnergyBasisValue::net ? run.net_joules : run.joules;
+}
+
+void add_normalisation(const StudyResults& results, Reduction& red) {
+  const EnergyBasis basis = red.energy;
+  std::string* reference = &red.reference;
   auto e_ref = [&](const NodeRecord& n) {
     if (n.calibration_steps <= 0) return kNaN;
     const double j = basis == EnergyBasisValue::net ? n.calibration_net_j : n.calibration_j;
@@ -44,15 +50,28 @@ std::vector<NodeRow> normalisation(const StudyResults& results, EnergyBasis basi
                                                                                 : n->name == m.normalise_to;
       if (wanted) {
         ref = e_ref(*n);
+        red.reference_node = n->name;
         *reference = "node " + n->name + " (calibration " + joules_text(ref) + ")";
         break;
       }
     }
     if (std::isnan(ref)) *reference = "none: no node has a calibration";
   }
-  std::vector<NodeRow> out;
-  for (const auto& n : results.nodes) out.push_back({n, ref / e_ref(n)});
-  return out;
+  red.reference_j = ref;
+  for (const auto& n : results.nodes) {
+    NodeRow row{n};
+    row.e_ref_j = e_ref(n);
+    row.factor = ref / row.e_ref_j;
+    if (std::isfinite(row.e_ref_j)) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (const auto& r : n.calibration_runs) {
+        lo = std::min(lo, calibration_joules(r, basis));
+        hi = std::max(hi, calibration_joules(r, basis));
+      }
+      row.e_ref_spread = n.calibration_runs.size() > 1 ? (hi - lo) / row.e_ref_j : 0.0;
+    }
+    red.nodes.push_back(row);
+  }
 }
 
 }  // namespace joulegrid::reduction

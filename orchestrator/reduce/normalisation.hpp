@@ -12,8 +12,12 @@
 
 namespace joulegrid::reduction {
 
-// Every node with its factor E_ref(reference) / E_ref(node) (NaN without a
-// calibration); `reference` says what the figures are relative to, in words.
-std::vector<NodeRow> normalisation(const StudyResults& results, EnergyBasis basis, std::string* reference);
+// Every node with its E_ref on the basis and its factor E_ref(reference) /
+// E_ref(node) (NaN without a calibration); sets Reduction::nodes and what
+// the figures are relative to (reference, reference_node, reference_j).
+void add_normalisation(const StudyResults& results, Reduction& red);
+
+// A repetition's E_ref on a basis.
+double calibration_joules(const CalibrationRun& run, EnergyBasis basis);
 
 }  // namespace joulegrid::reduction

@@ -129,7 +129,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   Reduction red;
   red.energy = energy_choice.empty() ? results.meta.report_energy : EnergyBasis(energy_choice);
   red.study = study_summary(results);
-  red.nodes = reduction::normalisation(results, red.energy, &red.reference);
+  reduction::add_normalisation(results, red);
   const auto settled = results.settled();
   const std::vector<Measured> done = measured_runs(results, red, settled);
   for (const auto& m : done) red.energy_method = weakest_method(red.energy_method, m.run->energy_method);

@@ -1,5 +1,7 @@
 #include "orchestrator/reduce/statistics.hpp"
 
+#include "orchestrator/reduce/normalisation.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -94,8 +96,44 @@ std::vector<Nested> nest(const std::vector<Measured>& done) {
   return out;
 }
 
-// One bootstrap replicate of Eq. 4 (raw, normalised).
-std::pair<double, double> resampled_eq4(const Nested& n, std::mt19937_64& rng) {
+// The median of a resample, with replacement, of a node's calibration
+// repetitions: one draw of its E_ref.
+double resampled_e_ref(const std::vector<double>& runs, std::mt19937_64& rng) {
+  std::uniform_int_distribution<size_t> pick(0, runs.size() - 1);
+  std::vector<double> draw(runs.size());
+  for (auto& x : draw) x = runs[pick(rng)];
+  std::sort(draw.begin(), draw.end());
+  const size_t k = draw.size();
+  return k % 2 ? draw[k / 2] : (draw[k / 2 - 1] + draw[k / 2]) / 2;
+}
+
+// Each replicate's normalisation factor per node: the calibrations are
+// resampled too, so that a noisy E_ref widens the normalised intervals
+// (the reference node's as much as the node's own). A node with one
+// repetition, or a reference carried over in joules, keeps its factor.
+std::vector<std::map<std::string, double>> factor_draws(const Reduction& red, int resamples) {
+  std::map<std::string, std::vector<double>> runs;
+  for (const auto& n : red.nodes) {
+    if (!std::isfinite(n.e_ref_j)) continue;
+    auto& reps = runs[n.node.name];
+    for (const auto& r : n.node.calibration_runs) reps.push_back(calibration_joules(r, red.energy));
+    if (reps.empty()) reps.push_back(n.e_ref_j);  // built in memory with its E_ref alone
+  }
+  std::mt19937_64 rng(20241201);  // apart from the runs' stream: raw intervals do not move
+  std::vector<std::map<std::string, double>> out(static_cast<size_t>(resamples));
+  for (auto& draw : out) {
+    std::map<std::string, double> e_ref;
+    for (const auto& [node, reps] : runs) e_ref[node] = reps.size() > 1 ? resampled_e_ref(reps, rng) : reps.front();
+    const auto ref = e_ref.find(red.reference_node);
+    const double reference = red.reference_node.empty() || ref == e_ref.end() ? red.reference_j : ref->second;
+    for (const auto& n : red.nodes) draw[n.node.name] = e_ref.count(n.node.name) ? reference / e_ref[n.node.name] : kNaN;
+  }
+  return out;
+}
+
+// One bootstrap replicate of Eq. 4 (raw, normalised by the replicate's factors).
+std::pair<double, double> resampled_eq4(const Nested& n, const std::map<std::string, double>& factor,
+                                        std::mt19937_64& rng) {
   double sum_c = 0, sum_c_norm = 0;
   for (const auto& sizes : n.criteria) {
     double sum_s = 0, sum_s_norm = 0;
@@ -108,7 +146,8 @@ std::pair<double, double> resampled_eq4(const Nested& n, std::mt19937_64& rng) {
         const Measured* m = runs[pick_run(rng)];
         acc += m->run->test_acc;
         e += m->energy_j;
-        en += m->energy_norm_j;
+        const auto f = factor.find(m->run->node);
+        en += f == factor.end() ? kNaN : m->energy_j * f->second;
       }
       sum_s += e > 0 ? acc / e : kNaN;
       sum_s_norm += en > 0 ? acc / en : kNaN;
@@ -126,11 +165,12 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
   constexpr int kResamples = 2000;
   red.resamples = kResamples;
   const auto nested = nest(done);
+  const auto factors = factor_draws(red, kResamples);
   std::vector<std::vector<double>> raw(nested.size()), norm(nested.size());
   std::mt19937_64 rng(20240912);  // fixed: the same file gives the same intervals
   for (size_t a = 0; a < nested.size(); ++a) {
     for (int i = 0; i < kResamples; ++i) {
-      const auto [r, n] = resampled_eq4(nested[a], rng);
+      const auto [r, n] = resampled_eq4(nested[a], factors[static_cast<size_t>(i)], rng);
       raw[a].push_back(r);
       norm[a].push_back(n);
     }

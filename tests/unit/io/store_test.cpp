@@ -125,6 +125,36 @@ TEST(ResultsStore, ACommittedRunIsReadableBeforeAndAfterTheSnapshot) {
   EXPECT_EQ(load_results(path).meta.status, "complete");
 }
 
+// Every repetition of a node's calibration is kept: in the journal, and in
+// /calibrations once snapshotted; a node of a file written before they were
+// kept reads as one repetition.
+TEST(ResultsStore, EveryCalibrationRepetitionIsKept) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  ResultsStore store = ResultsStore::create(path, meta(), grid(1));
+  NodeRecord n;
+  n.name = "n1";
+  n.calibration_steps = 50;
+  n.calibration_j = 166;
+  n.calibration_runs = {{1, 161, 100, 1.0}, {2, 166, 104, 1.1}, {3, 183, 120, 1.2}};
+  store.add_node(n);
+  for (int pass = 0; pass < 2; ++pass) {
+    const StudyResults r = load_results(path);
+    ASSERT_EQ(r.nodes.size(), 1u);
+    ASSERT_EQ(r.nodes[0].calibration_runs.size(), 3u) << "pass " << pass;
+    EXPECT_DOUBLE_EQ(r.nodes[0].calibration_runs[2].joules, 183);
+    EXPECT_DOUBLE_EQ(r.nodes[0].calibration_runs[1].net_joules, 104);
+    EXPECT_NEAR(r.nodes[0].calibration_spread(), (183.0 - 161.0) / 166.0, 1e-12);
+    store.snapshot(StudyStatusValue::running);
+  }
+  const StudyResults old = load_results(std::string(JOULEGRID_SOURCE_DIR) + "/tests/data/golden/golden.h5");
+  for (const auto& node : old.nodes) {
+    ASSERT_EQ(node.calibration_runs.size(), 1u) << node.name;
+    EXPECT_DOUBLE_EQ(node.calibration_runs[0].joules, node.calibration_j);
+    EXPECT_DOUBLE_EQ(node.calibration_spread(), 0.0);
+  }
+}
+
 TEST(ResultsStore, AMovedStoreStillCommits) {
   TempDir dir;
   const std::string path = dir.file("r.h5");

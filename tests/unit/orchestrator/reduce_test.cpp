@@ -402,5 +402,40 @@ TEST(Reduce, AMeanThatLacksASizeOfTheGridIsMarkedIncompleteAndSoIsWhatComparesIt
   EXPECT_TRUE(whole.comparisons[0].complete);
 }
 
+// The spread of a node's calibration reaches the normalised intervals: the
+// same runs normalised by a noisy E_ref are less certain, while the point
+// figures (the medians) and the raw intervals do not move.
+TEST(Reduce, ANoisyCalibrationWidensTheNormalisedIntervalsAndNothingElse) {
+  auto with_runs = [](std::vector<double> b_runs) {
+    StudyResults r = testing::synthetic_study({});
+    for (auto& n : r.nodes) {
+      n.calibration_runs.clear();
+      const std::vector<double> runs = n.name == "node-b" ? b_runs : std::vector<double>{100, 100, 100};
+      for (size_t i = 0; i < runs.size(); ++i)
+        n.calibration_runs.push_back({static_cast<int>(i) + 1, runs[i], runs[i] * 0.8, 2.0});
+    }
+    return reduce(r);
+  };
+  const Reduction steady = with_runs({200, 200, 200});
+  const Reduction noisy = with_runs({140, 200, 260});
+  ASSERT_EQ(steady.intervals.size(), noisy.intervals.size());
+  for (size_t i = 0; i < steady.intervals.size(); ++i) {
+    const auto& s = steady.intervals[i];
+    const auto& n = noisy.intervals[i];
+    EXPECT_DOUBLE_EQ(s.efficiency_norm, n.efficiency_norm) << "the median is the same";
+    EXPECT_DOUBLE_EQ(s.low, n.low) << "raw intervals do not involve the calibration";
+    EXPECT_DOUBLE_EQ(s.high, n.high);
+    EXPECT_GT(n.high_norm - n.low_norm, 1.05 * (s.high_norm - s.low_norm)) << s.architecture;
+  }
+  for (const auto& node : noisy.nodes)
+    EXPECT_NEAR(node.e_ref_spread, node.node.name == "node-b" ? 120.0 / 200 : 0.0, 1e-12) << node.node.name;
+  const Reduction net = reduce([&] {
+    StudyResults r = testing::synthetic_study({});
+    for (auto& n : r.nodes) n.calibration_net_j = n.calibration_j / 2;
+    return r;
+  }(), "net");
+  EXPECT_DOUBLE_EQ(net.nodes[1].e_ref_j, 100) << "the nodes table shows E_ref on the report's basis";
+}
+
 }  // namespace
 }  // namespace joulegrid

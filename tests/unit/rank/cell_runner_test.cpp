@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
 #include "models/classifier.hpp"
+#include "rank/calibration.hpp"
 #include "rank/cell_runner.hpp"
 #include "rank/protocol.hpp"
 #include "tests/fakes/fake_datasets.hpp"
@@ -199,6 +201,33 @@ TEST_F(CellRunnerTest, AHangingCellTimesOut) {
   EXPECT_EQ(r.status, "failed");
   EXPECT_EQ(r.failure, protocol::failure::timeout);
   EXPECT_LT(r.seconds, 30.0);
+}
+
+// The reference workload runs once to warm up, then its repetitions, each
+// an epoch of one child: E_ref is their median, every one is kept.
+TEST_F(CellRunnerTest, TheCalibrationKeepsEveryRepetitionAfterTheWarmUpAndTakesTheirMedian) {
+  ScriptedEnergy energy(1.5);
+  CalibrationOptions options;
+  options.steps = 2;
+  options.warmup = 1;
+  options.repetitions = 3;
+  TrainOptions train;
+  train.threads = 1;
+  CellRunOptions run_options;
+  run_options.executable = JOULEGRID_BINARY;
+  const Calibration cal = calibrate_node(energy, options, train, run_options);
+  ASSERT_TRUE(cal.ok) << cal.problem;
+  ASSERT_EQ(cal.runs.size(), 3u);
+  std::vector<double> j;
+  for (const auto& r : cal.runs) {
+    EXPECT_GT(r.joules, 0);
+    EXPECT_GT(r.seconds, 0);
+    j.push_back(r.joules);
+  }
+  std::sort(j.begin(), j.end());
+  EXPECT_DOUBLE_EQ(cal.joules, j[1]);
+  EXPECT_EQ(cal.runs[0].repetition, 1);
+  EXPECT_EQ(cal.runs[2].repetition, 3);
 }
 
 TEST_F(CellRunnerTest, CorruptDataIsABadInputFailure) {

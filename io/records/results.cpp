@@ -1,0 +1,65 @@
+#include "io/records/results.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace joulegrid {
+
+CellRow cell_row(const CellSpec& c) {
+  CellRow r;
+  r.index = c.index;
+  r.id = c.id;
+  r.architecture = c.architecture;
+  r.size = c.size;
+  r.criterion = c.criterion.name;
+  r.criterion_kind = c.criterion.kind;
+  r.epoch_cap = c.criterion.epoch_cap();
+  r.fold = c.fold;
+  r.batch_size = c.batch_size;
+  r.learning_rate = c.learning_rate;
+  r.optimizer = c.optimizer;
+  r.repeat = c.repeat;
+  r.dataset = c.data.name;
+  r.seed = c.seed;
+  r.role = c.role;
+  r.depends_on = c.depends_on;
+  r.freeze = c.freeze;
+  return r;
+}
+
+std::string grid_hash(const std::vector<CellRow>& cells) {
+  std::string ids;
+  for (const auto& c : cells) ids += c.id + "\n";
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(ids)));
+  return hex;
+}
+
+std::map<std::string, std::vector<const RunResult*>> StudyResults::settled() const {
+  std::map<std::pair<std::string, int>, const RunResult*> last;  // per cell and replica
+  for (const auto& r : runs)
+    if (r.settles_cell) last[{r.cell_id, r.replica}] = &r;
+  std::map<std::string, std::vector<const RunResult*>> out;
+  for (const auto& [key, run] : last) out[key.first].push_back(run);
+  return out;
+}
+
+const NodeRecord* StudyResults::node(const std::string& name) const {
+  for (const auto& n : nodes)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
+double NodeRecord::calibration_spread() const {
+  if (calibration_runs.size() < 2 || calibration_j <= 0) return 0;
+  const auto [lo, hi] = std::minmax_element(calibration_runs.begin(), calibration_runs.end(),
+                                            [](const CalibrationRun& a, const CalibrationRun& b) { return a.joules < b.joules; });
+  return (hi->joules - lo->joules) / calibration_j;
+}
+
+void NodeRecord::keep_calibration_as_one_run() {
+  if (calibration_steps > 0 && calibration_runs.empty())
+    calibration_runs.push_back({1, calibration_j, calibration_net_j, calibration_s});
+}
+
+}  // namespace joulegrid
