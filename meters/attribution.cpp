@@ -28,21 +28,29 @@ double process_cpu_ticks(const SysfsRoot& root, pid_t pid) {
 
 double node_busy_ticks(const SysfsRoot& root) {
   double busy = 0, total = 0;
-  return CpuBusy(root.path("/proc/stat")).read(busy, total) ? busy : std::nan("");
+  return node_ticks(root, busy, total) ? busy : std::nan("");
+}
+
+bool node_ticks(const SysfsRoot& root, double& busy, double& total) {
+  return CpuBusy(root.path("/proc/stat")).read(busy, total);
 }
 
 CpuShare::CpuShare(SysfsRoot root, pid_t pid) : root_(std::move(root)), pid_(pid) {
-  process_ = process_cpu_ticks(root_, pid_);
-  node_ = node_busy_ticks(root_);
+  process_ = process0_ = process_cpu_ticks(root_, pid_);
+  if (!node_ticks(root_, node_, total_)) node_ = total_ = std::nan("");
+  node0_ = node_;
+  total0_ = total_;
 }
 
 double CpuShare::next() {
-  const double p = process_cpu_ticks(root_, pid_), n = node_busy_ticks(root_);
-  if (std::isnan(p) || std::isnan(n)) return share_;  // the process has ended: keep the last share
+  const double p = process_cpu_ticks(root_, pid_);
+  double n = 0, t = 0;
+  if (std::isnan(p) || !node_ticks(root_, n, t)) return share_;  // the process has ended: keep the last share
   if (n > node_) {
     share_ = std::clamp((p - process_) / (n - node_), 0.0, 1.0);
     process_ = p;
     node_ = n;
+    total_ = t;
   }
   return share_;
 }

@@ -25,6 +25,11 @@ std::string PlaceholderEnergy::describe() const {
   return s.str();
 }
 
+double other_cpu_percent(const EnergyTotals& from, const EnergyTotals& to) {
+  const double ticks = to.node_ticks - from.node_ticks;
+  return ticks > 0 ? std::clamp(100 * (to.other_busy_ticks - from.other_busy_ticks) / ticks, 0.0, 100.0) : NAN;
+}
+
 std::string disagreements(const EnergyTotals& from, const EnergyTotals& to, double tolerance) {
   std::string out;
   for (size_t i = 0; i < to.cross_checks.size() && i < from.cross_checks.size(); ++i) {

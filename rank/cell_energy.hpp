@@ -31,7 +31,14 @@ struct EnergyTotals {
   double seconds = 0;
   double gpu_util_s = 0, cpu_util_s = 0;
   bool has_gpu_util = false, has_cpu_util = false;
+  // The node's CPU ticks (all states) and those busy outside the trainer's
+  // process tree, counted while a trainer is attached: what else ran.
+  double node_ticks = 0, other_busy_ticks = 0;
 };
+
+// The share of the node's CPU time busy outside the trainer between two
+// readings, in %; NaN where it was not counted.
+double other_cpu_percent(const EnergyTotals& from, const EnergyTotals& to);
 
 // The mean GPU and CPU utilisation (%) between two readings; NaN without one.
 std::pair<double, double> mean_utilisation(const EnergyTotals& from, const EnergyTotals& to);

@@ -1,5 +1,6 @@
 #include "rank/cell_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <tuple>
@@ -149,7 +150,10 @@ class CellSession {
     r.cpu_j = b.cpu_j - a.cpu_j;
     r.ram_j = b.ram_j - a.ram_j;
     r.gpu_j = b.gpu_j - a.gpu_j;
-    r.net_joules = b.net_j - a.net_j;
+    // Less than idle: the idle baseline was taken on a busier node, not
+    // negative energy (the report says when a node's net is unreliable).
+    r.net_joules = std::max(0.0, b.net_j - a.net_j);
+    r.other_cpu = other_cpu_percent(a, b);
     r.disagreement = disagreements(a, b);
     r.method = energy_.method();
     std::tie(r.gpu_util, r.cpu_util) = mean_utilisation(a, b);
@@ -178,6 +182,7 @@ class CellSession {
       r.energy_j = last.cumulative_j;
       r.efficiency = last.efficiency;
       std::tie(r.gpu_util, r.cpu_util) = run_utilisation(r.epoch_records);
+      r.other_cpu = run_other_cpu(r.epoch_records);
     }
     const bool clean_exit = WIFEXITED(status) && WEXITSTATUS(status) == protocol::child_exit::ok;
     if (!timed_out_ && clean_exit && decision_.stop && failure_ == FailureValue::none) {

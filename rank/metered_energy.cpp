@@ -1,6 +1,8 @@
 #include "rank/metered_energy.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 namespace joulegrid {
@@ -36,17 +38,41 @@ MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoo
 
 MeteredEnergy::~MeteredEnergy() { sampler_->stop(); }
 
-void MeteredEnergy::attach(pid_t trainer) { share_ = std::make_unique<meters::CpuShare>(root_, trainer); }
+void MeteredEnergy::attach(pid_t trainer) {
+  share_ = std::make_unique<meters::CpuShare>(root_, trainer);
+  seen_busy_ = seen_total_ = seen_trainer_ = 0;
+}
 
-double MeteredEnergy::measure_idle(double seconds) {
-  double t0 = 0, t1 = 0;
-  const std::vector<double> before = sampler_->joules_now(&t0);
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  const std::vector<double> after = sampler_->joules_now(&t1);
-  const double dt = t1 - t0;
-  for (size_t i = 0; i < after.size() && dt > 0; ++i) idle_w_[i] = (after[i] - before[i]) / dt;
-  now();  // start the next window after the idle one
-  return idle_watts();
+std::vector<IdleWindow> MeteredEnergy::measure_idle_windows(double seconds, int windows) {
+  windows = std::max(1, windows);
+  std::vector<IdleWindow> out;
+  std::vector<std::vector<double>> per_channel(idle_w_.size());
+  for (int w = 0; w < windows; ++w) {
+    double t0 = 0, t1 = 0, busy0 = 0, total0 = 0, busy1 = 0, total1 = 0;
+    const bool ticks = meters::node_ticks(root_, busy0, total0);
+    const std::vector<double> before = sampler_->joules_now(&t0);
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds / windows));
+    const std::vector<double> after = sampler_->joules_now(&t1);
+    const bool ticks_after = ticks && meters::node_ticks(root_, busy1, total1);
+    const double dt = t1 - t0;
+    IdleWindow window;
+    window.seconds = dt;
+    for (size_t i = 0; i < after.size() && dt > 0; ++i) {
+      const double watts = (after[i] - before[i]) / dt;
+      per_channel[i].push_back(watts);
+      if (sampler_->channels()[i].in_total && sampler_->channels()[i].is_energy()) window.watts += watts;
+    }
+    window.other_cpu = ticks_after && total1 > total0 ? 100 * (busy1 - busy0) / (total1 - total0) : NAN;
+    out.push_back(window);
+  }
+  for (size_t i = 0; i < per_channel.size(); ++i) {
+    auto& v = per_channel[i];
+    if (v.empty()) continue;
+    std::sort(v.begin(), v.end());
+    idle_w_[i] = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  }
+  now();  // start the next window after the idle ones
+  return out;
 }
 
 double MeteredEnergy::idle_watts() const {
@@ -63,6 +89,16 @@ EnergyTotals MeteredEnergy::now() {
   last_t_ = t;
   totals_.seconds += dt;
   const double share = share_ ? share_->next() : 1.0;
+  if (share_) {
+    const double busy = share_->node_busy(), total = share_->node_total(), trainer = share_->process_ticks();
+    if (std::isfinite(busy) && std::isfinite(total) && std::isfinite(trainer)) {
+      totals_.other_busy_ticks += std::max(0.0, (busy - seen_busy_) - (trainer - seen_trainer_));
+      totals_.node_ticks += total - seen_total_;
+      seen_busy_ = busy;
+      seen_total_ = total;
+      seen_trainer_ = trainer;
+    }
+  }
   int gpus = 0;
   double gpu_util = 0;
   for (size_t i = 0; i < j.size(); ++i) {

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "io/records/results.hpp"
 #include "io/spec/spec.hpp"
 #include "meters/attribution.hpp"
 #include "meters/registry.hpp"
@@ -23,9 +24,17 @@ class MeteredEnergy : public CellEnergy {
 
   EnergyTotals now() override;
   void attach(pid_t trainer) override;
-  // Samples the node with nothing running for `seconds`; returns the idle
-  // watts of the summed channels (also kept for the net energy).
-  double measure_idle(double seconds);
+  // Samples the node with nothing running for `seconds` in all, cut into
+  // `windows` windows: each window's idle watts of the summed channels and
+  // the share of the node's CPUs busy meanwhile (other processes: nothing
+  // of ours trains). Each channel's idle power, kept for the net energy, is
+  // its median over the windows.
+  std::vector<IdleWindow> measure_idle_windows(double seconds, int windows);
+  // One window; returns the idle watts.
+  double measure_idle(double seconds) {
+    measure_idle_windows(seconds, 1);
+    return idle_watts();
+  }
   double idle_watts() const;
   // The weakest method among the summed channels: estimated < power < counter.
   EnergyMethod method() const override { return method_; }
@@ -44,6 +53,7 @@ class MeteredEnergy : public CellEnergy {
   std::vector<double> last_;  // each channel's cumulative joules at the previous reading
   std::vector<double> idle_w_;  // each channel's idle power
   double last_t_ = 0;
+  double seen_busy_ = 0, seen_total_ = 0, seen_trainer_ = 0;  // the attached trainer's ticks counted so far
   EnergyTotals totals_;
 };
 

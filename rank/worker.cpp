@@ -52,8 +52,8 @@ class NodeEnergy {
   std::unique_ptr<PlaceholderEnergy> placeholder_;
 };
 
-json hello(const std::string& node, int rank, NodeEnergy& meters, double idle_w, double idle_s,
-           const Calibration* cal) {
+json hello(const std::string& node, int rank, int worker_ranks, NodeEnergy& meters,
+           const std::vector<IdleWindow>& idle, double idle_s, const Calibration* cal) {
   std::string warnings;
   for (const auto& w : meters.metered().warnings())
     warnings += (warnings.empty() ? "" : "; ") + w.source + ": " + w.problem;
@@ -63,8 +63,10 @@ json hello(const std::string& node, int rank, NodeEnergy& meters, double idle_w,
   record.devices = meters.energy().describe();
   record.energy_method = meters.energy().method();
   record.warnings = warnings;
-  record.idle_w = idle_w;
+  record.idle_w = idle.empty() ? 0.0 : meters.metered().idle_watts();
   record.idle_s = idle_s;
+  record.idle_windows = idle;
+  record.worker_ranks = worker_ranks;
   if (cal) {
     record.calibration_steps = cal->ok ? cal->steps : 0;
     record.calibration_j = cal->joules;
@@ -195,16 +197,16 @@ void run_worker(Comm& comm, NodeGroup& node) {
   NodeEnergy meters(spec.meters);
   // Idle means idle: every rank of the node samples at once, none training.
   node.barrier();
-  double idle_w = 0;
+  std::vector<IdleWindow> idle;
   const double idle_s = meters.measured() ? spec.meters.idle_seconds : 0.0;
-  if (idle_s > 0) idle_w = meters.metered().measure_idle(idle_s);
+  if (idle_s > 0) idle = meters.metered().measure_idle_windows(idle_s, spec.meters.idle_windows);
   node.barrier();
   node.all_workers_barrier();
   Calibration cal;
   if (node.leader() && spec.calibration.enabled) cal = calibrate_node(meters.energy(), spec.calibration, spec.train);
   node.barrier();
   node.all_workers_barrier();
-  comm.send(0, tag::hello, hello(name, comm.rank(), meters, idle_w, idle_s,
+  comm.send(0, tag::hello, hello(name, comm.rank(), node.size(), meters, idle, idle_s,
                                  node.leader() && spec.calibration.enabled ? &cal : nullptr).dump());
 
   // Ranks sharing a node share its cores: oversubscribed threads would slow

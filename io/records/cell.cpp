@@ -46,6 +46,17 @@ std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs
   return {gpu_s > 0 ? std::clamp(gpu / gpu_s, 0.0, 100.0) : NAN, cpu_s > 0 ? std::clamp(cpu / cpu_s, 0.0, 100.0) : NAN};
 }
 
+double run_other_cpu(const std::vector<EpochRecord>& epochs) {
+  double sum = 0, seconds = 0;
+  for (const auto& e : epochs)
+    for (const auto& [reading, s] : {std::pair{&e.train_energy, e.train_s}, std::pair{&e.eval_energy, e.eval_s}})
+      if (std::isfinite(reading->other_cpu) && s > 0) {
+        sum += reading->other_cpu * s;
+        seconds += s;
+      }
+  return seconds > 0 ? std::clamp(sum / seconds, 0.0, 100.0) : NAN;
+}
+
 void to_json(json& j, const CellSpec& c) { j = records::to_json(c, records::cell_spec_fields()); }
 void from_json(const json& j, CellSpec& c) { records::from_json(j, c, records::cell_spec_fields(), "cell"); }
 void to_json(json& j, const EpochRecord& e) { j = records::to_json(e, records::epoch_fields()); }

@@ -64,7 +64,7 @@ inline constexpr StopReasonValue stopped = StopReasonValue::stopped;  // the swe
 struct EnergyReading {
   double joules = 0.0;       // attributed to the cell: its GPU + its share of CPU and RAM
   double node_joules = 0.0;  // the node's raw total in the window (never add these across cells)
-  double net_joules = 0.0;   // joules less idle power × time (same shares)
+  double net_joules = 0.0;   // joules less idle power × time (same shares), never below 0
   double cpu_j = 0.0, ram_j = 0.0, gpu_j = 0.0;  // attributed, by component
   EnergyMethod method;
   std::string disagreement;  // devices whose counter and power differ by > 5 % in the window
@@ -72,6 +72,9 @@ struct EnergyReading {
   // NaN when the node has no such reading. GPU: the rank's GPUs' mean busy
   // percentage (NVML, amdgpu gpu_busy_percent); CPU: the node's busy time (/proc/stat).
   double gpu_util = NAN, cpu_util = NAN;
+  // % of the node's CPU time busy outside this cell's trainer in the window:
+  // other processes, and the cells of the node's other worker ranks. NaN: not counted.
+  double other_cpu = NAN;
 };
 
 struct EpochRecord {
@@ -111,6 +114,7 @@ struct RunResult {
   std::string init;
   double seconds = 0.0;
   double gpu_util = NAN, cpu_util = NAN;  // % over its epochs' windows, time-weighted; NaN: not recorded
+  double other_cpu = NAN;                 // likewise: the node's CPU busy outside its trainer
   // STEP's projection of the whole run, made after epoch `step_epoch` (0: the
   // run ended before the window filled); set by the scheduler.
   int step_epoch = 0;
@@ -130,6 +134,8 @@ struct RunResult {
 // A run's mean GPU and CPU utilisation (%): each phase's mean weighted by its
 // seconds, over the phases that recorded one; NaN when none did.
 std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs);
+// Likewise, the share of the node's CPU time busy outside its trainer (%).
+double run_other_cpu(const std::vector<EpochRecord>& epochs);
 
 // The JSON of the wire and the journal, from the field lists (schema.hpp).
 // Reading throws std::invalid_argument naming the field.

@@ -29,6 +29,7 @@ struct ModelRow {
   double eval_j_per_sample = 0;   // mean over runs: evaluation joules / evaluated samples
   double gpu_util = NAN, cpu_util = NAN;  // mean over the runs that recorded it, % (not energy)
   EnergyMethod energy_method;  // the weakest among its runs
+  bool net_reliable = true;    // false: a run of it ran on a node whose net energy is unreliable
 };
 
 struct CriterionRow {  // Eq. 3
@@ -142,6 +143,9 @@ struct NodeRow {
   double e_ref_j = NAN;  // E_ref on the report's basis (the median of its repetitions); NaN: not calibrated
   double e_ref_spread = NAN;  // (max − min) / median of the repetitions on that basis; 0 for one
   double factor = NAN;   // E_ref(reference) / E_ref(node); NaN without a calibration
+  // Whether its net energy (gross less idle power) can be trusted, and why not.
+  bool net_reliable = true;
+  std::string net_doubt;
 };
 
 // Every cell of the grid with its settled run (if any) on the chosen energy basis.
@@ -157,6 +161,7 @@ struct CellResult {
   EnergyBasis energy_basis;
   EnergyMethod energy_method;
   Failure failure;
+  bool net_reliable = true;  // its node's net energy can be trusted
   std::string node, detail;
   const RunResult* run = nullptr;  // the settled run this row reports (in the results it was reduced from)
 };

@@ -33,6 +33,7 @@ const Fields<CellResult>& cell_result_fields() {
       JG_FIELD(CellResult, "energy_basis", energy_basis, ""),
       JG_FIELD(CellResult, "energy_method", energy_method, ""),
       JG_FIELD(CellResult, "node", node, ""),
+      JG_FIELD(CellResult, "net_reliable", net_reliable, ""),
       JG_FIELD(CellResult, "failure", failure, ""),
       JG_FIELD(CellResult, "detail", detail, "").not_in_csv(),
       JG_FIELD(CellResult, "role", role, ""),
@@ -64,6 +65,7 @@ const Fields<ModelRow>& model_fields() {
       JG_FIELD(ModelRow, "gpu_util_percent", gpu_util, "%"),
       JG_FIELD(ModelRow, "cpu_util_percent", cpu_util, "%"),
       JG_FIELD(ModelRow, "energy_method", energy_method, ""),
+      JG_FIELD(ModelRow, "net_reliable", net_reliable, ""),
   };
   return f;
 }
@@ -239,7 +241,8 @@ const Fields<NodeRow>& node_row_fields() {
       pick(flattened("", &NodeRow::node, node_fields()),
            {"name", "energy_method", "devices", "idle_w", "calibration_j", "calibration_s"}),
       {JG_FIELD(NodeRow, "e_ref_j", e_ref_j, "J"), JG_FIELD(NodeRow, "e_ref_spread", e_ref_spread, ""),
-       JG_FIELD(NodeRow, "normalisation_factor", factor, "")},
+       JG_FIELD(NodeRow, "normalisation_factor", factor, ""), JG_FIELD(NodeRow, "net_reliable", net_reliable, ""),
+       JG_FIELD(NodeRow, "net_doubt", net_doubt, "")},
   });
   return f;
 }

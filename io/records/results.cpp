@@ -1,6 +1,7 @@
 #include "io/records/results.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace joulegrid {
@@ -55,6 +56,20 @@ double NodeRecord::calibration_spread() const {
   const auto [lo, hi] = std::minmax_element(calibration_runs.begin(), calibration_runs.end(),
                                             [](const CalibrationRun& a, const CalibrationRun& b) { return a.joules < b.joules; });
   return (hi->joules - lo->joules) / calibration_j;
+}
+
+double NodeRecord::idle_spread() const {
+  if (idle_windows.size() < 2 || idle_w <= 0) return 0;
+  const auto [lo, hi] = std::minmax_element(idle_windows.begin(), idle_windows.end(),
+                                            [](const IdleWindow& a, const IdleWindow& b) { return a.watts < b.watts; });
+  return (hi->watts - lo->watts) / idle_w;
+}
+
+double NodeRecord::idle_other_cpu() const {
+  double most = NAN;
+  for (const auto& w : idle_windows)
+    if (std::isfinite(w.other_cpu) && !(w.other_cpu <= most)) most = w.other_cpu;
+  return most;
 }
 
 void NodeRecord::keep_calibration_as_one_run() {

@@ -45,6 +45,14 @@ struct CalibrationRun {
   double joules = 0, net_joules = 0, seconds = 0;
 };
 
+// One window of a node's idle measurement (ARCHITECTURE §4): the node's
+// power with nothing of the study running, and how busy its CPUs were
+// meanwhile — with other processes, whose load the idle power absorbs.
+struct IdleWindow {
+  double watts = 0, seconds = 0;
+  double other_cpu = NAN;  // % of the node's CPU time busy during the window; NaN: /proc/stat unread
+};
+
 // One node of the study: its meters, idle power and calibration (ARCHITECTURE §4).
 struct NodeRecord {
   std::string name;
@@ -53,8 +61,10 @@ struct NodeRecord {
   std::string devices;          // the meters' description, for people
   EnergyMethod energy_method;
   std::string warnings;
-  double idle_w = 0.0;
-  double idle_s = 0.0;
+  double idle_w = 0.0;          // the median of its idle windows' watts (each channel's median)
+  double idle_s = 0.0;          // the idle measurement's seconds in all
+  std::vector<IdleWindow> idle_windows;  // /idle; none in files written before they were kept
+  int worker_ranks = 0;         // worker ranks on the node: more than one, and its cells share it
   int calibration_steps = 0;    // 0: not calibrated
   double calibration_j = 0.0;   // E_ref(node), gross: the median over its repetitions
   double calibration_net_j = 0.0;  // the median of their net joules
@@ -66,6 +76,10 @@ struct NodeRecord {
 
   // The spread of the repetitions: (max − min) / median of the gross joules; 0 for one.
   double calibration_spread() const;
+  // The idle windows' spread, (max − min) / median watts (0 for one), and the
+  // most of the node's CPU time other processes kept busy in one (NaN: unknown).
+  double idle_spread() const;
+  double idle_other_cpu() const;
   // A node read from a file or journal written before repetitions were
   // kept: its one calibration as its one repetition.
   void keep_calibration_as_one_run();

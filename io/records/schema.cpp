@@ -152,6 +152,7 @@ const Fields<EnergyReading>& energy_fields() {
       JG_FIELD(EnergyReading, "disagreement", disagreement, ""),
       JG_FIELD(EnergyReading, "gpu_util_percent", gpu_util, "%").aka({"gpu_util"}),
       JG_FIELD(EnergyReading, "cpu_util_percent", cpu_util, "%").aka({"cpu_util"}),
+      JG_FIELD(EnergyReading, "other_cpu_percent", other_cpu, "%"),
   };
   return f;
 }
@@ -214,6 +215,7 @@ const Fields<RunResult>& run_fields() {
       JG_FIELD(RunResult, "seconds", seconds, "s"),
       JG_FIELD(RunResult, "gpu_util_percent", gpu_util, "%").aka({"gpu_util"}),
       JG_FIELD(RunResult, "cpu_util_percent", cpu_util, "%").aka({"cpu_util"}),
+      JG_FIELD(RunResult, "other_cpu_percent", other_cpu, "%"),
       JG_FIELD(RunResult, "step_epoch", step_epoch, ""),
       JG_FIELD(RunResult, "step_projected_j", step_projected_j, "J"),
       JG_FIELD(RunResult, "step_projected_s", step_projected_s, "s"),
@@ -246,6 +248,15 @@ const Fields<CalibrationRun>& calibration_run_fields() {
   return f;
 }
 
+const Fields<IdleWindow>& idle_window_fields() {
+  static const Fields<IdleWindow> f{
+      JG_FIELD(IdleWindow, "idle_w", watts, "W"),
+      JG_FIELD(IdleWindow, "idle_s", seconds, "s"),
+      JG_FIELD(IdleWindow, "other_cpu_percent", other_cpu, "%"),
+  };
+  return f;
+}
+
 const Fields<NodeRecord>& node_fields() {
   static const Fields<NodeRecord> f{
       JG_FIELD(NodeRecord, "name", name, ""),
@@ -256,6 +267,9 @@ const Fields<NodeRecord>& node_fields() {
       JG_FIELD(NodeRecord, "warnings", warnings, ""),
       JG_FIELD(NodeRecord, "idle_w", idle_w, "W"),
       JG_FIELD(NodeRecord, "idle_s", idle_s, "s"),
+      JG_FIELD(NodeRecord, "worker_ranks", worker_ranks, ""),
+      computed<NodeRecord>("idle_spread", "", [](const NodeRecord& n) { return n.idle_spread(); }),
+      computed<NodeRecord>("idle_other_cpu_percent", "%", [](const NodeRecord& n) { return n.idle_other_cpu(); }),
       JG_FIELD(NodeRecord, "calibration_steps", calibration_steps, ""),
       JG_FIELD(NodeRecord, "calibration_j", calibration_j, "J")
           .known_when([](const NodeRecord& n) { return n.calibration_steps > 0; }),
@@ -265,6 +279,7 @@ const Fields<NodeRecord>& node_fields() {
       computed<NodeRecord>("calibration_spread", "", [](const NodeRecord& n) { return n.calibration_spread(); }),
       // In JSON only: the results file keeps them in /calibrations.
       list_field("calibration_runs", &NodeRecord::calibration_runs, calibration_run_fields),
+      list_field("idle_windows", &NodeRecord::idle_windows, idle_window_fields),
   };
   return f;
 }

@@ -28,6 +28,7 @@ const Fields<RunResult>& run_fields();
 
 // What the results file holds besides the runs.
 const Fields<CalibrationRun>& calibration_run_fields();
+const Fields<IdleWindow>& idle_window_fields();
 const Fields<NodeRecord>& node_fields();
 const Fields<CellRow>& cell_row_fields();
 const Fields<StudyMeta>& meta_fields();

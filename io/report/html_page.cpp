@@ -39,6 +39,11 @@ void write_header(const Reduction& red, std::ostream& out) {
         << ". Every joule on this page is "
         << escape(red.energy_method == EnergyMethodValue::none ? "missing" : red.energy_method.str())
         << ", so compare architectures with care.</p>";
+  for (const auto& n : red.nodes)
+    if (!n.net_reliable && red.energy == EnergyBasisValue::net)
+      out << "<p class=\"warning\" id=\"net-warning-" << escape(n.node.name) << "\">Net energy is unreliable on node "
+          << escape(n.node.name) << ": " << escape(n.net_doubt)
+          << ". Its net figures are marked; its gross figures are unaffected.</p>";
   if (s.status != StudyStatusValue::complete)
     out << "<p class=\"warning\" id=\"status-warning\">The study is " << escape(s.status.str())
         << ": the figures cover only the cells that finished.</p>";

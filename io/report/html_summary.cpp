@@ -154,14 +154,20 @@ void hardware(const Reduction& red, std::ostream& out) {
          "obtained, its idle power, and the calibration energy E_ref that normalises it ("
       << escape(red.energy.str())
       << "): the median of the reference workload's repetitions, with their spread, (max − min) / median, which "
-         "the normalised figures' intervals carry.</caption>"
-      << header_row({"node", "devices", "energy method", "idle W", "E_ref J", "spread", "repetitions",
-                     "calibration s", "normalisation ×"});
+         "the normalised figures' intervals carry. Idle CPU busy: the most of its CPU time other processes kept "
+         "busy in an idle window; its net energy is unreliable above 5 %, when its idle windows differ by more "
+         "than 10 %, or when other processes took more than 10 % of a one-rank node's CPU time while its cells "
+         "ran (docs/meters.md).</caption>"
+      << header_row({"node", "devices", "energy method", "idle W", "idle CPU busy", "net energy", "E_ref J", "spread",
+                     "repetitions", "calibration s", "normalisation ×"});
   for (const auto& row : red.nodes) {
     const NodeRecord& n = row.node;
     const bool calibrated = std::isfinite(row.e_ref_j);
     out << "<tr>" << td(n.name) << td(n.devices) << td(n.energy_method.str() + ": " + method_in_words(n.energy_method))
-        << tn(n.idle_w) << (calibrated ? tn(row.e_ref_j) : td("none")) << percent_cell(calibrated ? row.e_ref_spread : NAN)
+        << tn(n.idle_w) << "<td>" << (std::isfinite(n.idle_other_cpu()) ? number(n.idle_other_cpu(), 3) + " %" : "-")
+        << "</td>"
+        << (row.net_reliable ? td("reliable") : "<td class=\"t bad\">unreliable: " + escape(row.net_doubt) + "</td>")
+        << (calibrated ? tn(row.e_ref_j) : td("none")) << percent_cell(calibrated ? row.e_ref_spread : NAN)
         << ti(static_cast<long long>(n.calibration_runs.size())) << tn(n.calibration_s, 3) << tn(row.factor, 3) << "</tr>";
   }
   out << "</table>";

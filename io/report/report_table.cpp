@@ -13,6 +13,10 @@ namespace {
 std::string num(double v, int digits = 4) { return std::isfinite(v) ? format_number(v, digits) : "n/a"; }
 std::string percent(double fraction) { return num(100 * fraction, 3) + " %"; }
 std::string model(const std::string& architecture, int size) { return architecture + "-" + std::to_string(size); }
+// A model's method, and that its net figures are in doubt when they are.
+std::string method_of(const Reduction& red, const ModelRow& m) {
+  return m.energy_method.str() + (red.energy == EnergyBasisValue::net && !m.net_reliable ? ", net unreliable" : "");
+}
 std::string of(int part, int whole) { return std::to_string(part) + " of " + std::to_string(whole); }
 // "2", or "2 of 3" where the grid has more than finished.
 std::string of_grid(int have, int grid) { return grid > have ? of(have, grid) : std::to_string(have); }
@@ -31,17 +35,25 @@ void study_header(const Reduction& red, std::ostream& out) {
     out << "NOTE: the energy of this study is " << method << ": compare architectures with care.\n";
   out << "energy: " << red.energy << " ("
       << (red.energy == EnergyBasisValue::net ? "less idle power" : "including idle power") << "), joules, " << method
-      << "; normalised to " << red.reference << "\n\n";
+      << "; normalised to " << red.reference << "\n";
+  for (const auto& n : red.nodes)
+    if (!n.net_reliable)
+      out << (red.energy == EnergyBasisValue::net ? "NOTE: net energy is unreliable on node " : "note: net energy would be unreliable on node ")
+          << n.node.name << ": " << n.net_doubt << "\n";
+  out << "\n";
 }
 
 void nodes_table(const Reduction& red, std::ostream& out) {
   out << "Nodes (E_ref: the median of the calibration's repetitions, " << red.energy
       << "; spread: (max − min) / median)\n";
-  TextTable t({"node", "energy method", "idle W", "E_ref J", "spread", "calibration s", "normalisation ×"});
+  TextTable t({"node", "energy method", "idle W", "idle busy", "net", "E_ref J", "spread", "calibration s",
+               "normalisation ×"});
   for (const auto& row : red.nodes) {
     const NodeRecord& n = row.node;
     const bool calibrated = std::isfinite(row.e_ref_j);
-    t.add({n.name, n.energy_method.str(), num(n.idle_w), calibrated ? num(row.e_ref_j) : "none",
+    const double busy = n.idle_other_cpu();
+    t.add({n.name, n.energy_method.str(), num(n.idle_w), std::isfinite(busy) ? num(busy, 3) + " %" : "-",
+           row.net_reliable ? "reliable" : "unreliable", calibrated ? num(row.e_ref_j) : "none",
            calibrated ? percent(row.e_ref_spread) + " of " + std::to_string(n.calibration_runs.size()) : "-",
            calibrated ? num(n.calibration_s, 3) : "-", num(row.factor, 3)});
   }
@@ -71,7 +83,7 @@ void models_table(const Reduction& red, const SetupColumn& with_setup, std::ostr
   for (const auto& m : red.models)
     t.add(with_setup({m.dataset, m.architecture, std::to_string(m.size), m.criterion, std::to_string(m.runs),
                       of(m.met, m.runs), num(m.epochs, 3), num(m.accuracy, 3), num(m.energy_j), num(m.energy_norm_j),
-                      num(m.efficiency), num(m.efficiency_norm), m.energy_method.str()},
+                      num(m.efficiency), num(m.efficiency_norm), method_of(red, m)},
                      m.setup));
   t.print(out);
 }

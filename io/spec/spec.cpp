@@ -297,11 +297,12 @@ void read_criteria(const toml::table& root, Spec& spec) {
 }
 
 void read_meters(const TomlSection& s, Spec& spec) {
-  s.allow_only({"sample_hz", "idle_seconds", "cpu_tdp_w", "cpu_idle_fraction", "ram_w_per_gib",
+  s.allow_only({"sample_hz", "idle_seconds", "idle_windows", "cpu_tdp_w", "cpu_idle_fraction", "ram_w_per_gib",
                 "store_samples", "utilisation", "sources"});
   MeterOptions& m = spec.meters;
   m.sample_hz = s.number("sample_hz", m.sample_hz, 1.0, 1000.0);
   m.idle_seconds = s.number("idle_seconds", m.idle_seconds, 0.0, 3600.0);
+  m.idle_windows = static_cast<int>(s.integer("idle_windows", m.idle_windows, 1, 100));
   m.cpu_tdp_w = s.number("cpu_tdp_w", m.cpu_tdp_w, 0.0, 100000.0);
   m.cpu_idle_fraction = s.number("cpu_idle_fraction", m.cpu_idle_fraction, 0.0, 1.0);
   m.ram_w_per_gib = s.number("ram_w_per_gib", m.ram_w_per_gib, 0.0, 100.0);

@@ -89,6 +89,7 @@ struct GridSpec {
 struct MeterOptions {
   double sample_hz = 100.0;
   double idle_seconds = 5.0;
+  int idle_windows = 3;         // the idle measurement is cut into windows: their spread shows a node that is not idle
   double cpu_tdp_w = 0.0;       // 0 = read from the node when possible, else a default
   double cpu_idle_fraction = 0.3;
   double ram_w_per_gib = 0.375;

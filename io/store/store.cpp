@@ -152,6 +152,13 @@ std::vector<store::CalibrationRow> calibration_rows(const std::vector<NodeRecord
   return rows;
 }
 
+std::vector<store::IdleRow> idle_rows(const std::vector<NodeRecord>& nodes) {
+  std::vector<store::IdleRow> rows;
+  for (const auto& n : nodes)
+    for (const auto& w : n.idle_windows) rows.push_back({n.name, n.replica, w});
+  return rows;
+}
+
 std::set<RunKey> run_keys(const StudyResults& results) {
   std::set<RunKey> keys;
   for (const auto& r : results.runs) keys.insert({r.replica, r.cell_id, r.attempt});
@@ -167,6 +174,8 @@ void write_snapshot_file(const std::string& file_path, const StudyResults& resul
   store::write_table(create_group(file.id(), "nodes", file_path).id(), records::node_fields(), results.nodes, file_path);
   store::write_table(create_group(file.id(), "calibrations", file_path).id(), store::calibration_table_fields(),
                      calibration_rows(results.nodes), file_path);
+  store::write_table(create_group(file.id(), "idle", file_path).id(), store::idle_table_fields(),
+                     idle_rows(results.nodes), file_path);
   store::write_table(create_group(file.id(), "runs", file_path).id(), records::run_fields(), results.runs, file_path);
   store::write_table(create_group(file.id(), "epochs", file_path).id(), store::epoch_table_fields(),
                      epoch_rows(results.runs), file_path);
@@ -199,6 +208,10 @@ StudyResults read_snapshot(const std::string& path) {
                                              store::calibration_table_fields(), path))
         for (auto& n : r.nodes)
           if (n.name == c.node && n.replica == c.replica) n.calibration_runs.push_back(c.run);
+    if (h5::has_object(file.id(), "idle"))  // nor idle windows
+      for (const auto& w : store::read_table(open_group(file.id(), "idle", path).id(), store::idle_table_fields(), path))
+        for (auto& n : r.nodes)
+          if (n.name == w.node && n.replica == w.replica) n.idle_windows.push_back(w.window);
     for (auto& n : r.nodes) n.keep_calibration_as_one_run();
     r.runs = store::read_table(open_group(file.id(), "runs", path).id(), records::run_fields(), path);
     const auto epochs = store::read_table(open_group(file.id(), "epochs", path).id(), store::epoch_table_fields(), path);

@@ -25,4 +25,15 @@ const std::vector<Field<CalibrationRow>>& calibration_table_fields() {
   return fields;
 }
 
+const std::vector<Field<IdleRow>>& idle_table_fields() {
+  static const std::vector<Field<IdleRow>> fields = records::concat<IdleRow>({
+      {
+          JG_FIELD(IdleRow, "node", node, ""),
+          JG_FIELD(IdleRow, "replica", replica, ""),
+      },
+      records::flattened("", &IdleRow::window, records::idle_window_fields()),
+  });
+  return fields;
+}
+
 }  // namespace joulegrid::store

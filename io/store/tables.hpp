@@ -29,4 +29,13 @@ struct CalibrationRow {
 
 const std::vector<Field<CalibrationRow>>& calibration_table_fields();
 
+// One row of /idle: a window of one node's idle measurement.
+struct IdleRow {
+  std::string node;
+  int replica = 0;
+  IdleWindow window;
+};
+
+const std::vector<Field<IdleRow>>& idle_table_fields();
+
 }  // namespace joulegrid::store

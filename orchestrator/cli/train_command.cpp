@@ -61,7 +61,10 @@ int train_command(const TrainArgs& args) {
   if (metered.empty()) placeholder = std::make_unique<PlaceholderEnergy>(PlaceholderEnergy::watts_from_environment());
   CellEnergy& energy = placeholder ? static_cast<CellEnergy&>(*placeholder) : metered;
   double idle_w = 0;
-  if (!placeholder && spec.meters.idle_seconds > 0) idle_w = metered.measure_idle(spec.meters.idle_seconds);
+  if (!placeholder && spec.meters.idle_seconds > 0) {
+    metered.measure_idle_windows(spec.meters.idle_seconds, spec.meters.idle_windows);
+    idle_w = metered.idle_watts();
+  }
   for (const auto& w : metered.warnings())
     std::cerr << "joulegrid: meters: " << w.source << ": " << w.problem << "; fix: " << w.fix << "\n";
 

@@ -114,6 +114,7 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
       eval_ps.push_back(x->eval_j_per_sample);
       m.energy_method = weakest_method(m.energy_method, x->run->energy_method);
       m.met += x->run->stop_reason == StopReasonValue::criterion_met;
+      m.net_reliable = m.net_reliable && x->net_reliable;
     }
     m.runs = static_cast<int>(g.size());
     m.epochs = mean_of(epochs);

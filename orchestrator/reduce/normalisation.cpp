@@ -21,7 +21,7 @@ std::string joules_text(double j) {
 }  // namespace
 
 double calibration_joules(const CalibrationRun& run, EnergyBasis basis) {
-  return basis == EnergyBasisValue::net ? run.net_joules : run.joules;
+  return basis == EnergyBasisValue::net ? std::max(0.0, run.net_joules) : run.joules;
 }
 
 void add_normalisation(const StudyResults& results, Reduction& red) {
@@ -59,7 +59,8 @@ void add_normalisation(const StudyResults& results, Reduction& red) {
   }
   red.reference_j = ref;
   for (const auto& n : results.nodes) {
-    NodeRow row{n};
+    NodeRow row;
+    row.node = n;
     row.e_ref_j = e_ref(n);
     row.factor = ref / row.e_ref_j;
     if (std::isfinite(row.e_ref_j)) {

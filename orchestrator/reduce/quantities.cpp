@@ -1,5 +1,6 @@
 #include "orchestrator/reduce/quantities.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -10,14 +11,16 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
+// Net energy is never below 0: files written before it was clamped where it
+// is measured read the same way.
 double phase_joules(const EnergyReading& phase, EnergyBasis basis) {
-  return basis == EnergyBasisValue::net ? phase.net_joules : phase.joules;
+  return basis == EnergyBasisValue::net ? std::max(0.0, phase.net_joules) : phase.joules;
 }
 
 double run_joules(const RunResult& run, EnergyBasis basis) {
   if (basis != EnergyBasisValue::net) return run.energy_j;
   double net = 0;
-  for (const auto& e : run.epoch_records) net += e.train_energy.net_joules + e.eval_energy.net_joules;
+  for (const auto& e : run.epoch_records) net += phase_joules(e.train_energy, basis) + phase_joules(e.eval_energy, basis);
   return net;
 }
 

@@ -37,6 +37,7 @@ struct Measured {
   const RunResult* run;
   double energy_j, energy_norm_j;  // normalised: NaN when its node has no calibration
   double train_j_per_sample, eval_j_per_sample;
+  bool net_reliable;  // its node's net energy can be trusted
 };
 
 // Means that ignore nothing (NaN in, NaN out) and that skip NaN.

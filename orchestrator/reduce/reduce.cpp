@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "io/store/reduced_tables.hpp"
+#include "orchestrator/reduce/baseline.hpp"
 #include "orchestrator/reduce/emissions.hpp"
 #include "orchestrator/reduce/figure_data.hpp"
 #include "orchestrator/reduce/normalisation.hpp"
@@ -46,7 +47,11 @@ StudySummary study_summary(const StudyResults& r) {
 std::vector<Measured> measured_runs(const StudyResults& results, const Reduction& red,
                                     const std::map<std::string, std::vector<const RunResult*>>& settled) {
   std::map<std::string, double> factor;
-  for (const auto& n : red.nodes) factor[n.node.name] = n.factor;
+  std::map<std::string, bool> reliable;
+  for (const auto& n : red.nodes) {
+    factor[n.node.name] = n.factor;
+    reliable[n.node.name] = n.net_reliable;
+  }
   std::vector<Measured> done;
   for (const auto& c : results.cells) {
     auto it = settled.find(c.id);
@@ -56,7 +61,9 @@ std::vector<Measured> measured_runs(const StudyResults& results, const Reduction
       const double e = reduction::run_joules(*r, red.energy);
       const auto f = factor.find(r->node);
       const auto [train_ps, eval_ps] = reduction::joules_per_sample(*r, red.energy);
-      done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second, train_ps, eval_ps});
+      const auto ok = reliable.find(r->node);
+      done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second, train_ps, eval_ps,
+                      ok == reliable.end() || ok->second});
     }
   }
   return done;
@@ -102,6 +109,8 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
       row.detail = r->detail;
       row.gpu_util = r->gpu_util;
       row.cpu_util = r->cpu_util;
+      for (const auto& n : red.nodes)
+        if (n.node.name == r->node) row.net_reliable = n.net_reliable;
       if (auto m = measured_by_run.find(r); m != measured_by_run.end()) {
         row.energy_j = m->second->energy_j;
         row.energy_norm_j = m->second->energy_norm_j;
@@ -130,6 +139,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   red.energy = energy_choice.empty() ? results.meta.report_energy : EnergyBasis(energy_choice);
   red.study = study_summary(results);
   reduction::add_normalisation(results, red);
+  reduction::judge_net_energy(results, red.nodes);
   const auto settled = results.settled();
   const std::vector<Measured> done = measured_runs(results, red, settled);
   for (const auto& m : done) red.energy_method = weakest_method(red.energy_method, m.run->energy_method);
@@ -137,6 +147,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
 
   const reduction::GridShape grid(results);
   red.models = reduction::models_of(done);
+
   red.criteria = efficiency_by_criterion(red.models);
   red.architectures = efficiency_by_architecture(red.criteria);
   grid.mark(red);

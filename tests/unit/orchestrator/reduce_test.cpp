@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "io/report/report.hpp"
 #include "orchestrator/reduce/reduce.hpp"
 #include "orchestrator/reduce/statistics.hpp"
 #include "tests/support/synthetic_results.hpp"
@@ -435,6 +436,47 @@ TEST(Reduce, ANoisyCalibrationWidensTheNormalisedIntervalsAndNothingElse) {
     return r;
   }(), "net");
   EXPECT_DOUBLE_EQ(net.nodes[1].e_ref_j, 100) << "the nodes table shows E_ref on the report's basis";
+}
+
+// A node whose idle baseline absorbed other jobs' load: its net energy is
+// marked unreliable with the reason, and so is every net figure made of it.
+TEST(Reduce, ABusyIdleBaselineMakesANodesNetEnergyUnreliable) {
+  auto study = [](std::vector<IdleWindow> b_windows, int b_ranks, double b_other) {
+    StudyResults r = testing::synthetic_study({});
+    for (auto& n : r.nodes) {
+      n.worker_ranks = n.name == "node-b" ? b_ranks : 1;
+      n.idle_windows = n.name == "node-b" ? b_windows : std::vector<IdleWindow>{{10, 1, 1}, {10, 1, 1}, {10, 1, 1}};
+    }
+    for (auto& run : r.runs) run.other_cpu = run.node == "node-b" ? b_other : 2.0;
+    return r;
+  };
+  const std::vector<IdleWindow> quiet{{20, 1, 1}, {20, 1, 2}, {20, 1, 1}};
+  const Reduction fine = reduce(study(quiet, 1, 2), "net");
+  for (const auto& n : fine.nodes) EXPECT_TRUE(n.net_reliable) << n.node.name << ": " << n.net_doubt;
+  const Reduction busy = reduce(study({{20, 1, 1}, {20, 1, 30}, {20, 1, 1}}, 1, 2), "net");
+  EXPECT_FALSE(busy.nodes[1].net_reliable);
+  EXPECT_NE(busy.nodes[1].net_doubt.find("other processes kept 30 % of its CPU time busy"), std::string::npos)
+      << busy.nodes[1].net_doubt;
+  EXPECT_TRUE(busy.nodes[0].net_reliable);
+  const Reduction moving = reduce(study({{15, 1, 1}, {20, 1, 1}, {25, 1, 1}}, 1, 2), "net");
+  EXPECT_NE(moving.nodes[1].net_doubt.find("idle windows differ by 50 %"), std::string::npos) << moving.nodes[1].net_doubt;
+  const Reduction shared = reduce(study(quiet, 1, 40), "net");
+  EXPECT_NE(shared.nodes[1].net_doubt.find("used 40 % of its CPU time while its cells ran"), std::string::npos);
+  const Reduction siblings = reduce(study(quiet, 2, 40), "net");
+  EXPECT_TRUE(siblings.nodes[1].net_reliable) << "with two ranks on it the other load is their cells";
+  for (const auto& m : busy.models) {
+    // Every model has a run on node-b but lenet-2 under epochs4, whose node-b run (the sixth cell) failed.
+    const bool only_on_a = m.architecture == "lenet" && m.size == 2 && m.criterion == "epochs4";
+    EXPECT_EQ(m.net_reliable, only_on_a) << m.architecture << "-" << m.size << " " << m.criterion;
+  }
+  for (const auto& c : busy.cells)
+    if (c.status == StatusValue::done) EXPECT_EQ(c.net_reliable, c.node != "node-b") << c.id;
+  std::ostringstream table;
+  write_report("table", busy, table);
+  EXPECT_NE(table.str().find("NOTE: net energy is unreliable on node node-b: other processes kept 30 %"),
+            std::string::npos)
+      << table.str();
+  EXPECT_NE(table.str().find("net unreliable"), std::string::npos) << "beside the models' net figures";
 }
 
 }  // namespace

@@ -230,6 +230,31 @@ TEST_F(CellRunnerTest, TheCalibrationKeepsEveryRepetitionAfterTheWarmUpAndTakesT
   EXPECT_EQ(cal.runs[2].repetition, 3);
 }
 
+// A node whose idle baseline was taken while it was busier than during the
+// cell: the idle power exceeds what the cell drew. Net energy is then 0, not
+// negative (the report marks the node's net unreliable).
+TEST_F(CellRunnerTest, NetEnergyIsNeverNegative) {
+  class BusyBaseline : public ScriptedEnergy {
+   public:
+    BusyBaseline() : ScriptedEnergy(1.0) {}
+    EnergyTotals now() override {
+      EnergyTotals t = ScriptedEnergy::now();
+      t.net_j = -2.0 * t.cell_j;  // idle power twice the cell's
+      return t;
+    }
+  } energy;
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 2;
+  const RunResult r = run(cell(c), energy);
+  ASSERT_EQ(r.status, "done") << r.detail << r.error_tail;
+  ASSERT_EQ(r.epoch_records.size(), 2u);
+  for (const auto& e : r.epoch_records) {
+    EXPECT_GT(e.train_energy.joules, 0.0);
+    EXPECT_DOUBLE_EQ(e.train_energy.net_joules, 0.0);
+    EXPECT_DOUBLE_EQ(e.eval_energy.net_joules, 0.0);
+  }
+}
+
 TEST_F(CellRunnerTest, CorruptDataIsABadInputFailure) {
   testing::TempDir bad;
   testing::write_idx_dataset(bad.path().string(), 10, 10, 4, false);

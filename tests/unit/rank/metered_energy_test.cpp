@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <atomic>
 #include <thread>
 
 #include "rank/metered_energy.hpp"
@@ -105,6 +106,41 @@ TEST(MeteredEnergy, UtilisationIsAveragedAndNeverCountedAsEnergy) {
   const auto [no_gpu, no_cpu] = mean_utilisation(plain_a, plain_b);
   EXPECT_TRUE(std::isnan(no_gpu));
   EXPECT_TRUE(std::isnan(no_cpu));
+}
+
+// Other processes busy while the node measures its idle power: each idle
+// window says how much of the node's CPU time they took, and the windows'
+// spread shows a baseline that moved.
+TEST(MeteredEnergy, EachIdleWindowSaysHowBusyTheNodesCpusWere) {
+  testing::TempDir node;
+  const std::string root = node.path().string();
+  testing::write_rapl_zone(root, "intel-rapl:0", "package-0", 0, 0);
+  testing::CounterScript package(root, "intel-rapl:0", 40.0, 0);
+  std::atomic<bool> running{true};
+  std::thread load([&] {  // 30 busy ticks of every 100: a node a third busy with something else
+    uint64_t t = 0;
+    while (running) {
+      t += 10;
+      testing::write_proc(root, 3 * t, 7 * t, 1 << 20, 1 << 19, 4);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // /proc/stat is there before the first window
+  MeterOptions options;
+  options.sample_hz = 200;
+  options.sources = {"rapl"};
+  options.utilisation = false;
+  MeteredEnergy energy(options, meters::SysfsRoot(root));
+  const auto windows = energy.measure_idle_windows(0.3, 3);
+  running = false;
+  load.join();
+  ASSERT_EQ(windows.size(), 3u);
+  for (const auto& w : windows) {
+    EXPECT_NEAR(w.watts, 40.0, 3.0);
+    EXPECT_NEAR(w.seconds, 0.1, 0.05);
+    EXPECT_NEAR(w.other_cpu, 30.0, 3.0);
+  }
+  EXPECT_NEAR(energy.idle_watts(), 40.0, 3.0) << "each channel's median over the windows";
 }
 
 }  // namespace

@@ -1,0 +1,27 @@
+#pragma once
+// Whether a node's net energy (gross less idle power × time) can be trusted
+// (ARCHITECTURE §4). The idle baseline is taken before the first cell, in
+// windows; on a node shared with other jobs it absorbs their load, and net
+// figures then shrink towards nothing (a test here once saw net efficiency
+// 20× gross). A node's net is marked unreliable, with the reason, when
+//   - other processes kept more than kIdleBusyPercent of its CPU time busy
+//     in an idle window;
+//   - its idle windows differ by more than kIdleSpread of their median;
+//   - with one worker rank on it, more than kRunOtherCpuPercent of its CPU
+//     time went to processes other than the cells' trainers while they ran
+//     (with several ranks that share includes the other ranks' cells, so it
+//     is kept but not judged).
+
+#include "io/records/reduction.hpp"
+
+namespace joulegrid::reduction {
+
+inline constexpr double kIdleBusyPercent = 5.0;
+inline constexpr double kIdleSpread = 0.10;
+inline constexpr double kRunOtherCpuPercent = 10.0;
+
+// Sets each NodeRow's net_reliable and net_doubt from its idle windows and
+// the runs it made.
+void judge_net_energy(const StudyResults& results, std::vector<NodeRow>& nodes);
+
+}  // namespace joulegrid::reduction
