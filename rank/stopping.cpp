@@ -79,7 +79,7 @@ class EnergyBudget : public StoppingCriterion {
 }  // namespace
 
 double StoppingCriterion::accuracy_on(const EpochRecord& e) const {
-  if (spec_.split == "train") return e.train_acc;
+  if (spec_.split == "train") return training_accuracy(e);
   if (spec_.split == "test") return e.test_acc;
   return e.val_acc;
 }

@@ -265,11 +265,18 @@ class ChildSession {
       rec.train_acc = tr.accuracy;
       rec.test_acc = trainer.accuracy(d.test_x, d.test_y);
       rec.val_acc = d.validation_is_test ? rec.test_acc : trainer.accuracy(d.validation_x, d.validation_y);
+      rec.eval_samples = d.test_x.size(0) + (d.validation_is_test ? 0 : d.validation_x.size(0));
+      // The model as it will be used, not as it trains (dropout off, the
+      // posterior's mean ensemble): what a training-accuracy bound and
+      // overtraining read. Part of the evaluation, and of its energy.
+      if (measures_training_accuracy(cell)) {
+        rec.train_eval_acc = trainer.accuracy(d.train_x, d.train_y);
+        rec.eval_samples += d.train_x.size(0);
+      }
       rec.eval_s = seconds_since(t1);
       rec.train_s = train_s;
       rec.batches = tr.batches;
       rec.train_samples = tr.samples;
-      rec.eval_samples = d.test_x.size(0) + (d.validation_is_test ? 0 : d.validation_x.size(0));
       rec.partial = tr.partial;
       nlohmann::json ev = rec;
       ev["event"] = "epoch";

@@ -46,6 +46,20 @@ std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs
   return {gpu_s > 0 ? std::clamp(gpu / gpu_s, 0.0, 100.0) : NAN, cpu_s > 0 ? std::clamp(cpu / cpu_s, 0.0, 100.0) : NAN};
 }
 
+bool watches_training_split(const CriterionSpec& c) {
+  return (c.kind == CriterionKindValue::accuracy || c.kind == CriterionKindValue::early_stopping) && c.split == "train";
+}
+
+bool measures_training_accuracy(const CellSpec& c) {
+  return c.train.train_accuracy == "always" || (c.train.train_accuracy == "eval" && watches_training_split(c.criterion));
+}
+
+std::string selection_split(const CellSpec& c) {
+  if (c.criterion.kind == CriterionKindValue::epochs || c.criterion.kind == CriterionKindValue::energy) return "";
+  if (c.criterion.split == "validation") return c.data.validation_fraction > 0 ? "validation" : "test";
+  return c.criterion.split;
+}
+
 double run_other_cpu(const std::vector<EpochRecord>& epochs) {
   double sum = 0, seconds = 0;
   for (const auto& e : epochs)

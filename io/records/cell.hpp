@@ -81,6 +81,7 @@ struct EpochRecord {
   int epoch = 0;           // 1-based
   double loss = 0.0;       // mean training loss over the epoch's batches
   double train_acc = 0.0;  // running accuracy of the training forward passes
+  double train_eval_acc = NAN;  // the training split's accuracy in evaluation mode ([train] train_accuracy = "eval")
   double val_acc = 0.0;
   double test_acc = 0.0;
   double train_s = 0.0;
@@ -130,6 +131,23 @@ struct RunResult {
   int rank = 0;
   double started_unix_s = 0.0;
 };
+
+// The accuracy a criterion or overtraining reads as the training
+// accuracy: in evaluation mode where it was measured, else the running one.
+inline double training_accuracy(const EpochRecord& e) {
+  return std::isfinite(e.train_eval_acc) ? e.train_eval_acc : e.train_acc;
+}
+
+// Whether a criterion reads the training accuracy.
+bool watches_training_split(const CriterionSpec& criterion);
+// Whether the child measures the training split in evaluation mode:
+// [train] train_accuracy "always", or "eval" where the criterion reads it.
+bool measures_training_accuracy(const CellSpec& cell);
+
+// What a cell's stopping criterion watched to choose its epoch: "train",
+// "validation" (a carve of the training split), "test" (the test set: the
+// paper's choice, optimistic test accuracies), or "" (fixed epochs, energy).
+std::string selection_split(const CellSpec& cell);
 
 // A run's mean GPU and CPU utilisation (%): each phase's mean weighted by its
 // seconds, over the phases that recorded one; NaN when none did.

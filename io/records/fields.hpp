@@ -58,6 +58,7 @@ struct Field {
   bool stored = true;                // false: derived, shown by reports, never journaled or stored
   bool csv = true;                   // false: not a CSV column
   bool identity = true;              // part of a cell's id (only CellSpec's lists use it)
+  std::function<bool(const Row&)> identity_if;  // and then only where this holds (a new option at its old value is not)
   bool written = true;               // false: an older form, read but never written
   // Reports: false where the record has no such figure (JSON null). An
   // object that is not known is left out of every form, and so is an
@@ -88,6 +89,13 @@ struct Field {
   Field read_only() const {
     Field f = *this;
     f.written = false;
+    return f;
+  }
+  // In a cell's id only where `when` holds: an option added since, at the
+  // value that behaves as before, leaves the ids that stored studies have.
+  Field identity_when(std::function<bool(const Row&)> when) const {
+    Field f = *this;
+    f.identity_if = std::move(when);
     return f;
   }
   Field not_identity() const {
@@ -189,7 +197,7 @@ nlohmann::json to_json(const Row& row, const Fields<Row>& fields, JsonView view 
   nlohmann::json j = nlohmann::json::object();
   for (const auto& f : fields) {
     if (!f.written || (view != JsonView::report && !f.stored)) continue;
-    if (view == JsonView::identity && !f.identity) continue;
+    if (view == JsonView::identity && (!f.identity || (f.identity_if && !f.identity_if(row)))) continue;
     const bool known = f.is_known(row);
     if (f.kind == FieldKind::object || (f.optional && view == JsonView::report)) {
       if (known) j[f.name] = f.to_json(row, view);

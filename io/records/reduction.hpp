@@ -37,6 +37,7 @@ struct CriterionRow {  // Eq. 3
   int sizes = 0;       // sizes with a finished run: the mean is over these
   int grid_sizes = 0;  // sizes the grid has (0: not known); fewer finished makes the mean incomplete
   int runs = 0, met = 0;  // finished runs, and those that met the criterion (not capped)
+  std::string selection;  // what the criterion watched: train | validation | test | "" (selection_split)
   double efficiency = 0, efficiency_norm = 0;
   bool complete() const { return grid_sizes == 0 || sizes == grid_sizes; }
 };
@@ -65,6 +66,9 @@ struct OvertrainingRow {  // the paper's §5.4, for fixed-epoch runs
   double gain_a = 0;       // column A: test accuracy at b − at a
   double gap_growth_b = 0; // column B: (train − test) at b − at a
   bool overtrained = false;
+  bool learned = true;     // false: its test accuracy never left chance, so neither verdict applies
+  std::string train_accuracy;  // what column B's train accuracy was: "evaluation" mode or "running" (training mode)
+  std::string verdict() const { return !learned ? "did not learn" : overtrained ? "overtrained" : "still learning"; }
 };
 
 // Eq. 4 with its 95 % percentile bootstrap interval: sizes are resampled
@@ -77,13 +81,19 @@ struct IntervalRow {
 };
 
 // Two architectures of one dataset and setup, the more efficient (Eq. 4,
-// normalised where every node is calibrated, else raw) first.
+// normalised where every node is calibrated, else raw) first. They are
+// compared on matched cells — the same size, criterion, fold, repeat and
+// replica — never on pooled runs: runs of different sizes are not exchangeable.
 struct ComparisonRow {
   std::string dataset, setup, numerator, denominator;
   std::string basis;                    // normalised | raw: what the ratio and the test use
-  double ratio = 0, low = 0, high = 0;  // Eq. 4 ratio and its 95 % bootstrap interval
-  int n_a = 0, n_b = 0;                 // runs of each
-  double u = 0, z = 0, p = 1;           // Mann–Whitney U of the runs' efficiencies (the numerator's), two-sided p
+  double ratio = 0;                     // Eq. 4 of the first over the second's, over their matched cells
+  double low = 0, high = 0;             // its 95 % bootstrap interval, stratified: criteria, then sizes, then matched cells
+  int n_a = 0, n_b = 0;                 // finished runs of each
+  int pairs = 0;                        // matched cells, the test's sample
+  std::string test;                     // the test, in words
+  double w = NAN, z = NAN, p = NAN;     // its statistic min(W+, W−), z where approximate, two-sided p
+  bool exact = false;                   // p from the exact null distribution
   bool complete = true;                 // false: a side lacks a size or criterion the grid has
 };
 
@@ -158,6 +168,7 @@ struct CellResult {
   double train_j_per_sample = NAN, eval_j_per_sample = NAN;  // on the report's basis; NaN when not recorded
   double gpu_util = NAN, cpu_util = NAN;  // %, time-weighted over the run; NaN when not recorded
   Role role;
+  std::string selection;  // what its criterion watched (selection_split)
   EnergyBasis energy_basis;
   EnergyMethod energy_method;
   Failure failure;

@@ -37,6 +37,7 @@ const Fields<CellResult>& cell_result_fields() {
       JG_FIELD(CellResult, "failure", failure, ""),
       JG_FIELD(CellResult, "detail", detail, "").not_in_csv(),
       JG_FIELD(CellResult, "role", role, ""),
+      JG_FIELD(CellResult, "selection", selection, ""),
       JG_FIELD(CellResult, "gpu_util_percent", gpu_util, "%"),
       JG_FIELD(CellResult, "cpu_util_percent", cpu_util, "%"),
   };
@@ -80,6 +81,7 @@ const Fields<CriterionRow>& criterion_row_fields() {
       JG_FIELD(CriterionRow, "grid_sizes", grid_sizes, ""),
       JG_FIELD(CriterionRow, "runs", runs, ""),
       JG_FIELD(CriterionRow, "met", met, ""),
+      JG_FIELD(CriterionRow, "selection", selection, ""),
       computed<CriterionRow>("complete", "", [](const CriterionRow& c) { return c.complete(); }),
       JG_FIELD(CriterionRow, "efficiency_per_j", efficiency, "1/J"),
       JG_FIELD(CriterionRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
@@ -132,6 +134,9 @@ const Fields<OvertrainingRow>& overtraining_fields() {
       JG_FIELD(OvertrainingRow, "A", gain_a, ""),
       JG_FIELD(OvertrainingRow, "B", gap_growth_b, ""),
       JG_FIELD(OvertrainingRow, "overtrained", overtrained, ""),
+      JG_FIELD(OvertrainingRow, "learned", learned, ""),
+      JG_FIELD(OvertrainingRow, "train_accuracy", train_accuracy, ""),
+      computed<OvertrainingRow>("verdict", "", [](const OvertrainingRow& o) { return o.verdict(); }),
   };
   return f;
 }
@@ -164,9 +169,12 @@ const Fields<ComparisonRow>& comparison_fields() {
       JG_FIELD(ComparisonRow, "high", high, ""),
       JG_FIELD(ComparisonRow, "n_a", n_a, ""),
       JG_FIELD(ComparisonRow, "n_b", n_b, ""),
-      JG_FIELD(ComparisonRow, "u", u, ""),
+      JG_FIELD(ComparisonRow, "pairs", pairs, ""),
+      JG_FIELD(ComparisonRow, "test", test, ""),
+      JG_FIELD(ComparisonRow, "w", w, ""),
       JG_FIELD(ComparisonRow, "z", z, ""),
       JG_FIELD(ComparisonRow, "p", p, ""),
+      JG_FIELD(ComparisonRow, "exact", exact, ""),
       JG_FIELD(ComparisonRow, "complete", complete, ""),
   };
   return f;

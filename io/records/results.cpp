@@ -21,6 +21,8 @@ CellRow cell_row(const CellSpec& c) {
   r.optimizer = c.optimizer;
   r.repeat = c.repeat;
   r.dataset = c.data.name;
+  r.selection = selection_split(c);
+  r.classes = c.data.classes;
   r.seed = c.seed;
   r.role = c.role;
   r.depends_on = c.depends_on;

@@ -33,6 +33,7 @@ struct StudyMeta {
   std::string normalise_to = "first";
   double normalise_to_j = 0.0;
   EnergyBasis report_energy;
+  int overtraining_a = 0, overtraining_b = 0;  // [report] overtraining_epochs; 0: half and last
   // [carbon]: g CO2e per kWh, and per-node overrides as "name=value" lines.
   double carbon_g_per_kwh = 0.0;
   std::string carbon_nodes;
@@ -100,6 +101,8 @@ struct CellRow {
   std::string optimizer;
   int repeat = 0;
   std::string dataset;
+  std::string selection;   // what its criterion watched: train | validation | test | "" (selection_split)
+  int classes = 0;         // of its dataset (0: not recorded): chance is 1 / classes
   uint64_t seed = 0;
   Status status;                   // pending | done | failed
   int attempts = 0;

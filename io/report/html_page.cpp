@@ -39,6 +39,14 @@ void write_header(const Reduction& red, std::ostream& out) {
         << ". Every joule on this page is "
         << escape(red.energy_method == EnergyMethodValue::none ? "missing" : red.energy_method.str())
         << ", so compare architectures with care.</p>";
+  std::string on_test;
+  for (const auto& c : red.criteria)
+    if (c.selection == "test" && on_test.find(c.criterion) == std::string::npos)
+      on_test += (on_test.empty() ? "" : ", ") + c.criterion;
+  if (!on_test.empty())
+    out << "<p class=\"warning\" id=\"selection-warning\">Stopping on the test set: " << escape(on_test)
+        << " chose when to stop by the test accuracy ([data] validation = \"test\", the paper's choice), so "
+           "their test accuracies are optimistic.</p>";
   for (const auto& n : red.nodes)
     if (!n.net_reliable && red.energy == EnergyBasisValue::net)
       out << "<p class=\"warning\" id=\"net-warning-" << escape(n.node.name) << "\">Net energy is unreliable on node "

@@ -1,6 +1,8 @@
 // The HTML report's summary: the answer in words, then the numbers behind
 // it, the grid and the hardware. One function per block.
 
+#include <algorithm>
+
 #include "io/report/html_parts.hpp"
 
 namespace joulegrid::html {
@@ -28,9 +30,12 @@ void answer(const Reduction& red, std::ostream& out) {
   for (const auto& c : red.comparisons) {
     out << "<p><b>" << escape(c.numerator) << "</b> is <b>" << number(c.ratio, 3) << "×</b> as efficient as <b>"
         << escape(c.denominator) << "</b> on " << escape(c.dataset) << " (Eq. 4, " << c.basis
-        << " energy; 95 % bootstrap interval " << interval(c.low, c.high) << "×, " << red.resamples
-        << " resamples). Mann–Whitney U = " << number(c.u, 4) << ", p = " << number(c.p, 3) << " (two-sided, n = "
-        << c.n_a << " and " << c.n_b << " runs)" << (c.p < 0.05 ? "." : ": not significant at 5 %.")
+        << " energy; 95 % bootstrap interval " << interval(c.low, c.high) << "× over matched cells, "
+        << red.resamples << " resamples). " << escape(c.test) << " (the same size, criterion, fold and repeat, "
+        << c.pairs << " pairs of " << c.n_a << " and " << c.n_b << " runs): W = " << number(c.w, 4) << ", p = "
+        << number(c.p, 3) << " (two-sided, " << (c.exact ? "exact" : "normal approximation") << ")"
+        << (c.pairs < 6 ? ": too few matched cells for any test to find a difference at 5 %."
+                        : c.p < 0.05 ? "." : ": not significant at 5 %.")
         << (c.complete ? "" : " <b class=\"bad\">Incomplete:</b> a size or criterion of the grid has no finished run "
                               "for one of them, so the two means are not over the same sets.")
         << " <span class=\"muted\">" << escape(c.setup) << "</span></p>";
@@ -55,13 +60,19 @@ void intervals_table(const Reduction& red, std::ostream& out) {
 
 void comparisons_table(const Reduction& red, const Basis& basis, std::ostream& out) {
   out << "<h3>Architecture against architecture</h3><table id=\"table-comparisons\"><caption>Ratio of Eq. 4 ("
-      << basis.word() << "), the more efficient first; Mann–Whitney U over the runs' efficiencies (U of the first; "
-         "z with tie and continuity corrections; two-sided p).</caption>"
-      << header_row({"dataset", "setup", "architectures", "ratio", "95 % interval", "basis", "n", "U", "z", "p"});
+      << basis.word()
+      << "), the more efficient first. Both are compared on matched cells only (the same size, criterion, fold, "
+         "repeat and replica): the interval is a bootstrap stratified by criterion and size that draws the same "
+         "cells for both, the test a Wilcoxon signed-rank test of the cells' log efficiency ratios (W = the smaller "
+         "rank sum; p two-sided, exact without ties up to 50 pairs, else the tie-corrected normal approximation). "
+         "Pooling runs of different sizes or criteria would treat unlike runs as exchangeable.</caption>"
+      << header_row({"dataset", "setup", "architectures", "ratio", "95 % interval", "basis", "matched cells",
+                     "runs", "W", "z", "p", "p is"});
   for (const auto& c : red.comparisons)
     out << "<tr>" << td(c.dataset) << td(c.setup) << td(c.numerator + " / " + c.denominator) << "<td>"
-        << number(c.ratio, 3) << "×</td><td>" << interval(c.low, c.high) << "×</td>" << td(c.basis) << "<td>" << c.n_a
-        << " / " << c.n_b << "</td>" << tn(c.u) << tn(c.z, 3) << tn(c.p, 3) << "</tr>";
+        << number(c.ratio, 3) << "×</td><td>" << interval(c.low, c.high) << "×</td>" << td(c.basis) << ti(c.pairs)
+        << "<td>" << c.n_a << " / " << c.n_b << "</td>" << tn(c.w) << tn(c.z, 3) << tn(c.p, 3)
+        << td(c.exact ? "exact" : "approximate") << "</tr>";
   out << "</table>";
 }
 
@@ -173,6 +184,42 @@ void hardware(const Reduction& red, std::ostream& out) {
   out << "</table>";
 }
 
+// How the figures were made, in one place a reviewer reads: what each node
+// metered, how far its idle baseline and its calibration can be trusted,
+// what each criterion watched, and which statistics the page uses.
+void method(const Reduction& red, std::ostream& out) {
+  out << "<h3>Method</h3><ul id=\"method\">";
+  for (const auto& row : red.nodes) {
+    const NodeRecord& n = row.node;
+    out << "<li>Node <b>" << escape(n.name) << "</b> metered " << escape(n.devices) << ". Idle baseline "
+        << number(n.idle_w) << " W over " << n.idle_windows.size() << " window(s)";
+    if (std::isfinite(n.idle_other_cpu())) out << ", other processes up to " << number(n.idle_other_cpu(), 3) << " % of its CPU";
+    out << ": net energy " << (row.net_reliable ? "reliable" : "<b class=\"bad\">unreliable</b> (" + escape(row.net_doubt) + ")")
+        << ". ";
+    if (std::isfinite(row.e_ref_j))
+      out << "Calibration E_ref " << number(row.e_ref_j) << " J (" << escape(red.energy.str()) << "), the median of "
+          << n.calibration_runs.size() << " repetition(s), spread " << number(100 * row.e_ref_spread, 3) << " %.";
+    else
+      out << "Not calibrated: no normalised figures.";
+    out << "</li>";
+  }
+  std::vector<std::string> seen;
+  for (const auto& c : red.criteria) {
+    if (std::find(seen.begin(), seen.end(), c.criterion) != seen.end()) continue;
+    seen.push_back(c.criterion);
+    out << "<li>Criterion <b>" << escape(c.criterion) << "</b> "
+        << (c.selection.empty() ? std::string("stops at a fixed point (no split chooses its epoch)")
+            : c.selection == "test" ? "<b class=\"bad\">chose when to stop on the test set</b> (the paper's choice): "
+                                      "its test accuracies are optimistic"
+                                    : "chose when to stop on the " + escape(c.selection) + " split")
+        << ".</li>";
+  }
+  out << "<li>Intervals: 95 % percentile bootstrap, " << red.resamples
+      << " resamples, sizes drawn within each criterion and runs within each size; normalised figures also draw "
+         "each node's calibration repetitions. Comparisons: the same bootstrap on matched cells, and the "
+         "Wilcoxon signed-rank test of their log efficiency ratios (two-sided).</li></ul>";
+}
+
 }  // namespace
 
 void write_summary(const Reduction& red, const Basis& basis, std::ostream& out) {
@@ -186,6 +233,7 @@ void write_summary(const Reduction& red, const Basis& basis, std::ostream& out) 
   emissions(red, out);
   grid(red, out);
   hardware(red, out);
+  method(red, out);
   out << "</section>";
 }
 

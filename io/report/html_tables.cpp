@@ -37,12 +37,14 @@ void criteria_table(const Reduction& red, std::ostream& out) {
          "over sizes; “2 of 3” sizes: a size of the grid has no finished run, so the mean is incomplete. Met "
          "criterion: the runs that met it; the others hit the epoch cap. "
       << escape(unit_caption(red)) << "</caption>"
-      << header_row({"dataset", "architecture", "criterion", "setup", "sizes", "met criterion", "efficiency 1/J",
-                     "normalised 1/J"});
+      << header_row({"dataset", "architecture", "criterion", "setup", "sizes", "met criterion", "watched",
+                     "efficiency 1/J", "normalised 1/J"});
   for (const auto& c : red.criteria)
     out << "<tr>" << td(c.dataset) << td(c.architecture) << td(c.criterion) << td(c.setup)
         << (c.complete() ? td(of_grid(c.sizes, c.grid_sizes)) : "<td class=\"t bad\">" + of_grid(c.sizes, c.grid_sizes) + "</td>")
-        << td(of(c.met, c.runs)) << tn(c.efficiency) << tn(c.efficiency_norm) << "</tr>";
+        << td(of(c.met, c.runs))
+        << (c.selection == "test" ? "<td class=\"t bad\">test set</td>" : td(c.selection.empty() ? "-" : c.selection))
+        << tn(c.efficiency) << tn(c.efficiency_norm) << "</tr>";
   out << "</table>";
 }
 
@@ -83,12 +85,15 @@ void ratios_table(const Reduction& red, std::ostream& out) {
 
 void overtraining_table(const Reduction& red, std::ostream& out) {
   out << "<h3>Overtraining</h3><table id=\"table-overtraining\"><caption>Fixed-epoch runs: A is the test accuracy "
-         "gained from epoch a to b, B the growth of the train–test gap; overtrained when A &lt; 0.005 or B ≥ A/2."
+         "gained from epoch a to b, B the growth of the train–test gap; overtrained when A &lt; 0.005 or B ≥ A/2; a run "
+         "whose test accuracy never rose 0.05 above chance did not learn, and neither verdict applies. Train accuracy: "
+         "the model in evaluation mode ([train] train_accuracy = \"always\"), or the running accuracy of the training "
+         "passes, which understates models that train noisily (dropout, sampled weights)."
          "</caption>"
-      << header_row({"dataset", "architecture", "size", "fold", "a", "b", "A", "B", "verdict"});
+      << header_row({"dataset", "architecture", "size", "fold", "a", "b", "A", "B", "train accuracy", "verdict"});
   for (const auto& o : red.overtraining)
     out << "<tr>" << td(o.dataset) << td(o.architecture) << ti(o.size) << ti(o.fold) << ti(o.epoch_a) << ti(o.epoch_b)
-        << tn(o.gain_a, 3) << tn(o.gap_growth_b, 3) << td(o.overtrained ? "overtrained" : "still learning") << "</tr>";
+        << tn(o.gain_a, 3) << tn(o.gap_growth_b, 3) << td(o.train_accuracy) << td(o.verdict()) << "</tr>";
   out << "</table>";
 }
 

@@ -36,6 +36,8 @@ void write_json(const Reduction& red, std::ostream& out) {
   j["architectures"] = table(red.architectures, records::architecture_fields());
   j["by_node"] = table(red.by_node, records::by_node_fields());
   j["ratios"] = table(red.ratios, records::ratio_fields());
+  j["intervals"] = table(red.intervals, records::interval_fields());
+  j["comparisons"] = table(red.comparisons, records::comparison_fields());
   j["step"] = table(red.step, records::step_accuracy_fields());
   j["setups"] = table(red.setups, records::setup_fields());
   j["finetune"] = table(red.finetune, records::finetune_fields());

@@ -1,5 +1,6 @@
 // `--format table`: the paper's tables for people, one function per table.
 
+#include <algorithm>
 #include <cmath>
 #include <ostream>
 
@@ -36,6 +37,13 @@ void study_header(const Reduction& red, std::ostream& out) {
   out << "energy: " << red.energy << " ("
       << (red.energy == EnergyBasisValue::net ? "less idle power" : "including idle power") << "), joules, " << method
       << "; normalised to " << red.reference << "\n";
+  std::vector<std::string> on_test;
+  for (const auto& c : red.criteria)
+    if (c.selection == "test" && std::find(on_test.begin(), on_test.end(), c.criterion) == on_test.end())
+      on_test.push_back(c.criterion);
+  for (const auto& c : on_test)
+    out << "NOTE: criterion " << c << " chose when to stop on the test set ([data] validation = \"test\", the "
+           "paper's choice): its test accuracies are optimistic.\n";
   for (const auto& n : red.nodes)
     if (!n.net_reliable)
       out << (red.energy == EnergyBasisValue::net ? "NOTE: net energy is unreliable on node " : "note: net energy would be unreliable on node ")
@@ -91,11 +99,12 @@ void models_table(const Reduction& red, const SetupColumn& with_setup, std::ostr
 void criteria_table(const Reduction& red, const SetupColumn& with_setup, std::ostream& out) {
   out << "\nPer architecture and criterion (Eq. 3: mean over sizes; met criterion: runs that met it, the rest hit "
          "the epoch cap)\n";
-  TextTable t(with_setup(
-      {"dataset", "architecture", "criterion", "sizes", "met criterion", "efficiency 1/J", "normalised 1/J"}, "setup"));
+  TextTable t(with_setup({"dataset", "architecture", "criterion", "sizes", "met criterion", "watched",
+                          "efficiency 1/J", "normalised 1/J"},
+                         "setup"));
   for (const auto& c : red.criteria)
     t.add(with_setup({c.dataset, c.architecture, c.criterion, of_grid(c.sizes, c.grid_sizes), of(c.met, c.runs),
-                      num(c.efficiency), num(c.efficiency_norm)},
+                      c.selection.empty() ? "-" : c.selection, num(c.efficiency), num(c.efficiency_norm)},
                      c.setup));
   t.print(out);
 }
@@ -135,15 +144,28 @@ void ratios_table(const Reduction& red, std::ostream& out) {
   t.print(out);
 }
 
+void comparisons_table(const Reduction& red, std::ostream& out) {
+  if (red.comparisons.empty()) return;
+  out << "\nArchitecture against architecture on matched cells (the same size, criterion, fold and repeat): Eq. 4 "
+         "ratio, its 95 % bootstrap interval stratified by criterion and size, and the Wilcoxon signed-rank test of "
+         "the cells' log efficiency ratios (two-sided)\n";
+  TextTable t({"dataset", "setup", "architectures", "basis", "ratio", "95 % interval", "matched cells", "W", "p", ""});
+  for (const auto& c : red.comparisons)
+    t.add({c.dataset, c.setup, c.numerator + " / " + c.denominator, c.basis, num(c.ratio, 3) + "×",
+           num(c.low, 3) + "–" + num(c.high, 3) + "×", std::to_string(c.pairs), num(c.w), num(c.p, 3),
+           std::string(c.exact ? "exact" : "approximate") + (c.complete ? "" : "; incomplete: unlike sets")});
+  t.print(out);
+}
+
 void overtraining_table(const Reduction& red, std::ostream& out) {
   if (red.overtraining.empty()) return;
   out << "\nOvertraining (fixed-epoch runs: A = test gain from epoch a to b, B = growth of the train-test gap;"
-         " overtrained when A < 0.005 or B >= A/2)\n";
-  TextTable t({"dataset", "architecture", "size", "fold", "a", "b", "A", "B", "verdict"});
+         " overtrained when A < 0.005 or B >= A/2; did not learn: test accuracy never 0.05 above chance)\n";
+  TextTable t({"dataset", "architecture", "size", "fold", "a", "b", "A", "B", "train acc", "verdict"});
   for (const auto& o : red.overtraining)
     t.add({o.dataset, o.architecture, std::to_string(o.size), std::to_string(o.fold), std::to_string(o.epoch_a),
-           std::to_string(o.epoch_b), num(o.gain_a, 3), num(o.gap_growth_b, 3),
-           o.overtrained ? "overtrained" : "still learning"});
+           std::to_string(o.epoch_b), num(o.gain_a, 3), num(o.gap_growth_b, 3), o.train_accuracy,
+           o.verdict()});
   t.print(out);
 }
 
@@ -217,6 +239,7 @@ void write_table(const Reduction& red, std::ostream& out) {
   architectures_table(red, out);
   by_node_table(red, out);
   ratios_table(red, out);
+  comparisons_table(red, out);
   overtraining_table(red, out);
   step_table(red, out);
   setups_table(red, out);

@@ -126,12 +126,14 @@ void read_data(const TomlSection& s, DataSpec& d, const std::string& base_dir) {
     d.folds = 1;
   }
 
+  d.validation_fraction = kValidationFraction;
   if (const toml::node* v = s.node("validation")) {
     if (v->is_string()) {
       const std::string what = s.text("validation", "test");
       if (what != "test")
         s.fail("validation", "'" + what + "' is not valid: use \"test\" (the paper) or a "
                              "fraction of the training set such as 0.1");
+      d.validation_fraction = 0.0;
     } else {
       d.validation_fraction = s.number("validation", 0.0, 0.0, 0.9);
       if (d.validation_fraction <= 0.0)
@@ -179,7 +181,7 @@ void read_bayes(const TomlSection& s, BayesOptions& b) {
 
 void read_train(const TomlSection& s, Spec& spec) {
   s.allow_only({"device", "threads", "optimizer", "batch_size", "learning_rate", "init",
-                "activation", "eval_batch_size", "momentum", "weight_decay", "bayes",
+                "activation", "eval_batch_size", "momentum", "weight_decay", "train_accuracy", "bayes",
                 "mcdropout"});
   TrainOptions& t = spec.train;
   t.device = s.choice("device", "auto", {"auto", "cpu", "cuda"});
@@ -199,6 +201,7 @@ void read_train(const TomlSection& s, Spec& spec) {
   spec.learning_rates = s.numbers("learning_rate", {0.001}, 1e-12, 100.0);
   refuse_duplicates(s, "learning_rate", spec.learning_rates);
   t.init = s.choice("init", "default", {"default", "normal"});
+  t.train_accuracy = s.choice("train_accuracy", t.train_accuracy, {"eval", "always", "running"});
   t.activation = s.choice("activation", "softplus", {"softplus", "relu"});
   t.eval_batch_size = static_cast<int>(s.integer("eval_batch_size", t.eval_batch_size, 1, 1 << 24));
   t.momentum = s.number("momentum", 0.9, 0.0, 1.0);
@@ -331,7 +334,7 @@ void read_calibration(const TomlSection& s, Spec& spec) {
 }
 
 void read_report(const TomlSection& s, Spec& spec) {
-  s.allow_only({"formats", "energy"});
+  s.allow_only({"formats", "energy", "overtraining_epochs"});
   spec.report.formats = s.texts("formats", spec.report.formats);
   const std::vector<std::string> known = ReportFormat::names();
   for (const auto& f : spec.report.formats) {
@@ -340,6 +343,13 @@ void read_report(const TomlSection& s, Spec& spec) {
     if (!ok) s.fail("formats", "unknown format '" + f + "'" + did_you_mean(f, known));
   }
   spec.report.energy = s.word("energy", EnergyBasis());
+  if (s.has("overtraining_epochs")) {
+    const auto e = s.integers("overtraining_epochs", {}, 1, 1000000);
+    if (e.size() != 2 || e[0] >= e[1])
+      s.fail("overtraining_epochs", "expected [a, b], two epochs with a < b (the paper: [50, 100])");
+    spec.report.overtraining_a = static_cast<int>(e[0]);
+    spec.report.overtraining_b = static_cast<int>(e[1]);
+  }
 }
 
 // [finetune]: pretraining epochs, what is frozen, and the pretraining data

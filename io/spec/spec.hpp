@@ -26,8 +26,9 @@ struct DataSpec {
   int classes = 10;
   std::string split = "holdout";  // holdout | kfold
   int folds = 1;                  // number of folds for kfold; 1 for holdout
-  // Which split drives early stopping and accuracy bounds: the test set
-  // (validation_fraction == 0, the paper) or a stratified fraction of training.
+  // Which split drives early stopping and accuracy bounds: a stratified
+  // fraction of the training split (the default, kValidationFraction), or
+  // the test set (validation = "test": the paper's choice, 0 here).
   double validation_fraction = 0.0;
   int64_t subset_train = 0;  // 0 = every training image
   int64_t subset_test = 0;   // 0 = every test image
@@ -60,6 +61,13 @@ struct TrainOptions {
   int eval_batch_size = 256;  // larger batches hit slow allocation paths on the CPU
   double momentum = 0.9;        // sgd only
   double weight_decay = 0.0;
+  // Training accuracy: "eval", the model in evaluation mode over the
+  // training split after each epoch (its energy counted as evaluation), for
+  // the cells whose criterion watches the training split; "always", so for
+  // every cell (overtraining's column B then reads it too); "running", the
+  // accuracy of the training passes themselves (the paper's: dropout active,
+  // weights sampled). A cell carries what applies to it: "eval" or "running".
+  std::string train_accuracy = "eval";
   BayesOptions bayes;
   DropoutOptions dropout;
 };
@@ -135,6 +143,9 @@ struct FinetuneSpec {
 struct ReportOptions {
   std::vector<std::string> formats{"table", "html"};  // table on the console; the rest beside the results
   EnergyBasis energy;
+  // Overtraining (the paper's §5.4) compares epochs a and b of a fixed-epoch
+  // run; 0: b is the run's last epoch and a half of it.
+  int overtraining_a = 0, overtraining_b = 0;
 };
 
 struct Spec {
@@ -173,6 +184,10 @@ const std::vector<std::string>& known_architectures();
 // Whether an architecture has convolutional feature layers (what [finetune]
 // freeze = "conv" freezes); kept in step with models/ by a test.
 bool has_conv_layers(const std::string& architecture);
+
+// The validation carve when [data] validation is not given: a stratified
+// tenth of the training split, so that no criterion watches the test set.
+inline constexpr double kValidationFraction = 0.1;
 
 // The folder the default dataset comes from, and the Debian package for it.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";

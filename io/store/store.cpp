@@ -433,6 +433,8 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
   results.meta.carbon_g_per_kwh = meta.carbon_g_per_kwh;  // a corrected intensity applies to the whole study
   results.meta.carbon_nodes = meta.carbon_nodes;
   results.meta.report_energy = meta.report_energy;
+  results.meta.overtraining_a = meta.overtraining_a;
+  results.meta.overtraining_b = meta.overtraining_b;
   results.meta.program_version = meta.program_version;
   if (!meta.job_ids.empty()) results.meta.job_ids += (results.meta.job_ids.empty() ? "" : " ") + meta.job_ids;
   results.meta.updated_utc = utc_now();

@@ -91,6 +91,8 @@ ResultsStore open_store(const Study& study, bool resume) {
   meta.normalise_to = study.spec.calibration.reference;
   meta.normalise_to_j = study.spec.calibration.reference_j;
   meta.report_energy = study.spec.report.energy;
+  meta.overtraining_a = study.spec.report.overtraining_a;
+  meta.overtraining_b = study.spec.report.overtraining_b;
   meta.carbon_g_per_kwh = study.spec.carbon.g_per_kwh;
   for (const auto& [node, g] : study.spec.carbon.nodes)
     meta.carbon_nodes += node + "=" + format_number(g, 6) + "\n";

@@ -10,7 +10,17 @@ namespace joulegrid {
 
 namespace {
 
+// What [train] train_accuracy means for this cell: "eval" stays where its
+// criterion watches the training split and becomes "running" where nothing
+// reads it, so that such a cell neither pays for an evaluation pass nor
+// changes its id; "always" and "running" stay.
+std::string applied_train_accuracy(const std::string& option, const CriterionSpec& criterion) {
+  if (option == "eval" && !watches_training_split(criterion)) return "running";
+  return option;
+}
+
 void set_identity(CellSpec& c, const Spec& spec) {
+  c.train.train_accuracy = applied_train_accuracy(spec.train.train_accuracy, c.criterion);
   c.id = cell_id(c);
   c.seed = mix_seed(spec.seed, fnv1a64(c.id)) >> 1;  // fits int64 for torch
 }

@@ -29,7 +29,11 @@ std::vector<CriterionRow> efficiency_by_criterion(const std::vector<ModelRow>& m
   for (const auto& g : reduction::group_by(models, [](const ModelRow& m) {
          return reduction::key({m.dataset, m.architecture, m.criterion, m.setup});
        })) {
-    CriterionRow row{g.front()->dataset, g.front()->architecture, g.front()->criterion, g.front()->setup};
+    CriterionRow row;
+    row.dataset = g.front()->dataset;
+    row.architecture = g.front()->architecture;
+    row.criterion = g.front()->criterion;
+    row.setup = g.front()->setup;
     row.sizes = static_cast<int>(g.size());
     for (const ModelRow* m : g) {
       row.runs += m->runs;
@@ -159,13 +163,15 @@ std::vector<ArchitectureRow> by_node(const std::vector<Measured>& done, const St
 GridShape::GridShape(const StudyResults& results) {
   for (const auto& c : results.cells) {
     sizes_[key({c.dataset, c.architecture, c.criterion, setup_label(c)})].insert(c.size);
+    selection_[key({c.dataset, c.architecture, c.criterion, setup_label(c)})] = c.selection;
     criteria_[key({c.dataset, c.architecture, setup_label(c)})].insert(c.criterion);
   }
 }
 
 void GridShape::mark(CriterionRow& row) const {
-  if (auto it = sizes_.find(key({row.dataset, row.architecture, row.criterion, row.setup})); it != sizes_.end())
-    row.grid_sizes = static_cast<int>(it->second.size());
+  const std::string k = key({row.dataset, row.architecture, row.criterion, row.setup});
+  if (auto it = sizes_.find(k); it != sizes_.end()) row.grid_sizes = static_cast<int>(it->second.size());
+  if (auto it = selection_.find(k); it != selection_.end()) row.selection = it->second;
 }
 
 void GridShape::mark(ArchitectureRow& row, const std::vector<CriterionRow>& criteria) const {

@@ -37,6 +37,7 @@ class GridShape {
  private:
   std::map<std::string, std::set<int>> sizes_;               // by dataset, architecture, criterion, setup
   std::map<std::string, std::set<std::string>> criteria_;  // by dataset, architecture, setup
+  std::map<std::string, std::string> selection_;           // by dataset, architecture, criterion, setup
 };
 
 std::vector<ModelRow> models_of(const std::vector<Measured>& done);

@@ -90,6 +90,7 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
     cr.status = c.status;
     cr.attempts = c.attempts;
     cr.role = c.role;
+    cr.selection = c.selection;
     cr.energy_basis = red.energy;
     auto it = settled.find(c.id);
     if (it == settled.end()) {
@@ -154,7 +155,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   red.ratios = efficiency_ratios(red.architectures);
   red.by_node = reduction::by_node(done, results, grid);
   red.compare_normalised = compares_normalised(red.architectures);
-  red.overtraining = reduction::overtraining(done);
+  red.overtraining = reduction::overtraining(done, results.meta);
   reduction::add_intervals_and_comparisons(done, red);
   red.step = reduction::step_accuracy(done);
   red.setups = reduction::setups(done, results);

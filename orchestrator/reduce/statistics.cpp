@@ -61,6 +61,58 @@ MannWhitney mann_whitney(const std::vector<double>& a_in, const std::vector<doub
   return r;
 }
 
+Wilcoxon wilcoxon_signed_rank(const std::vector<double>& differences) {
+  std::vector<double> d;
+  for (double x : differences)
+    if (std::isfinite(x) && x != 0) d.push_back(x);
+  Wilcoxon r;
+  r.n = static_cast<int>(d.size());
+  if (r.n == 0) {
+    r.w = r.p = std::numeric_limits<double>::quiet_NaN();
+    return r;
+  }
+  std::vector<size_t> order(d.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return std::abs(d[a]) < std::abs(d[b]); });
+  // Mid-ranks of |d|; the tie term Σ t(t² − 1) for the variance.
+  std::vector<double> rank(d.size());
+  double ties = 0;
+  bool tied = false;
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j < order.size() && std::abs(d[order[j]]) == std::abs(d[order[i]])) ++j;
+    const double mid = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
+    for (size_t k = i; k < j; ++k) rank[order[k]] = mid;
+    const double t = static_cast<double>(j - i);
+    ties += t * (t * t - 1);
+    tied = tied || j - i > 1;
+    i = j;
+  }
+  double plus = 0, minus = 0;
+  for (size_t i = 0; i < d.size(); ++i) (d[i] > 0 ? plus : minus) += rank[i];
+  r.w = std::min(plus, minus);
+  const int n = r.n;
+  if (n <= 50 && !tied) {
+    // The null distribution of W+: how many sign patterns give each rank sum.
+    const int top = n * (n + 1) / 2;
+    std::vector<double> ways(static_cast<size_t>(top) + 1, 0.0);
+    ways[0] = 1;
+    for (int k = 1; k <= n; ++k)
+      for (int s = top; s >= k; --s) ways[static_cast<size_t>(s)] += ways[static_cast<size_t>(s - k)];
+    double below = 0;
+    for (int s = 0; s <= static_cast<int>(r.w); ++s) below += ways[static_cast<size_t>(s)];
+    r.exact = true;
+    r.p = std::min(1.0, 2 * below / std::ldexp(1.0, n));
+    return r;
+  }
+  const double nn = n;
+  const double mean = nn * (nn + 1) / 4;
+  const double var = (nn * (nn + 1) * (2 * nn + 1) - 0.5 * ties) / 24;
+  r.z = var > 0 ? (r.w - mean) / std::sqrt(var) : 0;
+  r.p = std::min(1.0, std::erfc(std::abs(r.z) / std::sqrt(2.0)));
+  return r;
+}
+
 namespace reduction {
 
 namespace {
@@ -159,6 +211,96 @@ std::pair<double, double> resampled_eq4(const Nested& n, const std::map<std::str
   return {sum_c / c, sum_c_norm / c};
 }
 
+// Runs of two architectures that differ in nothing else: the same dataset,
+// setup, criterion, size, fold, repeat and replica. Strata by criterion,
+// then size, for the paired bootstrap.
+struct Matched {
+  std::vector<std::vector<std::vector<std::pair<const Measured*, const Measured*>>>> strata;
+  std::vector<std::pair<const Measured*, const Measured*>> pairs;
+};
+
+Matched match(const Nested& a, const Nested& b) {
+  auto cell_key = [](const Measured* m) {
+    const CellRow& c = *m->cell;
+    return key({c.criterion, std::to_string(c.size), std::to_string(c.fold), std::to_string(c.repeat),
+                std::to_string(m->run->replica)});
+  };
+  std::map<std::string, const Measured*> theirs;
+  for (const Measured* m : b.runs) theirs.emplace(cell_key(m), m);
+  std::map<std::string, std::map<int, std::vector<std::pair<const Measured*, const Measured*>>>> by;
+  std::vector<std::string> order;
+  Matched out;
+  for (const Measured* m : a.runs) {
+    const auto it = theirs.find(cell_key(m));
+    if (it == theirs.end()) continue;
+    if (!by.count(m->cell->criterion)) order.push_back(m->cell->criterion);
+    by[m->cell->criterion][m->cell->size].push_back({m, it->second});
+    out.pairs.push_back({m, it->second});
+  }
+  for (const auto& c : order) {
+    out.strata.emplace_back();
+    for (const auto& [size, pairs] : by[c]) out.strata.back().push_back(pairs);
+  }
+  return out;
+}
+
+// One replicate of the ratio of Eq. 4 over matched cells: criterion by
+// criterion, the same sizes drawn for both, and within a size the same
+// cells (fold, repeat) for both; normalised by the replicate's factors.
+double resampled_matched_ratio(const Matched& m, const std::map<std::string, double>& factor, bool normalised,
+                               std::mt19937_64& rng) {
+  auto joules = [&](const Measured* x) {
+    if (!normalised) return x->energy_j;
+    const auto f = factor.find(x->run->node);
+    return f == factor.end() ? kNaN : x->energy_j * f->second;
+  };
+  double eq4_a = 0, eq4_b = 0;
+  for (const auto& sizes : m.strata) {
+    std::uniform_int_distribution<size_t> pick_size(0, sizes.size() - 1);
+    double sum_a = 0, sum_b = 0;
+    for (size_t s = 0; s < sizes.size(); ++s) {
+      const auto& pairs = sizes[pick_size(rng)];
+      std::uniform_int_distribution<size_t> pick_pair(0, pairs.size() - 1);
+      double acc_a = 0, e_a = 0, acc_b = 0, e_b = 0;
+      for (size_t r = 0; r < pairs.size(); ++r) {
+        const auto& [a, b] = pairs[pick_pair(rng)];
+        acc_a += a->run->test_acc;
+        e_a += joules(a);
+        acc_b += b->run->test_acc;
+        e_b += joules(b);
+      }
+      sum_a += e_a > 0 ? acc_a / e_a : kNaN;
+      sum_b += e_b > 0 ? acc_b / e_b : kNaN;
+    }
+    eq4_a += sum_a / static_cast<double>(sizes.size());
+    eq4_b += sum_b / static_cast<double>(sizes.size());
+  }
+  return eq4_a / eq4_b;
+}
+
+// The ratio of Eq. 4 over the matched cells themselves: what the interval
+// and the test are about (the full Eq. 4 ratio where every cell matched).
+double matched_ratio(const Matched& m, bool normalised) {
+  double eq4_a = 0, eq4_b = 0;
+  for (const auto& sizes : m.strata) {
+    double sum_a = 0, sum_b = 0;
+    for (const auto& pairs : sizes) {
+      double acc_a = 0, e_a = 0, acc_b = 0, e_b = 0;
+      for (const auto& [a, b] : pairs) {
+        acc_a += a->run->test_acc;
+        e_a += normalised ? a->energy_norm_j : a->energy_j;
+        acc_b += b->run->test_acc;
+        e_b += normalised ? b->energy_norm_j : b->energy_j;
+      }
+      sum_a += e_a > 0 ? acc_a / e_a : kNaN;
+      sum_b += e_b > 0 ? acc_b / e_b : kNaN;
+    }
+    eq4_a += sum_a / static_cast<double>(sizes.size());
+    eq4_b += sum_b / static_cast<double>(sizes.size());
+  }
+  return eq4_a / eq4_b;
+}
+
 }  // namespace
 
 void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction& red) {
@@ -195,27 +337,39 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
       auto eq4 = [&](size_t k) { return normalised ? red.intervals[k].efficiency_norm : red.intervals[k].efficiency; };
       size_t hi = a, lo = b;
       if (eq4(a) < eq4(b)) std::swap(hi, lo);
-      ComparisonRow c{nested[a].dataset, nested[a].setup, nested[hi].architecture, nested[lo].architecture,
-                      normalised ? "normalised" : "raw"};
+      ComparisonRow c;
+      c.dataset = nested[a].dataset;
+      c.setup = nested[a].setup;
+      c.numerator = nested[hi].architecture;
+      c.denominator = nested[lo].architecture;
+      c.basis = normalised ? "normalised" : "raw";
       c.ratio = eq4(hi) / eq4(lo);
-      const auto& draws = normalised ? norm : raw;
+      c.n_a = static_cast<int>(nested[hi].runs.size());
+      c.n_b = static_cast<int>(nested[lo].runs.size());
+      // The interval and the test over matched cells only: runs of other
+      // sizes, criteria, folds or repeats are not exchangeable.
+      const Matched m = match(nested[hi], nested[lo]);
+      c.pairs = static_cast<int>(m.pairs.size());
+      std::mt19937_64 paired(20241202 + a * 7919 + b);
       std::vector<double> ratios;
-      for (int i = 0; i < kResamples; ++i)
-        ratios.push_back(draws[hi][static_cast<size_t>(i)] / draws[lo][static_cast<size_t>(i)]);
+      if (!m.pairs.empty())
+        for (int i = 0; i < kResamples; ++i)
+          ratios.push_back(resampled_matched_ratio(m, factors[static_cast<size_t>(i)], normalised, paired));
       c.low = quantile(ratios, 0.025);
       c.high = quantile(ratios, 0.975);
-      auto efficiencies = [&](size_t k) {
-        std::vector<double> v;
-        for (const Measured* m : nested[k].runs)
-          v.push_back(m->run->test_acc / (normalised ? m->energy_norm_j : m->energy_j));
-        return v;
-      };
-      const MannWhitney mw = mann_whitney(efficiencies(hi), efficiencies(lo));
-      c.n_a = mw.n_a;
-      c.n_b = mw.n_b;
-      c.u = mw.u;
-      c.z = mw.z;
-      c.p = mw.p;
+      if (!m.pairs.empty()) c.ratio = matched_ratio(m, normalised);
+      std::vector<double> log_ratios;
+      for (const auto& [x, y] : m.pairs) {
+        const double ex = x->run->test_acc / (normalised ? x->energy_norm_j : x->energy_j);
+        const double ey = y->run->test_acc / (normalised ? y->energy_norm_j : y->energy_j);
+        log_ratios.push_back(ex > 0 && ey > 0 ? std::log(ex / ey) : kNaN);
+      }
+      const Wilcoxon w = wilcoxon_signed_rank(log_ratios);
+      c.test = "Wilcoxon signed-rank on matched cells";
+      c.w = w.w;
+      c.z = w.z;
+      c.p = w.p;
+      c.exact = w.exact;
       for (const auto& a : red.architectures)
         if (a.dataset == c.dataset && a.setup == c.setup && (a.architecture == c.numerator || a.architecture == c.denominator))
           c.complete = c.complete && a.complete;

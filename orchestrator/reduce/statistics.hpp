@@ -1,7 +1,10 @@
 #pragma once
-// The statistics of the report: percentile bootstrap intervals and the
-// Mann–Whitney U test (the estimation study compares architectures with
-// non-parametric tests: efficiencies are not normally distributed).
+// The statistics of the report: percentile bootstrap intervals, and the
+// Wilcoxon signed-rank test of architectures on matched cells (the
+// estimation study compares architectures with non-parametric tests:
+// efficiencies are not normally distributed; runs of different sizes and
+// criteria are not exchangeable, so they are compared pairwise, cell by
+// cell, never pooled).
 
 #include <vector>
 
@@ -23,6 +26,21 @@ struct MannWhitney {
 // Exact U; p from the normal approximation (the report states the sample
 // sizes, so a reader can judge it). NaN values are left out.
 MannWhitney mann_whitney(const std::vector<double>& a, const std::vector<double>& b);
+
+// The Wilcoxon signed-rank test of paired differences, as SciPy's
+// wilcoxon(d, zero_method="wilcox", correction=False, mode="auto") gives it:
+// zero differences dropped, the statistic the smaller of the two rank sums,
+// p two-sided and exact from the null distribution where n ≤ 50 and no
+// |difference| ties, else the normal approximation with the tie-corrected
+// variance. NaN differences are left out.
+struct Wilcoxon {
+  int n = 0;          // non-zero differences
+  double w = 0;       // min(W+, W−)
+  double z = NAN;     // the normal approximation's z (NaN where exact)
+  double p = 1;       // two-sided
+  bool exact = false;
+};
+Wilcoxon wilcoxon_signed_rank(const std::vector<double>& differences);
 
 namespace reduction {
 

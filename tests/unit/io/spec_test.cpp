@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "io/records/results.hpp"
 #include "io/spec/spec.hpp"
 #include "io/spec/suggest.hpp"
 #include "orchestrator/plan/plan.hpp"
@@ -159,6 +160,27 @@ TEST_F(SpecTest, ValidationAcceptsTestOrAFraction) {
   text = spec_text();
   text.replace(text.find("path = \"data\""), 13, "path = \"data\"\nvalidation = \"train\"");
   EXPECT_NE(error_of(text).find("data.validation"), std::string::npos);
+}
+
+// No criterion watches the test set unless the spec says so: the default
+// validation split is a stratified carve of the training images.
+TEST_F(SpecTest, ByDefaultSelectionWatchesAValidationCarveNotTheTestSet) {
+  std::string text = spec_text("[[criteria]]\nkind = \"early_stopping\"\nmax_epochs = 5\n");
+  const Spec carve = parse(text);
+  EXPECT_DOUBLE_EQ(carve.data.validation_fraction, kValidationFraction);
+  EXPECT_EQ(carve.train.train_accuracy, "eval");
+  bool early = false;
+  for (const auto& c : expand_grid(carve))
+    if (c.criterion.kind == CriterionKindValue::early_stopping) {
+      EXPECT_EQ(selection_split(c), "validation");
+      early = true;
+    }
+  EXPECT_TRUE(early);
+  text.replace(text.find("path = \"data\""), 13, "path = \"data\"\nvalidation = \"test\"");
+  const Spec paper = parse(text);
+  EXPECT_DOUBLE_EQ(paper.data.validation_fraction, 0.0);
+  for (const auto& c : expand_grid(paper))
+    if (c.criterion.kind == CriterionKindValue::early_stopping) EXPECT_EQ(cell_row(c).selection, "test");
 }
 
 TEST_F(SpecTest, GridOrderIsStableAndIdsAreUnique) {

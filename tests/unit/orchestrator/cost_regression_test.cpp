@@ -107,7 +107,7 @@ TEST(Pre, AKFoldCellIsEstimatedOnItsFoldOfThePooledSamples) {
   std::filesystem::create_directories(dir.file("data"));
   testing::write_idx_dataset(dir.file("data"), 120, 60, 4, false);
   const Spec spec = parse_spec(
-      "[experiment]\nname = \"k\"\n[data]\npath = \"data\"\nclasses = 4\nsplit = \"kfold\"\nfolds = 3\n"
+      "[experiment]\nname = \"k\"\n[data]\npath = \"data\"\nclasses = 4\nsplit = \"kfold\"\nfolds = 3\nvalidation = \"test\"\n"
       "normalization = \"none\"\n[grid]\narchitectures = [\"lenet\"]\nsizes = [1]\n"
       "[[criteria]]\nkind = \"epochs\"\nepochs = 2\n",
       dir.file("k.toml"), dir.path().string());

@@ -10,10 +10,12 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "io/report/report.hpp"
 #include "orchestrator/reduce/reduce.hpp"
 #include "orchestrator/reduce/statistics.hpp"
+#include "tests/support/run_command.hpp"
 #include "tests/support/synthetic_results.hpp"
 
 namespace joulegrid {
@@ -477,6 +479,71 @@ TEST(Reduce, ABusyIdleBaselineMakesANodesNetEnergyUnreliable) {
             std::string::npos)
       << table.str();
   EXPECT_NE(table.str().find("net unreliable"), std::string::npos) << "beside the models' net figures";
+}
+
+// A criterion that chose its epoch on the test set is named in the report
+// and in its row: its test accuracies are optimistic.
+TEST(Reduce, SelectionOnTheTestSetIsLabelled) {
+  StudyResults r = testing::synthetic_study({});
+  for (auto& c : r.cells) c.selection = c.criterion_kind == CriterionKindValue::accuracy ? "test" : "";
+  const Reduction red = reduce(r);
+  for (const auto& c : red.criteria) EXPECT_EQ(c.selection, c.criterion == "criterion1" ? "test" : "") << c.criterion;
+  std::ostringstream table;
+  write_report("table", red, table);
+  EXPECT_NE(table.str().find("NOTE: criterion criterion1 chose when to stop on the test set"), std::string::npos)
+      << table.str();
+  std::ostringstream page;
+  write_report("html", red, page);
+  EXPECT_NE(page.str().find("id=\"selection-warning\""), std::string::npos);
+}
+
+// The signed-rank test against SciPy's, on fixed data: without ties (the
+// exact distribution) and with ties and a zero (the normal approximation).
+TEST(Statistics, WilcoxonSignedRankMatchesSciPy) {
+  if (testing::run_command("/usr/bin/python3 -c 'import scipy.stats'").exit_code != 0)
+    GTEST_SKIP() << "python3-scipy is not installed";
+  const std::vector<double> exact{0.31, -0.12, 0.58, 0.07, 0.44, -0.26, 0.19, 0.72, 0.05, 0.39, -0.61};
+  const std::vector<double> ties{0.2, -0.2, 0.4, 0.4, 0.1, 0.0, -0.3, 0.5, 0.2, 0.6, 0.3, -0.1, 0.7, 0.4};
+  auto list = [](const std::vector<double>& v) {
+    std::string s = "[";
+    for (double x : v) s += std::to_string(x) + ",";
+    return s + "]";
+  };
+  const auto r = testing::run_command(
+      "/usr/bin/python3 -c 'import json, scipy.stats as s; "
+      "e = s.wilcoxon(" + list(exact) + ", zero_method=\"wilcox\", correction=False, mode=\"exact\"); "
+      "t = s.wilcoxon(" + list(ties) + ", zero_method=\"wilcox\", correction=False, mode=\"approx\"); "
+      "print(json.dumps([e.statistic, e.pvalue, t.statistic, t.pvalue]))'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto scipy = nlohmann::json::parse(r.out);
+  const Wilcoxon e = wilcoxon_signed_rank(exact);
+  EXPECT_TRUE(e.exact);
+  EXPECT_DOUBLE_EQ(e.w, scipy[0].get<double>());
+  EXPECT_NEAR(e.p, scipy[1].get<double>(), 1e-12);
+  const Wilcoxon t = wilcoxon_signed_rank(ties);
+  EXPECT_FALSE(t.exact) << "ties: the normal approximation";
+  EXPECT_EQ(t.n, 13) << "the zero difference is dropped";
+  EXPECT_DOUBLE_EQ(t.w, scipy[2].get<double>());
+  EXPECT_NEAR(t.p, scipy[3].get<double>(), 1e-12);
+}
+
+// Architectures are compared cell by cell: the pairs are the cells both
+// finished, and the test is paired, not pooled.
+TEST(Statistics, ArchitecturesAreComparedOnMatchedCells) {
+  const Reduction red = reduce(testing::synthetic_study({}));
+  ASSERT_EQ(red.comparisons.size(), 1u);
+  const ComparisonRow& c = red.comparisons[0];
+  EXPECT_EQ(c.pairs, 11) << "12 cells a side, lenet's sixth failed: its bcnn twin has no partner";
+  EXPECT_EQ(c.test, "Wilcoxon signed-rank on matched cells");
+  // lenet is exactly twice as efficient in all 11 pairs: every |difference|
+  // is tied, so p is the tie-corrected normal approximation's: W = 0,
+  // mean 33, variance (11·12·23 − ½·11·120) / 24 = 99.
+  EXPECT_FALSE(c.exact);
+  EXPECT_DOUBLE_EQ(c.w, 0.0);
+  EXPECT_NEAR(c.p, std::erfc(33 / std::sqrt(99.0) / std::sqrt(2.0)), 1e-12);
+  EXPECT_NEAR(c.ratio, 2.0, 1e-9) << "the ratio over the matched cells";
+  EXPECT_NEAR(c.low, 2.0, 1e-9);
+  EXPECT_NEAR(c.high, 2.0, 1e-9) << "every matched pair has the same ratio";
 }
 
 }  // namespace

@@ -255,6 +255,29 @@ TEST_F(CellRunnerTest, NetEnergyIsNeverNegative) {
   }
 }
 
+// The training accuracy in evaluation mode, measured in the evaluation
+// phase (its energy counted there) when asked for, not with the paper's.
+TEST_F(CellRunnerTest, TheTrainingSplitIsAlsoMeasuredInEvaluationMode) {
+  ScriptedEnergy energy(1.0);
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 1;
+  CellSpec eval_mode = cell(c, "mcdropout");
+  eval_mode.train.train_accuracy = "always";  // a fixed-epoch cell measures it only when asked to
+  const RunResult r = run(eval_mode, energy);
+  ASSERT_EQ(r.status, "done") << r.detail << r.error_tail;
+  ASSERT_EQ(r.epoch_records.size(), 1u);
+  const EpochRecord& e = r.epoch_records[0];
+  EXPECT_TRUE(std::isfinite(e.train_eval_acc));
+  EXPECT_GE(e.train_eval_acc, 0.0);
+  EXPECT_LE(e.train_eval_acc, 1.0);
+  EXPECT_GE(e.eval_samples, 160 + 80) << "the training split is evaluated too";
+  CellSpec running = eval_mode;
+  running.train.train_accuracy = "running";
+  const RunResult p = run(running, energy);
+  ASSERT_EQ(p.status, "done") << p.detail;
+  EXPECT_TRUE(std::isnan(p.epoch_records[0].train_eval_acc));
+}
+
 TEST_F(CellRunnerTest, CorruptDataIsABadInputFailure) {
   testing::TempDir bad;
   testing::write_idx_dataset(bad.path().string(), 10, 10, 4, false);

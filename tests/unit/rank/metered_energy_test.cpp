@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <atomic>
 #include <thread>
@@ -116,16 +117,22 @@ TEST(MeteredEnergy, EachIdleWindowSaysHowBusyTheNodesCpusWere) {
   const std::string root = node.path().string();
   testing::write_rapl_zone(root, "intel-rapl:0", "package-0", 0, 0);
   testing::CounterScript package(root, "intel-rapl:0", 40.0, 0);
+  // 30 busy ticks of every 100: a node a third busy with something else.
+  // Each new /proc/stat is renamed into place, so a reader never sees it half written.
+  auto write_stat = [&](uint64_t t) {
+    const std::string tmp = root + "/proc/stat.tmp";
+    std::ofstream(tmp) << "cpu  " << 3 * t << " 0 0 " << 7 * t << " 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n";
+    std::filesystem::rename(tmp, root + "/proc/stat");
+  };
+  testing::write_proc(root, 0, 0, 1 << 20, 1 << 19, 1);
+  write_stat(10);
   std::atomic<bool> running{true};
-  std::thread load([&] {  // 30 busy ticks of every 100: a node a third busy with something else
-    uint64_t t = 0;
-    while (running) {
-      t += 10;
-      testing::write_proc(root, 3 * t, 7 * t, 1 << 20, 1 << 19, 4);
+  std::thread load([&] {
+    for (uint64_t t = 20; running; t += 10) {
+      write_stat(t);
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // /proc/stat is there before the first window
   MeterOptions options;
   options.sample_hz = 200;
   options.sources = {"rapl"};

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "rank/stopping.hpp"
 
 namespace joulegrid {
@@ -30,6 +32,21 @@ TEST(Stopping, FixedEpochsStopsAtN) {
   const auto d = s->after_epoch(epoch(3, 0.5), 3);
   EXPECT_TRUE(d.stop);
   EXPECT_EQ(d.reason, stop_reason::criterion_met);
+}
+
+// A bound on the training accuracy reads it in evaluation mode where the
+// child measured it: the running accuracy of training passes with dropout
+// on or weights sampled understates BCNN and MC dropout.
+TEST(Stopping, ATrainingAccuracyBoundReadsTheEvaluationModeAccuracy) {
+  CriterionSpec c = spec("accuracy");
+  c.target = 0.8;
+  c.split = "train";
+  auto s = StoppingCriterion::make(c);
+  EpochRecord e = epoch(1, 0.5, 0.6);
+  e.train_eval_acc = 0.85;
+  EXPECT_TRUE(s->after_epoch(e, 1).stop) << "0.85 in evaluation mode meets 0.8; the running 0.6 does not";
+  e.train_eval_acc = NAN;  // not measured ([train] train_accuracy = "running")
+  EXPECT_FALSE(StoppingCriterion::make(c)->after_epoch(e, 1).stop);
 }
 
 TEST(Stopping, AccuracyWatchesItsSplitAndHasACap) {
