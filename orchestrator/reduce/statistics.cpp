@@ -358,6 +358,14 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
       c.low = quantile(ratios, 0.025);
       c.high = quantile(ratios, 0.975);
       if (!m.pairs.empty()) c.ratio = matched_ratio(m, normalised);
+      if (c.ratio < 1) {  // on their matched cells the other is ahead: it comes first
+        std::swap(c.numerator, c.denominator);
+        std::swap(c.n_a, c.n_b);
+        c.ratio = 1 / c.ratio;
+        const double low = c.low;
+        c.low = 1 / c.high;
+        c.high = 1 / low;
+      }
       std::vector<double> log_ratios;
       for (const auto& [x, y] : m.pairs) {
         const double ex = x->run->test_acc / (normalised ? x->energy_norm_j : x->energy_j);
