@@ -89,11 +89,16 @@ TEST_F(HtmlReport, ThePageIsSelfContainedAndItsDomCarriesTheStudysNumbers) {
     EXPECT_NE(answer.find(svg::number(a["normalised_efficiency_per_j"].get<double>())), std::string::npos) << a.dump();
   }
   const std::string summary = d.substr(d.find("id=\"answer\""), 2000);
-  for (const auto& q : j["ratios"])
-    if (q["kind"] == "architecture")
-      EXPECT_NE(summary.find(svg::number(q["normalised_ratio"].get<double>(), 3) + "×"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("n = 11 and 12 runs"), std::string::npos) << "the sample sizes are stated: " << summary;
-  EXPECT_NE(summary.find("Mann–Whitney U"), std::string::npos);
+  ASSERT_EQ(j["comparisons"].size(), 1u);
+  for (const auto& c : j["comparisons"]) {
+    EXPECT_NE(summary.find("<b>" + c["numerator"].get<std::string>() + "</b> is <b>" +
+                           svg::number(c["ratio"].get<double>(), 3) + "×</b>"),
+              std::string::npos)
+        << summary;
+    EXPECT_NE(summary.find("p = " + svg::number(c["p"].get<double>(), 3)), std::string::npos) << summary;
+  }
+  EXPECT_NE(summary.find("11 pairs of 11 and 12 runs"), std::string::npos) << "the sample sizes are stated: " << summary;
+  EXPECT_NE(summary.find("Wilcoxon signed-rank on matched cells"), std::string::npos);
   const std::string emissions = d.substr(d.find("id=\"emissions\""), 400);
   EXPECT_NE(emissions.find(svg::number(j["emissions"]["grams_co2e"].get<double>(), 3) + " g CO2e"), std::string::npos)
       << emissions;
