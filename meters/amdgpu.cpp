@@ -2,6 +2,7 @@
 #include "meters/visible_devices.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 
 namespace joulegrid::meters {
@@ -25,17 +26,42 @@ std::vector<std::pair<std::string, std::string>> cards_by_bus(const std::string&
   return cards;
 }
 
+// Whether a card is driven by amdgpu (ROCm numbers only those; an onboard
+// display adapter between them takes no number).
+bool is_amdgpu(const std::string& device_dir) {
+  for (const std::string& hw : list_dir(device_dir + "/hwmon", "hwmon"))
+    if (read_text(device_dir + "/hwmon/" + hw + "/name").value_or("") == "amdgpu") return true;
+  return false;
+}
+
 }  // namespace
 
-AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings, bool utilisation) {
+std::vector<GpuDevice> amdgpu_gpus(const SysfsRoot& root) {
   const std::string drm = root.path("/sys/class/drm");
+  std::vector<GpuDevice> out;
   unsigned int index = 0;
   for (const auto& [bus_id, card] : cards_by_bus(drm)) {
     const std::string device = drm + "/" + card + "/device";
+    if (!is_amdgpu(device)) continue;
+    const std::string unique_id = read_text(device + "/unique_id").value_or("");
+    out.push_back({"amd", index++, unique_id.empty() ? "" : "GPU-" + unique_id, bus_id});
+  }
+  return out;
+}
+
+AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings, bool utilisation) {
+  const std::string drm = root.path("/sys/class/drm");
+  unsigned int index = 0, rocr_visible = 0;
+  const bool hip_only = std::getenv("HIP_VISIBLE_DEVICES") != nullptr;
+  for (const auto& [bus_id, card] : cards_by_bus(drm)) {
+    const std::string device = drm + "/" + card + "/device";
+    if (!is_amdgpu(device)) continue;
     // ROCm's UUID of a card is GPU- followed by the driver's unique_id.
     const std::string unique_id = read_text(device + "/unique_id").value_or("");
-    const bool mine = visible_device("ROCR_VISIBLE_DEVICES", index++, unique_id.empty() ? "" : "GPU-" + unique_id);
-    if (!mine) continue;  // another rank's GPU
+    const std::string uuid = unique_id.empty() ? "" : "GPU-" + unique_id;
+    if (!visible_device("ROCR_VISIBLE_DEVICES", index++, uuid)) continue;  // another rank's GPU
+    // HIP_VISIBLE_DEVICES numbers the devices ROCR left visible.
+    if (hip_only && !visible_device("HIP_VISIBLE_DEVICES", rocr_visible++, uuid)) continue;
     for (const std::string& hw : list_dir(device + "/hwmon", "hwmon")) {
       const std::string dir = device + "/hwmon/" + hw;
       if (read_text(dir + "/name").value_or("") != "amdgpu") continue;

@@ -1,6 +1,7 @@
 #include "meters/nvml.hpp"
 #include "meters/visible_devices.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <dlfcn.h>
@@ -50,6 +51,9 @@ class NvmlLibrary {
   nvml::Return (*uuid)(nvml::Device, char*, unsigned int) = nullptr;
   nvml::Return (*pci_info)(nvml::Device, nvml::PciInfo*) = nullptr;
   nvml::Return (*utilization)(nvml::Device, nvml::Utilization*) = nullptr;  // optional
+  // MIG: a slice's handle by its UUID, and the GPU it is a slice of (optional).
+  nvml::Return (*by_uuid)(const char*, nvml::Device*) = nullptr;
+  nvml::Return (*parent_of_mig)(nvml::Device, nvml::Device*) = nullptr;
   const char* (*error_string)(nvml::Return) = nullptr;
   bool initialised = false;
 
@@ -71,7 +75,8 @@ class NvmlLibrary {
            bind(total_energy_mj, "nvmlDeviceGetTotalEnergyConsumption", why) &&
            bind(power_mw, "nvmlDeviceGetPowerUsage", why) && bind(uuid, "nvmlDeviceGetUUID", why) &&
            bind(pci_info, "nvmlDeviceGetPciInfo_v3", why) && bind(error_string, "nvmlErrorString", why) &&
-           optional(utilization, "nvmlDeviceGetUtilizationRates");
+           optional(utilization, "nvmlDeviceGetUtilizationRates") && optional(by_uuid, "nvmlDeviceGetHandleByUUID") &&
+           optional(parent_of_mig, "nvmlDeviceGetDeviceHandleFromMigDeviceHandle");
   }
   template <typename F>
   bool optional(F& f, const char* name) {
@@ -83,11 +88,56 @@ class NvmlLibrary {
 
 namespace {
 
+std::string library_path() {
+  const char* env = std::getenv("JOULEGRID_NVML_LIBRARY");
+  return env && *env ? env : "libnvidia-ml.so.1";
+}
+
+// The physical GPUs whose MIG slices CUDA_VISIBLE_DEVICES names: a slice
+// shares its GPU's energy counter, so the rank meters the whole GPU.
+std::vector<std::string> mig_parents(NvmlLibrary& lib, std::vector<Warning>& warnings) {
+  std::vector<std::string> parents;
+  const char* listed = std::getenv("CUDA_VISIBLE_DEVICES");
+  for (const auto& item : device_list(listed ? listed : "")) {
+    if (item.rfind("MIG-", 0) != 0) continue;
+    nvml::Device slice = nullptr, gpu = nullptr;
+    char uuid[96] = {};
+    if (lib.by_uuid && lib.parent_of_mig && lib.by_uuid(item.c_str(), &slice) == nvml::kSuccess &&
+        lib.parent_of_mig(slice, &gpu) == nvml::kSuccess && lib.uuid(gpu, uuid, sizeof uuid) == nvml::kSuccess)
+      parents.push_back(uuid);
+    else
+      warnings.push_back({"nvml", "CUDA_VISIBLE_DEVICES names MIG slice " + item + ", whose GPU NVML cannot tell",
+                          "a driver with MIG support (R450 or newer); its GPU is not metered"});
+  }
+  return parents;
+}
+
 }  // namespace
+
+std::vector<GpuDevice> nvml_gpus() {
+  std::string why;
+  auto lib = NvmlLibrary::load(library_path(), why);
+  std::vector<GpuDevice> out;
+  if (!lib || lib->init() != nvml::kSuccess) return out;
+  lib->initialised = true;
+  unsigned int n = 0;
+  lib->count(&n);
+  for (unsigned int i = 0; i < n; ++i) {
+    nvml::Device dev = nullptr;
+    if (lib->by_index(i, &dev) != nvml::kSuccess) continue;
+    GpuDevice g{"nvidia", i, "", ""};
+    char uuid[96] = {};
+    if (lib->uuid(dev, uuid, sizeof uuid) == nvml::kSuccess) g.uuid = uuid;
+    nvml::PciInfo pci{};
+    if (lib->pci_info(dev, &pci) == nvml::kSuccess) g.bus_id = pci.bus_id;
+    out.push_back(g);
+  }
+  return out;
+}
 
 NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required, bool utilisation) {
   const char* env = std::getenv("JOULEGRID_NVML_LIBRARY");
-  const std::string path = env && *env ? env : "libnvidia-ml.so.1";
+  const std::string path = library_path();
   std::string why;
   lib_ = NvmlLibrary::load(path, why);
   if (!lib_) {
@@ -101,6 +151,7 @@ NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required, bool utilisa
     return;
   }
   lib_->initialised = true;
+  const std::vector<std::string> slices_of = mig_parents(*lib_, warnings);
   unsigned int n = 0;
   lib_->count(&n);
   for (unsigned int i = 0; i < n; ++i) {
@@ -112,10 +163,11 @@ NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required, bool utilisa
     char uuid[96] = {};
     if (lib_->uuid(dev, uuid, sizeof uuid) == nvml::kSuccess) base.uuid = uuid;
     // NVML's order is PCI bus order: run with CUDA_DEVICE_ORDER=PCI_BUS_ID.
-    if (!visible_device("CUDA_VISIBLE_DEVICES", i, base.uuid)) continue;  // another rank's GPU
+    const bool slice = std::find(slices_of.begin(), slices_of.end(), base.uuid) != slices_of.end();
+    if (!slice && !visible_device("CUDA_VISIBLE_DEVICES", i, base.uuid)) continue;  // another rank's GPU
     nvml::PciInfo pci{};
     if (lib_->pci_info(dev, &pci) == nvml::kSuccess) base.bus_id = pci.bus_id;
-    base.device = "gpu" + std::to_string(i);
+    base.device = "gpu" + std::to_string(i) + (slice ? " (a MIG slice's GPU: the whole GPU's energy)" : "");
     base.file = path;
     unsigned long long mj = 0;
     unsigned int mw = 0;

@@ -4,7 +4,8 @@
 // newer) where the GPU has it, else power (mW; on Ampere-and-newer consumer
 // parts a one-second average). Only physical GPUs are enumerated: MIG
 // instances share their GPU's counter and must never be summed.
-// Only the GPUs CUDA_VISIBLE_DEVICES gives this rank are read (all when unset).
+// Only the GPUs CUDA_VISIBLE_DEVICES gives this rank are read (all when
+// unset); a MIG slice it names (MIG-…) is read as its whole GPU, labelled so.
 // With `utilisation`, each GPU's busy percentage (nvmlDeviceGetUtilizationRates,
 // the share of the last sample period in which a kernel ran) is a channel too.
 // The library: JOULEGRID_NVML_LIBRARY, else libnvidia-ml.so.1. This file and
@@ -13,6 +14,7 @@
 #include <memory>
 
 #include "meters/meter.hpp"
+#include "meters/visible_devices.hpp"
 
 namespace joulegrid::meters {
 

@@ -5,9 +5,7 @@
 
 namespace joulegrid::meters {
 
-namespace {
-
-std::vector<std::string> entries(const std::string& list) {
+std::vector<std::string> device_list(const std::string& list) {
   std::vector<std::string> out;
   size_t start = 0;
   while (start <= list.size()) {
@@ -20,12 +18,10 @@ std::vector<std::string> entries(const std::string& list) {
   return out;
 }
 
-}  // namespace
-
 bool visible_device(const char* variable, unsigned int index, const std::string& uuid) {
   const char* env = std::getenv(variable);
   if (!env) return true;
-  for (const auto& item : entries(env)) {
+  for (const auto& item : device_list(env)) {
     if (item == std::to_string(index)) return true;
     if (item.rfind("GPU-", 0) == 0 && !uuid.empty() && uuid.rfind(item, 0) == 0) return true;
   }
@@ -35,10 +31,10 @@ bool visible_device(const char* variable, unsigned int index, const std::string&
 std::string bind_rank_to_gpu(int rank_on_node, int ranks_on_node, bool* shared) {
   std::string done;
   if (shared) *shared = false;
-  for (const char* variable : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES"}) {
+  for (const char* variable : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"}) {
     const char* env = std::getenv(variable);
     if (!env) continue;
-    const auto devices = entries(env);
+    const auto devices = device_list(env);
     if (devices.size() <= 1) continue;
     if (shared && ranks_on_node > static_cast<int>(devices.size())) *shared = true;
     const std::string& mine = devices[static_cast<size_t>(rank_on_node) % devices.size()];
@@ -46,6 +42,61 @@ std::string bind_rank_to_gpu(int rank_on_node, int ranks_on_node, bool* shared) 
     ::setenv(variable, mine.c_str(), 1);
   }
   return done;
+}
+
+std::vector<GpuDevice> node_gpus(const SysfsRoot& root) {
+  std::vector<GpuDevice> gpus = nvml_gpus();
+  for (auto& g : amdgpu_gpus(root)) gpus.push_back(g);
+  return gpus;
+}
+
+GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vector<GpuDevice>& gpus,
+                             bool allow_sharing, bool cpu_only) {
+  GpuBinding b;
+  if (cpu_only) {
+    for (const char* variable : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"})
+      ::setenv(variable, "", 1);
+    b.log = "its cells train on the CPU ([train] device = \"cpu\"): no GPU is metered";
+    return b;
+  }
+  b.log = bind_rank_to_gpu(rank_on_node, ranks_on_node, &b.shared);
+  if (b.shared && !allow_sharing) {
+    b.refused = std::to_string(ranks_on_node) + " worker ranks on this node share the fewer GPUs listed (" + b.log +
+                "): give each rank its own GPU (srun --gpus-per-task=1, or list one GPU a rank), or set [train] "
+                "share_gpus = true to count each shared card's whole energy in every rank that uses it";
+    return b;
+  }
+  auto unset = [](const char* v) { return std::getenv(v) == nullptr; };
+  for (const char* vendor : {"nvidia", "amd"}) {
+    const bool nvidia = std::string(vendor) == "nvidia";
+    if (nvidia ? !unset("CUDA_VISIBLE_DEVICES") : (!unset("ROCR_VISIBLE_DEVICES") || !unset("HIP_VISIBLE_DEVICES")))
+      continue;  // the launcher chose
+    std::vector<const GpuDevice*> mine;
+    for (const auto& g : gpus)
+      if (g.vendor == vendor) mine.push_back(&g);
+    if (mine.empty()) continue;
+    const size_t n = mine.size();
+    if (static_cast<size_t>(ranks_on_node) > n) {
+      b.shared = true;
+      if (!allow_sharing) {
+        b.refused = std::to_string(ranks_on_node) + " worker ranks on this node and " + std::to_string(n) + " " +
+                    (nvidia ? "NVIDIA" : "AMD") + " GPU" + (n == 1 ? "" : "s") +
+                    ": start at most " + std::to_string(n) + " worker rank" + (n == 1 ? "" : "s") +
+                    " a node (mpirun --npernode, srun --ntasks-per-node), give each rank its own GPU "
+                    "(srun --gpus-per-task=1), or set [train] share_gpus = true to count each shared card's whole "
+                    "energy in every rank that uses it";
+        return b;
+      }
+    }
+    const GpuDevice& g = *mine[static_cast<size_t>(rank_on_node) % n];
+    const char* variable = nvidia ? "CUDA_VISIBLE_DEVICES" : "ROCR_VISIBLE_DEVICES";
+    const std::string value = !g.uuid.empty() ? g.uuid : std::to_string(g.index);
+    ::setenv(variable, value.c_str(), 1);
+    b.log += (b.log.empty() ? "" : "; ") + std::string(variable) + " unset -> " + value + " (" + g.bus_id +
+             "), GPU " + std::to_string(rank_on_node % n) + " of " + std::to_string(n) + " for node-local rank " +
+             std::to_string(rank_on_node);
+  }
+  return b;
 }
 
 }  // namespace joulegrid::meters

@@ -1,15 +1,23 @@
 #pragma once
 // Which GPUs belong to this rank: a launcher (Slurm, a job script) gives each
-// rank its GPUs through CUDA_VISIBLE_DEVICES (NVIDIA) or ROCR_VISIBLE_DEVICES
-// (AMD), as indices or UUIDs. A meter reads only the GPUs its rank may use,
-// so a GPU's energy is never counted by two ranks.
+// rank its GPUs through CUDA_VISIBLE_DEVICES (NVIDIA), ROCR_VISIBLE_DEVICES or
+// HIP_VISIBLE_DEVICES (AMD), as indices or UUIDs; where it gives none, rank i
+// of a node is bound to GPU i (bind_rank_to_gpus). A meter reads only the
+// GPUs its rank may use, so a GPU's energy is never counted by two ranks,
+// and a rank that trains on the CPU meters none.
 
 #include <string>
+#include <vector>
+
+#include "meters/sysfs.hpp"
 
 namespace joulegrid::meters {
 
 // True when `variable` is unset, or lists the device by index or by UUID
 // (a prefix such as GPU-8f3a is enough, as the runtimes accept).
+// "0,GPU-ab,,2" → {"0", "GPU-ab", "2"}: a *_VISIBLE_DEVICES list.
+std::vector<std::string> device_list(const std::string& list);
+
 bool visible_device(const char* variable, unsigned int index, const std::string& uuid);
 
 // One GPU per rank. When CUDA_VISIBLE_DEVICES or ROCR_VISIBLE_DEVICES lists
@@ -21,5 +29,31 @@ bool visible_device(const char* variable, unsigned int index, const std::string&
 // log, or "" when nothing was changed; sets `shared` when there are fewer
 // GPUs than ranks, so that some GPU is metered by two ranks.
 std::string bind_rank_to_gpu(int rank_on_node, int ranks_on_node, bool* shared = nullptr);
+
+// A GPU of the node, whatever the variables say.
+struct GpuDevice {
+  std::string vendor;      // nvidia | amd
+  unsigned int index = 0;  // in the driver's order (NVML's; amdgpu's cards by PCI bus, as ROCm numbers them)
+  std::string uuid, bus_id;
+};
+std::vector<GpuDevice> nvml_gpus();                          // nvml.cpp: none without the library
+std::vector<GpuDevice> amdgpu_gpus(const SysfsRoot& root);   // amdgpu.cpp
+std::vector<GpuDevice> node_gpus(const SysfsRoot& root);     // both
+
+struct GpuBinding {
+  std::string log;      // what was set, for the log ("" when nothing was)
+  bool shared = false;  // fewer GPUs than worker ranks: a card is metered, whole, by each rank that shares it
+  std::string refused;  // more worker ranks than GPUs and no sharing allowed: why, and how to fix it
+};
+
+// One GPU per rank, before the meters open and the trainer starts: a list
+// of several devices in CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES or
+// HIP_VISIBLE_DEVICES is narrowed to entry `rank_on_node` of it (as
+// bind_rank_to_gpu); an unset variable is set to GPU `rank_on_node` of
+// the node's `gpus` of that vendor (by UUID where it has one). More ranks
+// than GPUs is refused unless `allow_sharing`. A rank whose cells train on
+// the CPU (`cpu_only`) is given no GPU at all.
+GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vector<GpuDevice>& gpus,
+                             bool allow_sharing, bool cpu_only);
 
 }  // namespace joulegrid::meters

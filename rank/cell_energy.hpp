@@ -54,6 +54,9 @@ class CellEnergy {
   double joules_now() { return now().cell_j; }
   // The trainer process whose share of the node's CPU time the cell is given.
   virtual void attach(pid_t /*trainer*/) {}
+  // Whether the cell trains on the rank's GPU; a cell on the CPU counts no
+  // GPU energy (an idle card is not the cell's), and its GPU busy % is not kept.
+  virtual void trains_on_gpu(bool /*yes*/) {}
   virtual EnergyMethod method() const = 0;     // the weakest of the summed sources
   virtual std::string describe() const = 0;    // a sentence for people
 };

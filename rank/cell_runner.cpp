@@ -104,6 +104,7 @@ class CellSession {
     result_.flops_per_sample = ev.value("flops_per_sample", int64_t{0});
     result_.input_elements = ev.value("input_elements", int64_t{0});
     result_.device = ev.value("device", std::string());
+    energy_.trains_on_gpu(result_.device.rfind("cuda", 0) == 0 || result_.device.rfind("hip", 0) == 0);
     result_.init = ev.value("init", std::string());
     if (callbacks_.on_ready) callbacks_.on_ready(ev);
   }

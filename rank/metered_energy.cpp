@@ -106,7 +106,7 @@ EnergyTotals MeteredEnergy::now() {
     const double delta = j[i] - last_[i];
     last_[i] = j[i];
     if (!c.is_energy()) {  // utilisation: the sampler integrates it as %·s
-      if (c.component == "gpu") {
+      if (c.component == "gpu" && count_gpus_) {
         gpu_util += delta;
         ++gpus;
       } else if (c.component == "cpu") {
@@ -117,6 +117,7 @@ EnergyTotals MeteredEnergy::now() {
     }
     if (!c.in_total) continue;
     totals_.node_j += delta;
+    if (c.component == "gpu" && !count_gpus_) continue;  // the cell trains on the CPU
     const double mine = c.component == "gpu" ? 1.0 : share;
     if (c.component == "gpu") totals_.gpu_j += delta;
     else if (c.component == "cpu") totals_.cpu_j += delta * share;

@@ -24,6 +24,7 @@ class MeteredEnergy : public CellEnergy {
 
   EnergyTotals now() override;
   void attach(pid_t trainer) override;
+  void trains_on_gpu(bool yes) override { count_gpus_ = yes; }
   // Samples the node with nothing running for `seconds` in all, cut into
   // `windows` windows: each window's idle watts of the summed channels and
   // the share of the node's CPUs busy meanwhile (other processes: nothing
@@ -54,6 +55,7 @@ class MeteredEnergy : public CellEnergy {
   std::vector<double> idle_w_;  // each channel's idle power
   double last_t_ = 0;
   double seen_busy_ = 0, seen_total_ = 0, seen_trainer_ = 0;  // the attached trainer's ticks counted so far
+  bool count_gpus_ = true;  // false while the cells train on the CPU: the node's GPUs are not theirs
   EnergyTotals totals_;
 };
 

@@ -13,6 +13,7 @@
 #include "io/errors.hpp"
 #include "io/records/results.hpp"
 #include "io/store/samples.hpp"
+#include "meters/sysfs.hpp"
 #include "meters/visible_devices.hpp"
 #include "rank/calibration.hpp"
 #include "rank/cell_runner.hpp"
@@ -167,6 +168,28 @@ std::string node_name() {
   return host;
 }
 
+// A rank that cannot take part still keeps step with the barriers its node
+// and the other nodes pass (idle, calibration), then says why and waits to
+// be told to stop.
+void sit_out(Comm& comm, NodeGroup& node, const std::string& name, const std::string& why) {
+  for (int i = 0; i < 2; ++i) node.barrier();
+  node.all_workers_barrier();
+  node.barrier();
+  node.all_workers_barrier();
+  comm.send(0, tag::hello, json{{"rank", comm.rank()}, {"node", name}, {"error", why}}.dump());
+  while (wait_for(comm).tag != tag::stop) {}
+}
+
+// The GPUs this rank's cells train on and its meters read, for the record:
+// "nvml gpu1 GPU-… 0000:02:00.0"; "" when it meters none.
+std::string bound_gpus(const meters::Sampler& sampler) {
+  std::string out;
+  for (const auto& ch : sampler.channels())
+    if (ch.component == "gpu" && ch.is_energy() && ch.in_total)
+      out += (out.empty() ? "" : "; ") + ch.source + " " + ch.device + " " + ch.uuid + " " + ch.bus_id;
+  return out;
+}
+
 void run_worker(Comm& comm, NodeGroup& node) {
   Message config = wait_for(comm);
   while (config.tag != tag::config) config = wait_for(comm);
@@ -178,23 +201,26 @@ void run_worker(Comm& comm, NodeGroup& node) {
     spec = parse_spec(c.at("spec_text"), c.at("spec_file"), c.at("base_dir"));
   } catch (const InputError& e) {
     // The study is fine on rank 0 but not here (a dataset missing on this node).
-    for (int i = 0; i < 2; ++i) node.barrier();  // the node's other ranks must not wait for us
-    node.all_workers_barrier();
-    node.barrier();
-    node.all_workers_barrier();
-    comm.send(0, tag::hello, json{{"rank", comm.rank()}, {"node", name}, {"error", e.what()}}.dump());
-    while (wait_for(comm).tag != tag::stop) {}
+    sit_out(comm, node, name, e.what());
     return;
   }
 
-  // Before the meters open: each rank meters, and its cells train on, its own GPU.
-  bool shared = false;
-  if (const auto bound = meters::bind_rank_to_gpu(node.index(), node.size(), &shared); !bound.empty())
-    spdlog::info("rank {} on {}: {}", comm.rank(), name, bound);
-  if (shared)
-    spdlog::warn("{}: {} worker ranks share fewer GPUs; a shared GPU's energy is counted by each of its ranks",
+  // Before the meters open and any trainer starts: each rank trains on, and
+  // meters, its own GPU (rank i of a node GPU i), and a CPU-only study none.
+  const meters::GpuBinding binding =
+      meters::bind_rank_to_gpus(node.index(), node.size(), meters::node_gpus(meters::SysfsRoot::from_environment()),
+                                spec.train.share_gpus, spec.train.device == "cpu");
+  if (!binding.refused.empty()) {
+    sit_out(comm, node, name, "[train] share_gpus: " + binding.refused);
+    return;
+  }
+  if (!binding.log.empty()) spdlog::info("rank {} on {}: {}", comm.rank(), name, binding.log);
+  if (binding.shared)
+    spdlog::warn("{}: {} worker ranks share fewer GPUs ([train] share_gpus): a shared card's whole energy is "
+                 "counted by each of its ranks, and every figure says so",
                  name, node.size());
   NodeEnergy meters(spec.meters);
+  const std::string gpu = meters.measured() ? bound_gpus(meters.metered().sampler()) : "";
   // Idle means idle: every rank of the node samples at once, none training.
   node.barrier();
   std::vector<IdleWindow> idle;
@@ -220,7 +246,11 @@ void run_worker(Comm& comm, NodeGroup& node) {
     Message m = wait_for(comm);
     while (m.tag == tag::abandon) m = wait_for(comm);  // an abandon that raced the end of a cell
     if (m.tag != tag::task) return;
-    const RunResult r = run_task(comm, json::parse(m.body), meters.energy(), samples, name, threads);
+    RunResult r = run_task(comm, json::parse(m.body), meters.energy(), samples, name, threads);
+    if (r.device.rfind("cuda", 0) == 0) {  // a cell on the CPU counts no GPU
+      r.gpu = gpu;
+      r.gpu_shared = binding.shared && !gpu.empty();
+    }
     comm.send(0, tag::result, json(r).dump());
   }
 }

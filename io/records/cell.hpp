@@ -111,7 +111,9 @@ struct RunResult {
   int64_t parameters = 0;
   int64_t flops_per_sample = 0;
   int64_t input_elements = 0;  // values in one input sample (C × H × W, or F × T)
-  std::string device;
+  std::string device;       // what the child trained on: cpu, cuda:0
+  std::string gpu;          // the GPU(s) its energy counts: "nvml gpu1 GPU-… 0000:02:00.0"; "" on the CPU
+  bool gpu_shared = false;  // that GPU served other ranks too ([train] share_gpus): its whole energy is counted
   std::string init;
   double seconds = 0.0;
   double gpu_util = NAN, cpu_util = NAN;  // % over its epochs' windows, time-weighted; NaN: not recorded

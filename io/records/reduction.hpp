@@ -30,7 +30,18 @@ struct ModelRow {
   double gpu_util = NAN, cpu_util = NAN;  // mean over the runs that recorded it, % (not energy)
   EnergyMethod energy_method;  // the weakest among its runs
   bool net_reliable = true;    // false: a run of it ran on a node whose net energy is unreliable
+  int gpu_shared = 0;          // its runs on a GPU other ranks shared: each counts the card's whole energy
 };
+
+// A model's energy method and what makes its figures less certain on the
+// report's basis: "counter", "counter, net unreliable, shared GPU: the card's whole energy".
+inline std::string method_and_doubts(const ModelRow& m, EnergyBasis basis) {
+  return m.energy_method.str() + (basis == EnergyBasisValue::net && !m.net_reliable ? ", net unreliable" : "") +
+         (m.gpu_shared > 0 ? ", shared GPU: the card's whole energy" : "");
+}
+inline bool has_doubts(const ModelRow& m, EnergyBasis basis) {
+  return (basis == EnergyBasisValue::net && !m.net_reliable) || m.gpu_shared > 0;
+}
 
 struct CriterionRow {  // Eq. 3
   std::string dataset, architecture, criterion, setup;
@@ -173,6 +184,8 @@ struct CellResult {
   EnergyMethod energy_method;
   Failure failure;
   bool net_reliable = true;  // its node's net energy can be trusted
+  std::string gpu;           // the GPU its energy counts (RunResult::gpu); "" on the CPU
+  bool gpu_shared = false;   // that GPU served other ranks too: its whole energy is counted
   std::string node, detail;
   const RunResult* run = nullptr;  // the settled run this row reports (in the results it was reduced from)
 };
@@ -182,6 +195,7 @@ struct StudySummary {
   std::string name, job_ids;
   StudyStatus status;
   int cells = 0, done = 0, failed = 0, pending = 0;
+  int gpu_shared_runs = 0;           // finished runs on a GPU other ranks shared ([train] share_gpus)
   std::string merged_from;           // a merged file's sources, one a line
   std::vector<std::string> sources;  // the same, as a list (replica order)
   std::string spec_file, created_utc, updated_utc, program_version;

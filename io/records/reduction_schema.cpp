@@ -34,6 +34,8 @@ const Fields<CellResult>& cell_result_fields() {
       JG_FIELD(CellResult, "energy_method", energy_method, ""),
       JG_FIELD(CellResult, "node", node, ""),
       JG_FIELD(CellResult, "net_reliable", net_reliable, ""),
+      JG_FIELD(CellResult, "gpu", gpu, ""),
+      JG_FIELD(CellResult, "gpu_shared", gpu_shared, ""),
       JG_FIELD(CellResult, "failure", failure, ""),
       JG_FIELD(CellResult, "detail", detail, "").not_in_csv(),
       JG_FIELD(CellResult, "role", role, ""),
@@ -67,6 +69,7 @@ const Fields<ModelRow>& model_fields() {
       JG_FIELD(ModelRow, "cpu_util_percent", cpu_util, "%"),
       JG_FIELD(ModelRow, "energy_method", energy_method, ""),
       JG_FIELD(ModelRow, "net_reliable", net_reliable, ""),
+      JG_FIELD(ModelRow, "gpu_shared_runs", gpu_shared, ""),
   };
   return f;
 }
@@ -263,6 +266,7 @@ const Fields<StudySummary>& study_summary_fields() {
       JG_FIELD(StudySummary, "done", done, ""),
       JG_FIELD(StudySummary, "failed", failed, ""),
       JG_FIELD(StudySummary, "pending", pending, ""),
+      JG_FIELD(StudySummary, "gpu_shared_runs", gpu_shared_runs, ""),
       JG_FIELD(StudySummary, "job_ids", job_ids, ""),
       JG_FIELD(StudySummary, "merged_from", merged_from, ""),
   };

@@ -95,6 +95,7 @@ const Fields<TrainOptions>& train_option_fields() {
       object_field("mcdropout", &TrainOptions::dropout, dropout_fields).must(),
       // Where and how fast a cell trains does not change its numbers.
       JG_FIELD(TrainOptions, "device", device, "").must().not_identity(),
+      JG_FIELD(TrainOptions, "share_gpus", share_gpus, "").not_identity(),
       JG_FIELD(TrainOptions, "threads", threads, "").must().not_identity(),
       JG_FIELD(TrainOptions, "eval_batch_size", eval_batch_size, "").must().not_identity(),
   };
@@ -214,6 +215,8 @@ const Fields<RunResult>& run_fields() {
       JG_FIELD(RunResult, "node", node, ""),
       JG_FIELD(RunResult, "rank", rank, ""),
       JG_FIELD(RunResult, "device", device, ""),
+      JG_FIELD(RunResult, "gpu", gpu, ""),
+      JG_FIELD(RunResult, "gpu_shared", gpu_shared, ""),
       JG_FIELD(RunResult, "started_unix_s", started_unix_s, "s"),
       JG_FIELD(RunResult, "seconds", seconds, "s"),
       JG_FIELD(RunResult, "gpu_util_percent", gpu_util, "%").aka({"gpu_util"}),

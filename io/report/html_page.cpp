@@ -47,6 +47,11 @@ void write_header(const Reduction& red, std::ostream& out) {
     out << "<p class=\"warning\" id=\"selection-warning\">Stopping on the test set: " << escape(on_test)
         << " chose when to stop by the test accuracy ([data] validation = \"test\", the paper's choice), so "
            "their test accuracies are optimistic.</p>";
+  if (s.gpu_shared_runs > 0)
+    out << "<p class=\"warning\" id=\"shared-gpu-warning\">Shared GPU: " << s.gpu_shared_runs
+        << " run" << (s.gpu_shared_runs == 1 ? "" : "s")
+        << " trained on a card other ranks used at the same time ([train] share_gpus); each counts the card's whole "
+           "energy, so their joules are too high. Their models are marked.</p>";
   for (const auto& n : red.nodes)
     if (!n.net_reliable && red.energy == EnergyBasisValue::net)
       out << "<p class=\"warning\" id=\"net-warning-" << escape(n.node.name) << "\">Net energy is unreliable on node "

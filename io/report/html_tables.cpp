@@ -25,9 +25,8 @@ void models_table(const Reduction& red, std::ostream& out) {
         << td(of(m.met, m.runs)) << tn(m.epochs, 3) << tn(m.accuracy, 3) << tn(m.accuracy_sd, 2) << tn(m.energy_j) << tn(m.energy_sd, 3)
         << tn(m.energy_norm_j) << tn(m.efficiency) << tn(m.efficiency_norm) << tn(m.train_j_per_sample, 3)
         << tn(m.eval_j_per_sample, 3) << tn(m.gpu_util, 3) << tn(m.cpu_util, 3)
-        << (red.energy == EnergyBasisValue::net && !m.net_reliable
-                ? "<td class=\"t bad\">" + escape(m.energy_method.str()) + ", net unreliable</td>"
-                : td(m.energy_method.str()))
+        << (has_doubts(m, red.energy) ? "<td class=\"t bad\">" + escape(method_and_doubts(m, red.energy)) + "</td>"
+                                      : td(m.energy_method.str()))
         << "</tr>";
   out << "</table>";
 }

@@ -15,9 +15,7 @@ std::string num(double v, int digits = 4) { return std::isfinite(v) ? format_num
 std::string percent(double fraction) { return num(100 * fraction, 3) + " %"; }
 std::string model(const std::string& architecture, int size) { return architecture + "-" + std::to_string(size); }
 // A model's method, and that its net figures are in doubt when they are.
-std::string method_of(const Reduction& red, const ModelRow& m) {
-  return m.energy_method.str() + (red.energy == EnergyBasisValue::net && !m.net_reliable ? ", net unreliable" : "");
-}
+std::string method_of(const Reduction& red, const ModelRow& m) { return method_and_doubts(m, red.energy); }
 std::string of(int part, int whole) { return std::to_string(part) + " of " + std::to_string(whole); }
 // "2", or "2 of 3" where the grid has more than finished.
 std::string of_grid(int have, int grid) { return grid > have ? of(have, grid) : std::to_string(have); }
@@ -37,6 +35,10 @@ void study_header(const Reduction& red, std::ostream& out) {
   out << "energy: " << red.energy << " ("
       << (red.energy == EnergyBasisValue::net ? "less idle power" : "including idle power") << "), joules, " << method
       << "; normalised to " << red.reference << "\n";
+  if (s.gpu_shared_runs > 0)
+    out << "NOTE: " << s.gpu_shared_runs << " run" << (s.gpu_shared_runs == 1 ? "" : "s")
+        << " trained on a GPU other ranks shared ([train] share_gpus): each counts the card's whole energy, "
+           "so their joules are too high (marked \"shared GPU\").\n";
   std::vector<std::string> on_test;
   for (const auto& c : red.criteria)
     if (c.selection == "test" && std::find(on_test.begin(), on_test.end(), c.criterion) == on_test.end())

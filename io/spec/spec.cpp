@@ -180,11 +180,12 @@ void read_bayes(const TomlSection& s, BayesOptions& b) {
 }
 
 void read_train(const TomlSection& s, Spec& spec) {
-  s.allow_only({"device", "threads", "optimizer", "batch_size", "learning_rate", "init",
+  s.allow_only({"device", "share_gpus", "threads", "optimizer", "batch_size", "learning_rate", "init",
                 "activation", "eval_batch_size", "momentum", "weight_decay", "train_accuracy", "bayes",
                 "mcdropout"});
   TrainOptions& t = spec.train;
   t.device = s.choice("device", "auto", {"auto", "cpu", "cuda"});
+  t.share_gpus = s.boolean("share_gpus", false);
   t.threads = static_cast<int>(s.integer("threads", 0, 0, 4096));
   spec.optimizers = s.texts("optimizer", {"adam"});
   for (const auto& o : spec.optimizers) {

@@ -55,6 +55,7 @@ struct DropoutOptions {
 // Options that shape the training of every cell (not grid axes).
 struct TrainOptions {
   std::string device = "auto";  // auto | cpu | cuda
+  bool share_gpus = false;      // more worker ranks on a node than GPUs: refused unless true
   int threads = 0;              // 0 = the cores available to the rank
   std::string init = "default"; // default | normal (the paper's Normal(0, 1))
   std::string activation = "softplus";  // softplus | relu

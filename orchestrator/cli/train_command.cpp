@@ -8,6 +8,7 @@
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "io/report/text_table.hpp"
+#include "meters/visible_devices.hpp"
 #include "rank/cell_runner.hpp"
 #include "rank/metered_energy.hpp"
 #include "rank/protocol.hpp"
@@ -55,8 +56,14 @@ int train_command(const TrainArgs& args) {
   assign_checkpoints(cells, std::filesystem::absolute(spec.output, ec).string());
   const CellSpec& cell = find_cell(cells, args.cell);
   if (cell.role == RoleValue::pretrain) std::filesystem::create_directories(std::filesystem::path(cell.checkpoint).parent_path(), ec);
+  // One GPU, the one libtorch trains on (GPU 0 of the node when nothing is
+  // set), or none for a cell on the CPU: the others' energy is not the cell's.
+  const meters::SysfsRoot root = meters::SysfsRoot::from_environment();
+  const meters::GpuBinding binding =
+      meters::bind_rank_to_gpus(0, 1, meters::node_gpus(root), false, spec.train.device == "cpu");
+  if (!binding.log.empty()) std::cerr << "joulegrid: " << binding.log << "\n";
   // The node's meters; the placeholder only where no source at all can be read.
-  MeteredEnergy metered(spec.meters, meters::SysfsRoot::from_environment());
+  MeteredEnergy metered(spec.meters, root);
   std::unique_ptr<PlaceholderEnergy> placeholder;
   if (metered.empty()) placeholder = std::make_unique<PlaceholderEnergy>(PlaceholderEnergy::watts_from_environment());
   CellEnergy& energy = placeholder ? static_cast<CellEnergy&>(*placeholder) : metered;

@@ -110,6 +110,8 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
       row.detail = r->detail;
       row.gpu_util = r->gpu_util;
       row.cpu_util = r->cpu_util;
+      row.gpu = r->gpu;
+      row.gpu_shared = r->gpu_shared;
       for (const auto& n : red.nodes)
         if (n.node.name == r->node) row.net_reliable = n.net_reliable;
       if (auto m = measured_by_run.find(r); m != measured_by_run.end()) {
@@ -143,7 +145,10 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   reduction::judge_net_energy(results, red.nodes);
   const auto settled = results.settled();
   const std::vector<Measured> done = measured_runs(results, red, settled);
-  for (const auto& m : done) red.energy_method = weakest_method(red.energy_method, m.run->energy_method);
+  for (const auto& m : done) {
+    red.energy_method = weakest_method(red.energy_method, m.run->energy_method);
+    red.study.gpu_shared_runs += m.run->gpu_shared;
+  }
   red.cells = cell_results(results, red, settled, done);
 
   const reduction::GridShape grid(results);

@@ -3,6 +3,8 @@
 // a GPU. Its devices come from the file named by FAKE_NVML_STATE, re-read on
 // every call so that a test can script the readings; one line a device:
 //   ENERGY_MJ POWER_MW UUID BUS_ID [BUSY_PERCENT]   ('-' or absent = not supported)
+// and one line a MIG slice of one of them:
+//   MIG SLICE_UUID PARENT_UUID
 // FAKE_NVML_INIT_FAIL=1 makes nvmlInit fail.
 
 #include <cstdlib>
@@ -20,12 +22,26 @@ struct FakeDevice {
   std::string energy, power, uuid, bus, busy = "-";
 };
 
+std::vector<std::pair<std::string, std::string>> slices() {  // (slice uuid, parent uuid)
+  std::vector<std::pair<std::string, std::string>> out;
+  const char* path = std::getenv("FAKE_NVML_STATE");
+  if (!path) return out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string tag, slice, parent;
+    if (fields >> tag >> slice >> parent && tag == "MIG") out.emplace_back(slice, parent);
+  }
+  return out;
+}
+
 std::vector<FakeDevice> devices() {
   std::vector<FakeDevice> out;
   const char* path = std::getenv("FAKE_NVML_STATE");
   if (!path) return out;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
+    if (line.rfind("MIG ", 0) == 0) continue;
     std::istringstream fields(line);
     FakeDevice d;
     if (fields >> d.energy >> d.power >> d.uuid >> d.bus) {
@@ -106,6 +122,28 @@ int nvmlDeviceGetUUID(void* device, char* out, unsigned int length) {
   std::strncpy(out, d[i].uuid.c_str(), length - 1);
   out[length - 1] = 0;
   return kSuccess;
+}
+// MIG slices are handles from 1001 on; physical GPUs 1 … n.
+int nvmlDeviceGetHandleByUUID(const char* uuid, void** device) {
+  const auto s = slices();
+  for (size_t k = 0; k < s.size(); ++k)
+    if (s[k].first == uuid) {
+      *device = reinterpret_cast<void*>(static_cast<long>(1001 + k));
+      return kSuccess;
+    }
+  const auto d = devices();
+  for (size_t i = 0; i < d.size(); ++i)
+    if (d[i].uuid == uuid) {
+      *device = reinterpret_cast<void*>(static_cast<long>(i) + 1);
+      return kSuccess;
+    }
+  return kInvalid;
+}
+int nvmlDeviceGetDeviceHandleFromMigDeviceHandle(void* slice, void** device) {
+  const long k = reinterpret_cast<long>(slice) - 1001;
+  const auto s = slices();
+  if (k < 0 || k >= static_cast<long>(s.size())) return kInvalid;
+  return nvmlDeviceGetHandleByUUID(s[static_cast<size_t>(k)].second.c_str(), device);
 }
 int nvmlDeviceGetPciInfo_v3(void* device, FakePciInfo* pci) {
   const auto d = devices();

@@ -74,4 +74,11 @@ CounterScript::~CounterScript() {
   thread_.join();
 }
 
+std::string PackageAt::with_zone(const std::string& root) {
+  write_rapl_zone(root, "intel-rapl:0", "package-0", 0, 0);
+  return root;
+}
+
+PackageAt::PackageAt(const std::string& root, double watts) : zone_(with_zone(root), "intel-rapl:0", watts, 0) {}
+
 }  // namespace joulegrid::testing

@@ -38,4 +38,17 @@ class CounterScript {
   std::thread thread_;
 };
 
+// A node whose only meter is a RAPL package zone drawing `watts`, for as
+// long as it lives: cells train on the CPU, so the CPU's energy is what a
+// cell is charged (with no /proc in the tree a trainer's share is 1). A fake
+// GPU would not do: a cell that trains on the CPU counts no GPU.
+class PackageAt {
+ public:
+  PackageAt(const std::string& root, double watts);
+
+ private:
+  static std::string with_zone(const std::string& root);  // writes the zone, returns `root`
+  CounterScript zone_;
+};
+
 }  // namespace joulegrid::testing

@@ -1,10 +1,11 @@
 // `joulegrid merge`: replication studies of one grid, run as separate jobs on
-// different hardware (two simulated nodes with fake AMD GPUs drawing 50 W and
+// different hardware (two simulated nodes whose CPU packages draw 50 W and
 // 100 W), joined in one file whose report shows both nodes and their
 // normalisation; files that cannot be joined are refused and nothing written.
 
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -27,18 +28,15 @@ class Merge : public ::testing::Test {
     DataSpec fashion;
     fashion.path = default_dataset_dir();
     if (!check_dataset_files(fashion).empty()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-    write_amdgpu_card(dir_.file("node-a"), "card0", "0000:03:00.0", -1, 50'000'000);
-    write_amdgpu_card(dir_.file("node-b"), "card0", "0000:03:00.0", -1, 100'000'000);
+    node_a_ = std::make_unique<PackageAt>(dir_.file("node-a"), 50.0);
+    node_b_ = std::make_unique<PackageAt>(dir_.file("node-b"), 100.0);
   }
+  std::unique_ptr<PackageAt> node_a_, node_b_;
 
   static StudyOptions replication() {
-    StudyOptions o;
-    o.name = "replica";
-    o.architectures = R"("lenet")";
-    o.accuracy_criterion = false;
-    o.repeats = 3;
+    StudyOptions o = lenet_study("replica", 3);
     o.subset_train = 600;
-    o.meter_sources = R"("amdgpu")";
+    o.meter_sources = R"("rapl")";
     o.calibration_steps = 60;
     return o;
   }

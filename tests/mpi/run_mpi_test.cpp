@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -64,9 +65,48 @@ TEST_F(MpiStudy, ThreeRanksShareTheGridAndCommitEveryCellOnce) {
     EXPECT_DOUBLE_EQ(cell["energy_j"].get<double>(), settled.at(cell["id"]).front()->energy_j);
 }
 
+// mpirun on a node with two GPUs of different power sets no
+// CUDA_VISIBLE_DEVICES: the two workers bind to GPU 0 and GPU 1 by
+// node-local rank and say so; their cells train on the CPU (this build),
+// so no card's energy enters a cell. Three workers on the two cards are
+// refused before anything runs, with the fix in the message.
+TEST_F(MpiStudy, EachRankOfANodeTakesItsOwnGpuAndMoreRanksThanGpusAreRefused) {
+  const std::string state = dir_.write("nvml", "- 100000 GPU-aaaa 0000:01:00.0\n- 200000 GPU-bbbb 0000:02:00.0\n");
+  StudyOptions o = lenet_study("gpus", 2);
+  o.epochs = 1;
+  o.meter_sources = R"("nvml", "estimate")";
+  const std::string s = spec(o);
+  const std::string env = " env -u CUDA_VISIBLE_DEVICES -u ROCR_VISIBLE_DEVICES -u HIP_VISIBLE_DEVICES "
+                          "JOULEGRID_NVML_LIBRARY=" + quote(FAKE_NVML_LIBRARY) + " FAKE_NVML_STATE=" + quote(state) + " ";
+  const CommandResult r = run_command(kMpirun + " -np 3" + env + joulegrid_run(s));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string log = r.out + r.err;
+  EXPECT_NE(log.find("CUDA_VISIBLE_DEVICES unset -> GPU-aaaa (0000:01:00.0), GPU 0 of 2 for node-local rank 0"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("CUDA_VISIBLE_DEVICES unset -> GPU-bbbb (0000:02:00.0), GPU 1 of 2 for node-local rank 1"),
+            std::string::npos)
+      << log;
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  for (const auto& run : file.runs) {
+    EXPECT_EQ(run.device, "cpu");
+    EXPECT_EQ(run.gpu, "") << "a cell on the CPU names no GPU";
+    ASSERT_FALSE(run.epoch_records.empty());
+    for (const auto& e : run.epoch_records)
+      EXPECT_DOUBLE_EQ(e.train_energy.gpu_j + e.eval_energy.gpu_j, 0.0) << run.cell_id << ": an idle card is not the cell's";
+  }
+
+  const CommandResult three = run_command(kMpirun + " -np 4" + env + joulegrid_run(s, "-o " + quote(dir_.file("three.h5"))));
+  EXPECT_EQ(three.exit_code, 2) << three.err;
+  EXPECT_NE((three.out + three.err).find("3 worker ranks on this node and 2 NVIDIA GPUs"), std::string::npos)
+      << three.out << three.err;
+  EXPECT_NE((three.out + three.err).find("share_gpus = true"), std::string::npos);
+}
+
 // Two nodes simulated on one machine through the MPMD form of mpirun: each
-// worker has its own node name and a fake sysfs tree with an AMD GPU, one
-// drawing 50 W and the other 100 W. Identical cells cost twice the joules a
+// worker has its own node name and a fake sysfs tree whose CPU package
+// draws 50 W on one and 100 W on the other. Identical cells cost twice the joules a
 // second on the second node; normalised by each node's calibration they agree.
 //
 // The nodes share this machine's two cores with rank 0, mpirun and whatever
@@ -81,15 +121,11 @@ TEST_F(MpiStudy, ThreeRanksShareTheGridAndCommitEveryCellOnce) {
 // is off by a factor near two.
 TEST_F(MpiStudy, TwoSimulatedNodesNormaliseToTheSameEnergy) {
   const std::map<std::string, double> watts{{"a", 50.0}, {"b", 100.0}};
-  for (const auto& [name, w] : watts)
-    write_amdgpu_card(dir_.file("node-" + name), "card0", "0000:03:00.0", -1, static_cast<int64_t>(w * 1e6));
-  StudyOptions o;
-  o.name = "two";
-  o.architectures = R"("lenet")";
-  o.accuracy_criterion = false;
-  o.repeats = 6;
+  std::vector<std::unique_ptr<PackageAt>> power;
+  for (const auto& [name, w] : watts) power.push_back(std::make_unique<PackageAt>(dir_.file("node-" + name), w));
+  StudyOptions o = lenet_study("two", 6);
   o.subset_train = 600;
-  o.meter_sources = R"("amdgpu")";
+  o.meter_sources = R"("rapl")";
   o.calibration_steps = 100;
   const std::string s = spec(o);
   const bool two_cores = run_command("taskset -c 1 true").exit_code == 0;
@@ -127,7 +163,7 @@ TEST_F(MpiStudy, TwoSimulatedNodesNormaliseToTheSameEnergy) {
   std::map<std::string, std::vector<double>> raw, normalised;
   for (const auto& cell : j["cells"]) {
     const std::string name = cell["node"];
-    EXPECT_EQ(cell["energy_method"], "power");
+    EXPECT_EQ(cell["energy_method"], "counter");
     const RunResult& run = *settled.at(cell["id"]).front();
     double seconds = 0;
     for (const auto& e : run.epoch_records) seconds += e.train_s + e.eval_s;

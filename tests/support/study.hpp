@@ -26,6 +26,17 @@ struct StudyOptions {
   std::string extra;  // appended to the spec as it is
 };
 
+// LeNet alone under the epochs criterion, `repeats` times: the study of the
+// tests that look at where and how cells were measured, not at what they learnt.
+inline StudyOptions lenet_study(const std::string& name, int repeats) {
+  StudyOptions o;
+  o.name = name;
+  o.architectures = R"("lenet")";
+  o.accuracy_criterion = false;
+  o.repeats = repeats;
+  return o;
+}
+
 inline std::string study_spec(const StudyOptions& o) {
   std::string s = "[experiment]\nname = \"" + o.name + "\"\nseed = 7\noutput = \"" + o.name +
                   ".h5\"\nmax_attempts = " + std::to_string(o.max_attempts) +

@@ -188,6 +188,39 @@ TEST_F(FakeNode, AmdGpuARankReadsOnlyTheCardsItIsBoundTo) {
   EXPECT_EQ(all.channels().size(), 2u);
 }
 
+// The same binding on AMD: ROCR_VISIBLE_DEVICES set by node-local rank
+// when unset, a HIP_VISIBLE_DEVICES list narrowed, and cards numbered as
+// ROCm numbers them (amdgpu cards only, by PCI bus).
+TEST_F(FakeNode, AmdGpuWithNoVariableSetRankIMetersCardIAlone) {
+  testing::write_amdgpu_card(root(), "card0", "0000:83:00.0", -1, 100000000);
+  testing::write_amdgpu_card(root(), "card1", "0000:03:00.0", -1, 200000000);
+  std::filesystem::create_directories(root() + "/sys/class/drm/card2/device");  // a display adapter, not amdgpu
+  std::ofstream(root() + "/sys/class/drm/card2/device/uevent") << "PCI_SLOT_NAME=0000:01:00.0\n";
+  const std::vector<GpuDevice> gpus = amdgpu_gpus(SysfsRoot(root()));
+  ASSERT_EQ(gpus.size(), 2u);
+  std::vector<double> watts;
+  for (int rank = 0; rank < 2; ++rank) {
+    for (const char* v : {"ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"}) ::unsetenv(v);
+    const GpuBinding b = bind_rank_to_gpus(rank, 2, gpus, false, false);
+    EXPECT_TRUE(b.refused.empty()) << b.refused;
+    EXPECT_STREQ(std::getenv("ROCR_VISIBLE_DEVICES"), std::to_string(rank).c_str());
+    AmdGpuMeter meter(SysfsRoot(root()), warnings, false);
+    ASSERT_EQ(meter.channels().size(), 1u);
+    double w = 0;
+    meter.read(&w);
+    watts.push_back(w);
+  }
+  EXPECT_EQ(watts, (std::vector<double>{200, 100}));  // index 0 is the lowest bus, the adapter takes no number
+  ::unsetenv("ROCR_VISIBLE_DEVICES");
+  ::setenv("HIP_VISIBLE_DEVICES", "0,1", 1);
+  EXPECT_EQ(bind_rank_to_gpus(1, 2, gpus, false, false).log, "HIP_VISIBLE_DEVICES=0,1 -> 1");
+  EXPECT_EQ(std::getenv("ROCR_VISIBLE_DEVICES"), nullptr) << "HIP's list is the launcher's choice";
+  AmdGpuMeter hip(SysfsRoot(root()), warnings, false);
+  ::unsetenv("HIP_VISIBLE_DEVICES");
+  ASSERT_EQ(hip.channels().size(), 1u);
+  EXPECT_EQ(hip.channels()[0].device, "card0");
+}
+
 TEST_F(FakeNode, AmdGpuWithoutReadingsIsAWarning) {
   testing::write_amdgpu_card(root(), "card2", "0000:c3:00.0", -1, -1);
   AmdGpuMeter amd(SysfsRoot(root()), warnings);
@@ -226,9 +259,9 @@ class FakeNvml : public FakeNode {
     ::setenv("FAKE_NVML_STATE", dir.file("nvml").c_str(), 1);
   }
   void TearDown() override {
-    ::unsetenv("JOULEGRID_NVML_LIBRARY");
-    ::unsetenv("FAKE_NVML_STATE");
-    ::unsetenv("FAKE_NVML_INIT_FAIL");
+    for (const char* v : {"JOULEGRID_NVML_LIBRARY", "FAKE_NVML_STATE", "FAKE_NVML_INIT_FAIL", "CUDA_VISIBLE_DEVICES",
+                          "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"})
+      ::unsetenv(v);
   }
   void devices(const std::string& lines) { dir.write("nvml", lines); }
 };
@@ -294,6 +327,85 @@ TEST_F(FakeNvml, RanksOfANodeEachBindToOneOfItsGpus) {
   ::unsetenv("CUDA_VISIBLE_DEVICES");
   ::unsetenv("ROCR_VISIBLE_DEVICES");
   EXPECT_EQ(bind_rank_to_gpu(0, 4, &shared), "");  // nothing listed: nothing to narrow
+}
+
+// mpirun on a node with several GPUs sets no variable: rank i of the node
+// trains on, and meters, GPU i alone (cards of different power, so a rank
+// charged for the wrong card or for all of them shows).
+TEST_F(FakeNvml, WithNoVariableSetRankIOfANodeMetersGpuIAlone) {
+  devices("- 100000 GPU-aaaa 0000:01:00.0\n- 200000 GPU-bbbb 0000:02:00.0\n- 300000 GPU-cccc 0000:03:00.0\n");
+  const std::vector<GpuDevice> gpus = nvml_gpus();
+  ASSERT_EQ(gpus.size(), 3u);
+  EXPECT_EQ(gpus[1].uuid, "GPU-bbbb");
+  EXPECT_EQ(gpus[1].bus_id, "0000:02:00.0");
+  std::vector<double> watts;
+  for (int rank = 0; rank < 3; ++rank) {
+    ::unsetenv("CUDA_VISIBLE_DEVICES");
+    const GpuBinding b = bind_rank_to_gpus(rank, 3, gpus, /*allow_sharing=*/false, /*cpu_only=*/false);
+    EXPECT_TRUE(b.refused.empty()) << b.refused;
+    EXPECT_FALSE(b.shared);
+    EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), gpus[static_cast<size_t>(rank)].uuid.c_str());
+    EXPECT_NE(b.log.find(gpus[static_cast<size_t>(rank)].bus_id), std::string::npos) << b.log;
+    NvmlMeter meter(warnings, false);
+    ASSERT_EQ(meter.channels().size(), 1u) << "one card's power, not the node's";
+    double w = 0;
+    meter.read(&w);
+    watts.push_back(w);
+  }
+  EXPECT_EQ(watts, (std::vector<double>{100, 200, 300}));
+}
+
+TEST_F(FakeNvml, MoreRanksThanGpusIsRefusedUnlessTheSpecAllowsSharing) {
+  devices("- 100000 GPU-aaaa 0000:01:00.0\n- 200000 GPU-bbbb 0000:02:00.0\n");
+  const std::vector<GpuDevice> gpus = nvml_gpus();
+  const GpuBinding refused = bind_rank_to_gpus(2, 3, gpus, false, false);
+  EXPECT_NE(refused.refused.find("3 worker ranks on this node and 2 NVIDIA GPUs"), std::string::npos)
+      << refused.refused;
+  EXPECT_NE(refused.refused.find("share_gpus = true"), std::string::npos) << "it says how to fix it";
+  EXPECT_EQ(std::getenv("CUDA_VISIBLE_DEVICES"), nullptr) << "nothing bound on a refusal";
+
+  const GpuBinding shared = bind_rank_to_gpus(2, 3, gpus, /*allow_sharing=*/true, false);
+  EXPECT_TRUE(shared.refused.empty());
+  EXPECT_TRUE(shared.shared);
+  EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "GPU-aaaa");  // rank 2 shares GPU 0
+
+  // A launcher's list shorter than the ranks is sharing too.
+  ::setenv("CUDA_VISIBLE_DEVICES", "0,1", 1);
+  EXPECT_NE(bind_rank_to_gpus(2, 3, gpus, false, false).refused.find("share"), std::string::npos);
+  ::setenv("CUDA_VISIBLE_DEVICES", "0,1", 1);
+  const GpuBinding listed = bind_rank_to_gpus(2, 3, gpus, true, false);
+  EXPECT_TRUE(listed.shared);
+  EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "0");
+}
+
+TEST_F(FakeNvml, ARankWhoseCellsTrainOnTheCpuMetersNoGpu) {
+  devices("- 100000 GPU-aaaa 0000:01:00.0\n- 200000 GPU-bbbb 0000:02:00.0\n");
+  const GpuBinding b = bind_rank_to_gpus(0, 1, nvml_gpus(), false, /*cpu_only=*/true);
+  EXPECT_TRUE(b.refused.empty());
+  EXPECT_NE(b.log.find("no GPU is metered"), std::string::npos);
+  NvmlMeter meter(warnings, false);
+  EXPECT_TRUE(meter.empty()) << "an idle card is not the cell's";
+  // Four CPU-only ranks on a two-GPU node are not "more GPU ranks than GPUs".
+  EXPECT_TRUE(bind_rank_to_gpus(3, 4, nvml_gpus(), false, true).refused.empty());
+}
+
+TEST_F(FakeNvml, AMigSliceIsMeteredAsTheWholeGpuItIsPartOf) {
+  devices("- 100000 GPU-aaaa 0000:01:00.0\n- 200000 GPU-bbbb 0000:02:00.0\nMIG MIG-5e1f GPU-bbbb\n");
+  ::setenv("CUDA_VISIBLE_DEVICES", "MIG-5e1f", 1);
+  NvmlMeter meter(warnings, false);
+  ASSERT_EQ(meter.channels().size(), 1u);
+  EXPECT_EQ(meter.channels()[0].uuid, "GPU-bbbb");
+  EXPECT_NE(meter.channels()[0].device.find("a MIG slice's GPU: the whole GPU's energy"), std::string::npos)
+      << meter.channels()[0].device;
+  double w = 0;
+  meter.read(&w);
+  EXPECT_DOUBLE_EQ(w, 200);
+  EXPECT_TRUE(warnings.empty());
+  ::setenv("CUDA_VISIBLE_DEVICES", "MIG-0000", 1);  // a slice NVML does not know: said, not guessed
+  NvmlMeter unknown(warnings, false);
+  EXPECT_TRUE(unknown.empty());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].problem.find("MIG-0000"), std::string::npos);
 }
 
 TEST_F(FakeNvml, FailuresAreWarningsNeverAborts) {

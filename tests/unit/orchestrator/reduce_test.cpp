@@ -327,7 +327,9 @@ TEST(Reduce, ASetupThatMissedTheTargetOnceIsNotTheBestHoweverCheap) {
     if (s.architecture == "bcnn") {
       const bool small = s.setup.find("batch 64") != std::string::npos;
       EXPECT_EQ(s.best, !small) << s.setup;
-      if (small) EXPECT_EQ(s.reached, s.runs - 1);
+      if (small) {
+        EXPECT_EQ(s.reached, s.runs - 1);
+      }
     }
 }
 
@@ -368,7 +370,9 @@ TEST(Reduce, RunsThatHitTheCapAreCountedAsNotHavingMetTheirCriterion) {
       EXPECT_EQ(c.met, 5);
     }
   for (const auto& c : red.cells)
-    if (c.id == "bcnn-1-c1-f0-r0") EXPECT_EQ(c.stop_reason, StopReasonValue::cap_reached);
+    if (c.id == "bcnn-1-c1-f0-r0") {
+      EXPECT_EQ(c.stop_reason, StopReasonValue::cap_reached);
+    }
 }
 
 // Every run of one size failed: the Eq. 3 mean over the other sizes is not
@@ -397,7 +401,9 @@ TEST(Reduce, AMeanThatLacksASizeOfTheGridIsMarkedIncompleteAndSoIsWhatComparesIt
   for (const auto& a : red.architectures) EXPECT_EQ(a.complete, a.architecture != "bcnn") << a.architecture;
   ASSERT_FALSE(red.ratios.empty());
   for (const auto& q : red.ratios)
-    if (q.kind == "architecture") EXPECT_FALSE(q.complete);
+    if (q.kind == "architecture") {
+      EXPECT_FALSE(q.complete);
+    }
   ASSERT_EQ(red.comparisons.size(), 1u);
   EXPECT_FALSE(red.comparisons[0].complete);
   const Reduction whole = reduce(testing::synthetic_study({}));
@@ -472,13 +478,59 @@ TEST(Reduce, ABusyIdleBaselineMakesANodesNetEnergyUnreliable) {
     EXPECT_EQ(m.net_reliable, only_on_a) << m.architecture << "-" << m.size << " " << m.criterion;
   }
   for (const auto& c : busy.cells)
-    if (c.status == StatusValue::done) EXPECT_EQ(c.net_reliable, c.node != "node-b") << c.id;
+    if (c.status == StatusValue::done) {
+      EXPECT_EQ(c.net_reliable, c.node != "node-b") << c.id;
+    }
   std::ostringstream table;
   write_report("table", busy, table);
   EXPECT_NE(table.str().find("NOTE: net energy is unreliable on node node-b: other processes kept 30 %"),
             std::string::npos)
       << table.str();
   EXPECT_NE(table.str().find("net unreliable"), std::string::npos) << "beside the models' net figures";
+}
+
+// Runs on a GPU that several ranks shared ([train] share_gpus) count the
+// card's whole energy: every format says so beside their figures.
+TEST(Reduce, RunsOnASharedGpuAreMarkedInEveryFormat) {
+  StudyResults r = testing::synthetic_study({});
+  int shared = 0;
+  for (auto& run : r.runs)
+    if (run.node == "node-b" && run.status == StatusValue::done) {
+      run.device = "cuda:0";
+      run.gpu = "nvml gpu0 GPU-aaaa 0000:01:00.0";
+      run.gpu_shared = true;
+      ++shared;
+    }
+  ASSERT_GT(shared, 0);
+  const Reduction red = reduce(r);
+  EXPECT_EQ(red.study.gpu_shared_runs, shared);
+  int marked = 0;
+  for (const auto& m : red.models) {
+    marked += m.gpu_shared;
+    if (m.gpu_shared > 0) {
+      EXPECT_NE(method_and_doubts(m, red.energy).find("shared GPU: the card's whole energy"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(marked, shared);
+  for (const auto& c : red.cells)
+    if (c.status == StatusValue::done) {
+      EXPECT_EQ(c.gpu_shared, c.node == "node-b") << c.id;
+    }
+  std::ostringstream table, csv, json, html;
+  write_report("table", red, table);
+  write_report("csv", red, csv);
+  write_report("json", red, json);
+  write_report("html", red, html);
+  EXPECT_NE(table.str().find("NOTE: " + std::to_string(shared) + " runs trained on a GPU other ranks shared"),
+            std::string::npos)
+      << table.str();
+  EXPECT_NE(table.str().find("shared GPU: the card's whole energy"), std::string::npos) << "beside the models";
+  EXPECT_NE(csv.str().find(",gpu,gpu_shared,"), std::string::npos);
+  EXPECT_NE(csv.str().find("nvml gpu0 GPU-aaaa 0000:01:00.0"), std::string::npos);
+  const auto j = nlohmann::json::parse(json.str());
+  EXPECT_EQ(j["study"]["gpu_shared_runs"], shared);
+  EXPECT_NE(html.str().find("id=\"shared-gpu-warning\""), std::string::npos);
+  EXPECT_EQ(reduce(testing::synthetic_study({})).study.gpu_shared_runs, 0);
 }
 
 // A criterion that chose its epoch on the test set is named in the report

@@ -152,3 +152,36 @@ TEST(MeteredEnergy, EachIdleWindowSaysHowBusyTheNodesCpusWere) {
 
 }  // namespace
 }  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+// A cell that trains on the CPU of a node with a GPU: the card's energy is
+// the node's (node_j) but never the cell's, gross or net, and its busy % is
+// not the cell's utilisation.
+TEST(MeteredEnergy, ACellOnTheCpuCountsNoGpuEnergy) {
+  testing::TempDir node;
+  const std::string root = node.path().string();
+  testing::write_amdgpu_card(root, "card0", "0000:03:00.0", -1, 100000000, 64);  // 100 W
+  MeterOptions options;
+  options.sources = {"amdgpu"};
+  options.sample_hz = 500;
+  MeteredEnergy energy(options, meters::SysfsRoot(root));
+  energy.trains_on_gpu(false);
+  const EnergyTotals a = energy.now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const EnergyTotals b = energy.now();
+  EXPECT_DOUBLE_EQ(b.gpu_j - a.gpu_j, 0.0);
+  EXPECT_DOUBLE_EQ(b.cell_j - a.cell_j, 0.0);
+  EXPECT_DOUBLE_EQ(b.net_j - a.net_j, 0.0);
+  EXPECT_NEAR((b.node_j - a.node_j) / (b.seconds - a.seconds), 100.0, 1.0);  // the node still drew it
+  EXPECT_TRUE(std::isnan(mean_utilisation(a, b).first));
+  energy.trains_on_gpu(true);  // the next cell trains on the GPU: it is charged again
+  const EnergyTotals c = energy.now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const EnergyTotals d = energy.now();
+  EXPECT_NEAR((d.gpu_j - c.gpu_j) / (d.seconds - c.seconds), 100.0, 1.0);
+}
+
+}  // namespace
+}  // namespace joulegrid
