@@ -17,6 +17,7 @@
 
 #include "io/errors.hpp"
 #include "io/h5/h5.hpp"
+#include "io/store/journal.hpp"
 #include "io/store/tables.hpp"
 
 namespace joulegrid {
@@ -241,45 +242,6 @@ std::string folder_of(const std::string& path) {
   return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 }
 
-// fn(0) … fn(n − 1) on every core (at most 8), in contiguous slices.
-template <class Fn>
-void parallel_for(size_t n, const Fn& fn) {
-  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  const size_t per = (n + workers - 1) / workers;
-  std::vector<std::thread> threads;
-  for (size_t w = 0; w < workers && w * per < n; ++w)
-    threads.emplace_back([&, w] {
-      for (size_t i = w * per; i < std::min(n, (w + 1) * per); ++i) fn(i);
-    });
-  for (auto& t : threads) t.join();
-}
-
-// Every complete line of the journal; `good_bytes` ends the last complete
-// one. Lines are parsed on every core: JSON parsing is most of a resume.
-std::vector<json> read_journal(const std::string& path, off_t* good_bytes) {
-  std::vector<json> entries;
-  if (good_bytes) *good_bytes = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return entries;
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline: a torn write, never committed
-    lines.push_back(std::move(line));
-  }
-  entries.resize(lines.size());
-  parallel_for(lines.size(), [&](size_t i) { entries[i] = json::parse(lines[i], nullptr, false); });
-  off_t offset = 0;
-  size_t good = 0;
-  for (; good < entries.size(); ++good) {  // an unreadable line ends the journal, as a torn one does
-    if (entries[good].is_discarded() || !entries[good].is_object()) break;
-    offset += static_cast<off_t>(lines[good].size() + 1);
-  }
-  entries.resize(good);
-  if (good_bytes) *good_bytes = offset;
-  return entries;
-}
-
 }  // namespace
 
 std::string utc_now() {
@@ -326,49 +288,39 @@ void settle(StudyResults& results, const std::unordered_map<std::string, size_t>
   if (run.settles_cell) c.status = run.status;
 }
 
-void replay(StudyResults& results, const std::vector<json>& entries, const std::string& where) {
-  const auto index = index_cells(results);
-  std::set<std::pair<std::string, int>> seen;
-  for (const auto& r : results.runs) seen.insert({r.cell_id, r.attempt});
-  // Converted on every core, applied in journal order.
-  std::vector<std::optional<RunResult>> runs(entries.size());
-  std::vector<std::string> problems(entries.size());
-  parallel_for(entries.size(), [&](size_t i) {
-    try {
-      if (entries[i].value("type", "") == "run") runs[i] = entries[i].at("run").get<RunResult>();
-    } catch (const std::exception& ex) {  // json::exception, or a field that does not read
-      problems[i] = ex.what();
-    }
-  });
-  for (size_t i = 0; i < entries.size(); ++i) {
-    try {
-      if (!problems[i].empty()) throw InputError(problems[i]);
-      if (entries[i].value("type", "") == "node") {
-        upsert_node(results, entries[i].at("node").get<NodeRecord>());
-      } else if (runs[i]) {
-        if (!seen.insert({runs[i]->cell_id, runs[i]->attempt}).second) continue;  // already in the snapshot
-        settle(results, index, *runs[i]);
-        results.runs.push_back(std::move(*runs[i]));
-      }
-    } catch (const std::exception& ex) {
-      throw InputError(where + ": journal entry " + std::to_string(i + 1) + " cannot be read: " + ex.what());
-    }
-  }
-}
-
 
 }  // namespace
 
+namespace {
+
+std::string repaired_in_words(const std::string& journal, const JournalReplay& replay, const std::string& aside) {
+  return journal + ": " + std::to_string(replay.rejected.size()) + " bad line" +
+         (replay.rejected.size() == 1 ? "" : "s") + " moved to " + aside + ", " + std::to_string(replay.kept.size()) +
+         " good lines kept";
+}
+
+}  // namespace
+
+std::string repair_journal(const std::string& path) {
+  const ResultsLock lock(path);
+  StudyResults results = read_snapshot(path);
+  const std::string journal = journal_path(path);
+  const JournalReplay replay = replay_journal(journal, results);
+  if (replay.rejected.empty()) return "";
+  return repaired_in_words(journal, replay, move_rejected_aside(journal, replay));
+}
+
 StudyResults load_results(const std::string& path) {
   StudyResults results = read_snapshot(path);
-  replay(results, read_journal(journal_path(path), nullptr), journal_path(path));
+  const JournalReplay replay = replay_journal(journal_path(path), results);
+  if (!replay.rejected.empty()) throw InputError(rejected_message(journal_path(path), replay));
   return results;
 }
 
 // ---- ResultsStore --------------------------------------------------------
 
-ResultsStore::ResultsStore(std::string path, StudyResults results)
-    : path_(std::move(path)), results_(std::move(results)), cell_index_(index_cells(results_)) {
+ResultsStore::ResultsStore(std::string path, StudyResults results, ResultsLock lock)
+    : path_(std::move(path)), lock_(std::move(lock)), results_(std::move(results)), cell_index_(index_cells(results_)) {
   for (const auto& r : results_.runs) committed_.insert({r.cell_id, r.attempt});
   journal_fd_ = ::open(journal_path(path_).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (journal_fd_ < 0)
@@ -377,6 +329,7 @@ ResultsStore::ResultsStore(std::string path, StudyResults results)
 
 ResultsStore::ResultsStore(ResultsStore&& other) noexcept
     : path_(std::move(other.path_)),
+      lock_(std::move(other.lock_)),
       results_(std::move(other.results_)),
       cell_index_(std::move(other.cell_index_)),
       committed_(std::move(other.committed_)),
@@ -390,24 +343,31 @@ ResultsStore::~ResultsStore() {
 }
 
 ResultsStore ResultsStore::create(const std::string& path, StudyMeta meta, std::vector<CellRow> cells) {
-  if (exists(path) || exists(journal_path(path)) || exists(samples_path(path)))
-    throw InputError(path + ": the results file already exists; pass --resume to continue that study, "
-                     "or -o NEW.h5 to start another (nothing was changed)");
+  auto refuse_existing = [&] {
+    if (exists(path) || exists(journal_path(path)) || exists(samples_path(path)))
+      throw InputError(path + ": the results file already exists; pass --resume to continue that study, "
+                       "or -o NEW.h5 to start another (nothing was changed)");
+  };
+  refuse_existing();
   if (!exists(folder_of(path)))
     throw InputError(path + ": the folder " + folder_of(path) + " does not exist");
+  ResultsLock lock(path);
+  refuse_existing();  // again under the lock: a run that started and ended meanwhile
   StudyResults results;
   meta.grid_hash = grid_hash(cells);
   meta.created_utc = meta.updated_utc = utc_now();
   results.meta = std::move(meta);
   results.cells = std::move(cells);
-  ResultsStore store(path, std::move(results));
+  ResultsStore store(path, std::move(results), std::move(lock));
   store.snapshot(StudyStatusValue::running);
   return store;
 }
 
-ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::vector<CellRow> cells) {
+ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::vector<CellRow> cells,
+                                  bool repair_journal, std::string* repaired) {
   if (!exists(path))
     throw InputError(path + ": --resume needs an existing results file, and there is none");
+  ResultsLock lock(path);  // before reading: what another writer appends now would be lost
   StudyResults results = read_snapshot(path);
   const std::string hash = grid_hash(cells);
   if (results.meta.grid_hash != hash) {
@@ -421,12 +381,16 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
                      " of the file's cells are not in the spec); resume with the spec that started it, "
                      "or -o NEW.h5 (nothing was changed)");
   }
-  // Drop a torn last line before appending after it.
-  off_t good = 0;
-  const auto entries = read_journal(journal_path(path), &good);
-  if (exists(journal_path(path)) && ::truncate(journal_path(path).c_str(), good) != 0)
-    throw InputError(journal_path(path) + ": cannot repair the journal: " + errno_text());
-  replay(results, entries, journal_path(path));
+  const std::string journal = journal_path(path);
+  const JournalReplay replay = replay_journal(journal, results);
+  if (!replay.rejected.empty()) {
+    if (!repair_journal) throw InputError(rejected_message(journal, replay));
+    const std::string done = repaired_in_words(journal, replay, move_rejected_aside(journal, replay));
+    if (repaired) *repaired = done;
+  } else if (replay.torn_tail && ::truncate(journal.c_str(), replay.complete_bytes) != 0) {
+    // A torn last line was never a commit: drop it before appending after it.
+    throw InputError(journal + ": cannot drop its torn last line: " + errno_text());
+  }
   results.meta.spec_text = meta.spec_text;
   results.meta.normalise_to = meta.normalise_to;
   results.meta.normalise_to_j = meta.normalise_to_j;
@@ -438,7 +402,7 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
   results.meta.program_version = meta.program_version;
   if (!meta.job_ids.empty()) results.meta.job_ids += (results.meta.job_ids.empty() ? "" : " ") + meta.job_ids;
   results.meta.updated_utc = utc_now();
-  return ResultsStore(path, std::move(results));
+  return ResultsStore(path, std::move(results), std::move(lock));
 }
 
 void ResultsStore::append_journal(const json& entry) {

@@ -5,7 +5,8 @@
 // memory into FILE.tmp and renamed over FILE, so a kill -9 at any moment
 // leaves the previous snapshot intact and openable, and the journal holds
 // whatever the snapshot does not yet. Readers (report, resume) load the
-// snapshot and replay the journal; a torn last line is ignored.
+// snapshot and replay the journal (journal.hpp): a torn last line is
+// ignored, any other bad line refused.
 
 #include <functional>
 #include <optional>
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/records/results.hpp"
+#include "io/store/lock.hpp"
 #include "io/store/samples.hpp"
 
 namespace joulegrid {
@@ -25,15 +27,24 @@ namespace joulegrid {
 // The snapshot and journal, read-only. Throws InputError for a file that is
 // not a joulegrid results file (named, with what is wrong).
 StudyResults load_results(const std::string& path);
+// `report --repair-journal`: under FILE's lock, moves the journal's bad
+// lines to FILE.journal.rejected and keeps every good one. Returns what it
+// did in one line ("" when every line was good).
+std::string repair_journal(const std::string& path);
 std::string journal_path(const std::string& results_path);
 std::string utc_now();  // ISO 8601, as the file's timestamps are written
 
+// A store holds FILE's lock (lock.hpp) from create or resume to its end:
+// a second writer is refused naming it.
 class ResultsStore {
  public:
   // A new study: refuses (InputError) when FILE or its journal exists.
   static ResultsStore create(const std::string& path, StudyMeta meta, std::vector<CellRow> cells);
-  // Continues FILE: refuses when it is missing or its grid differs from `cells`.
-  static ResultsStore resume(const std::string& path, StudyMeta meta, std::vector<CellRow> cells);
+  // Continues FILE: refuses when it is missing or its grid differs from
+  // `cells`, and when its journal has a bad line (journal.hpp) unless
+  // `repair_journal`, which moves the bad lines aside and says so in `repaired`.
+  static ResultsStore resume(const std::string& path, StudyMeta meta, std::vector<CellRow> cells,
+                             bool repair_journal = false, std::string* repaired = nullptr);
 
   ResultsStore(ResultsStore&& other) noexcept;
   ResultsStore& operator=(ResultsStore&&) = delete;
@@ -60,11 +71,12 @@ class ResultsStore {
   void snapshot(StudyStatus status, const ReducedWriter& write_reduced = {});
 
  private:
-  ResultsStore(std::string path, StudyResults results);
+  ResultsStore(std::string path, StudyResults results, ResultsLock lock);
   void append_journal(const nlohmann::json& entry);
   void apply_run(const RunResult& run);
 
   std::string path_;
+  ResultsLock lock_;
   StudyResults results_;
   std::unordered_map<std::string, size_t> cell_index_;  // cell id -> row of results_.cells
   std::set<std::pair<std::string, int>> committed_;     // (cell id, attempt) already in results_.runs

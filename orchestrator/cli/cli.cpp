@@ -108,6 +108,9 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option("spec", run.spec, "Study file (TOML)")->required();
   run_cmd->add_option("-o,--output", run.output, "Results file (default: the spec's output)");
   run_cmd->add_flag("--resume", run.resume, "Continue an existing results file: run only the cells not committed");
+  run_cmd->add_flag("--repair-journal", run.repair_journal,
+                    "With --resume: move the journal's bad lines to FILE.journal.rejected and keep every good one")
+      ->needs("--resume");
   run_cmd->add_option("--history", run.history,
                       "Earlier results files: PRE predicts each cell's time from them for the longest-first order")
       ->expected(1, -1);
@@ -122,6 +125,8 @@ int cli_main(int argc, char** argv) {
   report_cmd->add_option("--format", report.format, "table | csv | csv-epochs | json | html (default table)");
   report_cmd->add_option("-o,--output", report.output, "Write the report to this file instead of standard output");
   report_cmd->add_option("--energy", report.energy, "gross | net (default: the study's)");
+  report_cmd->add_flag("--repair-journal", report.repair_journal,
+                       "First move the journal's bad lines to FILE.journal.rejected and keep every good one");
 
   MergeArgs merge;
   auto* merge_cmd = app.add_subcommand(

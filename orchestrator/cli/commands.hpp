@@ -32,6 +32,7 @@ struct RunArgs {
   std::string spec;
   std::string output;        // default: the spec's output
   bool resume = false;
+  bool repair_journal = false;  // --resume: move the journal's bad lines aside instead of refusing
   double drain_s = 60;       // after SIGTERM / SIGUSR1: how long running cells may finish
   double snapshot_s = 30;    // how often the HDF5 snapshot is rewritten
   std::vector<std::string> history;  // results files for PRE, which orders the queue until cells are measured
@@ -43,6 +44,7 @@ struct ReportArgs {
   std::string format = "table";
   std::string energy;        // gross | net; default: the study's
   std::string output;        // -o FILE: written whole (FILE.tmp renamed), else standard output
+  bool repair_journal = false;  // move the journal's bad lines aside (under the file's lock) first
 };
 int report_command(const ReportArgs& args);
 

@@ -17,6 +17,8 @@ int report_command(const ReportArgs& args) {
     throw InputError("--energy: '" + args.energy + "' is not " + EnergyBasis::known());
   if (!args.output.empty() && args.output == args.file)
     throw InputError("-o " + args.output + ": that is the results file; choose another name (nothing was written)");
+  if (args.repair_journal)
+    if (const std::string done = repair_journal(args.file); !done.empty()) std::cerr << "joulegrid: " << done << "\n";
   const StudyResults results = load_results(args.file);
   if (args.output.empty()) {
     write_report(args.format, reduce(results, args.energy), std::cout);

@@ -79,7 +79,7 @@ std::string job_id() {
   return "local";
 }
 
-ResultsStore open_store(const Study& study, bool resume) {
+ResultsStore open_store(const Study& study, const RunArgs& args) {
   StudyMeta meta;
   meta.program_version = kProgramVersion;
   meta.study = study.spec.name;
@@ -98,8 +98,10 @@ ResultsStore open_store(const Study& study, bool resume) {
     meta.carbon_nodes += node + "=" + format_number(g, 6) + "\n";
   std::vector<CellRow> rows;
   for (const auto& c : study.cells) rows.push_back(cell_row(c));
-  ResultsStore store =
-      resume ? ResultsStore::resume(study.output, meta, rows) : ResultsStore::create(study.output, meta, rows);
+  std::string repaired;
+  ResultsStore store = args.resume ? ResultsStore::resume(study.output, meta, rows, args.repair_journal, &repaired)
+                                   : ResultsStore::create(study.output, meta, rows);
+  if (!repaired.empty()) spdlog::warn("{}", repaired);
   // Pretraining cells write their weights beside the results.
   if (study.spec.finetune.enabled) {
     std::error_code ec;
@@ -158,7 +160,7 @@ void work(Comm& comm, NodeGroup& node) {
 
 int run_alone(const RunArgs& args) {
   const Study study = load_study(args);
-  ResultsStore store = open_store(study, args.resume);
+  ResultsStore store = open_store(study, args);
   LocalHub hub(2);
   auto scheduler_end = hub.endpoint(0);
   auto worker_end = hub.endpoint(1);
@@ -190,7 +192,7 @@ int run_under_mpi(const RunArgs& args) {
   std::optional<ResultsStore> store;
   try {
     study = load_study(args);
-    store.emplace(open_store(*study, args.resume));
+    store.emplace(open_store(*study, args));
   } catch (...) {
     for (int w = 1; w < world.size(); ++w) world.send(w, tag::config, R"({"ok":false})");
     throw;

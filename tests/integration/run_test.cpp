@@ -347,6 +347,27 @@ TEST_F(RunStudy, SigtermStopsWithExitThreeAndResumeFinishes) {
   expect_every_cell_done_once(load_results(results(o)));
 }
 
+// A --resume started while the run is alive would train the same cells and
+// lose one's commits: it is refused naming the live run, which goes on and
+// finishes with every cell once. (After a kill -9 the lock is gone with its
+// holder: KillNineCostsOnlyTheRunningCells resumes at once.)
+TEST_F(RunStudy, ASecondRunOnALiveResultsFileIsRefusedNamingTheFirst) {
+  StudyOptions o;
+  o.repeats = 2;
+  const std::string spec = write_spec(o);
+  Background study(run(spec), dir_.file("out"), dir_.file("err"));
+  ASSERT_TRUE(eventually([&] { return slurp(dir_.file("err")).find(" done: ") != std::string::npos; }, seconds(120)))
+      << slurp(dir_.file("err"));
+  const CommandResult second = run_command(run(spec, "--resume"));
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_NE(second.err.find("another joulegrid is writing this results file (host "), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("pid " + std::to_string(study.pid()) + ", since "), std::string::npos) << second.err;
+  ASSERT_EQ(study.wait(seconds(180)), 0) << slurp(dir_.file("err"));
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  EXPECT_EQ(file.meta.status, "complete");
+}
+
 TEST_F(RunStudy, KillNineCostsOnlyTheRunningCells) {
   StudyOptions o;
   o.repeats = 2;

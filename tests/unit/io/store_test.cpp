@@ -2,10 +2,15 @@
 // snapshot swapped in whole, and neither a torn write nor a wrong spec can
 // damage what is already there.
 
+#include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <optional>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "io/errors.hpp"
 #include "io/store/merge.hpp"
@@ -181,6 +186,155 @@ TEST(ResultsStore, ATornJournalLineIsNotACommit) {
   const StudyResults r = load_results(path);
   EXPECT_EQ(r.runs.size(), 2u);
   EXPECT_EQ(r.cells[1].status, "done");
+}
+
+// A journal of three committed cells whose middle line is then damaged in
+// one of the ways a disk or a second writer damages it.
+class DamagedJournal : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    path_ = dir_.file("r.h5");
+    {
+      ResultsStore store = ResultsStore::create(path_, meta(), grid(4));
+      for (const char* id : {"cell0", "cell1", "cell2"}) store.add_run(run(id, 1, "done", true));
+    }
+    std::vector<std::string> lines;
+    std::ifstream in(journal_path(path_));
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 3u);
+    const std::string& damage = GetParam();
+    std::string text = lines[0] + "\n";
+    if (damage == "garbage") text += "\x01\x7f garbage \xff\n" + lines[1] + "\n";
+    else if (damage == "overwritten") text += lines[1].substr(0, 20) + "XXXXXXXX" + lines[1].substr(28) + "\n";
+    else if (damage == "blank") text += "\n" + lines[1] + "\n";
+    else if (damage == "torn-then-good") text += lines[1].substr(0, 30) + "\n" + lines[1] + "\n";
+    text += lines[2] + "\n";
+    std::ofstream(journal_path(path_), std::ios::trunc | std::ios::binary) << text;
+    journal_ = slurp(journal_path(path_));
+  }
+  TempDir dir_;
+  std::string path_, journal_;
+};
+
+TEST_P(DamagedJournal, IsRefusedNamingTheLineAndNothingChanges) {
+  try {
+    load_results(path_);
+    FAIL() << "a bad line mid-journal was read past";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(journal_path(path_) + ":2: "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--repair-journal"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(ResultsStore::resume(path_, meta(), grid(4)), InputError);
+  EXPECT_EQ(slurp(journal_path(path_)), journal_) << "the refusal changed nothing";
+}
+
+TEST_P(DamagedJournal, RepairMovesTheBadLinesAsideAndKeepsEveryGoodOne) {
+  std::string repaired;
+  {
+    ResultsStore store = ResultsStore::resume(path_, meta(), grid(4), /*repair_journal=*/true, &repaired);
+    EXPECT_NE(repaired.find("moved to " + journal_path(path_) + ".rejected"), std::string::npos) << repaired;
+    for (const char* id : {"cell0", "cell2"}) EXPECT_TRUE(store.settled(id)) << id << ": the good line after it is kept";
+    // cell1's own line is the damaged one only where it was overwritten: run again, as it must be.
+    EXPECT_EQ(store.settled("cell1"), GetParam() != "overwritten");
+    if (!store.settled("cell1")) store.add_run(run("cell1", 1, "done", true));
+  }
+  const StudyResults r = load_results(path_);
+  EXPECT_EQ(r.runs.size(), 3u);
+  const std::string aside = slurp(journal_path(path_) + ".rejected");
+  EXPECT_NE(aside.find("# line 2: "), std::string::npos) << aside;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryDamage, DamagedJournal,
+                         ::testing::Values("garbage", "overwritten", "blank", "torn-then-good"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// Lines that read but must not be taken: a cell outside the grid, a second
+// settled result of a done cell, one attempt recorded twice with other
+// figures (two writers). None is dropped or replaces the first quietly.
+TEST(ResultsStore, AJournalLineThatWouldReplaceACommitIsRefused) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    store.add_run(run("cell0", 1, "done", true));
+  }
+  const std::string good = slurp(journal_path(path));
+  auto with = [&](const RunResult& extra) {
+    std::ofstream(journal_path(path), std::ios::trunc) << good << nlohmann::json{{"type", "run"}, {"run", extra}}.dump() << "\n";
+  };
+  auto refusal = [&]() -> std::string {
+    try {
+      load_results(path);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  with(run("cell9", 1, "done", true));
+  EXPECT_NE(refusal().find(":2: a run of cell cell9, which is not in this file's grid"), std::string::npos) << refusal();
+  with(run("cell0", 2, "done", true));
+  EXPECT_NE(refusal().find(":2: attempt 2 of cell cell0, which attempt 1 already settled (line 1)"), std::string::npos)
+      << refusal();
+  RunResult other = run("cell0", 1, "done", true);
+  other.energy_j = 999;
+  with(other);
+  EXPECT_NE(refusal().find(":2: attempt 1 of cell cell0 recorded a second time with other figures (the first: line 1)"),
+            std::string::npos)
+      << refusal();
+  with(run("cell0", 1, "done", true));  // the same record twice (a kill between snapshot and truncation): fine
+  EXPECT_EQ(load_results(path).runs.size(), 1u);
+  { ResultsStore::resume(path, meta(), grid(2)).snapshot("running"); }
+  with(other);  // against the snapshot
+  EXPECT_NE(refusal().find("(the first: the snapshot)"), std::string::npos) << refusal();
+}
+
+// One writer a file: a second store on it is refused naming the first
+// (host, pid, start); the lock goes with its holder, so a holder killed
+// with -9 leaves nothing that blocks the next one.
+TEST(ResultsStore, ASecondWriterIsRefusedNamingTheFirstAndALockDiesWithItsHolder) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  std::optional<ResultsStore> first(ResultsStore::create(path, meta(), grid(2)));
+  const std::string journal = slurp(journal_path(path));
+  try {
+    ResultsStore::resume(path, meta(), grid(2));
+    FAIL() << "two writers on one file";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("another joulegrid is writing this results file"), std::string::npos) << what;
+    EXPECT_NE(what.find("pid " + std::to_string(::getpid())), std::string::npos) << what;
+    EXPECT_NE(what.find("since 20"), std::string::npos) << what;
+  }
+  EXPECT_THROW(repair_journal(path), InputError);
+  EXPECT_EQ(slurp(journal_path(path)), journal);
+  first.reset();
+  { ResultsStore::resume(path, meta(), grid(2)); }  // released with the store
+
+  // A process that holds it and dies by SIGKILL: the kernel releases it.
+  const std::string held = dir.file("held");
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    std::optional<ResultsStore> store;
+    while (!store) {
+      try {
+        store.emplace(ResultsStore::resume(path, meta(), grid(2)));
+      } catch (...) {
+        ::usleep(1000);
+      }
+    }
+    std::ofstream(held) << "yes";
+    ::pause();
+    ::_exit(0);
+  }
+  for (int i = 0; i < 1000 && !std::ifstream(held); ++i) ::usleep(10000);
+  EXPECT_THROW(ResultsStore::resume(path, meta(), grid(2)), InputError) << "the child holds the lock";
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+  EXPECT_NO_THROW(ResultsStore::resume(path, meta(), grid(2))) << "a stale FILE.lock never blocks";
 }
 
 TEST(ResultsStore, JournalEntriesAlreadyInTheSnapshotAreNotDuplicated) {
