@@ -12,10 +12,19 @@ namespace joulegrid {
 
 bool FaultPlan::applies_to(int cell_index, const std::string& cell_id, int cell_attempt) const {
   if (attempt > 0 && attempt != cell_attempt) return false;
-  return cell.empty() || cell == std::to_string(cell_index) || cell_id.rfind(cell, 0) == 0;
+  if (cell.empty()) return true;
+  // Digits alone are an index, never also the ids that start with them.
+  if (cell.find_first_not_of("0123456789") == std::string::npos) return cell == std::to_string(cell_index);
+  const std::string prefix = cell.rfind("id:", 0) == 0 ? cell.substr(3) : cell;
+  return cell_id.rfind(prefix, 0) == 0;
 }
 
 void FaultPlan::strike() const {
+  // Said on stderr first, so that the failure's error_tail tells what struck.
+  const std::string said = "joulegrid trainer: injected fault " + kind + " at epoch " + std::to_string(epoch) +
+                           " batch " + std::to_string(batch) + " (JOULEGRID_INJECT_FAULT)\n";
+  if (::write(STDERR_FILENO, said.data(), said.size()) < 0) {
+  }
   if (kind == "segfault") std::raise(SIGSEGV);
   if (kind == "abort") std::abort();
   if (kind == "exit") ::_exit(7);
@@ -24,17 +33,19 @@ void FaultPlan::strike() const {
 }
 
 FaultPlan parse_fault(const std::string& text) {
-  static const std::regex form(R"(^(nan|oom|segfault|abort|hang|exit)@([0-9]+)(\.([0-9]+))?(/([0-9a-f]+))?(#([0-9]+))?$)");
+  static const std::regex form(
+      R"(^(nan|oom|segfault|abort|hang|exit)@([0-9]+)(\.([0-9]+))?(/((id:)?[0-9a-f]+))?(#([0-9]+))?$)");
   std::smatch m;
   if (!std::regex_match(text, m, form))
     throw InputError("JOULEGRID_INJECT_FAULT: '" + text +
-                     "' is not KIND@EPOCH[.BATCH][/CELL][#ATTEMPT] with KIND nan, oom, segfault, abort, hang or exit");
+                     "' is not KIND@EPOCH[.BATCH][/CELL][#ATTEMPT] with KIND nan, oom, segfault, abort, hang or exit "
+                     "and CELL an index, an id prefix with a letter a-f, or id:PREFIX");
   FaultPlan f;
   f.kind = m[1];
   f.epoch = std::stoi(m[2]);
   if (m[4].matched) f.batch = std::stol(m[4]);
   if (m[6].matched) f.cell = m[6];
-  if (m[8].matched) f.attempt = std::stoi(m[8]);
+  if (m[9].matched) f.attempt = std::stoi(m[9]);
   return f;
 }
 

@@ -5,9 +5,11 @@
 //   JOULEGRID_INJECT_FAULT=KIND@EPOCH[.BATCH][/CELL][#ATTEMPT][,MORE...]
 // KIND: nan (the loss becomes NaN), oom (asks the allocator for an exabyte),
 // segfault, abort, hang (sleeps forever),
-// exit (exit code 7 without a word). BATCH defaults to 1; CELL (an index or an
-// id prefix) limits the fault to one cell; ATTEMPT to one attempt of it (so a
-// retry can succeed), else every attempt is struck. Several faults are
+// exit (exit code 7). Each says on stderr what struck before it strikes, so
+// the failure's error_tail shows it. BATCH defaults to 1; CELL limits the
+// fault to one cell: digits alone are its index, anything with a letter a-f
+// a prefix of its id, and id:PREFIX an id prefix of digits alone; ATTEMPT
+// to one attempt of it (so a retry can succeed), else every attempt is struck. Several faults are
 // separated by commas; the first that applies to a cell is used.
 
 #include <optional>

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "io/errors.hpp"
+#include "io/job.hpp"
 #include "io/records/results.hpp"
 #include "io/store/samples.hpp"
 #include "meters/sysfs.hpp"
@@ -68,6 +69,8 @@ json hello(const std::string& node, int rank, int worker_ranks, NodeEnergy& mete
   record.idle_s = idle_s;
   record.idle_windows = idle;
   record.worker_ranks = worker_ranks;
+  record.measured_utc = utc_now();
+  record.job = job_id();
   if (cal) {
     record.calibration_steps = cal->ok ? cal->steps : 0;
     record.calibration_j = cal->joules;

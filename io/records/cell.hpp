@@ -96,6 +96,13 @@ struct EpochRecord {
   double efficiency = 0.0;  // Eq. 2: accuracy over cumulative joules
 };
 
+// How a node's measurement (idle power and calibration) and the runs made
+// under it find each other: "n1" for the first job that measured it, "n1#2"
+// for the third (each --resume measures the node again and keeps the old).
+inline std::string measurement_key(const std::string& node, int session) {
+  return session == 0 ? node : node + "#" + std::to_string(session);
+}
+
 struct RunResult {
   std::string cell_id;
   int cell_index = 0;
@@ -130,6 +137,8 @@ struct RunResult {
   bool settles_cell = false;  // done, or the last attempt the spec allows
   int replica = 0;            // which study of a merged file (joulegrid merge); 0 otherwise
   std::string node;
+  int node_session = 0;  // the measurement of its node in force when it ran (NodeRecord::session)
+  std::string node_key() const { return measurement_key(node, node_session); }
   int rank = 0;
   double started_unix_s = 0.0;
 };

@@ -167,6 +167,10 @@ struct NodeRow {
   // Whether its net energy (gross less idle power) can be trusted, and why not.
   bool net_reliable = true;
   std::string net_doubt;
+  // How many times jobs measured this node (a resume measures it again); its
+  // E_ref against the first calibrated measurement, −0.04 for 4 % less (NaN: one, or none).
+  int measurements = 1;
+  double e_ref_change = NAN;
 };
 
 // Every cell of the grid with its settled run (if any) on the chosen energy basis.

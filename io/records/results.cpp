@@ -47,6 +47,12 @@ std::map<std::string, std::vector<const RunResult*>> StudyResults::settled() con
   return out;
 }
 
+const NodeRecord* StudyResults::measurement(const std::string& key) const {
+  for (const auto& n : nodes)
+    if (n.key() == key) return &n;
+  return nullptr;
+}
+
 const NodeRecord* StudyResults::node(const std::string& name) const {
   for (const auto& n : nodes)
     if (n.name == name) return &n;

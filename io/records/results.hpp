@@ -59,6 +59,12 @@ struct NodeRecord {
   std::string name;
   int leader_rank = 0;
   int replica = 0;              // which study of a merged file; 0 otherwise
+  // The how-manieth time a job measured this node for this file (0: the
+  // first); a resume adds one and never rewrites an earlier one.
+  int session = 0;
+  std::string measured_utc;     // when it was measured ("" in files written before)
+  std::string job;              // the job that measured it: SLURM_JOB_ID=…, PBS_JOBID=…, local
+  std::string key() const { return measurement_key(name, session); }
   std::string devices;          // the meters' description, for people
   EnergyMethod energy_method;
   std::string warnings;
@@ -85,6 +91,11 @@ struct NodeRecord {
   // kept: its one calibration as its one repetition.
   void keep_calibration_as_one_run();
 };
+
+// One job's measurement of one node: the same one replaces, another is added.
+inline bool same_measurement(const NodeRecord& a, const NodeRecord& b) {
+  return a.name == b.name && a.replica == b.replica && a.session == b.session;
+}
 
 // A row of the grid as stored: the cell's parameters and its fate.
 struct CellRow {
@@ -128,7 +139,9 @@ struct StudyResults {
   // The runs that settled each cell (done, or its last failed attempt): one,
   // or in a merged file one per replica that settled it, in replica order.
   std::map<std::string, std::vector<const RunResult*>> settled() const;
-  const NodeRecord* node(const std::string& name) const;
+  const NodeRecord* node(const std::string& name) const;  // its first measurement
+  // The measurement a run was made under (RunResult::node_key()).
+  const NodeRecord* measurement(const std::string& key) const;
 };
 
 }  // namespace joulegrid

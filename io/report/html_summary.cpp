@@ -174,7 +174,7 @@ void hardware(const Reduction& red, std::ostream& out) {
   for (const auto& row : red.nodes) {
     const NodeRecord& n = row.node;
     const bool calibrated = std::isfinite(row.e_ref_j);
-    out << "<tr>" << td(n.name) << td(n.devices) << td(n.energy_method.str() + ": " + method_in_words(n.energy_method))
+    out << "<tr>" << td(n.key()) << td(n.devices) << td(n.energy_method.str() + ": " + method_in_words(n.energy_method))
         << tn(n.idle_w) << "<td>" << (std::isfinite(n.idle_other_cpu()) ? number(n.idle_other_cpu(), 3) + " %" : "-")
         << "</td>"
         << (row.net_reliable ? td("reliable") : "<td class=\"t bad\">unreliable: " + escape(row.net_doubt) + "</td>")
@@ -191,14 +191,22 @@ void method(const Reduction& red, std::ostream& out) {
   out << "<h3>Method</h3><ul id=\"method\">";
   for (const auto& row : red.nodes) {
     const NodeRecord& n = row.node;
-    out << "<li>Node <b>" << escape(n.name) << "</b> metered " << escape(n.devices) << ". Idle baseline "
+    out << "<li>Node <b>" << escape(n.key()) << "</b>"
+        << (row.measurements > 1 ? " (measured by job " + escape(n.job) + " at " + escape(n.measured_utc) + ", one of " +
+                                       std::to_string(row.measurements) + " measurements of the node)"
+                                 : "")
+        << " metered " << escape(n.devices) << ". Idle baseline "
         << number(n.idle_w) << " W over " << n.idle_windows.size() << " window(s)";
     if (std::isfinite(n.idle_other_cpu())) out << ", other processes up to " << number(n.idle_other_cpu(), 3) << " % of its CPU";
     out << ": net energy " << (row.net_reliable ? "reliable" : "<b class=\"bad\">unreliable</b> (" + escape(row.net_doubt) + ")")
         << ". ";
     if (std::isfinite(row.e_ref_j))
       out << "Calibration E_ref " << number(row.e_ref_j) << " J (" << escape(red.energy.str()) << "), the median of "
-          << n.calibration_runs.size() << " repetition(s), spread " << number(100 * row.e_ref_spread, 3) << " %.";
+          << n.calibration_runs.size() << " repetition(s), spread " << number(100 * row.e_ref_spread, 3) << " %"
+          << (std::isfinite(row.e_ref_change)
+                  ? ", " + number(100 * row.e_ref_change, 3) + " % against the node's first; its runs are normalised by it"
+                  : "")
+          << ".";
     else
       out << "Not calibrated: no normalised figures.";
     out << "</li>";

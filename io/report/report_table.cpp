@@ -49,7 +49,14 @@ void study_header(const Reduction& red, std::ostream& out) {
   for (const auto& n : red.nodes)
     if (!n.net_reliable)
       out << (red.energy == EnergyBasisValue::net ? "NOTE: net energy is unreliable on node " : "note: net energy would be unreliable on node ")
-          << n.node.name << ": " << n.net_doubt << "\n";
+          << n.node.key() << ": " << n.net_doubt << "\n";
+  for (const auto& n : red.nodes)
+    if (n.measurements > 1 && std::isfinite(n.e_ref_change))
+      out << "NOTE: node " << n.node.name << " was measured by " << n.measurements
+          << " jobs (a resume measures again); " << n.node.key() << " (" << n.node.job << ", " << n.node.measured_utc
+          << ") has E_ref " << num(n.e_ref_j) << " J, " << (n.e_ref_change >= 0 ? "+" : "")
+          << num(100 * n.e_ref_change, 3) << " % against the first; each run is normalised by the measurement in "
+          "force when it ran.\n";
   out << "\n";
 }
 
@@ -62,7 +69,7 @@ void nodes_table(const Reduction& red, std::ostream& out) {
     const NodeRecord& n = row.node;
     const bool calibrated = std::isfinite(row.e_ref_j);
     const double busy = n.idle_other_cpu();
-    t.add({n.name, n.energy_method.str(), num(n.idle_w), std::isfinite(busy) ? num(busy, 3) + " %" : "-",
+    t.add({n.key(), n.energy_method.str(), num(n.idle_w), std::isfinite(busy) ? num(busy, 3) + " %" : "-",
            row.net_reliable ? "reliable" : "unreliable", calibrated ? num(row.e_ref_j) : "none",
            calibrated ? percent(row.e_ref_spread) + " of " + std::to_string(n.calibration_runs.size()) : "-",
            calibrated ? num(n.calibration_s, 3) : "-", num(row.factor, 3)});

@@ -214,6 +214,31 @@ void read_train(const TomlSection& s, Spec& spec) {
   t.dropout.test_passes = static_cast<int>(d.integer("test_passes", 10, 1, 10000));
 }
 
+// Counted before anything is expanded, so that 10⁷ cells is a line on the
+// terminal rather than gigabytes and std::bad_alloc.
+void refuse_too_large_a_grid(const TomlSection& grid, const Spec& spec) {
+  const std::vector<std::pair<const char*, double>> axes{
+      {"architectures", static_cast<double>(spec.grid.architectures.size())},
+      {"sizes", static_cast<double>(spec.grid.sizes.size())},
+      {"criteria", static_cast<double>(spec.criteria.size())},
+      {"folds", static_cast<double>(std::max(1, spec.data.folds))},
+      {"batch sizes", static_cast<double>(spec.batch_sizes.size())},
+      {"learning rates", static_cast<double>(spec.learning_rates.size())},
+      {"optimizers", static_cast<double>(spec.optimizers.size())},
+      {"repeats", static_cast<double>(spec.grid.repeats)},
+  };
+  double cells = 1;
+  std::string product;
+  for (const auto& [name, n] : axes) {
+    cells *= n;
+    product += (product.empty() ? "" : " × ") + std::to_string(static_cast<long long>(n)) + " " + name;
+  }
+  if (cells > static_cast<double>(kMaxGridCells))
+    grid.fail("architectures", "the grid has " + product + " = " + std::to_string(static_cast<long long>(cells)) +
+                                   " cells, more than joulegrid plans in one study (" + std::to_string(kMaxGridCells) +
+                                   "); split it into several specs and join their results with joulegrid merge");
+}
+
 void read_grid(const TomlSection& s, Spec& spec) {
   s.allow_only({"architectures", "sizes", "repeats"});
   if (!s.table()) throw InputError(SourcePlace{spec.file, 0, 0}, "grid",
@@ -426,6 +451,7 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::str
   // Last: it touches the file system, and the cheaper checks should speak first.
   read_data(section("data"), spec.data, base_dir);
   read_finetune(section("finetune"), spec, base_dir);
+  refuse_too_large_a_grid(section("grid"), spec);
   return spec;
 }
 

@@ -52,6 +52,10 @@ struct DropoutOptions {
   int test_passes = 10;  // T: predictions averaged over T stochastic passes
 };
 
+// The most cells one study's grid may have (before fine-tuning's twins): a
+// larger one is bad input, counted before anything is expanded.
+inline constexpr long long kMaxGridCells = 1'000'000;
+
 // Options that shape the training of every cell (not grid axes).
 struct TrainOptions {
   std::string device = "auto";  // auto | cpu | cuda

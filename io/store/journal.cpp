@@ -114,14 +114,11 @@ JournalReplay replay_journal(const std::string& journal, StudyResults& results) 
       reject(problems[i]);
       continue;
     }
-    if (nodes[i]) {
-      bool replaced = false;
-      for (auto& n : results.nodes)
-        if (n.name == nodes[i]->name) {
-          n = *nodes[i];
-          replaced = true;
-        }
-      if (!replaced) results.nodes.push_back(*nodes[i]);
+    if (nodes[i]) {  // the same measurement again replaces it (its leader's record after another rank's)
+      const auto same = std::find_if(results.nodes.begin(), results.nodes.end(),
+                                     [&](const NodeRecord& n) { return same_measurement(n, *nodes[i]); });
+      if (same == results.nodes.end()) results.nodes.push_back(*nodes[i]);
+      else *same = *nodes[i];
       out.kept.push_back(lines[i]);
       ++out.applied;
       continue;

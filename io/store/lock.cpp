@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "io/errors.hpp"
+#include "io/job.hpp"
 
 namespace joulegrid {
 
@@ -16,15 +17,8 @@ namespace {
 std::string holder_line() {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  std::string job;
-  for (const char* v : {"SLURM_JOB_ID", "PBS_JOBID"})
-    if (const char* id = std::getenv(v); id && *id) job = std::string(", job ") + v + "=" + id;
-  return std::string("host ") + host + ", pid " + std::to_string(::getpid()) + ", since " + when + job + "\n";
+  return std::string("host ") + host + ", pid " + std::to_string(::getpid()) + ", since " + utc_now() + ", job " +
+         job_id() + "\n";
 }
 
 std::string read_holder(int fd) {

@@ -87,7 +87,8 @@ StudyResults merge_results(const std::vector<std::string>& paths, std::vector<Sa
                            "same [calibration] steps (nothing was written)");
         }
       }
-      if (node_source.count(node.name)) {
+      // (Its own earlier measurements of the node, a resume's, keep the name.)
+      if (const auto taken = node_source.find(node.name); taken != node_source.end() && taken->second != path) {
         const std::string name = node.name + "@" + stem(path);
         renamed[node.name] = name;
         node.name = name;

@@ -149,14 +149,14 @@ std::vector<store::EpochRow> epoch_rows(const std::vector<RunResult>& runs) {
 std::vector<store::CalibrationRow> calibration_rows(const std::vector<NodeRecord>& nodes) {
   std::vector<store::CalibrationRow> rows;
   for (const auto& n : nodes)
-    for (const auto& run : n.calibration_runs) rows.push_back({n.name, n.replica, run});
+    for (const auto& run : n.calibration_runs) rows.push_back({n.name, n.replica, n.session, run});
   return rows;
 }
 
 std::vector<store::IdleRow> idle_rows(const std::vector<NodeRecord>& nodes) {
   std::vector<store::IdleRow> rows;
   for (const auto& n : nodes)
-    for (const auto& w : n.idle_windows) rows.push_back({n.name, n.replica, w});
+    for (const auto& w : n.idle_windows) rows.push_back({n.name, n.replica, n.session, w});
   return rows;
 }
 
@@ -208,11 +208,11 @@ StudyResults read_snapshot(const std::string& path) {
       for (const auto& c : store::read_table(open_group(file.id(), "calibrations", path).id(),
                                              store::calibration_table_fields(), path))
         for (auto& n : r.nodes)
-          if (n.name == c.node && n.replica == c.replica) n.calibration_runs.push_back(c.run);
+          if (n.name == c.node && n.replica == c.replica && n.session == c.session) n.calibration_runs.push_back(c.run);
     if (h5::has_object(file.id(), "idle"))  // nor idle windows
       for (const auto& w : store::read_table(open_group(file.id(), "idle", path).id(), store::idle_table_fields(), path))
         for (auto& n : r.nodes)
-          if (n.name == w.node && n.replica == w.replica) n.idle_windows.push_back(w.window);
+          if (n.name == w.node && n.replica == w.replica && n.session == w.session) n.idle_windows.push_back(w.window);
     for (auto& n : r.nodes) n.keep_calibration_as_one_run();
     r.runs = store::read_table(open_group(file.id(), "runs", path).id(), records::run_fields(), path);
     const auto epochs = store::read_table(open_group(file.id(), "epochs", path).id(), store::epoch_table_fields(), path);
@@ -244,14 +244,6 @@ std::string folder_of(const std::string& path) {
 
 }  // namespace
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string journal_path(const std::string& results_path) { return results_path + ".journal"; }
 
@@ -265,7 +257,7 @@ namespace {
 
 void upsert_node(StudyResults& results, const NodeRecord& node) {
   for (auto& n : results.nodes)
-    if (n.name == node.name) {
+    if (same_measurement(n, node)) {
       n = node;
       return;
     }

@@ -18,6 +18,7 @@
 #include <hdf5.h>
 #include <nlohmann/json.hpp>
 
+#include "io/job.hpp"
 #include "io/records/results.hpp"
 #include "io/store/lock.hpp"
 #include "io/store/samples.hpp"
@@ -32,7 +33,6 @@ StudyResults load_results(const std::string& path);
 // did in one line ("" when every line was good).
 std::string repair_journal(const std::string& path);
 std::string journal_path(const std::string& results_path);
-std::string utc_now();  // ISO 8601, as the file's timestamps are written
 
 // A store holds FILE's lock (lock.hpp) from create or resume to its end:
 // a second writer is refused naming it.

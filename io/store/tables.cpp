@@ -19,6 +19,7 @@ const std::vector<Field<CalibrationRow>>& calibration_table_fields() {
       {
           JG_FIELD(CalibrationRow, "node", node, ""),
           JG_FIELD(CalibrationRow, "replica", replica, ""),
+          JG_FIELD(CalibrationRow, "session", session, ""),
       },
       records::flattened("", &CalibrationRow::run, records::calibration_run_fields()),
   });
@@ -30,6 +31,7 @@ const std::vector<Field<IdleRow>>& idle_table_fields() {
       {
           JG_FIELD(IdleRow, "node", node, ""),
           JG_FIELD(IdleRow, "replica", replica, ""),
+          JG_FIELD(IdleRow, "session", session, ""),
       },
       records::flattened("", &IdleRow::window, records::idle_window_fields()),
   });

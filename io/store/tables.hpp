@@ -24,6 +24,7 @@ const std::vector<Field<EpochRow>>& epoch_table_fields();
 struct CalibrationRow {
   std::string node;
   int replica = 0;
+  int session = 0;
   CalibrationRun run;
 };
 
@@ -33,6 +34,7 @@ const std::vector<Field<CalibrationRow>>& calibration_table_fields();
 struct IdleRow {
   std::string node;
   int replica = 0;
+  int session = 0;
   IdleWindow window;
 };
 

@@ -62,6 +62,7 @@ Study load_study(const RunArgs& args) {
   std::error_code ec;
   assign_checkpoints(s.cells, std::filesystem::absolute(s.output, ec).string());
   s.base_dir = std::filesystem::absolute(args.spec, ec).parent_path().string();
+  check_cell_data(s.cells);  // before the results file exists
   // Before anything is written: a history that cannot train PRE is bad input.
   if (!args.history.empty()) {
     const PreHistory h = fit_history(args.history);
@@ -71,12 +72,6 @@ Study load_study(const RunArgs& args) {
                  100 * h.model.seconds_error);
   }
   return s;
-}
-
-std::string job_id() {
-  for (const char* v : {"SLURM_JOB_ID", "PBS_JOBID"})
-    if (const char* id = std::getenv(v); id && *id) return std::string(v) + "=" + id;
-  return "local";
 }
 
 ResultsStore open_store(const Study& study, const RunArgs& args) {

@@ -65,9 +65,13 @@ int Scheduler::run(const std::atomic<int>& stop_requests) {
   // unsettled (for --resume) and is in neither pending_ nor running_.
   const auto& rows = store_.results().cells;
   const bool complete = std::none_of(rows.begin(), rows.end(), [](const CellRow& c) { return c.status == StatusValue::pending; });
+  if (!complete && bad_input_cells_ > 0)
+    progress_.event(std::to_string(bad_input_cells_) + " cell" + (bad_input_cells_ == 1 ? "" : "s") +
+                    " failed on bad input and stay pending: fix the input they name, then --resume");
   store_.snapshot(complete ? StudyStatusValue::complete : StudyStatusValue::stopped, write_reduced_);
   progress_.finish();
   if (complete) return exit_code::complete;
+  if (bad_input_cells_ > 0) return exit_code::bad_input;
   if (draining_) return exit_code::stopped_resumable;
   // Every worker left without the study finishing: none could run it.
   return broken_workers_ == workers_ ? exit_code::bad_input : exit_code::internal;
@@ -129,9 +133,20 @@ void Scheduler::on_hello(int source, const json& body) {
   ++ready_workers_;
   const json& n = body.at("node_record");
   const bool leader = body.value("leader", false);
-  if (!leader && store_.results().node(node)) return;
+  // This job's measurement of the node: a new session after those of
+  // earlier jobs (a resume), which stay as they were; its leader's record
+  // replaces another rank's of the same session.
+  auto mine = session_of_.find(node);
+  if (mine != session_of_.end() && !leader) return;
+  if (mine == session_of_.end()) {
+    int next = 0;
+    for (const auto& earlier : store_.results().nodes)
+      if (earlier.name == node && earlier.replica == 0) next = std::max(next, earlier.session + 1);
+    mine = session_of_.emplace(node, next).first;
+  }
   NodeRecord rec = n.get<NodeRecord>();
   rec.name = node;
+  rec.session = mine->second;
   store_.add_node(rec);
   std::string line = "node " + node + " (rank " + std::to_string(source) + "): energy " + rec.energy_method +
                      ", idle " + format_number(rec.idle_w) + " W";
@@ -249,7 +264,11 @@ void Scheduler::on_result(int source, const RunResult& received) {
     progress_.event(label(cell) + " abandoned by the stop; not committed");
     return;
   }
-  r.settles_cell = r.status == StatusValue::done || r.attempt >= options_.max_attempts;
+  // Bad input (its data or model file) is not a fault of chance: it is not
+  // retried, and it never settles the cell, so --resume runs it once fixed.
+  const bool bad_input = r.status == StatusValue::failed && r.failure == FailureValue::input;
+  r.settles_cell = r.status == StatusValue::done || (!bad_input && r.attempt >= options_.max_attempts);
+  if (const auto s = session_of_.find(r.node); s != session_of_.end()) r.node_session = s->second;
   if (!samples.empty()) store_samples(cell, r, samples);
   store_.add_run(r);  // the commit: journaled and synced before anything counts it
   dirty_ = true;
@@ -270,6 +289,9 @@ void Scheduler::on_result(int source, const RunResult& received) {
   if (r.settles_cell) {
     settled_energy_j_ += r.energy_j;
     progress_.event(line + "; no attempts left, recorded as failed");
+  } else if (bad_input) {
+    ++bad_input_cells_;
+    progress_.event(line + "; bad input is not retried: fix it, then --resume runs this cell again");
   } else if (draining_) {
     progress_.event(line + "; will be retried by --resume");
   } else {

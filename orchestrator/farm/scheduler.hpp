@@ -80,6 +80,7 @@ class Scheduler {
   std::map<int, Running> running_;
   std::map<std::string, const CellSpec*> by_id_;
   std::map<std::string, std::vector<const CellSpec*>> dependents_;  // pretraining cell id → its fine-tuning cells
+  std::map<std::string, int> session_of_;  // node → this job's measurement of it (NodeRecord::session)
   std::vector<int> waiting_;  // ranks that asked while every pending cell waited on a pretraining cell
   std::vector<CellSpec> cells_;
   int workers_ = 0, stopped_workers_ = 0, ready_workers_ = 0, broken_workers_ = 0;
@@ -88,6 +89,7 @@ class Scheduler {
   std::chrono::steady_clock::time_point drain_deadline_, last_snapshot_;
   bool dirty_ = false;
   double settled_energy_j_ = 0;
+  int bad_input_cells_ = 0;     // failed on bad input this job: left pending, not retried
   double settled_seconds_ = 0;  // of the settled runs: with their energy, the study's mean watts
   EnergyMethod energy_method_;
 };

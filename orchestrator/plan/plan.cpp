@@ -2,8 +2,10 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
+#include "io/datasets/datasets.hpp"
 #include "io/datasets/splits.hpp"
 
 namespace joulegrid {
@@ -93,6 +95,21 @@ std::vector<CellSpec> expand_grid(const Spec& spec) {
                 }
   if (spec.finetune.enabled) add_finetuning(spec, cells);
   return cells;
+}
+
+void check_cell_data(const std::vector<CellSpec>& cells) {
+  std::map<std::string, std::vector<const CellSpec*>> by_data;  // one read of each dataset
+  for (const auto& c : cells) by_data[c.data.format + "|" + c.data.path + "|" + c.data.name].push_back(&c);
+  for (const auto& [where, users] : by_data) {
+    const Dataset d = load_dataset(users.front()->data);
+    std::set<std::string> cut;
+    for (const CellSpec* c : users) {
+      std::ostringstream k;
+      k << c->fold << '/' << c->data_seed << '/' << c->data.subset_train << '/' << c->data.subset_test << '/'
+        << c->data.validation_fraction << '/' << c->data.split;
+      if (cut.insert(k.str()).second) make_split(d, c->data, c->fold, c->data_seed);
+    }
+  }
 }
 
 std::string checkpoint_dir(const std::string& results_path) {

@@ -14,6 +14,13 @@ namespace joulegrid {
 // and then the fine-tuning twins of the grid's cells follow, in that order.
 std::vector<CellSpec> expand_grid(const Spec& spec);
 
+// Reads every dataset the cells train on the whole way, as their trainers
+// will, and cuts each distinct split: a truncated file, a wrong magic
+// number, a label outside the classes or a subset larger than the data is
+// bad input now (InputError naming the file and offset), before anything
+// is written, rather than a failure of every cell.
+void check_cell_data(const std::vector<CellSpec>& cells);
+
 // Checkpoints live beside the results file: RESULTS.h5 → RESULTS.checkpoints/.
 std::string checkpoint_dir(const std::string& results_path);
 // Where each pretraining cell writes its weights and its fine-tuning cells read them.

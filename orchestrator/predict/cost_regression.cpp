@@ -77,7 +77,7 @@ std::vector<PreSample> pre_samples(const StudyResults& history) {
       s.features.parameters = static_cast<double>(r->parameters);
       s.features.batch_size = c.batch_size;
       s.features.input_elements = static_cast<double>(r->input_elements);
-      if (const NodeRecord* n = history.node(r->node); n && n->calibration_steps > 0) s.features.node_e_ref = n->calibration_j;
+      if (const NodeRecord* n = history.measurement(r->node_key()); n && n->calibration_steps > 0) s.features.node_e_ref = n->calibration_j;
       out.push_back(s);
     }
   }

@@ -20,7 +20,7 @@ std::string percent(double v) {
 void judge_net_energy(const StudyResults& results, std::vector<NodeRow>& nodes) {
   std::map<std::string, std::vector<double>> other;  // per node: its finished runs' other CPU load
   for (const auto& r : results.runs)
-    if (r.status == StatusValue::done && std::isfinite(r.other_cpu)) other[r.node].push_back(r.other_cpu);
+    if (r.status == StatusValue::done && std::isfinite(r.other_cpu)) other[r.node_key()].push_back(r.other_cpu);
   for (auto& row : nodes) {
     const NodeRecord& n = row.node;
     std::string doubt;
@@ -30,7 +30,7 @@ void judge_net_energy(const StudyResults& results, std::vector<NodeRow>& nodes) 
     if (const double spread = n.idle_spread(); spread > kIdleSpread)
       add("its idle windows differ by " + percent(100 * spread) + " of their median");
     if (n.worker_ranks == 1)
-      if (const double load = mean_of(other[n.name]); std::isfinite(load) && load > kRunOtherCpuPercent)
+      if (const double load = mean_of(other[n.key()]); std::isfinite(load) && load > kRunOtherCpuPercent)
         add("other processes used " + percent(load) + " of its CPU time while its cells ran");
     row.net_reliable = doubt.empty();
     row.net_doubt = doubt;

@@ -43,15 +43,15 @@ void add_normalisation(const StudyResults& results, Reduction& red) {
     std::vector<const NodeRecord*> by_rank;
     for (const auto& n : results.nodes) by_rank.push_back(&n);
     std::stable_sort(by_rank.begin(), by_rank.end(), [](const NodeRecord* a, const NodeRecord* b) {
-      return std::tie(a->replica, a->leader_rank) < std::tie(b->replica, b->leader_rank);
+      return std::tie(a->replica, a->leader_rank, a->session) < std::tie(b->replica, b->leader_rank, b->session);
     });
     for (const NodeRecord* n : by_rank) {
       const bool wanted = (m.normalise_to.empty() || m.normalise_to == "first") ? !std::isnan(e_ref(*n))
                                                                                 : n->name == m.normalise_to;
       if (wanted) {
         ref = e_ref(*n);
-        red.reference_node = n->name;
-        *reference = "node " + n->name + " (calibration " + joules_text(ref) + ")";
+        red.reference_node = n->key();
+        *reference = "node " + n->key() + " (calibration " + joules_text(ref) + ")";
         break;
       }
     }
@@ -72,6 +72,18 @@ void add_normalisation(const StudyResults& results, Reduction& red) {
       row.e_ref_spread = n.calibration_runs.size() > 1 ? (hi - lo) / row.e_ref_j : 0.0;
     }
     red.nodes.push_back(row);
+  }
+  // A node measured again by a later job (a resume): each of its runs is
+  // normalised by its own measurement; how far the calibrations differ is said.
+  for (auto& row : red.nodes) {
+    const NodeRow* first = nullptr;
+    row.measurements = 0;
+    for (const auto& other : red.nodes)
+      if (other.node.name == row.node.name && other.node.replica == row.node.replica) {
+        ++row.measurements;
+        if (std::isfinite(other.e_ref_j) && (!first || other.node.session < first->node.session)) first = &other;
+      }
+    if (row.measurements > 1 && first && std::isfinite(row.e_ref_j)) row.e_ref_change = row.e_ref_j / first->e_ref_j - 1;
   }
 }
 

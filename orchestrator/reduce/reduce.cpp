@@ -49,8 +49,8 @@ std::vector<Measured> measured_runs(const StudyResults& results, const Reduction
   std::map<std::string, double> factor;
   std::map<std::string, bool> reliable;
   for (const auto& n : red.nodes) {
-    factor[n.node.name] = n.factor;
-    reliable[n.node.name] = n.net_reliable;
+    factor[n.node.key()] = n.factor;  // each run by the measurement in force when it ran
+    reliable[n.node.key()] = n.net_reliable;
   }
   std::vector<Measured> done;
   for (const auto& c : results.cells) {
@@ -59,9 +59,9 @@ std::vector<Measured> measured_runs(const StudyResults& results, const Reduction
     for (const RunResult* r : it->second) {
       if (r->status != StatusValue::done) continue;
       const double e = reduction::run_joules(*r, red.energy);
-      const auto f = factor.find(r->node);
+      const auto f = factor.find(r->node_key());
       const auto [train_ps, eval_ps] = reduction::joules_per_sample(*r, red.energy);
-      const auto ok = reliable.find(r->node);
+      const auto ok = reliable.find(r->node_key());
       done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second, train_ps, eval_ps,
                       ok == reliable.end() || ok->second});
     }
@@ -113,7 +113,7 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
       row.gpu = r->gpu;
       row.gpu_shared = r->gpu_shared;
       for (const auto& n : red.nodes)
-        if (n.node.name == r->node) row.net_reliable = n.net_reliable;
+        if (n.node.key() == r->node_key()) row.net_reliable = n.net_reliable;
       if (auto m = measured_by_run.find(r); m != measured_by_run.end()) {
         row.energy_j = m->second->energy_j;
         row.energy_norm_j = m->second->energy_norm_j;

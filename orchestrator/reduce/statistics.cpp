@@ -167,7 +167,7 @@ std::vector<std::map<std::string, double>> factor_draws(const Reduction& red, in
   std::map<std::string, std::vector<double>> runs;
   for (const auto& n : red.nodes) {
     if (!std::isfinite(n.e_ref_j)) continue;
-    auto& reps = runs[n.node.name];
+    auto& reps = runs[n.node.key()];
     for (const auto& r : n.node.calibration_runs) reps.push_back(calibration_joules(r, red.energy));
     if (reps.empty()) reps.push_back(n.e_ref_j);  // built in memory with its E_ref alone
   }
@@ -178,7 +178,7 @@ std::vector<std::map<std::string, double>> factor_draws(const Reduction& red, in
     for (const auto& [node, reps] : runs) e_ref[node] = reps.size() > 1 ? resampled_e_ref(reps, rng) : reps.front();
     const auto ref = e_ref.find(red.reference_node);
     const double reference = red.reference_node.empty() || ref == e_ref.end() ? red.reference_j : ref->second;
-    for (const auto& n : red.nodes) draw[n.node.name] = e_ref.count(n.node.name) ? reference / e_ref[n.node.name] : kNaN;
+    for (const auto& n : red.nodes) draw[n.node.key()] = e_ref.count(n.node.key()) ? reference / e_ref[n.node.key()] : kNaN;
   }
   return out;
 }
@@ -198,7 +198,7 @@ std::pair<double, double> resampled_eq4(const Nested& n, const std::map<std::str
         const Measured* m = runs[pick_run(rng)];
         acc += m->run->test_acc;
         e += m->energy_j;
-        const auto f = factor.find(m->run->node);
+        const auto f = factor.find(m->run->node_key());
         en += f == factor.end() ? kNaN : m->energy_j * f->second;
       }
       sum_s += e > 0 ? acc / e : kNaN;
@@ -251,7 +251,7 @@ double resampled_matched_ratio(const Matched& m, const std::map<std::string, dou
                                std::mt19937_64& rng) {
   auto joules = [&](const Measured* x) {
     if (!normalised) return x->energy_j;
-    const auto f = factor.find(x->run->node);
+    const auto f = factor.find(x->run->node_key());
     return f == factor.end() ? kNaN : x->energy_j * f->second;
   };
   double eq4_a = 0, eq4_b = 0;

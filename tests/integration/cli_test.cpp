@@ -186,6 +186,39 @@ TEST_F(Cli, RunWithABadSpecExitsTwoAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("out.h5.journal")));
 }
 
+// A dataset that is damaged (truncated, a wrong magic number, a label
+// outside the classes) is bad input when the study is planned or started:
+// exit 2 naming the file, before the results file exists - not a study
+// whose every cell fails and is retried.
+TEST_F(Cli, ADamagedDatasetIsRefusedBeforeAnythingIsWritten) {
+  std::filesystem::remove_all(dir.file("data"));  // uncompressed, to damage it byte by byte
+  std::filesystem::create_directories(dir.file("data"));
+  testing::write_idx_dataset(dir.file("data"), 120, 60, 4, false);
+  const std::string path = spec();
+  const std::string labels = dir.file("data/train-labels-idx1-ubyte");
+  const std::string images = dir.file("data/train-images-idx3-ubyte");
+  testing::write_idx_labels(labels, std::vector<uint8_t>(120, 1), false);
+  auto refused = [&](const std::string& what) {
+    for (const std::string& command : {"plan " + quote(path), "run " + quote(path) + " -o " + quote(dir.file("out.h5"))}) {
+      const auto r = jg(command);
+      EXPECT_EQ(r.exit_code, 2) << what << ": " << command << r.out << r.err;
+      EXPECT_NE(r.err.find("train-"), std::string::npos) << what << ": names the file: " << r.err;
+      EXPECT_FALSE(std::filesystem::exists(dir.file("out.h5"))) << what;
+      EXPECT_FALSE(std::filesystem::exists(dir.file("out.h5.journal"))) << what;
+    }
+  };
+  std::vector<uint8_t> bad(120, 1);
+  bad[77] = 9;  // [data] classes = 4
+  testing::write_idx_labels(labels, bad, false);
+  refused("a label outside the classes");
+  testing::write_idx_labels(labels, std::vector<uint8_t>(120, 1), false);
+  testing::write_idx_images(images, testing::make_images(120, 4, 1, 28, 1), false);
+  std::filesystem::resize_file(images, std::filesystem::file_size(images) - 500);
+  refused("a truncated image file");
+  testing::write_bytes(images, std::vector<uint8_t>(16 + 120 * 784, 0));  // magic 0
+  refused("a wrong magic number");
+}
+
 TEST_F(Cli, ReportRefusesWhatIsNotAResultsFileOrAFormat) {
   const auto missing = jg("report " + quote(dir.file("none.h5")));
   EXPECT_EQ(missing.exit_code, 2);

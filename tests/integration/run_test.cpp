@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -344,7 +345,30 @@ TEST_F(RunStudy, SigtermStopsWithExitThreeAndResumeFinishes) {
 
   const CommandResult resumed = run_command(run(spec, "--resume"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  expect_every_cell_done_once(load_results(results(o)));
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+
+  // The resume measured the node again and added that measurement: the
+  // first job's idle power and calibration are as they were, and every run
+  // names the measurement in force when it ran.
+  ASSERT_EQ(stopped.nodes.size(), 1u);
+  ASSERT_EQ(file.nodes.size(), 2u) << "a resume adds a measurement, it never rewrites one";
+  const NodeRecord& first = file.nodes[0];
+  EXPECT_EQ(first.session, 0);
+  EXPECT_EQ(file.nodes[1].session, 1);
+  EXPECT_EQ(file.nodes[1].name, first.name);
+  EXPECT_DOUBLE_EQ(first.calibration_j, stopped.nodes[0].calibration_j);
+  EXPECT_DOUBLE_EQ(first.idle_w, stopped.nodes[0].idle_w);
+  EXPECT_EQ(first.measured_utc, stopped.nodes[0].measured_utc);
+  EXPECT_FALSE(first.measured_utc.empty());
+  EXPECT_EQ(first.job, "local");
+  std::set<std::string> first_job;
+  for (const auto& r : stopped.runs) first_job.insert(r.cell_id + "#" + std::to_string(r.attempt));
+  for (const auto& r : file.runs)
+    EXPECT_EQ(r.node_session, first_job.count(r.cell_id + "#" + std::to_string(r.attempt)) ? 0 : 1) << r.cell_id;
+  const CommandResult table = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)));
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("was measured by 2 jobs (a resume measures again)"), std::string::npos) << table.out;
 }
 
 // A --resume started while the run is alive would train the same cells and

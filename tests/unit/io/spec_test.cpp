@@ -143,6 +143,29 @@ TEST_F(SpecTest, MissingDefaultDatasetNamesTheDebianPackage) {
   EXPECT_NE(msg.find("apt-get install dataset-fashion-mnist"), std::string::npos) << msg;
 }
 
+// A grid larger than joulegrid plans is refused as the spec is read, with
+// its product, before anything is expanded (10⁷ cells was std::bad_alloc).
+TEST_F(SpecTest, AGridOfMoreThanAMillionCellsIsRefusedWithItsProduct) {
+  std::string lrs;
+  for (int k = 1; k <= 100; ++k) lrs += (k > 1 ? ", " : "") + std::to_string(k) + "e-4";
+  const std::string huge =
+      "[experiment]\nname = \"t\"\nseed = 7\n\n[data]\nformat = \"idx\"\npath = \"data\"\n\n"
+      "[grid]\narchitectures = [\"lenet\", \"bcnn\"]\nsizes = [1, 2, 3, 4, 5]\nrepeats = 10000\n\n"
+      "[train]\nlearning_rate = [" + lrs + "]\n\n" + std::string(kCriteria);
+  const std::string msg = error_of(huge);
+  EXPECT_NE(msg.find("study.toml:10:"), std::string::npos) << "the [grid] line: " << msg;
+  EXPECT_NE(msg.find("2 architectures × 5 sizes × 1 criteria × 1 folds × 1 batch sizes × 100 learning rates × "
+                     "1 optimizers × 10000 repeats = 10000000 cells, more than joulegrid plans in one study (1000000)"),
+            std::string::npos)
+      << msg;
+  // At the limit it is a grid like any other.
+  const std::string at_limit =
+      "[experiment]\nname = \"t\"\nseed = 7\n\n[data]\nformat = \"idx\"\npath = \"data\"\n\n"
+      "[grid]\narchitectures = [\"lenet\", \"bcnn\"]\nsizes = [1, 2, 3, 4, 5]\nrepeats = 1000\n\n"
+      "[train]\nlearning_rate = [" + lrs + "]\n\n" + std::string(kCriteria);
+  EXPECT_EQ(parse(at_limit).grid.repeats, 1000);
+}
+
 TEST_F(SpecTest, DuplicateAxisValuesAreRefused) {
   const std::string msg = error_of(spec_text("\n[train]\nbatch_size = [64, 64]\n"));
   EXPECT_NE(msg.find("'64' appears twice"), std::string::npos) << msg;
@@ -180,7 +203,9 @@ TEST_F(SpecTest, ByDefaultSelectionWatchesAValidationCarveNotTheTestSet) {
   const Spec paper = parse(text);
   EXPECT_DOUBLE_EQ(paper.data.validation_fraction, 0.0);
   for (const auto& c : expand_grid(paper))
-    if (c.criterion.kind == CriterionKindValue::early_stopping) EXPECT_EQ(cell_row(c).selection, "test");
+    if (c.criterion.kind == CriterionKindValue::early_stopping) {
+      EXPECT_EQ(cell_row(c).selection, "test");
+    }
 }
 
 TEST_F(SpecTest, GridOrderIsStableAndIdsAreUnique) {

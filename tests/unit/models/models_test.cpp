@@ -250,7 +250,9 @@ TEST(Transfer, ConvLayersComeFromTheCheckpointAndAreFrozen) {
   for (const auto& p : after) {
     const bool conv = p.key().rfind("conv", 0) == 0;
     EXPECT_EQ(p.value().requires_grad(), !conv) << p.key();
-    if (conv) EXPECT_TRUE(torch::equal(p.value(), before[p.key()])) << p.key();
+    if (conv) {
+      EXPECT_TRUE(torch::equal(p.value(), before[p.key()])) << p.key();
+    }
   }
   EXPECT_FALSE(torch::equal(after["fc3.weight"].slice(0, 0, 5), before["fc3.weight"].slice(0, 0, 5)))
       << "the 5-class head has another shape and is not loaded";

@@ -533,6 +533,48 @@ TEST(Reduce, RunsOnASharedGpuAreMarkedInEveryFormat) {
   EXPECT_EQ(reduce(testing::synthetic_study({})).study.gpu_shared_runs, 0);
 }
 
+// A resume measured node-b again and its calibration came out 25 % higher:
+// each run is normalised by the measurement in force when it ran, and the
+// report says the node was measured twice and how far they differ.
+TEST(Reduce, EachRunIsNormalisedByTheMeasurementInForceWhenItRan) {
+  StudyResults r = testing::synthetic_study({});
+  NodeRecord again = *r.node("node-b");
+  again.session = 1;
+  again.job = "SLURM_JOB_ID=42";
+  again.measured_utc = "2026-12-02T03:00:00Z";
+  again.calibration_j *= 1.25;
+  for (auto& c : again.calibration_runs) c.joules *= 1.25;
+  r.nodes.push_back(again);
+  int later = 0;
+  for (auto& run : r.runs)
+    if (run.node == "node-b" && (later++ % 2)) run.node_session = 1;
+  const Reduction red = reduce(r);
+  std::map<std::string, double> factor;
+  for (const auto& n : red.nodes) factor[n.node.key()] = n.factor;
+  ASSERT_EQ(factor.size(), 3u);
+  EXPECT_NEAR(factor.at("node-b#1"), factor.at("node-b") / 1.25, 1e-12);
+  int checked = 0;
+  for (const auto& c : red.cells)
+    if (c.status == StatusValue::done && c.node == "node-b") {
+      ASSERT_NE(c.run, nullptr);
+      EXPECT_NEAR(c.energy_norm_j, c.energy_j * factor.at(c.run->node_key()), 1e-9 * c.energy_j) << c.id;
+      checked += c.run->node_session;
+    }
+  EXPECT_GT(checked, 0);
+  for (const auto& n : red.nodes)
+    if (n.node.name == "node-b") {
+      EXPECT_EQ(n.measurements, 2);
+      EXPECT_NEAR(n.e_ref_change, n.node.session == 1 ? 0.25 : 0.0, 1e-12);
+    }
+  std::ostringstream table;
+  write_report("table", red, table);
+  EXPECT_NE(table.str().find("NOTE: node node-b was measured by 2 jobs (a resume measures again); node-b#1 "
+                             "(SLURM_JOB_ID=42, 2026-12-02T03:00:00Z) has E_ref"),
+            std::string::npos)
+      << table.str();
+  EXPECT_NE(table.str().find("+25 % against the first"), std::string::npos) << table.str();
+}
+
 // A criterion that chose its epoch on the test set is named in the report
 // and in its row: its test accuracies are optimistic.
 TEST(Reduce, SelectionOnTheTestSetIsLabelled) {

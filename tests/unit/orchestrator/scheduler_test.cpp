@@ -49,6 +49,7 @@ struct FakeWorker {
   std::function<bool(const CellSpec&)> fail = [](const CellSpec&) { return false; };
   std::function<bool(const CellSpec&)> hold = [](const CellSpec&) { return false; };
   std::function<void(const CellSpec&)> work = [](const CellSpec&) {};  // before the result is sent
+  std::string failure = "signal";       // what a failed attempt says ended it
   std::mutex mutex;
   std::vector<std::string> dispatched;  // "index#attempt", in the order received
   std::vector<CellSpec> cells;          // likewise
@@ -85,7 +86,7 @@ struct FakeWorker {
         r.status = "abandoned";
       } else if (fail(cell)) {
         r.status = "failed";
-        r.failure = "signal";
+        r.failure = failure;
       } else {
         r.status = "done";
         r.epochs = 2;
@@ -160,6 +161,33 @@ TEST_F(SchedulerTest, AFailedAttemptIsRetriedThenTheCellSettles) {
   std::map<std::string, int> settled;
   for (const auto& run : r.runs) settled[run.cell_id] += run.settles_cell;
   for (const auto& c : r.cells) EXPECT_EQ(settled[c.id], 1) << c.id;
+}
+
+// Bad input (a dataset a node's copy of which is damaged) is no fault of
+// chance: the cell is not retried and not settled, the others run, and the
+// study ends with exit 2 and the cell pending for --resume once it is fixed.
+TEST_F(SchedulerTest, ACellFailedOnBadInputIsNotRetriedAndStaysPending) {
+  FakeWorker worker;
+  worker.fail = [](const CellSpec& c) { return c.index == 3; };
+  worker.failure = "input";
+  std::atomic<int> stops{0};
+  EXPECT_EQ(run(worker, 2, stops), exit_code::bad_input);
+  const StudyResults& r = store_->results();
+  EXPECT_EQ(r.cells[3].status, "pending");
+  EXPECT_EQ(r.cells[3].attempts, 1);
+  int attempts_of_3 = 0;
+  for (const auto& run : r.runs) {
+    attempts_of_3 += run.cell_index == 3;
+    if (run.cell_index == 3) {
+      EXPECT_FALSE(run.settles_cell);
+    }
+  }
+  EXPECT_EQ(attempts_of_3, 1) << "not retried";
+  for (const auto& c : r.cells)
+    if (c.index != 3) {
+      EXPECT_EQ(c.status, "done") << c.id;
+    }
+  EXPECT_EQ(r.meta.status, "stopped");
 }
 
 TEST_F(SchedulerTest, AStopDrainsAbandonsAndLeavesTheRestPending) {

@@ -10,7 +10,9 @@
 #include "models/classifier.hpp"
 #include "rank/calibration.hpp"
 #include "rank/cell_runner.hpp"
+#include "rank/fault_injection.hpp"
 #include "rank/protocol.hpp"
+#include "io/errors.hpp"
 #include "tests/fakes/fake_datasets.hpp"
 #include "tests/support/cells.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -175,13 +177,31 @@ TEST_F(CellRunnerTest, SegfaultIsAFailureNotACrash) {
   EXPECT_EQ(r.status, "failed");
   EXPECT_EQ(r.failure, protocol::failure::signal);
   EXPECT_NE(r.detail.find("signal 11"), std::string::npos) << r.detail;
+  EXPECT_NE(r.error_tail.find("injected fault segfault at epoch 1 batch 2"), std::string::npos)
+      << "the stderr tail is kept: [" << r.error_tail << "]";
+}
+
+// A cell selector of digits is an index and nothing else: "12" is cell 12,
+// not also every cell whose id starts with 12.
+TEST(FaultInjection, ACellSelectorIsAnIndexOrAnIdPrefixNeverBoth) {
+  const FaultPlan index = parse_fault("abort@1/12");
+  EXPECT_TRUE(index.applies_to(12, "aaaaaaaaaaaaaaaa"));
+  EXPECT_FALSE(index.applies_to(3, "12ab34cd56ef7890"));
+  const FaultPlan digits_id = parse_fault("abort@1/id:12");
+  EXPECT_TRUE(digits_id.applies_to(3, "12ab34cd56ef7890"));
+  EXPECT_FALSE(digits_id.applies_to(12, "aaaaaaaaaaaaaaaa"));
+  const FaultPlan id = parse_fault("abort@1/f29#2");
+  EXPECT_TRUE(id.applies_to(7, "f2945566cc7ada6d", 2));
+  EXPECT_FALSE(id.applies_to(7, "f2945566cc7ada6d", 1));
+  EXPECT_FALSE(id.applies_to(29, "0000000000000000", 2));
+  EXPECT_THROW(parse_fault("abort@1/xyz"), InputError);
 }
 
 TEST_F(CellRunnerTest, FaultsCanTargetOneCell) {
   CriterionSpec c = criterion("epochs");
   c.epochs = 1;
   CellSpec target = cell(c);
-  ::setenv("JOULEGRID_INJECT_FAULT", ("abort@1.1/" + target.id.substr(0, 6)).c_str(), 1);
+  ::setenv("JOULEGRID_INJECT_FAULT", ("abort@1.1/id:" + target.id.substr(0, 6)).c_str(), 1);
   ScriptedEnergy e1(1.0), e2(1.0);
   EXPECT_EQ(run(target, e1).failure, protocol::failure::signal);
   CellSpec other = target;
