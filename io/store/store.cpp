@@ -334,9 +334,23 @@ ResultsStore::~ResultsStore() {
   if (journal_fd_ >= 0) ::close(journal_fd_);
 }
 
+namespace {
+
+void publish_snapshot(const std::string& path, const StudyResults& results,
+                      const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples);
+
+// A journal with something in it (an empty one is what a crash leaves when
+// it struck before the first commit).
+bool has_lines(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && st.st_size > 0;
+}
+
+}  // namespace
+
 ResultsStore ResultsStore::create(const std::string& path, StudyMeta meta, std::vector<CellRow> cells) {
   auto refuse_existing = [&] {
-    if (exists(path) || exists(journal_path(path)) || exists(samples_path(path)))
+    if (exists(path) || has_lines(journal_path(path)) || exists(samples_path(path)))
       throw InputError(path + ": the results file already exists; pass --resume to continue that study, "
                        "or -o NEW.h5 to start another (nothing was changed)");
   };
@@ -350,18 +364,32 @@ ResultsStore ResultsStore::create(const std::string& path, StudyMeta meta, std::
   meta.created_utc = meta.updated_utc = utc_now();
   results.meta = std::move(meta);
   results.cells = std::move(cells);
-  ResultsStore store(path, std::move(results), std::move(lock));
-  store.snapshot(StudyStatusValue::running);
-  return store;
+  // The file before its journal: a crash (or a full disk) in between leaves
+  // no file and no journal (run again; a FILE.tmp left is overwritten) or
+  // a file (--resume), never a journal without its file.
+  results.meta.status = StudyStatusValue::running;
+  publish_snapshot(path, results, {}, {});
+  return ResultsStore(path, std::move(results), std::move(lock));
 }
 
 ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::vector<CellRow> cells,
                                   bool repair_journal, std::string* repaired) {
-  if (!exists(path))
+  // A journal whose file is missing (an older joulegrid killed while it
+  // first wrote the file): the file is rebuilt from the spec and the journal.
+  const bool rebuild = !exists(path) && has_lines(journal_path(path));
+  if (!exists(path) && !rebuild)
     throw InputError(path + ": --resume needs an existing results file, and there is none");
   ResultsLock lock(path);  // before reading: what another writer appends now would be lost
-  StudyResults results = read_snapshot(path);
+  StudyResults results;
   const std::string hash = grid_hash(cells);
+  if (rebuild) {
+    results.meta = meta;
+    results.meta.grid_hash = hash;
+    results.meta.created_utc = utc_now();
+    results.cells = cells;
+  } else {
+    results = read_snapshot(path);
+  }
   if (results.meta.grid_hash != hash) {
     std::set<std::string> ours;
     for (const auto& c : cells) ours.insert(c.id);
@@ -394,7 +422,15 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
   results.meta.program_version = meta.program_version;
   if (!meta.job_ids.empty()) results.meta.job_ids += (results.meta.job_ids.empty() ? "" : " ") + meta.job_ids;
   results.meta.updated_utc = utc_now();
-  return ResultsStore(path, std::move(results), std::move(lock));
+  ResultsStore store(path, std::move(results), std::move(lock));
+  if (rebuild) {
+    store.snapshot(StudyStatusValue::running);
+    const std::string note = path + " was missing beside its journal (a crash as the file was first written): "
+                             "rebuilt from the spec and the journal's " + std::to_string(replay.kept.size()) +
+                             " good lines";
+    if (repaired) *repaired = repaired->empty() ? note : *repaired + "; " + note;
+  }
+  return store;
 }
 
 void ResultsStore::append_journal(const json& entry) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -335,6 +336,41 @@ TEST(ResultsStore, ASecondWriterIsRefusedNamingTheFirstAndALockDiesWithItsHolder
   ::kill(holder, SIGKILL);
   ::waitpid(holder, nullptr, 0);
   EXPECT_NO_THROW(ResultsStore::resume(path, meta(), grid(2))) << "a stale FILE.lock never blocks";
+}
+
+// What a kill (or a full disk) while the file was first written left: a
+// journal and a FILE.tmp but no file. `run` used to say --resume and
+// --resume that there was nothing to resume. Now the file comes before its
+// journal, and a journal found without its file is rebuilt by --resume.
+TEST(ResultsStore, AJournalWithoutItsFileIsRebuiltByResumeNotALoop) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    store.add_run(run("cell0", 1, "done", true));
+  }
+  std::filesystem::remove(path);
+  std::ofstream(path + ".tmp") << "half a file";
+  EXPECT_THROW(ResultsStore::create(path, meta(), grid(2)), InputError) << "its commits are in the journal";
+  std::string note;
+  {
+    ResultsStore store = ResultsStore::resume(path, meta(), grid(2), false, &note);
+    EXPECT_TRUE(store.settled("cell0"));
+    EXPECT_FALSE(store.settled("cell1"));
+    EXPECT_NE(note.find("rebuilt from the spec and the journal's 1 good lines"), std::string::npos) << note;
+    store.add_run(run("cell1", 1, "done", true));
+  }
+  const StudyResults r = load_results(path);
+  EXPECT_EQ(r.runs.size(), 2u);
+  EXPECT_EQ(r.cells[0].status, "done");
+
+  // A kill before the first commit leaves at most an empty journal and a .tmp: run simply starts.
+  const std::string fresh = dir.file("fresh.h5");
+  std::ofstream(journal_path(fresh)).flush();
+  std::ofstream(fresh + ".tmp") << "half a file";
+  { ResultsStore::create(fresh, meta(), grid(2)); }
+  EXPECT_EQ(load_results(fresh).cells.size(), 2u);
+  EXPECT_THROW(ResultsStore::resume(dir.file("none.h5"), meta(), grid(2)), InputError);
 }
 
 TEST(ResultsStore, JournalEntriesAlreadyInTheSnapshotAreNotDuplicated) {
