@@ -214,7 +214,8 @@ const std::vector<store::Field<SeriesRow>>& series_fields() {
 
 constexpr hsize_t kChunk = 1 << 16;  // 512 KiB of doubles
 
-// An extendible, chunked, shuffled and deflated 1-D column of doubles.
+// An extendible, chunked, shuffled and deflated 1-D column of doubles, each
+// chunk with a Fletcher-32 checksum HDF5 verifies on every read.
 Handle create_growing(hid_t group, const char* name, const char* unit, const std::string& where) {
   const hsize_t dims[1] = {0}, max[1] = {H5S_UNLIMITED}, chunk[1] = {kChunk};
   Handle space(H5Screate_simple(1, dims, max));
@@ -222,6 +223,7 @@ Handle create_growing(hid_t group, const char* name, const char* unit, const std
   H5Pset_chunk(plist.id(), 1, chunk);
   H5Pset_shuffle(plist.id());
   H5Pset_deflate(plist.id(), 4);
+  H5Pset_fletcher32(plist.id());
   Handle ds(check(H5Dcreate2(group, name, H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, plist.id(), H5P_DEFAULT),
                   std::string("cannot create /samples/") + name, where));
   if (*unit) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -185,6 +186,23 @@ void write_snapshot_file(const std::string& file_path, const StudyResults& resul
   check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "cannot flush", file_path);
 }
 
+// What the file stores twice must agree: a run's energy and epochs are its
+// last epoch's cumulative joules and its count of /epochs rows. A mismatch
+// is a file changed behind joulegrid's back (a checksum guards each column;
+// this guards a column rewritten whole).
+void check_stored_twice(const std::vector<RunResult>& runs, const std::string& path) {
+  for (const auto& r : runs) {
+    if (r.epoch_records.empty()) continue;
+    const double last = r.epoch_records.back().cumulative_j;
+    const bool same = r.energy_j == last || (std::isnan(r.energy_j) && std::isnan(last));
+    if (!same || r.epochs != static_cast<int>(r.epoch_records.size()))
+      throw InputError(path + ": damaged: /runs of cell " + r.cell_id + " attempt " + std::to_string(r.attempt) +
+                       " says " + std::to_string(r.epochs) + " epochs and energy_j " + std::to_string(r.energy_j) +
+                       " J, /epochs holds " + std::to_string(r.epoch_records.size()) + " epochs ending at " +
+                       std::to_string(last) + " J cumulative; the file was changed after joulegrid wrote it");
+  }
+}
+
 StudyResults read_snapshot(const std::string& path) {
   if (!exists(path)) throw InputError(path + ": no such results file");
   Handle file;
@@ -222,6 +240,7 @@ StudyResults read_snapshot(const std::string& path) {
       auto it = by_attempt.find({e.replica, e.cell_id, e.attempt});
       if (it != by_attempt.end()) it->second->epoch_records.push_back(e.record);
     }
+    check_stored_twice(r.runs, path);
   } catch (const h5::Error& e) {
     throw InputError(path + ": damaged or not a joulegrid results file: " + e.what());
   } catch (const std::invalid_argument& e) {  // a word that is not of its vocabulary

@@ -373,6 +373,58 @@ TEST(ResultsStore, AJournalWithoutItsFileIsRebuiltByResumeNotALoop) {
   EXPECT_THROW(ResultsStore::resume(dir.file("none.h5"), meta(), grid(2)), InputError);
 }
 
+// Overwritten bytes of one stored figure: HDF5's Fletcher-32 checksum of
+// the column refuses the read (exit 2 naming the column), where the file
+// used to give a confident report of the wrong number. A column rewritten
+// whole (checksums and all) disagrees with what is stored beside it.
+TEST(ResultsStore, AChangedStoredFigureIsRefusedNamingItsColumn) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    RunResult r = run("cell0", 1, "done", true);
+    r.test_acc = 0.8765432101234567;
+    store.add_run(r);
+    store.snapshot("complete");
+  }
+  EXPECT_DOUBLE_EQ(load_results(path).runs[0].test_acc, 0.8765432101234567);
+  std::string bytes = slurp(path);
+  const double wanted = 0.8765432101234567;
+  const std::string pattern(reinterpret_cast<const char*>(&wanted), sizeof wanted);
+  const size_t at = bytes.find(pattern);
+  ASSERT_NE(at, std::string::npos);
+  const std::string copy = dir.file("copy.h5");
+  std::filesystem::copy_file(path, copy);
+  {
+    std::fstream f(copy, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at + 6));
+    f.put(static_cast<char>(bytes[at + 6] ^ 0x10));  // 0.8765… becomes another plausible accuracy
+  }
+  try {
+    load_results(copy);
+    FAIL() << "a changed figure was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("test_acc"), std::string::npos) << e.what();
+  }
+
+  // A column rewritten whole through HDF5: the checksums are right, the figures are not.
+  {
+    hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    hid_t ds = H5Dopen2(file, "runs/energy_j", H5P_DEFAULT);
+    const double wrong = 999.0;
+    ASSERT_GE(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &wrong), 0);
+    H5Dclose(ds);
+    H5Fclose(file);
+  }
+  try {
+    load_results(path);
+    FAIL() << "a run's energy that its epochs contradict was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("damaged: /runs of cell cell0 attempt 1"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ResultsStore, JournalEntriesAlreadyInTheSnapshotAreNotDuplicated) {
   TempDir dir;
   const std::string path = dir.file("r.h5");
