@@ -149,14 +149,25 @@ SampleLog::~SampleLog() {
 }
 
 void SampleLog::append(const std::string& bytes) {
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  // A block cut short by a full disk is cut off again, so that the blocks
+  // appended once there is room again are not lost behind a torn one.
+  auto fail = [&](const char* what) {
+    const std::string why = std::strerror(errno);
+    if (before >= 0 && ::ftruncate(fd_, before) == 0) ::fdatasync(fd_);
+    throw InternalError(path_ + ": cannot " + what + ": " + why);
+  };
   size_t written = 0;
   while (written < bytes.size()) {
     const ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw InternalError(path_ + ": cannot append: " + std::strerror(errno));
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      fail("append");
+    }
     written += static_cast<size_t>(n);
   }
-  if (::fdatasync(fd_) != 0) throw InternalError(path_ + ": cannot sync: " + std::strerror(errno));
+  if (::fdatasync(fd_) != 0) fail("sync");
 }
 
 void SampleLog::clear() {

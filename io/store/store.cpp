@@ -454,14 +454,25 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
 
 void ResultsStore::append_journal(const json& entry) {
   const std::string line = entry.dump() + "\n";
+  const off_t before = ::lseek(journal_fd_, 0, SEEK_END);
+  // A part of the line written before the disk filled is cut off again:
+  // later lines must not follow a torn one (journal.hpp refuses that).
+  auto fail = [&](const char* what) {
+    const std::string why = errno_text();
+    if (before >= 0 && ::ftruncate(journal_fd_, before) == 0) ::fdatasync(journal_fd_);
+    throw CommitFailed(journal_path(path_) + ": cannot " + what + ": " + why);
+  };
   size_t written = 0;
   while (written < line.size()) {
     const ssize_t n = ::write(journal_fd_, line.data() + written, line.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw InternalError(journal_path(path_) + ": cannot append: " + errno_text());
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      fail("append");
+    }
     written += static_cast<size_t>(n);
   }
-  if (::fdatasync(journal_fd_) != 0) throw InternalError(journal_path(path_) + ": cannot sync: " + errno_text());
+  if (::fdatasync(journal_fd_) != 0) fail("sync");
 }
 
 void ResultsStore::add_node(const NodeRecord& node) {

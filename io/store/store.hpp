@@ -34,6 +34,14 @@ StudyResults load_results(const std::string& path);
 std::string repair_journal(const std::string& path);
 std::string journal_path(const std::string& results_path);
 
+// An attempt could not be committed: the journal could not be appended or
+// synced (a full disk, a quota, an I/O error). Nothing of the attempt is
+// left in the journal, and everything committed before is intact.
+class CommitFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A store holds FILE's lock (lock.hpp) from create or resume to its end:
 // a second writer is refused naming it.
 class ResultsStore {
@@ -54,7 +62,8 @@ class ResultsStore {
   const StudyResults& results() const { return results_; }
   const std::string& path() const { return path_; }
 
-  // Journaled and fsync'd before they return.
+  // Journaled and fsync'd before they return; CommitFailed when the journal
+  // cannot take them (it is left as it was before the call).
   void add_node(const NodeRecord& node);
   void add_run(const RunResult& run);
   // An attempt's raw readings (encode_block), appended to FILE.samples and

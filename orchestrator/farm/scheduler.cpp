@@ -10,6 +10,18 @@
 namespace joulegrid {
 
 namespace {
+
+// An error in one line of at most 240 characters (an HDF5 error stack runs longer).
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s.size() > 240 ? s.substr(0, 240) + "…" : s;
+}
+
+}  // namespace
+
+
+namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -68,8 +80,17 @@ int Scheduler::run(const std::atomic<int>& stop_requests) {
   if (!complete && bad_input_cells_ > 0)
     progress_.event(std::to_string(bad_input_cells_) + " cell" + (bad_input_cells_ == 1 ? "" : "s") +
                     " failed on bad input and stay pending: fix the input they name, then --resume");
-  store_.snapshot(complete ? StudyStatusValue::complete : StudyStatusValue::stopped, write_reduced_);
+  try {
+    store_.snapshot(complete ? StudyStatusValue::complete : StudyStatusValue::stopped, write_reduced_);
+  } catch (const std::exception& e) {
+    progress_.event(std::string("the last snapshot was not written (") + one_line(e.what()) +
+                    "): every commit is safe in " + journal_path(store_.path()) +
+                    ", which report and --resume read; free space, then --resume writes it");
+    progress_.finish();
+    return exit_code::stopped_resumable;
+  }
   progress_.finish();
+  if (cannot_commit_) return exit_code::stopped_resumable;
   if (complete) return exit_code::complete;
   if (bad_input_cells_ > 0) return exit_code::bad_input;
   if (draining_) return exit_code::stopped_resumable;
@@ -147,7 +168,12 @@ void Scheduler::on_hello(int source, const json& body) {
   NodeRecord rec = n.get<NodeRecord>();
   rec.name = node;
   rec.session = mine->second;
-  store_.add_node(rec);
+  try {
+    store_.add_node(rec);
+  } catch (const CommitFailed& e) {
+    stop_committing(e.what());
+    return;
+  }
   std::string line = "node " + node + " (rank " + std::to_string(source) + "): energy " + rec.energy_method +
                      ", idle " + format_number(rec.idle_w) + " W";
   if (rec.calibration_steps > 0)
@@ -269,8 +295,13 @@ void Scheduler::on_result(int source, const RunResult& received) {
   const bool bad_input = r.status == StatusValue::failed && r.failure == FailureValue::input;
   r.settles_cell = r.status == StatusValue::done || (!bad_input && r.attempt >= options_.max_attempts);
   if (const auto s = session_of_.find(r.node); s != session_of_.end()) r.node_session = s->second;
-  if (!samples.empty()) store_samples(cell, r, samples);
-  store_.add_run(r);  // the commit: journaled and synced before anything counts it
+  try {
+    if (!samples.empty()) store_samples(cell, r, samples);
+    store_.add_run(r);  // the commit: journaled and synced before anything counts it
+  } catch (const CommitFailed& e) {
+    stop_committing(e.what());  // this attempt is not committed: its cell stays pending
+    return;
+  }
   dirty_ = true;
   struct ServeWaiting {  // a settled pretraining cell may free the ranks that wait
     Scheduler* s;
@@ -315,7 +346,7 @@ void Scheduler::store_samples(const CellSpec& cell, const RunResult& r, const st
     if (b.truncated)
       progress_.event("warning: " + label(cell) + ": the sampler's buffer dropped its earliest samples; "
                       "the stored series starts late (its energies are whole)");
-  } catch (const InputError& e) {
+  } catch (const std::exception& e) {  // a damaged block, or no room for it: the energies are in the result
     progress_.event(std::string("warning: ") + e.what() + "; not stored");
   }
 }
@@ -353,12 +384,34 @@ void Scheduler::report_progress() {
   progress_.update(c);
 }
 
+// A snapshot that cannot be written (a full disk) costs nothing committed:
+// the journal holds every commit since the last one. Said once, tried
+// again at the next interval, and the sweep goes on while it can commit.
 void Scheduler::maybe_snapshot(bool force) {
   if (!dirty_) return;
   if (!force && seconds_since(last_snapshot_) < options_.snapshot_every_s) return;
-  store_.snapshot(StudyStatusValue::running, write_reduced_);
   last_snapshot_ = Clock::now();
-  dirty_ = false;
+  try {
+    store_.snapshot(StudyStatusValue::running, write_reduced_);
+    dirty_ = false;
+    snapshot_failing_ = false;
+  } catch (const std::exception& e) {
+    if (!snapshot_failing_)
+      progress_.event(std::string("snapshot not written (") + one_line(e.what()) + "): every commit is safe in " +
+                      journal_path(store_.path()) + "; working on, and trying again every " +
+                      format_number(options_.snapshot_every_s) + " s");
+    snapshot_failing_ = true;
+  }
+}
+
+void Scheduler::stop_committing(const std::string& why) {
+  if (!cannot_commit_)
+    progress_.event(one_line(why) + ": nothing more can be committed, everything committed before is safe; "
+                    "stopping now (running cells abandoned): free space, then --resume");
+  cannot_commit_ = true;
+  if (!draining_) serve_waiting();
+  draining_ = true;
+  drain_deadline_ = Clock::now();  // abandoned at once: their results could not be committed either
 }
 
 }  // namespace joulegrid

@@ -68,6 +68,7 @@ class Scheduler {
   void check_stop(const std::atomic<int>& stop_requests);
   void report_progress();
   void maybe_snapshot(bool force);
+  void stop_committing(const std::string& why);  // the journal cannot be appended: stop, resumably
   std::string label(const CellSpec& cell) const;
 
   Comm& comm_;
@@ -90,6 +91,8 @@ class Scheduler {
   bool dirty_ = false;
   double settled_energy_j_ = 0;
   int bad_input_cells_ = 0;     // failed on bad input this job: left pending, not retried
+  bool cannot_commit_ = false;  // the journal could not be appended (a full disk): stopping
+  bool snapshot_failing_ = false;
   double settled_seconds_ = 0;  // of the settled runs: with their energy, the study's mean watts
   EnergyMethod energy_method_;
 };

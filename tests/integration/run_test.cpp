@@ -371,6 +371,65 @@ TEST_F(RunStudy, SigtermStopsWithExitThreeAndResumeFinishes) {
   EXPECT_NE(table.out.find("was measured by 2 jobs (a resume measures again)"), std::string::npos) << table.out;
 }
 
+// The disk fills while the sweep runs (a tmpfs of its own in a private
+// mount namespace, filled once the first cell is committed): the snapshot
+// that cannot be written is a one-line warning, the commit that cannot be
+// appended stops the sweep resumably (exit 3) with one line that says what
+// is safe, and once there is room --resume finishes with every cell once.
+TEST_F(RunStudy, AFullDiskStopsTheSweepResumablyAndLosesNothingCommitted) {
+  if (run_command("unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs " + quote(dir_.path().string()) +
+                  " && umount " + quote(dir_.path().string()) + "'").exit_code != 0)
+    GTEST_SKIP() << "no private mounts here (needs root and unshare)";
+  StudyOptions o;
+  o.repeats = 3;
+  o.epochs = 2;
+  o.subset_train = 400;
+  const std::string spec = write_spec(o);
+  const std::string disk = dir_.file("disk"), out = dir_.file("out");
+  std::filesystem::create_directories(disk);
+  std::filesystem::create_directories(out);
+  const std::string file = disk + "/full.h5";
+  const std::string script =
+      "set -u; mount -t tmpfs -o size=40m tmpfs " + quote(disk) + " || exit 90\n" +
+      run(spec, "-o " + quote(file) + " --snapshot-seconds 0.2") + " > " + quote(out + "/first.out") + " 2> " +
+      quote(out + "/first.err") + " &\npid=$!\n"
+      "for i in $(seq 1 1200); do grep -q ' done: ' " + quote(out + "/first.err") + " && break; sleep 0.1; done\n"
+      "dd if=/dev/zero of=" + quote(disk + "/filler") + " bs=64k 2>/dev/null\n"
+      "wait $pid; echo $? > " + quote(out + "/first.rc") + "\n"
+      "cp " + quote(file) + " " + quote(out + "/stopped.h5") + "; cp " + quote(file + ".journal") + " " +
+      quote(out + "/stopped.h5.journal") + "\n"
+      "rm -f " + quote(disk + "/filler") + "\n" +
+      run(spec, "-o " + quote(file) + " --resume") + " > " + quote(out + "/second.out") + " 2> " +
+      quote(out + "/second.err") + "; echo $? > " + quote(out + "/second.rc") + "\n"
+      "cp " + quote(file) + " " + quote(out + "/done.h5") + "\n"
+      "umount " + quote(disk) + "\n";
+  const std::string script_file = dir_.write("full-disk.sh", script);
+  const CommandResult r = run_command("unshare -m sh " + quote(script_file));
+  ASSERT_NE(r.exit_code, 90) << r.err;
+  const std::string err = slurp(out + "/first.err");
+  EXPECT_EQ(slurp(out + "/first.rc"), "3\n") << err;
+  EXPECT_NE(err.find("No space left on device: nothing more can be committed, everything committed before is safe; "
+                     "stopping now"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("internal error"), std::string::npos) << err;
+  EXPECT_EQ(err.find("HDF5-DIAG"), std::string::npos) << "no multi-line HDF5 error stack: " << err;
+  const StudyResults stopped = load_results(out + "/stopped.h5");  // the snapshot and the journal as the disk left them
+  int done = 0;
+  for (const auto& c : stopped.cells) done += c.status == "done";
+  EXPECT_GE(done, 1);
+  EXPECT_LT(done, static_cast<int>(stopped.cells.size()));
+  EXPECT_EQ(slurp(out + "/second.rc"), "0\n") << slurp(out + "/second.err");
+  const StudyResults file_after = load_results(out + "/done.h5");
+  expect_every_cell_done_once(file_after);
+  for (const auto& c : stopped.cells)
+    if (c.status == "done") {
+      int kept = 0;
+      for (const auto& run : file_after.runs) kept += run.cell_id == c.id && run.settles_cell;
+      EXPECT_EQ(kept, 1) << c.id << ": committed before the disk filled, kept once";
+    }
+}
+
 // A --resume started while the run is alive would train the same cells and
 // lose one's commits: it is refused naming the live run, which goes on and
 // finishes with every cell once. (After a kill -9 the lock is gone with its
