@@ -5,8 +5,15 @@ namespace joulegrid::h5 {
 namespace {
 
 // HDF5 prints its error stack to stderr by default; we turn it into messages.
+// Nor does it close what is open at exit: a file whose flush failed (a full
+// disk) cannot be closed, and HDF5 1.10's own exit handler then crashed in
+// H5F__close_cb (exit 139). Every file joulegrid writes is closed before it
+// counts; what is left open at exit is what failed, and the kernel closes it.
 struct QuietErrors {
-  QuietErrors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+  QuietErrors() {
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
 };
 const QuietErrors quiet_errors;
 
@@ -20,11 +27,22 @@ herr_t collect(unsigned n, const H5E_error2_t* e, void* data) {
   return 0;
 }
 
+// One line: the stack's first words and, where the system said why (a
+// full disk), what it said; else the stack, its newlines flattened.
 std::string error_stack() {
   std::string text;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect, &text);
   H5Eclear2(H5E_DEFAULT);
-  return text.empty() ? "unknown HDF5 error" : text;
+  if (text.empty()) return "unknown HDF5 error";
+  const std::string marker = "error message = '";
+  if (const size_t at = text.find(marker); at != std::string::npos) {
+    const size_t end = text.find('\'', at + marker.size());
+    const std::string first = text.substr(0, text.find(';'));
+    return first + ": " + text.substr(at + marker.size(), end == std::string::npos ? std::string::npos : end - at - marker.size());
+  }
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text.size() > 400 ? text.substr(0, 400) + "…" : text;
 }
 
 }  // namespace

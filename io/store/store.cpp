@@ -167,23 +167,45 @@ std::set<RunKey> run_keys(const StudyResults& results) {
   return keys;
 }
 
+void write_snapshot_contents(hid_t file, const std::string& file_path, const StudyResults& results,
+                             const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples);
+
+// A snapshot that fails (a full disk) gives its space back at once: the
+// half-written file is emptied through HDF5's own descriptor before HDF5
+// closes it, else a file that cannot be flushed stays open, and full,
+// until the process ends (its name is unlinked by the caller).
 void write_snapshot_file(const std::string& file_path, const StudyResults& results,
                          const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
   Handle file(check(H5Fcreate(file_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                     "cannot create the results file", file_path));
-  write_meta(file.id(), results.meta, file_path);
-  store::write_table(create_group(file.id(), "cells", file_path).id(), records::cell_row_fields(), results.cells, file_path);
-  store::write_table(create_group(file.id(), "nodes", file_path).id(), records::node_fields(), results.nodes, file_path);
-  store::write_table(create_group(file.id(), "calibrations", file_path).id(), store::calibration_table_fields(),
+  try {
+    write_snapshot_contents(file.id(), file_path, results, write_reduced, samples);
+  } catch (...) {
+    int* fd = nullptr;
+    if (H5Fget_vfd_handle(file.id(), H5P_DEFAULT, reinterpret_cast<void**>(&fd)) >= 0 && fd && *fd >= 0 &&
+        ::ftruncate(*fd, 0) != 0) {
+      // nothing more to give back
+    }
+    H5Eclear2(H5E_DEFAULT);
+    throw;
+  }
+}
+
+void write_snapshot_contents(hid_t file, const std::string& file_path, const StudyResults& results,
+                             const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
+  write_meta(file, results.meta, file_path);
+  store::write_table(create_group(file, "cells", file_path).id(), records::cell_row_fields(), results.cells, file_path);
+  store::write_table(create_group(file, "nodes", file_path).id(), records::node_fields(), results.nodes, file_path);
+  store::write_table(create_group(file, "calibrations", file_path).id(), store::calibration_table_fields(),
                      calibration_rows(results.nodes), file_path);
-  store::write_table(create_group(file.id(), "idle", file_path).id(), store::idle_table_fields(),
+  store::write_table(create_group(file, "idle", file_path).id(), store::idle_table_fields(),
                      idle_rows(results.nodes), file_path);
-  store::write_table(create_group(file.id(), "runs", file_path).id(), records::run_fields(), results.runs, file_path);
-  store::write_table(create_group(file.id(), "epochs", file_path).id(), store::epoch_table_fields(),
+  store::write_table(create_group(file, "runs", file_path).id(), records::run_fields(), results.runs, file_path);
+  store::write_table(create_group(file, "epochs", file_path).id(), store::epoch_table_fields(),
                      epoch_rows(results.runs), file_path);
-  if (write_reduced) write_reduced(create_group(file.id(), "reduced", file_path).id(), results);
-  if (!samples.empty()) fold_samples(file.id(), file_path, samples, run_keys(results));
-  check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "cannot flush", file_path);
+  if (write_reduced) write_reduced(create_group(file, "reduced", file_path).id(), results);
+  if (!samples.empty()) fold_samples(file, file_path, samples, run_keys(results));
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush", file_path);
 }
 
 // What the file stores twice must agree: a run's energy and epochs are its
@@ -387,7 +409,13 @@ ResultsStore ResultsStore::create(const std::string& path, StudyMeta meta, std::
   // no file and no journal (run again; a FILE.tmp left is overwritten) or
   // a file (--resume), never a journal without its file.
   results.meta.status = StudyStatusValue::running;
-  publish_snapshot(path, results, {}, {});
+  try {
+    publish_snapshot(path, results, {}, {});
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {  // a full disk, a quota, an I/O error: bad ground to start on
+    throw InputError(path + ": cannot write the results file (" + e.what() + "); nothing was written");
+  }
   return ResultsStore(path, std::move(results), std::move(lock));
 }
 

@@ -430,6 +430,37 @@ TEST_F(RunStudy, AFullDiskStopsTheSweepResumablyAndLosesNothingCommitted) {
     }
 }
 
+// A disk with 20 KB free when the study starts: the first snapshot cannot
+// be written. One line and exit 2, nothing left behind, no journal without
+// its file - where HDF5's exit handler used to crash on the file it could
+// not close (exit 139).
+TEST_F(RunStudy, ADiskTooFullToStartOnIsOneLineAndNothingWritten) {
+  if (run_command("unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs " + quote(dir_.path().string()) +
+                  " && umount " + quote(dir_.path().string()) + "'").exit_code != 0)
+    GTEST_SKIP() << "no private mounts here (needs root and unshare)";
+  StudyOptions o;
+  o.repeats = 1;
+  o.accuracy_criterion = false;
+  const std::string spec = write_spec(o);
+  const std::string disk = dir_.file("disk"), out = dir_.file("out");
+  std::filesystem::create_directories(disk);
+  std::filesystem::create_directories(out);
+  const std::string script =
+      "mount -t tmpfs -o size=2m tmpfs " + quote(disk) + " || exit 90\n"
+      "dd if=/dev/zero of=" + quote(disk + "/filler") + " bs=1k count=2028 2>/dev/null\n" +
+      run(spec, "-o " + quote(disk + "/r.h5")) + " > " + quote(out + "/out") + " 2> " + quote(out + "/err") +
+      "; echo $? > " + quote(out + "/rc") + "\nls " + quote(disk) + " > " + quote(out + "/left") + "\numount " +
+      quote(disk) + "\n";
+  const CommandResult r = run_command("unshare -m sh " + quote(dir_.write("full.sh", script)));
+  ASSERT_NE(r.exit_code, 90) << r.err;
+  const std::string err = slurp(out + "/err");
+  EXPECT_EQ(slurp(out + "/rc"), "2\n") << err;
+  EXPECT_NE(err.find("r.h5: cannot write the results file ("), std::string::npos) << err;
+  EXPECT_NE(err.find("No space left on device); nothing was written"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line: " << err;
+  EXPECT_EQ(slurp(out + "/left"), "filler\nr.h5.lock\n") << "no results file, no journal, no .tmp";
+}
+
 // A --resume started while the run is alive would train the same cells and
 // lose one's commits: it is refused naming the live run, which goes on and
 // finishes with every cell once. (After a kill -9 the lock is gone with its
