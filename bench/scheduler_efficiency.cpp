@@ -161,7 +161,7 @@ int run_bench(int argc, char** argv) {
     std::FILE* quiet = std::fopen("/dev/null", "w");
     Progress progress(false, quiet);
     Scheduler scheduler(world, store, grid, options, progress, {});
-    std::atomic<int> stops{0};
+    StopRequests stops;
     const double t0 = now_s(), c0 = cpu_seconds();
     scheduler.run(stops);
     wall = now_s() - t0;

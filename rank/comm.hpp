@@ -11,7 +11,7 @@
 namespace joulegrid {
 
 namespace tag {
-constexpr int config = 1;   // 0 → worker: {"ok", "spec_text", "spec_file", "base_dir"}
+constexpr int config = 1;   // 0 → worker: {"ok", "spec_text", "spec_file", "base_dir", "heartbeat_s"}
 constexpr int hello = 2;    // worker → 0: node, meters, idle power, calibration (node leaders)
 constexpr int request = 3;  // worker → 0: ready for a cell
 constexpr int task = 4;     // 0 → worker: {"cell", "attempt"}
@@ -20,6 +20,7 @@ constexpr int epoch = 6;    // worker → 0: {"cell_id", "attempt", "record"}; a
 constexpr int result = 7;   // worker → 0: a RunResult (done, failed or abandoned)
 constexpr int abandon = 8;  // 0 → worker: kill the running cell now
 constexpr int samples = 9;  // worker → 0: an attempt's raw readings (encode_block: binary, not JSON), before its result
+constexpr int heartbeat = 10;  // worker → 0: "{}" while a cell runs, every config "heartbeat_s" / 5
 }  // namespace tag
 
 struct Message {

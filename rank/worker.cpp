@@ -127,7 +127,7 @@ class SampleCollector {
 // One cell: train it, forward its epochs (and its samples when `sampler`
 // is given), and let rank 0 abandon it.
 RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const meters::Sampler* sampler,
-                   const std::string& node, int threads) {
+                   const std::string& node, int threads, double heartbeat_s) {
   CellSpec cell = task.at("cell").get<CellSpec>();
   if (cell.train.threads == 0) cell.train.threads = threads;
   cell.attempt = task.value("attempt", 1);
@@ -140,9 +140,16 @@ RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const meter
     if (samples) samples->collect();
   };
   bool abandon = false;
+  // Polled while the trainer runs: this loop alive is what rank 0 hears.
+  auto last_heartbeat = std::chrono::steady_clock::now();
+  const auto heartbeat_every = std::chrono::duration<double>(std::max(0.2, heartbeat_s / 5));
   callbacks.should_abandon = [&] {
     while (auto m = comm.receive(milliseconds(0)))
       if (m->tag == tag::abandon) abandon = true;
+    if (heartbeat_s > 0 && std::chrono::steady_clock::now() - last_heartbeat >= heartbeat_every) {
+      comm.send(0, tag::heartbeat, "{}");
+      last_heartbeat = std::chrono::steady_clock::now();
+    }
     return abandon;
   };
   RunResult r = run_cell(cell, energy, callbacks);
@@ -198,6 +205,7 @@ void run_worker(Comm& comm, NodeGroup& node) {
   while (config.tag != tag::config) config = wait_for(comm);
   const json c = json::parse(config.body);
   if (!c.value("ok", false)) return;
+  const double heartbeat_s = c.value("heartbeat_s", 0.0);
   const std::string name = node_name();
   Spec spec;
   try {
@@ -249,7 +257,7 @@ void run_worker(Comm& comm, NodeGroup& node) {
     Message m = wait_for(comm);
     while (m.tag == tag::abandon) m = wait_for(comm);  // an abandon that raced the end of a cell
     if (m.tag != tag::task) return;
-    RunResult r = run_task(comm, json::parse(m.body), meters.energy(), samples, name, threads);
+    RunResult r = run_task(comm, json::parse(m.body), meters.energy(), samples, name, threads, heartbeat_s);
     if (r.device.rfind("cuda", 0) == 0) {  // a cell on the CPU counts no GPU
       r.gpu = gpu;
       r.gpu_shared = binding.shared && !gpu.empty();

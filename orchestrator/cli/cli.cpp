@@ -116,6 +116,14 @@ int cli_main(int argc, char** argv) {
       ->expected(1, -1);
   run_cmd->add_option("--drain-seconds", run.drain_s, "After SIGTERM/SIGUSR1, how long running cells may finish (default 60)")
       ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--term-seconds", run.term_s,
+                      "After SIGTERM, at most this long: the launcher's grace before it kills (default: the drain; "
+                      "under mpirun at most its odls_base_sigkill_timeout less 2 s)")
+      ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--heartbeat-seconds", run.heartbeat_s,
+                      "A worker rank running a cell that says nothing this long is given up, its cell requeued "
+                      "(default 300; 0: never)")
+      ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--snapshot-seconds", run.snapshot_s, "How often the HDF5 file is rewritten while running (default 30)")
       ->check(CLI::NonNegativeNumber);
 

@@ -34,6 +34,8 @@ struct RunArgs {
   bool resume = false;
   bool repair_journal = false;  // --resume: move the journal's bad lines aside instead of refusing
   double drain_s = 60;       // after SIGTERM / SIGUSR1: how long running cells may finish
+  double term_s = -1;        // after SIGTERM at most this (the launcher's grace); < 0: the drain, capped under mpirun
+  double heartbeat_s = 300;  // a worker running a cell that is silent this long is given up (0: never)
   double snapshot_s = 30;    // how often the HDF5 snapshot is rewritten
   std::vector<std::string> history;  // results files for PRE, which orders the queue until cells are measured
 };

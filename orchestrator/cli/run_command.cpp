@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -31,13 +32,36 @@ namespace joulegrid {
 
 namespace {
 
-std::atomic<int> stop_requests{0};
+StopRequests stop_requests;
 
-extern "C" void on_stop_signal(int) { stop_requests.fetch_add(1); }
+extern "C" void on_stop_signal(int s) {
+  if (s == SIGTERM) stop_requests.terms.fetch_add(1);
+  stop_requests.count.fetch_add(1);
+}
 
 // SIGTERM (Slurm at its time limit, scancel), SIGUSR1 (sbatch --signal) and
 // SIGINT (Ctrl-C) all ask rank 0 to drain. Workers catch them too and carry
 // on: rank 0 decides when their cells end.
+//
+// A SIGTERM starts a kill sequence: Slurm sends SIGKILL KillWait seconds
+// later, and Open MPI's mpirun, itself signalled, sends the ranks SIGTERM
+// after odls_base_sigkill_timeout seconds (1 by default: SIGTERM cannot be
+// forwarded at once) and SIGKILL as long again after that. So a SIGTERM's
+// drain is bounded by that grace, less 2 s (or a fifth of it) for the last
+// snapshot: at Open MPI's default, the running cells are abandoned at once.
+double term_drain_seconds(const RunArgs& args) {
+  double s = args.term_s >= 0 ? std::min(args.term_s, args.drain_s) : args.drain_s;
+  if (std::getenv("OMPI_MCA_orte_hnp_uri")) {  // started by mpirun
+    double grace = 1;
+    if (const char* v = std::getenv("OMPI_MCA_odls_base_sigkill_timeout"); v && *v) {
+      char* end = nullptr;
+      const double t = std::strtod(v, &end);
+      if (end != v && *end == 0 && t >= 0) grace = t;
+    }
+    s = std::min(s, std::max(0.0, grace - std::max(2.0, 0.2 * grace)));
+  }
+  return s;
+}
 void catch_stop_signals() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
@@ -107,10 +131,13 @@ ResultsStore open_store(const Study& study, const RunArgs& args) {
   return store;
 }
 
-int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs& args) {
+// `lost`: set when a worker rank was given up for silence.
+int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs& args, bool* lost = nullptr) {
   SchedulerOptions options;
   options.max_attempts = study.spec.max_attempts;
   options.drain_s = args.drain_s;
+  options.term_drain_s = term_drain_seconds(args);
+  options.heartbeat_s = args.heartbeat_s;
   options.snapshot_every_s = args.snapshot_s;
   options.spec_text = study.spec.text;
   options.spec_file = study.spec.file;
@@ -120,6 +147,7 @@ int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs&
   Progress progress(::isatty(STDERR_FILENO) != 0);
   Scheduler scheduler(comm, store, study.cells, options, progress, reduced_writer());
   const int rc = scheduler.run(stop_requests);
+  if (lost) *lost = !scheduler.lost_ranks().empty();
   const StudyResults& results = store.results();
   const Reduction reduction = reduce(results);
   write_report("table", reduction, std::cout);
@@ -195,7 +223,14 @@ int run_under_mpi(const RunArgs& args) {
   // An error once the workers are running: MPI_Finalize would wait for them
   // forever, so say what happened and take the job down.
   try {
-    return schedule(world, *study, *store, args);
+    bool lost = false;
+    const int rc = schedule(world, *study, *store, args, &lost);
+    if (lost) {  // a silent rank would hold MPI_Finalize forever: everything is written, so end the job
+      std::cerr << "joulegrid: a worker rank was given up for silence; ending the job (exit " << rc << ")"
+                << std::endl;
+      MPI_Abort(MPI_COMM_WORLD, rc);
+    }
+    return rc;
   } catch (const InputError& e) {
     std::cerr << "joulegrid: " << e.what() << std::endl;
     MPI_Abort(MPI_COMM_WORLD, exit_code::bad_input);

@@ -60,9 +60,9 @@ std::string Scheduler::label(const CellSpec& c) const {
   return s;
 }
 
-int Scheduler::run(const std::atomic<int>& stop_requests) {
+int Scheduler::run(const StopRequests& stop_requests) {
   const json config{{"ok", true}, {"spec_text", options_.spec_text}, {"spec_file", options_.spec_file},
-                    {"base_dir", options_.base_dir}};
+                    {"base_dir", options_.base_dir}, {"heartbeat_s", options_.heartbeat_s}};
   for (int w = 1; w <= workers_; ++w) comm_.send(w, tag::config, config.dump());
   progress_.event(std::to_string(pending_.size()) + " of " + std::to_string(cells_.size()) +
                   " cells to run on " + std::to_string(workers_) + " worker rank" + (workers_ == 1 ? "" : "s") +
@@ -70,9 +70,11 @@ int Scheduler::run(const std::atomic<int>& stop_requests) {
   while (stopped_workers_ < workers_) {
     check_stop(stop_requests);
     if (auto m = comm_.receive(std::chrono::milliseconds(100))) handle(*m);
+    check_heartbeats();
     report_progress();
     maybe_snapshot(false);
   }
+  for (int rank : lost_ranks_) comm_.send(rank, tag::stop, "{}");  // should it ever listen again
   // Complete when every cell is settled; a failure during a drain is left
   // unsettled (for --resume) and is in neither pending_ nor running_.
   const auto& rows = store_.results().cells;
@@ -93,27 +95,36 @@ int Scheduler::run(const std::atomic<int>& stop_requests) {
   if (cannot_commit_) return exit_code::stopped_resumable;
   if (complete) return exit_code::complete;
   if (bad_input_cells_ > 0) return exit_code::bad_input;
-  if (draining_) return exit_code::stopped_resumable;
+  if (draining_ || !lost_ranks_.empty()) return exit_code::stopped_resumable;
   // Every worker left without the study finishing: none could run it.
   return broken_workers_ == workers_ ? exit_code::bad_input : exit_code::internal;
 }
 
-void Scheduler::check_stop(const std::atomic<int>& stop_requests) {
-  const int n = stop_requests.load();
+void Scheduler::check_stop(const StopRequests& stop_requests) {
+  const int n = stop_requests.count.load();
+  const int terms = stop_requests.terms.load();
   if (n > stops_seen_) {
     stops_seen_ = n;
+    const auto after = [](double s) { return Clock::now() + std::chrono::milliseconds(static_cast<long>(s * 1000)); };
     if (!draining_) {
       draining_ = true;
-      drain_deadline_ = Clock::now() + std::chrono::milliseconds(static_cast<long>(options_.drain_s * 1000));
-      progress_.event("stop requested: no new cells; " + std::to_string(running_.size()) +
-                      " running cell(s) get " + format_number(options_.drain_s) +
+      first_stop_ = Clock::now();
+      const double drain_s = terms > 0 ? std::min(options_.drain_s, options_.term_drain_s) : options_.drain_s;
+      drain_deadline_ = after(drain_s);
+      progress_.event(std::string(terms > 0 ? "SIGTERM" : "stop requested") + ": no new cells; " +
+                      std::to_string(running_.size()) + " running cell(s) get " + format_number(drain_s) +
                       " s to finish, then they are abandoned (resume with --resume)");
       serve_waiting();  // the ranks that wait for a pretraining cell are told to stop
-    } else {
+    } else if (seconds_since(first_stop_) > options_.echo_s) {
       drain_deadline_ = Clock::now();
       progress_.event("second stop request: abandoning the running cells now");
+    } else if (terms > terms_seen_ && after(options_.term_drain_s) < drain_deadline_) {
+      // The warning's drain, and now the kill sequence: its grace is shorter.
+      drain_deadline_ = after(options_.term_drain_s);
+      progress_.event("SIGTERM: the running cells get " + format_number(options_.term_drain_s) + " s more at most");
     }
   }
+  terms_seen_ = terms;
   if (draining_ && Clock::now() >= drain_deadline_)
     for (auto& [rank, r] : running_)
       if (!r.abandon_sent) {
@@ -122,7 +133,51 @@ void Scheduler::check_stop(const std::atomic<int>& stop_requests) {
       }
 }
 
+// A rank that runs a cell, or owes its next request, and says nothing for
+// `heartbeat_s` (its node lost, the rank stopped or hung outside its
+// trainer) is given up: its cell goes back to the queue for another rank,
+// nothing more is sent to it, and the run ends resumably instead of waiting
+// for it forever. (A rank waiting for a cell is silent by right.)
+void Scheduler::check_heartbeats() {
+  if (options_.heartbeat_s <= 0) return;
+  for (auto it = owes_request_.begin(); it != owes_request_.end();) {
+    const int rank = it->first;
+    const bool silent = seconds_since(it->second) > options_.heartbeat_s;
+    it = silent ? owes_request_.erase(it) : std::next(it);
+    if (silent) give_up(rank, "between cells");
+  }
+  for (auto it = running_.begin(); it != running_.end();) {
+    if (seconds_since(it->second.heard) <= options_.heartbeat_s) {
+      ++it;
+      continue;
+    }
+    const int rank = it->first;
+    const CellSpec cell = it->second.cell;
+    it = running_.erase(it);
+    give_up(rank, "while running " + label(cell) + "; the cell goes back to the queue, uncommitted");
+    if (!draining_) pending_.push_back(cell);
+    serve_waiting();
+  }
+}
+
+void Scheduler::give_up(int rank, const std::string& doing) {
+  lost_ranks_.push_back(rank);
+  ++stopped_workers_;
+  --ready_workers_;
+  progress_.event("rank " + std::to_string(rank) + " has not answered for " + format_number(options_.heartbeat_s) +
+                  " s " + doing + ": given up (its node lost, or the rank hung); the run will end resumably");
+}
+
 void Scheduler::handle(const Message& m) {
+  if (std::find(lost_ranks_.begin(), lost_ranks_.end(), m.source) != lost_ranks_.end()) {
+    // Back after it was given up: its cell went to another rank. It may
+    // finish as it likes; it gets no more work and counts for nothing.
+    if (m.tag == tag::request) comm_.send(m.source, tag::stop, "{}");
+    return;
+  }
+  if (auto it = running_.find(m.source); it != running_.end()) it->second.heard = Clock::now();
+  if (auto it = owes_request_.find(m.source); it != owes_request_.end()) it->second = Clock::now();
+  if (m.tag == tag::heartbeat) return;
   if (m.tag == tag::samples) {  // binary: kept for the result that follows it
     if (auto it = running_.find(m.source); it != running_.end()) it->second.samples = m.body;
     return;
@@ -152,6 +207,7 @@ void Scheduler::on_hello(int source, const json& body) {
     return;
   }
   ++ready_workers_;
+  owes_request_[source] = Clock::now();
   const json& n = body.at("node_record");
   const bool leader = body.value("leader", false);
   // This job's measurement of the node: a new session after those of
@@ -230,9 +286,15 @@ void Scheduler::serve_waiting() {
 }
 
 void Scheduler::on_request(int source) {
+  owes_request_.erase(source);
   settle_orphans();
-  if (draining_ || pending_.empty()) {
+  if (draining_ || (pending_.empty() && running_.empty())) {
     stop_worker(source);
+    return;
+  }
+  if (pending_.empty()) {  // the last cells run: a retry, or a lost rank's cell, may come back
+    waiting_.push_back(source);
+    progress_.detail("rank " + std::to_string(source) + " waits: the last cells are running");
     return;
   }
   auto longest = pending_.end();
@@ -246,7 +308,7 @@ void Scheduler::on_request(int source) {
   CellSpec cell = *longest;
   pending_.erase(longest);
   comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
-  running_[source] = Running{cell, Clock::now(), 0, false, {}, StepProjector(options_.step), std::nullopt, 0};
+  running_[source] = Running{cell, Clock::now(), 0, false, {}, StepProjector(options_.step), std::nullopt, 0, Clock::now()};
   progress_.detail(label(cell) + " → rank " + std::to_string(source));
 }
 
@@ -280,6 +342,7 @@ void Scheduler::on_result(int source, const RunResult& received) {
   const std::string samples = std::move(it->second.samples);
   const std::optional<StepProjection> projected = it->second.projected;
   running_.erase(it);
+  owes_request_[source] = Clock::now();
   RunResult r = received;
   if (projected) {
     r.step_epoch = projected->at_epoch;

@@ -24,9 +24,18 @@
 
 namespace joulegrid {
 
+// What the stop signals have asked, counted by a signal handler.
+struct StopRequests {
+  std::atomic<int> count{0};  // SIGTERM, SIGUSR1, SIGINT
+  std::atomic<int> terms{0};  // of them SIGTERM: a launcher's or Slurm's kill sequence, whose grace is bounded
+};
+
 struct SchedulerOptions {
   int max_attempts = 2;
   double drain_s = 60;          // how long running cells may finish after a stop request
+  double term_drain_s = 60;     // at most this after a SIGTERM: the launcher kills the ranks soon after
+  double echo_s = 1;            // a request this soon after the first is the same one, arriving by another path
+  double heartbeat_s = 0;       // a rank running a cell that says nothing for this long is lost (0: never)
   double snapshot_every_s = 30; // how often the HDF5 snapshot is rewritten while running
   std::string spec_text, spec_file, base_dir;  // sent to the workers
   StepOptions step;             // when a running cell's total is projected
@@ -37,10 +46,14 @@ class Scheduler {
  public:
   Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cells, SchedulerOptions options,
             Progress& progress, ResultsStore::ReducedWriter write_reduced);
-  // Until every cell is settled or a stop has drained the sweep. `stop_requests`
-  // counts SIGTERM / SIGUSR1 / SIGINT; a second one abandons at once.
+  // Until every cell is settled or a stop has drained the sweep. One stop
+  // request drains; the copies of it that arrive within `echo_s` (Slurm
+  // signals every process of a job, the batch shell and srun forward it) are
+  // the same request; a later one abandons at once.
   // Returns an exit code of ARCHITECTURE §7.
-  int run(const std::atomic<int>& stop_requests);
+  int run(const StopRequests& stop_requests);
+  // Ranks given up for silence: they may never reach MPI_Finalize.
+  const std::vector<int>& lost_ranks() const { return lost_ranks_; }
 
  private:
   struct Running {
@@ -52,6 +65,7 @@ class Scheduler {
     StepProjector step;
     std::optional<StepProjection> projected;
     double last_cumulative_j = 0;
+    std::chrono::steady_clock::time_point heard;  // the rank's last message
   };
 
   void handle(const Message& m);
@@ -65,7 +79,9 @@ class Scheduler {
   void on_epoch(int source, const nlohmann::json& body);
   void on_result(int source, const RunResult& result);
   void stop_worker(int source);
-  void check_stop(const std::atomic<int>& stop_requests);
+  void check_stop(const StopRequests& stop_requests);
+  void check_heartbeats();
+  void give_up(int rank, const std::string& doing);
   void report_progress();
   void maybe_snapshot(bool force);
   void stop_committing(const std::string& why);  // the journal cannot be appended: stop, resumably
@@ -85,9 +101,11 @@ class Scheduler {
   std::vector<int> waiting_;  // ranks that asked while every pending cell waited on a pretraining cell
   std::vector<CellSpec> cells_;
   int workers_ = 0, stopped_workers_ = 0, ready_workers_ = 0, broken_workers_ = 0;
-  int stops_seen_ = 0;
+  int stops_seen_ = 0, terms_seen_ = 0;
   bool draining_ = false;
-  std::chrono::steady_clock::time_point drain_deadline_, last_snapshot_;
+  std::chrono::steady_clock::time_point drain_deadline_, last_snapshot_, first_stop_;
+  std::vector<int> lost_ranks_;  // went silent: never sent anything again
+  std::map<int, std::chrono::steady_clock::time_point> owes_request_;  // ready, between cells: since when
   bool dirty_ = false;
   double settled_energy_j_ = 0;
   int bad_input_cells_ = 0;     // failed on bad input this job: left pending, not retried

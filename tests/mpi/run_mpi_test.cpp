@@ -2,6 +2,7 @@
 // Tiny Fashion-MNIST subsets, three ranks oversubscribed on two cores.
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -38,6 +39,23 @@ class MpiStudy : public ::testing::Test {
   std::string results(const StudyOptions& o) const { return dir_.file(o.name + ".h5"); }
   std::string joulegrid_run(const std::string& spec_file, const std::string& extra = "") const {
     return std::string(JOULEGRID_BINARY) + " run " + quote(spec_file) + " " + extra;
+  }
+  // Runs the study under mpirun (`env` before it, `args` after the spec),
+  // sends mpirun `sig` once a cell is done, and expects exit `rc` and a
+  // stopped file; then --resume finishes it. Returns the stopped run's stderr.
+  std::string stop_then_resume(const StudyOptions& o, const std::string& env, const std::string& args, int sig, int rc) {
+    const std::string s = spec(o);
+    Background job(env + kMpirun + " -np 3 " + joulegrid_run(s, args), dir_.file("out"), dir_.file("err"));
+    EXPECT_TRUE(eventually([&] { return slurp(dir_.file("err")).find(" done: ") != std::string::npos; }, seconds(120)))
+        << slurp(dir_.file("err"));
+    job.signal(sig);
+    EXPECT_EQ(job.wait(seconds(60)), rc) << slurp(dir_.file("err"));
+    const std::string err = slurp(dir_.file("err"));
+    EXPECT_EQ(load_results(results(o)).meta.status, "stopped") << err;
+    const CommandResult resumed = run_command(kMpirun + " -np 3 " + joulegrid_run(s, "--resume"));
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+    expect_every_cell_done_once(load_results(results(o)));
+    return err;
   }
   TempDir dir_;
 };
@@ -191,24 +209,73 @@ TEST_F(MpiStudy, TwoSimulatedNodesNormaliseToTheSameEnergy) {
 // mpirun; mpirun forwards SIGUSR1 to every rank. Rank 0 drains and the job
 // exits 3; a second job with --resume finishes the study.
 TEST_F(MpiStudy, Sigusr1ThroughMpirunStopsCleanlyAndResumeFinishes) {
-  StudyOptions o;
-  o.name = "usr1";
-  o.repeats = 4;
+  StudyOptions o = lenet_study("usr1", 8);
   o.epochs = 3;
   o.subset_train = 600;
-  o.accuracy_criterion = false;
-  const std::string s = spec(o);
-  Background job(kMpirun + " -np 3 " + joulegrid_run(s, "--drain-seconds 1"), dir_.file("out"), dir_.file("err"));
-  ASSERT_TRUE(eventually([&] { return slurp(dir_.file("err")).find(" done: ") != std::string::npos; }, seconds(120)))
-      << slurp(dir_.file("err"));
-  job.signal(SIGUSR1);
-  EXPECT_EQ(job.wait(seconds(60)), 3) << slurp(dir_.file("err"));
-  const StudyResults stopped = load_results(results(o));
-  EXPECT_EQ(stopped.meta.status, "stopped");
+  stop_then_resume(o, "", "--drain-seconds 1", SIGUSR1, 3);
+}
 
-  const CommandResult resumed = run_command(kMpirun + " -np 3 " + joulegrid_run(s, "--resume"));
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  expect_every_cell_done_once(load_results(results(o)));
+// The process of world rank `rank` of the job whose command line holds
+// `marker` (Open MPI gives each rank its own process group: a test signals
+// a rank by its pid); 0 when there is none yet.
+pid_t rank_pid(const std::string& marker, int rank) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = slurp(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.rfind("mpirun", 0) == 0 || cmdline.find(" run ") == std::string::npos ||
+        cmdline.find(marker) == std::string::npos)
+      continue;
+    std::string environ = slurp(entry.path().string() + "/environ");
+    std::replace(environ.begin(), environ.end(), '\0', '\n');
+    if (("\n" + environ).find("\nOMPI_COMM_WORLD_RANK=" + std::to_string(rank) + "\n") != std::string::npos)
+      return static_cast<pid_t>(std::stoi(name));
+  }
+  return 0;
+}
+
+// `kill -TERM` of mpirun (Ctrl-C, scancel reaching the launcher) cannot be
+// forwarded by Open MPI: it sends the ranks SIGTERM after its
+// odls_base_sigkill_timeout and SIGKILL as long again after that. Rank 0
+// drains for that grace less 2 s and writes a stopped, resumable file
+// before the SIGKILL; the old drain of --drain-seconds was cut by it and
+// left the file "running".
+TEST_F(MpiStudy, SigtermToMpirunDrainsWithinOpenMpisGraceAndResumeFinishes) {
+  StudyOptions o = lenet_study("term", 24);  // about 40 s of cells: more than mpirun's 8 s before it passes the TERM on
+  o.epochs = 6;
+  o.subset_train = 1200;
+  const std::string err = stop_then_resume(o, "env OMPI_MCA_odls_base_sigkill_timeout=8 ", "--drain-seconds 60",
+                                           SIGTERM, /*mpirun's own code after a TERM*/ 1);
+  EXPECT_NE(err.find("SIGTERM: no new cells; "), std::string::npos) << err;
+  EXPECT_NE(err.find(" get 6 s to finish"), std::string::npos) << err;
+}
+
+// A worker rank stopped while it runs a cell (SIGSTOP: as silent as a lost
+// node) is given up after --heartbeat-seconds: its cell runs on the other
+// worker, and the job ends (MPI_Finalize would wait for the stopped rank
+// forever).
+TEST_F(MpiStudy, AWorkerRankThatStopsAnsweringIsGivenUpAndItsCellRunsElsewhere) {
+  StudyOptions o = lenet_study("silent", 4);
+  o.epochs = 3;
+  o.subset_train = 600;
+  const std::string s = spec(o);
+  Background job(kMpirun + " -np 3 " + joulegrid_run(s, "--heartbeat-seconds 3"), dir_.file("out"), dir_.file("err"));
+  pid_t worker = 0;
+  ASSERT_TRUE(eventually([&] {
+    const std::string err = slurp(dir_.file("err"));
+    return err.find("→ rank 2") != std::string::npos && err.find(" epoch 1: ") != std::string::npos &&
+           (worker = rank_pid(o.name + ".toml", 2)) > 0;
+  }, seconds(120))) << slurp(dir_.file("err"));
+  ::kill(worker, SIGSTOP);
+  const int rc = job.wait(seconds(240));
+  ::kill(worker, SIGKILL);
+  const std::string err = slurp(dir_.file("err"));
+  EXPECT_EQ(rc, 0) << "every cell ran, on the rank still answering\n" << err;
+  EXPECT_NE(err.find("rank 2 has not answered for 3 s "), std::string::npos) << err;
+  const StudyResults r = load_results(results(o));
+  expect_every_cell_done_once(r);
+  for (const auto& run : r.runs) EXPECT_EQ(run.rank, 1) << run.cell_id << " was committed from the stopped rank";
 }
 
 }  // namespace

@@ -121,5 +121,52 @@ TEST_F(SlurmJob, ATimeLimitStopsTheStudyAndTheRequeuedJobFinishesIt) {
   for (const auto& run : r.runs) EXPECT_EQ(run.status, "done") << run.cell_id << ": " << run.failure << " " << run.detail;
 }
 
+// scancel is Slurm's kill sequence: TERM to every process of the job (the
+// batch shell, the launcher, each rank), SIGKILL KillWait seconds later (10
+// in slurm/local). The study drains for KillWait less 5 s, writes a
+// stopped, resumable file before the SIGKILL, is not requeued, and a new
+// job pointed at its folder finishes it. Under mpirun, which cannot forward
+// a TERM, Open MPI's own kill of the ranks used to cut the drain after 1 s;
+// now study.sh gives it half of KillWait and rank 0 drains for that less 2 s.
+class SlurmCancel : public SlurmJob, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(SlurmCancel, ScancelDrainsIntoAStoppedFileAndANewJobFinishesIt) {
+  StudyOptions o;
+  o.name = "cancel";
+  o.sizes = "1, 2";
+  o.repeats = 4;
+  o.accuracy_criterion = false;
+  const std::string launcher = ",JOULEGRID_LAUNCHER=" + GetParam();
+  const std::string job = submit(o, "--time=10", launcher);
+  ASSERT_FALSE(job.empty());
+  const std::string log = job_folder(job) + "/joulegrid.log";
+  ASSERT_TRUE(eventually([&] { return slurp(log).find(" done: ") != std::string::npos; }, seconds(180)))
+      << output(job) << slurp(log);
+  ASSERT_EQ(run_command("scancel " + job).exit_code, 0);
+  ASSERT_EQ(final_state(job, seconds(120)), "CANCELLED") << output(job);
+
+  const std::string out = output(job);
+  EXPECT_NE(out.find("cancelled: draining"), std::string::npos) << out;
+  EXPECT_NE(out.find("cancelled with the study incomplete"), std::string::npos) << out;
+  EXPECT_EQ(out.find("requeueing"), std::string::npos) << "a cancel is not requeued\n" << out;
+  if (GetParam() == "srun") {  // mpirun stops forwarding the ranks' output when it is signalled
+    EXPECT_NE(slurp(log).find("SIGTERM: no new cells; "), std::string::npos) << slurp(log);
+    EXPECT_NE(slurp(log).find(" get 5 s to finish"), std::string::npos) << slurp(log);
+  }
+  const std::string file = job_folder(job) + "/results.h5";
+  const StudyResults stopped = load_results(file);
+  EXPECT_EQ(stopped.meta.status, "stopped") << "the last snapshot was cut by the SIGKILL\n" << slurp(log);
+
+  const std::string again = submit(o, "--time=10", launcher + ",JOULEGRID_RESULTS=" + job_folder(job));
+  ASSERT_FALSE(again.empty());
+  ASSERT_EQ(final_state(again, seconds(240)), "COMPLETED") << output(again);
+  const StudyResults r = load_results(file);
+  ASSERT_EQ(r.cells.size(), 16u);
+  expect_every_cell_done_once(r);
+  EXPECT_EQ(r.meta.status, "complete");
+}
+
+INSTANTIATE_TEST_SUITE_P(Launchers, SlurmCancel, ::testing::Values("srun", "mpirun"));
+
 }  // namespace
 }  // namespace joulegrid
