@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rank/child_events.hpp"
 #include "rank/child_process.hpp"
 #include "rank/line_pipe.hpp"
 #include "rank/protocol.hpp"
@@ -86,33 +87,40 @@ class CellSession {
   }
 
   void handle(const std::string& line) {
-    nlohmann::json ev = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (ev.is_discarded() || !ev.is_object() || !ev.contains("event")) {
-      error_tail_ += "[stdout] " + line + "\n";  // a library printed on stdout
+    if (protocol_broken_) return;
+    ChildEvent ev;
+    try {
+      ev = parse_child_line(line);
+    } catch (const ProtocolError& e) {  // a trainer that breaks the protocol: its attempt fails, saying how
+      protocol_broken_ = true;
+      failure_ = protocol::failure::protocol;
+      failure_detail_ = e.what();
+      child_->kill(SIGKILL);
       return;
     }
-    const std::string kind = ev["event"].get<std::string>();
-    if (kind == "ready") on_ready(ev);
-    else if (kind == "phase") on_phase(ev);
-    else if (kind == "batch") on_batch();
-    else if (kind == "epoch") on_epoch(ev);
-    else if (kind == "error") on_error(ev);
+    switch (ev.kind) {
+      case ChildEvent::Kind::not_an_event: error_tail_ += "[stdout] " + line + "\n"; break;  // a library printed on stdout
+      case ChildEvent::Kind::ready: on_ready(ev); break;
+      case ChildEvent::Kind::phase: on_phase(ev); break;
+      case ChildEvent::Kind::batch: on_batch(); break;
+      case ChildEvent::Kind::epoch: on_epoch(ev.epoch); break;
+      case ChildEvent::Kind::error: on_error(ev); break;
+    }
   }
 
-  void on_ready(const nlohmann::json& ev) {
-    result_.parameters = ev.value("parameters", int64_t{0});
-    result_.flops_per_sample = ev.value("flops_per_sample", int64_t{0});
-    result_.input_elements = ev.value("input_elements", int64_t{0});
-    result_.device = ev.value("device", std::string());
+  void on_ready(const ChildEvent& ev) {
+    result_.parameters = ev.parameters;
+    result_.flops_per_sample = ev.flops_per_sample;
+    result_.input_elements = ev.input_elements;
+    result_.device = ev.device;
     energy_.trains_on_gpu(result_.device.rfind("cuda", 0) == 0 || result_.device.rfind("hip", 0) == 0);
-    result_.init = ev.value("init", std::string());
-    if (callbacks_.on_ready) callbacks_.on_ready(ev);
+    result_.init = ev.init;
+    if (callbacks_.on_ready) callbacks_.on_ready(ev.raw);
   }
 
-  void on_phase(const nlohmann::json& ev) {
-    const std::string phase = ev.value("phase", std::string());
-    if (phase == "train_begin") train_begin_ = energy_.now();
-    else if (phase == "eval_begin") eval_begin_ = energy_.now();
+  void on_phase(const ChildEvent& ev) {
+    if (ev.phase == "train_begin") train_begin_ = energy_.now();
+    else if (ev.phase == "eval_begin") eval_begin_ = energy_.now();
   }
 
   void on_batch() {
@@ -124,9 +132,8 @@ class CellSession {
     }
   }
 
-  void on_epoch(const nlohmann::json& ev) {
+  void on_epoch(EpochRecord rec) {
     const EnergyTotals end = energy_.now();
-    EpochRecord rec = ev.get<EpochRecord>();
     rec.train_energy = between(train_begin_, eval_begin_);
     rec.eval_energy = between(eval_begin_, end);
     cumulative_j_ += rec.train_energy.joules + rec.eval_energy.joules;
@@ -161,9 +168,9 @@ class CellSession {
     return r;
   }
 
-  void on_error(const nlohmann::json& ev) {
-    failure_detail_ = ev.value("message", std::string());
-    const std::string kind = ev.value("kind", std::string(Failure(protocol::failure::internal).name()));
+  void on_error(const ChildEvent& ev) {
+    failure_detail_ = ev.message;
+    const std::string kind = ev.error_kind.empty() ? std::string(Failure(protocol::failure::internal).name()) : ev.error_kind;
     if (const auto f = Failure::find(kind); f && *f != FailureValue::none) {
       failure_ = *f;
     } else {  // a trainer that names a cause we do not know broke the protocol
@@ -230,7 +237,7 @@ class CellSession {
   StopDecision decision_;
   EnergyTotals train_begin_, eval_begin_;
   double cumulative_j_ = 0;
-  bool stop_sent_ = false, timed_out_ = false, abandoned_ = false;
+  bool stop_sent_ = false, timed_out_ = false, abandoned_ = false, protocol_broken_ = false;
   Failure failure_;
   std::string failure_detail_, error_tail_;
 };

@@ -100,11 +100,14 @@ SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device) {
   const torch::Tensor y = as_labels(pooled_labels(d));
   const int64_t channels = stored.size(1);
   torch::Tensor train_x = as_float(stored.index_select(0, index_tensor(split.train)));
-  const auto [mean, std] = normalization_for(cell, train_x, channels);
+  // Not a structured binding: C++17 lambdas cannot capture one (clang refuses).
+  const auto normalization = normalization_for(cell, train_x, channels);
+  const auto& mean = normalization.first;
+  const auto& deviation = normalization.second;
   auto normalised = [&](torch::Tensor x) {
     if (!mean.empty()) {
       x.sub_(torch::tensor(mean, torch::kFloat32).view({1, channels, 1, 1}));
-      x.div_(torch::tensor(std, torch::kFloat32).view({1, channels, 1, 1}));
+      x.div_(torch::tensor(deviation, torch::kFloat32).view({1, channels, 1, 1}));
     }
     return x;
   };

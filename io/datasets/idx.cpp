@@ -53,7 +53,12 @@ SampleSet read_idx(const std::string& images_path, const std::string& labels_pat
   const uint64_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
   if (rows == 0 || cols == 0)
     bad(images_path, rows == 0 ? 8 : 12, "image side of 0", "rows and cols >= 1", "0");
-  check_size(img, images_path, 16 + n * rows * cols,
+  // Three 32-bit counts multiply past 64 bits: such a header is never a file's size.
+  uint64_t pixels = 0;
+  if (__builtin_mul_overflow(n, rows * cols, &pixels) || pixels > UINT64_MAX - 16)
+    bad(images_path, 4, "image count and size past 2^64 bytes", std::to_string(img.size() - 16) + " bytes of pixels",
+        std::to_string(n) + " images of " + std::to_string(rows) + "x" + std::to_string(cols));
+  check_size(img, images_path, 16 + pixels,
              std::to_string(n) + " images of " + std::to_string(rows) + "x" + std::to_string(cols));
 
   const std::vector<uint8_t> lab = read_file_bytes(labels_path);

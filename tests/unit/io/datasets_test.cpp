@@ -65,6 +65,17 @@ TEST(Idx, TruncatedImagesAreNamedWithSizes) {
             std::string::npos) << msg;
 }
 
+// 2^32-1 images of 2^32-1 x 2^32-1 is 2^96 bytes: the size it needs wrapped
+// in 64 bits and could match a small file's.
+TEST(Idx, AHeaderWhoseSizeOverflowsIsRefused) {
+  TempDir dir;
+  auto b = idx_header(2051, {0xffffffffu, 0xffffffffu, 0xffffffffu});
+  testing::write_bytes(dir.file("img"), b);
+  testing::write_bytes(dir.file("lab"), idx_header(2049, {0xffffffffu}));
+  const std::string msg = error_of([&] { read_idx(dir.file("img"), dir.file("lab"), 10); });
+  EXPECT_NE(msg.find("img: offset 4: image count and size past 2^64 bytes"), std::string::npos) << msg;
+}
+
 TEST(Idx, MismatchedCountsAndLabelRange) {
   TempDir dir;
   auto img = idx_header(2051, {2, 28, 28});

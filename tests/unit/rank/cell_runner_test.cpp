@@ -1,6 +1,8 @@
 // The worker ↔ child path end to end: a real `joulegrid cell` child on tiny
 // synthetic data, the criterion deciding in the parent, and injected faults.
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -221,6 +223,36 @@ TEST_F(CellRunnerTest, AHangingCellTimesOut) {
   EXPECT_EQ(r.status, "failed");
   EXPECT_EQ(r.failure, protocol::failure::timeout);
   EXPECT_LT(r.seconds, 30.0);
+}
+
+// A trainer whose event lines do not read (a field of the wrong type, an
+// event of no known kind) broke the protocol: its attempt fails saying
+// which field, at once. It used to throw out of run_cell, which never may,
+// and take its worker down.
+TEST_F(CellRunnerTest, AnEventLineThatDoesNotReadFailsTheAttemptNamingTheField) {
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 1;
+  const CellSpec s = cell(c);
+  const std::vector<std::pair<std::string, std::string>> lines = {
+      {R"({"event":"ready","parameters":"many"})", "'parameters' of the wrong type (string)"},
+      {R"({"event":7})", "'event' is not a string"},
+      {R"({"event":"ready"})" "\n" R"({"event":"epoch","epoch":"one"})", "'epoch' event does not read"},
+      {R"({"event":"warp"})", "unknown kind 'warp'"},
+  };
+  for (const auto& [line, says] : lines) {
+    const std::string trainer = data->write("trainer.sh", "#!/bin/sh\nread cell\nprintf '%s\\n' '" + line +
+                                                              "'\nexec sleep 60\n");
+    ::chmod(trainer.c_str(), 0755);
+    CellRunOptions options;
+    options.executable = trainer;
+    ScriptedEnergy energy(1.0);
+    RunResult r;
+    ASSERT_NO_THROW(r = run_cell(s, energy, {}, options)) << line;
+    EXPECT_EQ(r.status, "failed") << line;
+    EXPECT_EQ(r.failure, protocol::failure::protocol) << line;
+    EXPECT_NE(r.detail.find(says), std::string::npos) << line << ": " << r.detail;
+    EXPECT_LT(r.seconds, 30.0) << line << ": the trainer was left running";
+  }
 }
 
 // The reference workload runs once to warm up, then its repetitions, each
