@@ -258,6 +258,7 @@ void run_worker(Comm& comm, NodeGroup& node) {
     while (m.tag == tag::abandon) m = wait_for(comm);  // an abandon that raced the end of a cell
     if (m.tag != tag::task) return;
     RunResult r = run_task(comm, json::parse(m.body), meters.energy(), samples, name, threads, heartbeat_s);
+    if (r.failure == FailureValue::input) r.detail = in_spec(spec, r.detail);  // "study.toml:9:10: train.device: …"
     if (r.device.rfind("cuda", 0) == 0) {  // a cell on the CPU counts no GPU
       r.gpu = gpu;
       r.gpu_shared = binding.shared && !gpu.empty();

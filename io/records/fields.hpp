@@ -14,6 +14,7 @@
 // a nested object or list).
 
 #include <cmath>
+#include <limits>
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
@@ -125,6 +126,39 @@ struct is_word : std::false_type {};
 template <class E>
 struct is_word<Word<E>> : std::true_type {};
 
+// An integer member read from JSON: an integer in T's range, or a number
+// with an integral value in it. nlohmann's get<T> casts whatever it finds —
+// 1e12 into an int, 4e121 into an int (undefined behaviour) — so a damaged
+// figure would be read as another one.
+template <class T>
+T exact_integer(const nlohmann::json& j) {
+  constexpr auto lo = std::numeric_limits<T>::min();
+  constexpr auto hi = std::numeric_limits<T>::max();
+  const std::string range = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+  if (j.is_number_unsigned()) {
+    const uint64_t u = j.get<uint64_t>();
+    if (u > static_cast<uint64_t>(hi)) throw std::invalid_argument("expected " + range + ", found " + j.dump());
+    return static_cast<T>(u);
+  }
+  if (j.is_number_integer()) {
+    const int64_t v = j.get<int64_t>();
+    const bool fits = std::is_unsigned_v<T> ? v >= 0 && static_cast<uint64_t>(v) <= static_cast<uint64_t>(hi)
+                                            : v >= static_cast<int64_t>(lo) && v <= static_cast<int64_t>(hi);
+    if (!fits) throw std::invalid_argument("expected " + range + ", found " + j.dump());
+    return static_cast<T>(v);
+  }
+  if (j.is_number_float()) {
+    const double d = j.get<double>();
+    // The first integral double past T's range: hi + 1 is exact up to 32 bits, 2^63 and 2^64 are exact.
+    const double past = sizeof(T) < 8 ? static_cast<double>(hi) + 1
+                                      : (std::is_unsigned_v<T> ? 18446744073709551616.0 : 9223372036854775808.0);
+    if (std::isfinite(d) && d == std::trunc(d) && d >= static_cast<double>(lo) && d < past)
+      return static_cast<T>(d);
+    throw std::invalid_argument("expected " + range + ", found " + j.dump());
+  }
+  throw std::invalid_argument("expected an integer, found " + std::string(j.type_name()));
+}
+
 template <class Row, class Get, class Set>
 Field<Row> make_field(std::string name, std::string unit, Get get, Set set) {
   using T = std::decay_t<decltype(get(std::declval<const Row&>()))>;
@@ -166,9 +200,11 @@ Field<Row> make_field(std::string name, std::string unit, Get get, Set set) {
   };
   f.from_json = [set](Row& r, const nlohmann::json& j) {
     if constexpr (std::is_same_v<T, bool>) {
-      set(r, j.is_boolean() ? j.get<bool>() : j.get<int64_t>() != 0);  // older files: 0 and 1
+      set(r, j.is_boolean() ? j.get<bool>() : exact_integer<int64_t>(j) != 0);  // older files: 0 and 1
     } else if constexpr (is_word<T>::value) {
       set(r, T(j.get<std::string>()));
+    } else if constexpr (std::is_integral_v<T>) {
+      set(r, exact_integer<T>(j));
     } else {
       set(r, j.get<T>());
     }

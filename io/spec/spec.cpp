@@ -423,6 +423,25 @@ void read_carbon(const TomlSection& s, Spec& spec) {
 
 }  // namespace
 
+std::string in_spec(const Spec& spec, const std::string& message) {
+  const size_t colon = message.find(": ");
+  if (colon == std::string::npos) return message;
+  std::string key = message.substr(0, colon);
+  if (key.find('.') == std::string::npos || key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") != std::string::npos)
+    return message;
+  toml::table root;
+  try {
+    root = toml::parse(spec.text, spec.file);
+  } catch (const std::exception&) {
+    return message;
+  }
+  for (; !key.empty(); key = key.substr(0, key.find_last_of('.') == std::string::npos ? 0 : key.find_last_of('.'))) {
+    const toml::node_view<toml::node> n = toml::at_path(root, key);
+    if (n && n.node()->source().begin.line > 0) return toml_place(n.node()->source(), spec.file).str() + ": " + message;
+  }
+  return message;
+}
+
 Spec parse_spec(const std::string& text, const std::string& path, const std::string& base_dir) {
   toml::table root;
   try {

@@ -183,6 +183,13 @@ Spec load_spec(const std::string& path);
 Spec parse_spec(const std::string& text, const std::string& path_for_messages,
                 const std::string& base_dir);
 
+// A problem found after parsing (a subset larger than the data, a device
+// the node lacks) names the spec line as a parse error does: "FILE:LINE:COL: "
+// before a message that starts with a spec key ("data.subset.train: …"),
+// the key's line or, for a key left to its default, its table's. Any other
+// message is returned as it is.
+std::string in_spec(const Spec& spec, const std::string& message);
+
 // Architectures the models registry knows, used to validate [grid] without
 // linking libtorch into io/. Kept in step with models/registry.cpp by a test.
 const std::vector<std::string>& known_architectures();

@@ -32,7 +32,7 @@ std::string role_text(const CellSpec& c, const std::map<std::string, int>& index
 int plan_command(const PlanArgs& args) {
   const Spec spec = load_spec(args.spec);
   const std::vector<CellSpec> cells = expand_grid(spec);
-  check_cell_data(cells);
+  check_cell_data(spec, cells);
   if (args.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& c : cells) out.push_back(planned_cell(c));

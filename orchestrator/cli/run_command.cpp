@@ -86,7 +86,7 @@ Study load_study(const RunArgs& args) {
   std::error_code ec;
   assign_checkpoints(s.cells, std::filesystem::absolute(s.output, ec).string());
   s.base_dir = std::filesystem::absolute(args.spec, ec).parent_path().string();
-  check_cell_data(s.cells);  // before the results file exists
+  check_cell_data(s.spec, s.cells);  // before the results file exists
   // Before anything is written: a history that cannot train PRE is bad input.
   if (!args.history.empty()) {
     const PreHistory h = fit_history(args.history);

@@ -97,18 +97,22 @@ std::vector<CellSpec> expand_grid(const Spec& spec) {
   return cells;
 }
 
-void check_cell_data(const std::vector<CellSpec>& cells) {
+void check_cell_data(const Spec& spec, const std::vector<CellSpec>& cells) {
   std::map<std::string, std::vector<const CellSpec*>> by_data;  // one read of each dataset
   for (const auto& c : cells) by_data[c.data.format + "|" + c.data.path + "|" + c.data.name].push_back(&c);
-  for (const auto& [where, users] : by_data) {
-    const Dataset d = load_dataset(users.front()->data);
-    std::set<std::string> cut;
-    for (const CellSpec* c : users) {
-      std::ostringstream k;
-      k << c->fold << '/' << c->data_seed << '/' << c->data.subset_train << '/' << c->data.subset_test << '/'
-        << c->data.validation_fraction << '/' << c->data.split;
-      if (cut.insert(k.str()).second) make_split(d, c->data, c->fold, c->data_seed);
+  try {
+    for (const auto& [where, users] : by_data) {
+      const Dataset d = load_dataset(users.front()->data);
+      std::set<std::string> cut;
+      for (const CellSpec* c : users) {
+        std::ostringstream k;
+        k << c->fold << '/' << c->data_seed << '/' << c->data.subset_train << '/' << c->data.subset_test << '/'
+          << c->data.validation_fraction << '/' << c->data.split;
+        if (cut.insert(k.str()).second) make_split(d, c->data, c->fold, c->data_seed);
+      }
     }
+  } catch (const InputError& e) {
+    throw InputError(in_spec(spec, e.what()));
   }
 }
 

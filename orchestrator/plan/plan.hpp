@@ -18,8 +18,9 @@ std::vector<CellSpec> expand_grid(const Spec& spec);
 // will, and cuts each distinct split: a truncated file, a wrong magic
 // number, a label outside the classes or a subset larger than the data is
 // bad input now (InputError naming the file and offset), before anything
-// is written, rather than a failure of every cell.
-void check_cell_data(const std::vector<CellSpec>& cells);
+// is written, rather than a failure of every cell. A problem of a spec key
+// (data.subset.train) names its line in `spec` (in_spec).
+void check_cell_data(const Spec& spec, const std::vector<CellSpec>& cells);
 
 // Checkpoints live beside the results file: RESULTS.h5 → RESULTS.checkpoints/.
 std::string checkpoint_dir(const std::string& results_path);

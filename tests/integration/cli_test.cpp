@@ -16,6 +16,7 @@ namespace {
 
 using testing::quote;
 using testing::run_command;
+using testing::slurp;
 
 class Cli : public ::testing::Test {
  protected:
@@ -133,6 +134,21 @@ TEST_F(Cli, TrainJsonLinesEndWithTheResult) {
   EXPECT_EQ(result["status"], "done");
   EXPECT_EQ(result["energy_method"], "estimated");
   EXPECT_GT(result["energy_j"].get<double>(), 0.0);
+}
+
+// A problem found once the data is read names the spec line as a parse
+// error does, and nothing is written.
+TEST_F(Cli, ASubsetLargerThanTheDataNamesTheSpecLine) {
+  std::string text = slurp(spec());
+  text.replace(text.find("classes = 4\n"), 12, "classes = 4\nsubset = { train = 1000, test = 10 }\n");
+  const std::string s = dir.write("my study.toml", text);
+  for (const std::string command : {"plan", "run"}) {
+    const auto r = jg(command + " " + quote(s));
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_NE((r.out + r.err).find("my study.toml:7:20: data.subset.train: 1000 is more than the 120 train images"),
+              std::string::npos) << command << ": " << r.out << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("cli.h5")));
 }
 
 TEST_F(Cli, CorruptDatasetExitsTwoNamingTheFile) {

@@ -1,6 +1,7 @@
 // The vocabularies and the field lists: one name a word, one name a field,
 // every representation read back as it was written.
 
+#include <limits>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -154,6 +155,28 @@ TEST(Fields, ALineWithAWordOutsideItsVocabularyNamesTheField) {
   json missing = a_run();
   missing.erase("cell_id");
   EXPECT_THROW((void)missing.get<RunResult>(), std::invalid_argument);
+}
+
+// An integer field of a journal line whose bytes were damaged into another
+// number used to be cast: 1e12 epochs became some int, 4.4e121 was
+// undefined behaviour (found by fuzz/fuzz_journal). It is refused naming the
+// field; a float with an integral value in range still reads.
+TEST(Fields, AnIntegerFieldOutOfItsRangeOrNotIntegralIsRefusedNamingIt) {
+  for (const json bad : {json(1e12), json(4.44444e121), json(-1.5), json(int64_t{1} << 40), json("3"), json(true)}) {
+    json j = a_run();
+    j["epochs"] = bad;
+    try {
+      (void)j.get<RunResult>();
+      FAIL() << bad << " read as epochs";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("run: 'epochs': "), std::string::npos) << e.what();
+    }
+  }
+  json j = a_run();
+  j["epochs"] = 7.0;
+  EXPECT_EQ(j.get<RunResult>().epochs, 7);
+  j["epochs"] = -2147483648.0;
+  EXPECT_EQ(j.get<RunResult>().epochs, std::numeric_limits<int>::min());
 }
 
 TEST(Fields, ACellOnTheWireReadsBackAndItsIdentityLeavesOutWhereItRuns) {

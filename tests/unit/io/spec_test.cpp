@@ -317,6 +317,20 @@ TEST_F(SpecTest, FinetuneRefusesWhatItCannotDo) {
   EXPECT_TRUE(parse(spec_text()).meters.utilisation);
 }
 
+// A message that starts with a spec key gets the key's place, or its
+// table's when the key was left to its default; any other stays as it is.
+TEST(InSpec, NamesTheKeysLineOrItsTable) {
+  const Spec spec = parse_spec("[experiment]\nname = \"w\"\n[data]\nformat = \"synthetic\"\n"
+                               "subset = { train = 50, test = 20 }\n[train]\nthreads = 1\n[grid]\n"
+                               "architectures = [\"lenet\"]\nsizes = [1]\n[[criteria]]\nkind = \"epochs\"\nepochs = 1\n",
+                               "w.toml", "/tmp");
+  EXPECT_EQ(in_spec(spec, "data.subset.train: 50 is more than the 10 train images"),
+            "w.toml:5:20: data.subset.train: 50 is more than the 10 train images");
+  EXPECT_EQ(in_spec(spec, "train.device: 'cuda' was asked for"), "w.toml:6:1: train.device: 'cuda' was asked for");
+  EXPECT_EQ(in_spec(spec, "meters.sources: none"), "meters.sources: none") << "no [meters] table to name";
+  EXPECT_EQ(in_spec(spec, "/data/x.idx: offset 8: file truncated"), "/data/x.idx: offset 8: file truncated");
+}
+
 TEST(Suggest, FindsCloseWordsOnly) {
   EXPECT_EQ(closest_match("bach_size", {"batch_size", "threads"}), "batch_size");
   EXPECT_EQ(closest_match("zzzzzz", {"batch_size", "threads"}), "");
