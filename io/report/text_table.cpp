@@ -15,23 +15,26 @@ size_t width(const std::string& s) {
 }
 }  // namespace
 
-void TextTable::print(std::ostream& out) const {
-  std::vector<size_t> w(header_.size(), 0);
-  auto measure = [&](const std::vector<std::string>& r) {
-    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], width(r[i]));
-  };
+TextTable::TextTable(std::vector<std::string> header) : header_(std::move(header)), widths_(header_.size(), 0) {
   measure(header_);
-  for (const auto& r : rows_) measure(r);
-  auto line = [&](const std::vector<std::string>& r) {
-    std::string s;
-    for (size_t i = 0; i < r.size() && i < w.size(); ++i) {
-      s += r[i];
-      if (i + 1 < r.size()) s += std::string(w[i] - width(r[i]) + 2, ' ');
-    }
-    out << s << "\n";
-  };
-  line(header_);
-  for (const auto& r : rows_) line(r);
+}
+
+void TextTable::measure(const std::vector<std::string>& row) {
+  for (size_t i = 0; i < row.size() && i < widths_.size(); ++i) widths_[i] = std::max(widths_[i], width(row[i]));
+}
+
+void TextTable::print_row(std::ostream& out, const std::vector<std::string>& row) const {
+  std::string s;
+  for (size_t i = 0; i < row.size() && i < widths_.size(); ++i) {
+    s += row[i];
+    if (i + 1 < row.size()) s += std::string(widths_[i] - width(row[i]) + 2, ' ');
+  }
+  out << s << "\n";
+}
+
+void TextTable::print(std::ostream& out) const {
+  print_header(out);
+  for (const auto& r : rows_) print_row(out, r);
 }
 
 std::string format_number(double v, int significant) {

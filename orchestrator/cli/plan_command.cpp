@@ -29,34 +29,49 @@ std::string role_text(const CellSpec& c, const std::map<std::string, int>& index
 
 }  // namespace
 
+// The cells are generated, not held: once to check the data, count them and
+// measure the table's columns, once more to print (memory stays that of
+// the output's widths, not of a million cells).
 int plan_command(const PlanArgs& args) {
   const Spec spec = load_spec(args.spec);
-  const std::vector<CellSpec> cells = expand_grid(spec);
-  check_cell_data(spec, cells);
-  if (args.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& c : cells) out.push_back(planned_cell(c));
-    std::cout << out.dump(2) << "\n";
-    return 0;
-  }
   std::vector<std::string> header{"#", "id", "architecture", "size", "criterion", "fold", "batch", "lr",
                                   "optimizer", "repeat", "max epochs"};
   if (spec.finetune.enabled) header.push_back("role");
-  TextTable t(header);
-  std::map<std::string, int> index_of;
-  for (const auto& c : cells) index_of[c.id] = c.index;
-  for (const auto& c : cells) {
-    std::vector<std::string> row{std::to_string(c.index), c.id, c.architecture, std::to_string(c.size),
-                                 c.criterion.name, std::to_string(c.fold), std::to_string(c.batch_size),
-                                 format_number(c.learning_rate), c.optimizer, std::to_string(c.repeat),
-                                 std::to_string(c.criterion.epoch_cap())};
-    if (spec.finetune.enabled) row.push_back(role_text(c, index_of));
-    t.add(row);
+  TextTable table(header);
+  std::map<std::string, int> index_of;  // pretraining cells: their twins name them
+  auto row = [&](const CellSpec& c) {
+    std::vector<std::string> r{std::to_string(c.index), c.id, c.architecture, std::to_string(c.size),
+                               c.criterion.name, std::to_string(c.fold), std::to_string(c.batch_size),
+                               format_number(c.learning_rate), c.optimizer, std::to_string(c.repeat),
+                               std::to_string(c.criterion.epoch_cap())};
+    if (spec.finetune.enabled) r.push_back(role_text(c, index_of));
+    return r;
+  };
+  CellDataCheck data;
+  GridCount count;
+  for_each_cell(spec, [&](const CellSpec& c) {
+    data.add(c);
+    count.add(c);
+    if (c.role == RoleValue::pretrain) index_of[c.id] = c.index;
+    if (!args.json) table.measure(row(c));
+  });
+  data.check(spec);  // before anything is printed
+  if (args.json) {
+    const char* sep = "[\n  ";
+    for_each_cell(spec, [&](const CellSpec& c) {
+      std::string e = planned_cell(c).dump(2);
+      for (size_t i = e.find('\n'); i != std::string::npos; i = e.find('\n', i + 3)) e.replace(i, 1, "\n  ");
+      std::cout << sep << e;
+      sep = ",\n  ";
+    });
+    std::cout << (count.cells == 0 ? "[]" : "\n]") << "\n";
+    return 0;
   }
   std::cout << "study " << spec.name << " (" << spec.file << "), data " << spec.data.format << " "
             << spec.data.path << "\n";
-  t.print(std::cout);
-  std::cout << grid_summary(spec, cells) << "\n";
+  table.print_header(std::cout);
+  for_each_cell(spec, [&](const CellSpec& c) { table.print_row(std::cout, row(c)); });
+  std::cout << grid_summary(spec, count) << "\n";
   return 0;
 }
 

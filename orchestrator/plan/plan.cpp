@@ -27,46 +27,9 @@ void set_identity(CellSpec& c, const Spec& spec) {
   c.seed = mix_seed(spec.seed, fnv1a64(c.id)) >> 1;  // fits int64 for torch
 }
 
-// [finetune]: one pretraining cell per architecture, size, setup and repeat
-// (trained on the pretraining data under its own criterion; folds do not
-// apply to it), and a fine-tuning twin of every cell of the grid that starts
-// from it. Both come after the grid, so a grid's own cells keep their places.
-void add_finetuning(const Spec& spec, std::vector<CellSpec>& cells) {
-  const size_t grid = cells.size();
-  std::map<std::string, std::string> pretrain_of;  // setup key → pretraining cell id
-  auto key = [](const CellSpec& c) {
-    std::ostringstream k;
-    k << c.architecture << '/' << c.size << '/' << c.batch_size << '/' << c.learning_rate << '/' << c.optimizer
-      << '/' << c.repeat;
-    return k.str();
-  };
-  for (size_t i = 0; i < grid; ++i) {
-    if (pretrain_of.count(key(cells[i]))) continue;
-    CellSpec p = cells[i];
-    p.index = static_cast<int>(cells.size());
-    p.role = RoleValue::pretrain;
-    p.criterion = spec.finetune.criterion;
-    p.fold = 0;
-    p.data = spec.finetune.data;
-    set_identity(p, spec);
-    pretrain_of[key(p)] = p.id;
-    cells.push_back(std::move(p));
-  }
-  for (size_t i = 0; i < grid; ++i) {
-    CellSpec f = cells[i];
-    f.index = static_cast<int>(cells.size());
-    f.role = RoleValue::finetune;
-    f.depends_on = pretrain_of.at(key(f));
-    f.freeze = spec.finetune.freeze;
-    set_identity(f, spec);
-    cells.push_back(std::move(f));
-  }
-}
-
-}  // namespace
-
-std::vector<CellSpec> expand_grid(const Spec& spec) {
-  std::vector<CellSpec> cells;
+// The grid's own cells, in index order from 0.
+void for_each_grid_cell(const Spec& spec, const std::function<void(CellSpec&)>& visit) {
+  int index = 0;
   for (const auto& arch : spec.grid.architectures)
     for (int size : spec.grid.sizes)
       for (const auto& criterion : spec.criteria)
@@ -76,7 +39,7 @@ std::vector<CellSpec> expand_grid(const Spec& spec) {
               for (const auto& optimizer : spec.optimizers)
                 for (int repeat = 0; repeat < spec.grid.repeats; ++repeat) {
                   CellSpec c;
-                  c.index = static_cast<int>(cells.size());
+                  c.index = index++;
                   c.study = spec.name;
                   c.architecture = arch;
                   c.size = size;
@@ -91,29 +54,91 @@ std::vector<CellSpec> expand_grid(const Spec& spec) {
                   c.train = spec.train;
                   c.timeout_s = spec.cell_timeout_s;
                   set_identity(c, spec);
-                  cells.push_back(std::move(c));
+                  visit(c);
                 }
-  if (spec.finetune.enabled) add_finetuning(spec, cells);
+}
+
+std::string setup_key(const CellSpec& c) {
+  std::ostringstream k;
+  k << c.architecture << '/' << c.size << '/' << c.batch_size << '/' << c.learning_rate << '/' << c.optimizer << '/'
+    << c.repeat;
+  return k.str();
+}
+
+}  // namespace
+
+// [finetune]: one pretraining cell per architecture, size, setup and repeat
+// (trained on the pretraining data under its own criterion; folds do not
+// apply to it), and a fine-tuning twin of every cell of the grid that starts
+// from it. Both come after the grid, so a grid's own cells keep their places:
+// the grid is walked twice rather than held.
+void for_each_cell(const Spec& spec, const std::function<void(const CellSpec&)>& visit) {
+  if (!spec.finetune.enabled) {
+    for_each_grid_cell(spec, [&](CellSpec& c) { visit(c); });
+    return;
+  }
+  int grid = 0;
+  std::vector<CellSpec> pretraining;
+  std::map<std::string, std::string> pretrain_of;  // setup key → pretraining cell id, once it has one
+  for_each_grid_cell(spec, [&](CellSpec& c) {
+    visit(c);
+    ++grid;
+    if (pretrain_of.emplace(setup_key(c), "").second) pretraining.push_back(c);
+  });
+  for (auto& p : pretraining) {
+    p.index = grid++;
+    p.role = RoleValue::pretrain;
+    p.criterion = spec.finetune.criterion;
+    p.fold = 0;
+    p.data = spec.finetune.data;
+    set_identity(p, spec);
+    pretrain_of[setup_key(p)] = p.id;
+    visit(p);
+  }
+  pretraining.clear();
+  for_each_grid_cell(spec, [&](CellSpec& f) {
+    f.index = grid++;
+    f.role = RoleValue::finetune;
+    f.depends_on = pretrain_of.at(setup_key(f));
+    f.freeze = spec.finetune.freeze;
+    set_identity(f, spec);
+    visit(f);
+  });
+}
+
+std::vector<CellSpec> expand_grid(const Spec& spec) {
+  std::vector<CellSpec> cells;
+  for_each_cell(spec, [&](const CellSpec& c) { cells.push_back(c); });
   return cells;
 }
 
-void check_cell_data(const Spec& spec, const std::vector<CellSpec>& cells) {
-  std::map<std::string, std::vector<const CellSpec*>> by_data;  // one read of each dataset
-  for (const auto& c : cells) by_data[c.data.format + "|" + c.data.path + "|" + c.data.name].push_back(&c);
+void CellDataCheck::add(const CellSpec& c) {
+  const std::string data = c.data.format + "|" + c.data.path + "|" + c.data.name;
+  first_.emplace(data, c);
+  std::ostringstream k;
+  k << c.fold << '/' << c.data_seed << '/' << c.data.subset_train << '/' << c.data.subset_test << '/'
+    << c.data.validation_fraction << '/' << c.data.split;
+  if (cuts_[data].insert(k.str()).second) cut_cells_.emplace(data + "#" + k.str(), c);
+}
+
+void CellDataCheck::check(const Spec& spec) const {
   try {
-    for (const auto& [where, users] : by_data) {
-      const Dataset d = load_dataset(users.front()->data);
-      std::set<std::string> cut;
-      for (const CellSpec* c : users) {
-        std::ostringstream k;
-        k << c->fold << '/' << c->data_seed << '/' << c->data.subset_train << '/' << c->data.subset_test << '/'
-          << c->data.validation_fraction << '/' << c->data.split;
-        if (cut.insert(k.str()).second) make_split(d, c->data, c->fold, c->data_seed);
+    for (const auto& [data, first] : first_) {  // one read of each dataset
+      const Dataset d = load_dataset(first.data);
+      for (const auto& cut : cuts_.at(data)) {
+        const CellSpec& c = cut_cells_.at(data + "#" + cut);
+        make_split(d, c.data, c.fold, c.data_seed);
       }
     }
   } catch (const InputError& e) {
     throw InputError(in_spec(spec, e.what()));
   }
+}
+
+void check_cell_data(const Spec& spec, const std::vector<CellSpec>& cells) {
+  CellDataCheck check;
+  for (const auto& c : cells) check.add(c);
+  check.check(spec);
 }
 
 std::string checkpoint_dir(const std::string& results_path) {
@@ -138,14 +163,24 @@ double predicted_cost(const CellSpec& c) {
   return arch * width * c.criterion.epoch_cap() * images / 1000.0;
 }
 
+void GridCount::add(const CellSpec& c) {
+  ++cells;
+  pretraining += c.role == RoleValue::pretrain;
+  epochs += c.criterion.epoch_cap();
+}
+
 std::string grid_summary(const Spec& spec, const std::vector<CellSpec>& cells) {
+  GridCount count;
+  for (const auto& c : cells) count.add(c);
+  return grid_summary(spec, count);
+}
+
+std::string grid_summary(const Spec& spec, const GridCount& count) {
   auto plural = [](size_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };
-  long long epochs = 0;
-  for (const auto& c : cells) epochs += c.criterion.epoch_cap();
   std::ostringstream s;
-  s << plural(cells.size(), "cell", "cells") << ": "
+  s << plural(count.cells, "cell", "cells") << ": "
     << plural(spec.grid.architectures.size(), "architecture", "architectures") << " × "
     << plural(spec.grid.sizes.size(), "size", "sizes") << " × "
     << plural(spec.criteria.size(), "criterion", "criteria") << " × "
@@ -155,13 +190,11 @@ std::string grid_summary(const Spec& spec, const std::vector<CellSpec>& cells) {
     << plural(spec.optimizers.size(), "optimizer", "optimizers") << " × "
     << plural(static_cast<size_t>(spec.grid.repeats), "repeat", "repeats");
   if (spec.finetune.enabled) {
-    size_t pretraining = 0;
-    for (const auto& c : cells) pretraining += c.role == RoleValue::pretrain;
-    s << ", + " << plural(pretraining, "pretraining cell", "pretraining cells") << " ("
+    s << ", + " << plural(count.pretraining, "pretraining cell", "pretraining cells") << " ("
       << spec.finetune.criterion.epochs << " epochs on " << spec.finetune.data.name << ") and a fine-tuning twin of each ("
       << spec.finetune.freeze << " frozen)";
   }
-  s << "; at most " << epochs << " epochs in all";
+  s << "; at most " << count.epochs << " epochs in all";
   return s.str();
 }
 

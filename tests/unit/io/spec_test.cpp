@@ -366,6 +366,47 @@ TEST_F(ExampleSpecs, FinetuneIsFourCellsFourPretrainingAndFourTwins) {
   EXPECT_EQ(cells[11].role, "finetune");
 }
 
+// plan walks the cells instead of holding them (10^6 cells took 1.6 GB).
+// The walk keeps the order and links the held expansion had: the grid in
+// its loop order, then one pretraining cell per setup in first-seen order,
+// then a twin of each grid cell, in grid order, linked to its setup's.
+TEST_F(ExampleSpecs, TheWalkOfTheCellsKeepsTheGridOrderAndTheFineTuningLinks) {
+  const Spec s = parse_spec("[experiment]\nname = \"walk\"\n[data]\nformat = \"synthetic\"\n"
+                            "[grid]\narchitectures = [\"lenet\", \"bcnn\"]\nsizes = [1, 2]\nrepeats = 2\n"
+                            "[train]\nbatch_size = [32, 64]\n[[criteria]]\nkind = \"epochs\"\nepochs = 2\n"
+                            "[[criteria]]\nkind = \"epochs\"\nepochs = 3\n[finetune]\nepochs = 1\n",
+                            "walk.toml", dir.path().string());
+  std::vector<CellSpec> c;
+  for_each_cell(s, [&](const CellSpec& cell) { c.push_back(cell); });
+  ASSERT_EQ(c.size(), 32u + 16u + 32u);  // 2 arch x 2 sizes x 2 criteria x 2 batches x 2 repeats; 16 setups
+  auto setup = [](const CellSpec& x) {
+    return x.architecture + "/" + std::to_string(x.size) + "/" + std::to_string(x.batch_size) + "/" +
+           std::to_string(x.repeat);
+  };
+  std::map<std::string, std::string> pretraining_of;
+  for (size_t i = 0; i < c.size(); ++i) EXPECT_EQ(c[i].index, static_cast<int>(i));
+  for (size_t i = 0; i < 32; ++i) {
+    EXPECT_EQ(c[i].role, "") << i;
+    EXPECT_EQ(c[i].architecture, i < 16 ? "lenet" : "bcnn") << i;  // outermost
+    EXPECT_EQ(c[i].repeat, static_cast<int>(i % 2)) << i;            // innermost
+  }
+  for (size_t i = 32; i < 48; ++i) {
+    EXPECT_EQ(c[i].role, "pretrain") << i;
+    EXPECT_TRUE(pretraining_of.emplace(setup(c[i]), c[i].id).second) << "two pretraining cells of " << setup(c[i]);
+  }
+  EXPECT_EQ(setup(c[32]), setup(c[0])) << "first seen, first";
+  for (size_t i = 48; i < c.size(); ++i) {
+    const CellSpec& grid = c[i - 48];
+    EXPECT_EQ(c[i].role, "finetune") << i;
+    EXPECT_EQ(setup(c[i]), setup(grid)) << i;
+    EXPECT_EQ(c[i].criterion.name, grid.criterion.name) << i;
+    EXPECT_EQ(c[i].depends_on, pretraining_of.at(setup(grid))) << i;
+  }
+  const std::vector<CellSpec> held = expand_grid(s);
+  ASSERT_EQ(held.size(), c.size());
+  for (size_t i = 0; i < c.size(); ++i) EXPECT_EQ(held[i].id, c[i].id) << i;
+}
+
 TEST_F(ExampleSpecs, PaperMnistIsFortyCells) {
   std::filesystem::create_directories(dir.file("data/mnist"));
   testing::write_idx_dataset(dir.file("data/mnist"), 20, 10, 10, true);
