@@ -28,6 +28,11 @@ using std::chrono::seconds;
 
 class RunStudy : public ::testing::Test {
  protected:
+  // Whether a test may mount a tmpfs of its own (a full disk) in a private mount namespace.
+  bool private_mounts() const {
+    return run_command("unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs " + quote(dir_.path().string()) +
+                       " && umount " + quote(dir_.path().string()) + "'").exit_code == 0;
+  }
   void SetUp() override {
     DataSpec fashion;
     fashion.path = default_dataset_dir();
@@ -377,9 +382,7 @@ TEST_F(RunStudy, SigtermStopsWithExitThreeAndResumeFinishes) {
 // appended stops the sweep resumably (exit 3) with one line that says what
 // is safe, and once there is room --resume finishes with every cell once.
 TEST_F(RunStudy, AFullDiskStopsTheSweepResumablyAndLosesNothingCommitted) {
-  if (run_command("unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs " + quote(dir_.path().string()) +
-                  " && umount " + quote(dir_.path().string()) + "'").exit_code != 0)
-    GTEST_SKIP() << "no private mounts here (needs root and unshare)";
+  if (!private_mounts()) GTEST_SKIP() << "no private mounts here (needs root and unshare)";
   StudyOptions o;
   o.repeats = 3;
   o.epochs = 2;
@@ -435,9 +438,7 @@ TEST_F(RunStudy, AFullDiskStopsTheSweepResumablyAndLosesNothingCommitted) {
 // its file - where HDF5's exit handler used to crash on the file it could
 // not close (exit 139).
 TEST_F(RunStudy, ADiskTooFullToStartOnIsOneLineAndNothingWritten) {
-  if (run_command("unshare -m sh -c 'mount -t tmpfs -o size=1m tmpfs " + quote(dir_.path().string()) +
-                  " && umount " + quote(dir_.path().string()) + "'").exit_code != 0)
-    GTEST_SKIP() << "no private mounts here (needs root and unshare)";
+  if (!private_mounts()) GTEST_SKIP() << "no private mounts here (needs root and unshare)";
   StudyOptions o;
   o.repeats = 1;
   o.accuracy_criterion = false;
