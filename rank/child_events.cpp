@@ -1,5 +1,9 @@
 #include "rank/child_events.hpp"
 
+#include <type_traits>
+
+#include "io/records/fields.hpp"
+
 namespace joulegrid {
 
 namespace {
@@ -11,10 +15,11 @@ T field(const json& ev, const char* event, const char* name, T fallback) {
   const auto it = ev.find(name);
   if (it == ev.end() || it->is_null()) return fallback;
   try {
-    return it->get<T>();
-  } catch (const json::exception&) {
+    if constexpr (std::is_integral_v<T>) return records::exact_integer<T>(*it);  // get<T> casts 1e108 (undefined)
+    else return it->get<T>();
+  } catch (const std::exception&) {  // json::exception, or invalid_argument for a number out of range
     throw ProtocolError(std::string("the trainer's '") + event + "' event has a '" + name + "' of the wrong type (" +
-                        it->type_name() + ")");
+                        it->type_name() + ") or out of range: " + it->dump().substr(0, 40));
   }
 }
 

@@ -238,6 +238,7 @@ TEST_F(CellRunnerTest, AnEventLineThatDoesNotReadFailsTheAttemptNamingTheField) 
       {R"({"event":7})", "'event' is not a string"},
       {R"({"event":"ready"})" "\n" R"({"event":"epoch","epoch":"one"})", "'epoch' event does not read"},
       {R"({"event":"warp"})", "unknown kind 'warp'"},
+      {R"({"event":"ready","flops_per_sample":5.7e108})", "'flops_per_sample' of the wrong type (number) or out of range"},
   };
   for (const auto& [line, says] : lines) {
     const std::string trainer = data->write("trainer.sh", "#!/bin/sh\nread cell\nprintf '%s\\n' '" + line +
