@@ -140,14 +140,15 @@ void Scheduler::check_stop(const StopRequests& stop_requests) {
 // for it forever. (A rank waiting for a cell is silent by right.)
 void Scheduler::check_heartbeats() {
   if (options_.heartbeat_s <= 0) return;
+  const auto silent = [&](int rank) { return seconds_since(heard_[rank]) > options_.heartbeat_s; };
   for (auto it = owes_request_.begin(); it != owes_request_.end();) {
-    const int rank = it->first;
-    const bool silent = seconds_since(it->second) > options_.heartbeat_s;
-    it = silent ? owes_request_.erase(it) : std::next(it);
-    if (silent) give_up(rank, "between cells");
+    const int rank = *it;
+    const bool lost = silent(rank);
+    it = lost ? owes_request_.erase(it) : std::next(it);
+    if (lost) give_up(rank, "between cells");
   }
   for (auto it = running_.begin(); it != running_.end();) {
-    if (seconds_since(it->second.heard) <= options_.heartbeat_s) {
+    if (!silent(it->first)) {
       ++it;
       continue;
     }
@@ -175,8 +176,7 @@ void Scheduler::handle(const Message& m) {
     if (m.tag == tag::request) comm_.send(m.source, tag::stop, "{}");
     return;
   }
-  if (auto it = running_.find(m.source); it != running_.end()) it->second.heard = Clock::now();
-  if (auto it = owes_request_.find(m.source); it != owes_request_.end()) it->second = Clock::now();
+  heard_[m.source] = Clock::now();
   if (m.tag == tag::heartbeat) return;
   if (m.tag == tag::samples) {  // binary: kept for the result that follows it
     if (auto it = running_.find(m.source); it != running_.end()) it->second.samples = m.body;
@@ -207,7 +207,7 @@ void Scheduler::on_hello(int source, const json& body) {
     return;
   }
   ++ready_workers_;
-  owes_request_[source] = Clock::now();
+  owes_request_.insert(source);
   const json& n = body.at("node_record");
   const bool leader = body.value("leader", false);
   // This job's measurement of the node: a new session after those of
@@ -308,7 +308,8 @@ void Scheduler::on_request(int source) {
   CellSpec cell = *longest;
   pending_.erase(longest);
   comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
-  running_[source] = Running{cell, Clock::now(), 0, false, {}, StepProjector(options_.step), std::nullopt, 0, Clock::now()};
+  running_[source] = Running{cell, Clock::now(), 0, false, {}, StepProjector(options_.step), std::nullopt, 0};
+  heard_[source] = Clock::now();  // a rank that waited long was silent by right
   progress_.detail(label(cell) + " → rank " + std::to_string(source));
 }
 
@@ -342,7 +343,7 @@ void Scheduler::on_result(int source, const RunResult& received) {
   const std::string samples = std::move(it->second.samples);
   const std::optional<StepProjection> projected = it->second.projected;
   running_.erase(it);
-  owes_request_[source] = Clock::now();
+  owes_request_.insert(source);
   RunResult r = received;
   if (projected) {
     r.step_epoch = projected->at_epoch;

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,6 @@ class Scheduler {
     StepProjector step;
     std::optional<StepProjection> projected;
     double last_cumulative_j = 0;
-    std::chrono::steady_clock::time_point heard;  // the rank's last message
   };
 
   void handle(const Message& m);
@@ -105,7 +105,8 @@ class Scheduler {
   bool draining_ = false;
   std::chrono::steady_clock::time_point drain_deadline_, last_snapshot_, first_stop_;
   std::vector<int> lost_ranks_;  // went silent: never sent anything again
-  std::map<int, std::chrono::steady_clock::time_point> owes_request_;  // ready, between cells: since when
+  std::map<int, std::chrono::steady_clock::time_point> heard_;  // each rank's last message, or its last task
+  std::set<int> owes_request_;  // ready and between cells: its next request is due
   bool dirty_ = false;
   double settled_energy_j_ = 0;
   int bad_input_cells_ = 0;     // failed on bad input this job: left pending, not retried
