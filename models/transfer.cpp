@@ -15,6 +15,7 @@
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include "io/errors.hpp"
+#include "io/store/checkpoints.hpp"
 #include "models/bayes.hpp"
 
 namespace joulegrid {
@@ -50,32 +51,17 @@ void save_weights(const torch::nn::Module& model, const std::string& path) {
   for (const auto& p : model.named_parameters()) weights.insert(p.key(), p.value().detach().cpu());
   for (const auto& b : model.named_buffers()) weights.insert(b.key(), b.value().detach().cpu());
   const std::vector<char> bytes = torch::pickle_save(c10::IValue(weights));
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write the checkpoint " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error("cannot write the checkpoint " + tmp + ": " + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot put the checkpoint in place at " + path + ": " + std::strerror(errno));
+  try {
+    write_file_atomically(path, std::string(bytes.begin(), bytes.end()));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("the weights were not kept: ") + e.what());
   }
 }
 
 Transfer start_from(torch::nn::Module& model, const std::string& path, const std::string& freeze, int64_t classes) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    throw InputError("finetune: the pretraining cell's weights " + path +
-                     " cannot be read; they are written beside the results file, which every worker must see");
+    throw InputError("finetune: the pretraining cell's weights " + path + " cannot be read");
   const std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   std::map<std::string, at::Tensor> weights;
   try {

@@ -34,6 +34,11 @@ class CellSession {
 
   RunResult run(const CellRunOptions& options) {
     const auto start = Clock::now();
+    resume(options.earlier_epochs);
+    if (protocol_broken_) {  // a checkpoint that cannot be continued: nothing to start
+      finish(0);
+      return result_;
+    }
     std::vector<std::string> args{"joulegrid", "cell"};
     args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
     ChildProcess child(options.executable.empty() ? self_executable() : options.executable, args);
@@ -48,6 +53,29 @@ class CellSession {
   }
 
  private:
+  // The criterion reads the earlier epochs as it read them when they ran.
+  void resume(const std::vector<EpochRecord>& earlier) {
+    for (const auto& rec : earlier) {
+      if (decision_.stop) {
+        broken("the checkpoint holds epochs after its criterion stopped the cell (epoch " + std::to_string(rec.epoch) + ")");
+        return;
+      }
+      cumulative_j_ = rec.cumulative_j;
+      decision_ = criterion_->after_epoch(rec, cumulative_j_);
+      result_.epoch_records.push_back(rec);
+    }
+    if (decision_.stop) broken("the checkpoint's epochs already end the cell");
+  }
+
+  // A trainer (or a checkpoint) that breaks the protocol: the attempt fails, saying how.
+  void broken(const std::string& why) {
+    if (protocol_broken_) return;
+    protocol_broken_ = true;
+    failure_ = protocol::failure::protocol;
+    failure_detail_ = why;
+    if (child_) child_->kill(SIGKILL);
+  }
+
   void pump(ChildProcess& child, Clock::time_point start) {
     LineReader out(child.stdout_fd()), err(child.stderr_fd());
     bool err_open = true;
@@ -62,6 +90,7 @@ class CellSession {
         abandoned_ = true;
         child.kill(SIGKILL);
       }
+      if (!abandoned_ && callbacks_.wants_checkpoint && callbacks_.wants_checkpoint()) send(protocol::kCheckpoint);
       if (cell_.timeout_s > 0 && !timed_out_ &&
           std::chrono::duration<double>(Clock::now() - start).count() > cell_.timeout_s) {
         timed_out_ = true;
@@ -91,11 +120,8 @@ class CellSession {
     ChildEvent ev;
     try {
       ev = parse_child_line(line);
-    } catch (const ProtocolError& e) {  // a trainer that breaks the protocol: its attempt fails, saying how
-      protocol_broken_ = true;
-      failure_ = protocol::failure::protocol;
-      failure_detail_ = e.what();
-      child_->kill(SIGKILL);
+    } catch (const ProtocolError& e) {
+      broken(e.what());
       return;
     }
     switch (ev.kind) {
@@ -104,11 +130,17 @@ class CellSession {
       case ChildEvent::Kind::phase: on_phase(ev); break;
       case ChildEvent::Kind::batch: on_batch(); break;
       case ChildEvent::Kind::epoch: on_epoch(ev.epoch); break;
+      case ChildEvent::Kind::checkpoint: on_checkpoint(ev.checkpoint_epoch); break;
       case ChildEvent::Kind::error: on_error(ev); break;
     }
   }
 
   void on_ready(const ChildEvent& ev) {
+    if (ev.resumed_epoch != static_cast<int>(result_.epoch_records.size())) {
+      broken("the trainer restored " + std::to_string(ev.resumed_epoch) + " epochs, the checkpoint holds " +
+             std::to_string(result_.epoch_records.size()));
+      return;
+    }
     result_.parameters = ev.parameters;
     result_.flops_per_sample = ev.flops_per_sample;
     result_.input_elements = ev.input_elements;
@@ -149,6 +181,15 @@ class CellSession {
     } else {
       send(protocol::kContinue);
     }
+  }
+
+  void on_checkpoint(int epoch) {
+    if (epoch != static_cast<int>(result_.epoch_records.size())) {
+      broken("the trainer kept its state after epoch " + std::to_string(epoch) + " of " +
+             std::to_string(result_.epoch_records.size()));
+      return;
+    }
+    if (callbacks_.on_checkpoint) callbacks_.on_checkpoint(epoch);
   }
 
   EnergyReading between(const EnergyTotals& a, const EnergyTotals& b) const {

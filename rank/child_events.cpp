@@ -42,6 +42,7 @@ ChildEvent parse_child_line(const std::string& line) {
     e.input_elements = field<int64_t>(ev, "ready", "input_elements", 0);
     e.device = field<std::string>(ev, "ready", "device", "");
     e.init = field<std::string>(ev, "ready", "init", "");
+    e.resumed_epoch = field<int>(ev, "ready", "resumed_epoch", 0);
   } else if (kind == "phase") {
     e.kind = ChildEvent::Kind::phase;
     e.phase = field<std::string>(ev, "phase", "phase", "");
@@ -56,6 +57,10 @@ ChildEvent parse_child_line(const std::string& line) {
     } catch (const std::exception& x) {  // a json::exception, or invalid_argument naming the field
       throw ProtocolError(std::string("the trainer's 'epoch' event does not read: ") + x.what());
     }
+  } else if (kind == "checkpoint") {
+    e.kind = ChildEvent::Kind::checkpoint;
+    e.checkpoint_epoch = field<int>(ev, "checkpoint", "epoch", 0);
+    if (e.checkpoint_epoch < 1) throw ProtocolError("the trainer's 'checkpoint' event names no epoch");
   } else if (kind == "error") {
     e.kind = ChildEvent::Kind::error;
     e.error_kind = field<std::string>(ev, "error", "kind", "");

@@ -21,16 +21,19 @@ class ProtocolError : public std::runtime_error {
 };
 
 struct ChildEvent {
-  enum class Kind { not_an_event, ready, phase, batch, epoch, error };
+  enum class Kind { not_an_event, ready, phase, batch, epoch, checkpoint, error };
   Kind kind = Kind::not_an_event;  // not JSON, or JSON without "event": a library printed on stdout
   nlohmann::json raw;              // the line's object (ready: handed to the callbacks)
   // ready
   int64_t parameters = 0, flops_per_sample = 0, input_elements = 0;
+  int resumed_epoch = 0;  // the epochs a restored state held (0: from scratch)
   std::string device, init;
   // phase: "train_begin" or "eval_begin"
   std::string phase;
   // epoch
   EpochRecord epoch;
+  // checkpoint: the epoch whose state the child kept
+  int checkpoint_epoch = 0;
   // error
   std::string error_kind, message;
 };

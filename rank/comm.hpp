@@ -21,6 +21,13 @@ constexpr int result = 7;   // worker → 0: a RunResult (done, failed or abando
 constexpr int abandon = 8;  // 0 → worker: kill the running cell now
 constexpr int samples = 9;  // worker → 0: an attempt's raw readings (encode_block: binary, not JSON), before its result
 constexpr int heartbeat = 10;  // worker → 0: "{}" while a cell runs, every config "heartbeat_s" / 5
+// Both ways, binary (encode_blob, io/store/checkpoints.hpp): a header with
+// "kind" "state" (a running cell's training state: worker → 0 as kept, 0 →
+// worker before the task that continues it) or "weights" (a pretraining
+// cell's: worker → 0 before its result, 0 → worker before a fine-tuning task).
+constexpr int checkpoint = 11;
+constexpr int checkpoint_now = 12;  // 0 → worker: a drain began; keep the running cell's state at its epoch's end
+
 }  // namespace tag
 
 struct Message {

@@ -2,11 +2,15 @@
 // The pipe protocol between a worker rank and its `joulegrid cell` child
 // (ARCHITECTURE §3). Parent → child: the cell as one JSON line, then
 // "continue" or "stop" after every epoch (and "stop" at any time when an
-// energy budget is checked per batch). Child → parent: JSON lines
-//   {"event":"ready", "parameters":N, "flops_per_sample":F, "device":"cpu", ...}
+// energy budget is checked per batch); "checkpoint" at any time asks for
+// the training state at the end of the current epoch (a drain began).
+// Child → parent: JSON lines
+//   {"event":"ready", "parameters":N, "flops_per_sample":F, "device":"cpu",
+//    "resumed_epoch":E0, ...}                         (E0 > 0: continued from the cell's resume_from)
 //   {"event":"phase", "phase":"train_begin"|"eval_begin", "epoch":E}
 //   {"event":"batch", "epoch":E, "batch":B}          (only when batches are checked)
 //   {"event":"epoch", ...EpochRecord}
+//   {"event":"checkpoint", "epoch":E}                 (the state after epoch E is in the cell's checkpoint_to)
 //   {"event":"error", "kind":K, "message":..., "epoch":E, "batch":B}
 
 #include "vocabulary/vocabulary.hpp"
@@ -15,6 +19,7 @@ namespace joulegrid::protocol {
 
 inline constexpr const char* kContinue = "continue";
 inline constexpr const char* kStop = "stop";
+inline constexpr const char* kCheckpoint = "checkpoint";
 
 // Exit codes of the child; the parent turns them into failure causes.
 namespace child_exit {

@@ -3,10 +3,15 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <sched.h>
+#include <sstream>
 #include <thread>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "io/datasets/splits.hpp"
+#include "io/store/checkpoints.hpp"
 #include "rank/line_pipe.hpp"
 #include "rank/protocol.hpp"
 
@@ -206,6 +211,63 @@ double Trainer::accuracy(const torch::Tensor& x, const torch::Tensor& y) {
 
 namespace {
 
+at::Generator generator_of(torch::Device device) {
+  return device.is_cpu() ? at::detail::getDefaultCPUGenerator() : at::globalContext().defaultGenerator(device);
+}
+
+}  // namespace
+
+std::string Trainer::state(int epoch) {
+  torch::serialize::OutputArchive archive, model, optimizer;
+  model_->save(model);
+  archive.write("model", model);
+  optimizer_->save(optimizer);
+  archive.write("optimizer", optimizer);
+  archive.write("epoch", torch::tensor(static_cast<int64_t>(epoch)));
+  // The data order and dropout draw from these: a restored trainer draws what this one would have.
+  std::vector<torch::Device> devices{torch::Device(torch::kCPU)};
+  if (!device_.is_cpu()) devices.push_back(device_);
+  for (const auto& d : devices) {
+    at::Generator g = generator_of(d);
+    std::lock_guard<std::mutex> lock(g.mutex());
+    archive.write(std::string("rng_") + (d.is_cpu() ? "cpu" : "device"), g.get_state());
+  }
+  std::ostringstream out;
+  archive.save_to(out);
+  return out.str();
+}
+
+int Trainer::restore(const std::string& path) {
+  try {
+    torch::serialize::InputArchive archive, model, optimizer;
+    archive.load_from(path);
+    archive.read("model", model);
+    model_->load(model);
+    archive.read("optimizer", optimizer);
+    optimizer_->load(optimizer);
+    torch::Tensor epoch, rng;
+    archive.read("epoch", epoch);
+    archive.read("rng_cpu", rng);
+    {
+      at::Generator g = generator_of(torch::Device(torch::kCPU));
+      std::lock_guard<std::mutex> lock(g.mutex());
+      g.set_state(rng);
+    }
+    if (!device_.is_cpu() && archive.try_read("rng_device", rng)) {
+      at::Generator g = generator_of(device_);
+      std::lock_guard<std::mutex> lock(g.mutex());
+      g.set_state(rng);
+    }
+    model_->to(device_);
+    return static_cast<int>(epoch.item<int64_t>());
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("the checkpoint " + path + " does not restore this cell's trainer: " +
+                             e.what_without_backtrace());
+  }
+}
+
+namespace {
+
 class ChildSession {
  public:
   ChildSession(int in_fd, int out_fd) : in_(in_fd), out_fd_(out_fd) {}
@@ -238,18 +300,20 @@ class ChildSession {
     Trainer trainer(cell, load_split_tensors(cell, device), device);
     if (auto fault = fault_for(cell.index, cell.id, cell.attempt))
       trainer.inject(*fault);
+    const int resumed = cell.resume_from.empty() ? 0 : trainer.restore(cell.resume_from);
     const SplitTensors& d = trainer.data();
     nlohmann::json ready{{"event", "ready"}, {"parameters", trainer.model().parameter_count()},
                          {"flops_per_sample", trainer.model().flops_per_sample()}, {"device", device_name_},
                          {"threads", threads}, {"init", cell.train.init}, {"train_samples", d.train_x.size(0)},
                          {"validation_samples", d.validation_x.size(0)}, {"test_samples", d.test_x.size(0)},
-                         {"validation_is_test", d.validation_is_test}, {"input_elements", d.train_x[0].numel()}};
+                         {"validation_is_test", d.validation_is_test}, {"input_elements", d.train_x[0].numel()},
+                         {"resumed_epoch", resumed}};
     if (const auto& t = trainer.transfer())
       ready["transfer"] = {{"loaded", t->loaded}, {"kept", t->kept}, {"frozen", t->frozen}, {"trainable", t->trainable}};
     emit(ready);
     const bool per_batch = cell.criterion.kind == CriterionKindValue::energy && cell.criterion.check == "batch";
     const int cap = cell.criterion.epoch_cap();
-    for (int epoch = 1; cap <= 0 || epoch <= cap; ++epoch) {
+    for (int epoch = resumed + 1; cap <= 0 || epoch <= cap; ++epoch) {
       emit({{"event", "phase"}, {"phase", "train_begin"}, {"epoch", epoch}});
       const auto t0 = Clock::now();
       std::function<bool(int64_t)> after_batch;
@@ -285,8 +349,15 @@ class ChildSession {
       ev["event"] = "epoch";
       emit(ev);
       if (stop_requested_ || tr.partial) break;
-      const auto reply = in_.read_line(-1);
-      if (!reply || *reply != protocol::kContinue) break;
+      if (!parent_says_continue()) break;
+      const bool due = cell.train.checkpoint_every > 0 && epoch % cell.train.checkpoint_every == 0;
+      if (!cell.checkpoint_to.empty() && (due || checkpoint_requested_)) {
+        // Between epochs, outside both phases: keeping the state is
+        // joulegrid's cost, not the architecture's.
+        write_file_atomically(cell.checkpoint_to, trainer.state(epoch));
+        checkpoint_requested_ = false;
+        emit({{"event", "checkpoint"}, {"epoch", epoch}});
+      }
     }
     // A pretraining cell's weights, for its fine-tuning cells; a cell that
     // cannot leave them behind has not done its job.
@@ -297,10 +368,25 @@ class ChildSession {
   // Per-batch energy budgets: tell the parent, and stop if it says so.
   bool batch_may_go_on(int epoch, int64_t batch) {
     emit({{"event", "batch"}, {"epoch", epoch}, {"batch", batch}});
-    while (auto line = in_.read_line(0)) {
-      if (*line == protocol::kStop) stop_requested_ = true;
-    }
+    while (auto line = in_.read_line(0)) heed(*line);
     return !stop_requested_;
+  }
+
+  // The parent's word after an epoch; a checkpoint request may come first.
+  bool parent_says_continue() {
+    while (auto reply = in_.read_line(-1)) {
+      if (*reply == protocol::kCheckpoint) {
+        checkpoint_requested_ = true;
+        continue;
+      }
+      return *reply == protocol::kContinue;
+    }
+    return false;
+  }
+
+  void heed(const std::string& line) {
+    if (line == protocol::kStop) stop_requested_ = true;
+    if (line == protocol::kCheckpoint) checkpoint_requested_ = true;
   }
 
   int fail(Failure kind, const std::string& message, int code, int epoch = 0, int64_t batch = 0) {
@@ -319,6 +405,7 @@ class ChildSession {
   int out_fd_;
   std::string device_name_ = "cpu";
   bool stop_requested_ = false;
+  bool checkpoint_requested_ = false;  // a drain began: keep the state at the end of this epoch
 };
 
 }  // namespace

@@ -51,6 +51,15 @@ class Trainer {
   void inject(const FaultPlan& fault) { fault_ = fault; }
   double accuracy(const torch::Tensor& x, const torch::Tensor& y);
 
+  // The training state after `epoch` epochs, as bytes: the weights, the
+  // optimiser's state, the random generators and the epoch. Restoring it
+  // into a trainer of the same cell continues the training as if it had
+  // not stopped (on the CPU, the same losses to the last bit).
+  std::string state(int epoch);
+  // Restores a state() written to `path`; returns its epoch. Throws
+  // std::runtime_error naming the path when it does not fit this cell.
+  int restore(const std::string& path);
+
   Classifier& model() { return *model_; }
   const SplitTensors& data() const { return data_; }
   // A fine-tuning cell: what came from the pretraining cell and what is frozen.

@@ -1,11 +1,15 @@
 #include "rank/worker.hpp"
 
+#include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <unistd.h>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -13,6 +17,7 @@
 #include "io/errors.hpp"
 #include "io/job.hpp"
 #include "io/records/results.hpp"
+#include "io/store/checkpoints.hpp"
 #include "io/store/samples.hpp"
 #include "meters/sysfs.hpp"
 #include "meters/visible_devices.hpp"
@@ -124,14 +129,97 @@ class SampleCollector {
   std::vector<std::vector<double>> columns_;
 };
 
-// One cell: train it, forward its epochs (and its samples when `sampler`
-// is given), and let rank 0 abandon it.
-RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const meters::Sampler* sampler,
-                   const std::string& node, int threads, double heartbeat_s) {
+// The rank's own folder for the files its trainers read and write (their
+// checkpoints, a pretraining cell's weights) on the node's local disk
+// ($TMPDIR, else /tmp): nothing in it is shared or outlives the rank. What
+// must outlive it goes to rank 0, which keeps it beside the results.
+class Scratch {
+ public:
+  explicit Scratch(int rank) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/joulegrid-rank" + std::to_string(rank) + "-XXXXXX";
+    if (!::mkdtemp(pattern.data()))
+      throw InputError(pattern + ": cannot create the rank's scratch folder: " + std::strerror(errno) + " (set TMPDIR)");
+    dir_ = pattern;
+  }
+  ~Scratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+
+ private:
+  std::string dir_;
+};
+
+// What rank 0 handed over before a task (tag::checkpoint): the state the
+// cell continues from, the weights a fine-tuning cell starts from.
+struct Handed {
+  std::optional<Blob> state, weights;
+  void take(const Message& m, int rank) {
+    try {
+      Blob b = decode_blob(m.body, "a checkpoint from rank 0 to rank " + std::to_string(rank));
+      (b.header.value("kind", "") == "weights" ? weights : state) = std::move(b);
+    } catch (const InputError& e) {  // the task then starts from scratch, or fails on its missing weights
+      spdlog::warn("{}", e.what());
+    }
+  }
+};
+
+// A checkpoint or weights file of the trainer, to rank 0, if one message carries it.
+void send_file(Comm& comm, const std::string& path, nlohmann::json header, const std::string& what) {
+  std::string bytes;
+  try {
+    bytes = read_file(path);
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: {}; not sent", what, e.what());
+    return;
+  }
+  if (bytes.size() >= (size_t{1} << 30)) {  // one MPI message counts its bytes in an int
+    spdlog::warn("{}: {} MB is more than one message carries; not sent", what, bytes.size() >> 20);
+    return;
+  }
+  comm.send(0, tag::checkpoint, encode_blob(std::move(header), bytes));
+}
+
+// One cell: train it, forward its epochs and its kept states (and its
+// samples when `sampler` is given), and let rank 0 abandon it.
+RunResult run_task(Comm& comm, const json& task, const Handed& handed, const Scratch& scratch, CellEnergy& energy,
+                   const meters::Sampler* sampler, const std::string& node, int threads, double heartbeat_s) {
   CellSpec cell = task.at("cell").get<CellSpec>();
   if (cell.train.threads == 0) cell.train.threads = threads;
   cell.attempt = task.value("attempt", 1);
   const double started = unix_now();
+  const auto start = std::chrono::steady_clock::now();
+  CellRunOptions options;
+  // The trainer's files are this rank's own; rank 0 keeps the lasting ones.
+  if (cell.train.checkpoint_every > 0) cell.checkpoint_to = scratch.path(cell.id + ".ckpt");
+  if (handed.state && handed.state->header.value("cell_id", "") == cell.id &&
+      handed.state->header.value("attempt", 0) == cell.attempt) {
+    try {
+      cell.resume_from = scratch.path(cell.id + ".resume");
+      write_file_atomically(cell.resume_from, handed.state->bytes);
+      options.earlier_epochs = handed.state->header.at("epoch_records").get<std::vector<EpochRecord>>();
+    } catch (const std::exception& e) {
+      spdlog::warn("{} attempt {}: its checkpoint cannot be continued here ({}); it starts from scratch", cell.id,
+                   cell.attempt, e.what());
+      cell.resume_from.clear();
+      options.earlier_epochs.clear();
+    }
+  }
+  if (cell.role != RoleValue::scratch) {
+    const std::string own = scratch.path((cell.role == RoleValue::pretrain ? cell.id : cell.depends_on) + ".pt");
+    if (cell.role == RoleValue::finetune && handed.weights) {
+      try {
+        write_file_atomically(own, handed.weights->bytes);
+      } catch (const std::exception& e) {
+        spdlog::warn("{}: {}", cell.id, e.what());  // the trainer then says it cannot read them
+      }
+    }
+    cell.checkpoint = own;
+  }
   std::optional<SampleCollector> samples;
   if (sampler) samples.emplace(*sampler);
   CellCallbacks callbacks;
@@ -139,24 +227,38 @@ RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const meter
     comm.send(0, tag::epoch, json{{"cell_id", cell.id}, {"attempt", cell.attempt}, {"record", e}}.dump());
     if (samples) samples->collect();
   };
-  bool abandon = false;
+  callbacks.on_checkpoint = [&](int epoch) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    send_file(comm, cell.checkpoint_to,
+              {{"kind", "state"}, {"cell_id", cell.id}, {"attempt", cell.attempt}, {"epoch", epoch},
+               {"seconds", seconds}, {"started_unix_s", started}},
+              cell.id + " attempt " + std::to_string(cell.attempt) + " state after epoch " + std::to_string(epoch));
+  };
+  bool abandon = false, checkpoint_now = false;
   // Polled while the trainer runs: this loop alive is what rank 0 hears.
   auto last_heartbeat = std::chrono::steady_clock::now();
   const auto heartbeat_every = std::chrono::duration<double>(std::max(0.2, heartbeat_s / 5));
   callbacks.should_abandon = [&] {
-    while (auto m = comm.receive(milliseconds(0)))
+    while (auto m = comm.receive(milliseconds(0))) {
       if (m->tag == tag::abandon) abandon = true;
+      if (m->tag == tag::checkpoint_now) checkpoint_now = true;
+    }
     if (heartbeat_s > 0 && std::chrono::steady_clock::now() - last_heartbeat >= heartbeat_every) {
       comm.send(0, tag::heartbeat, "{}");
       last_heartbeat = std::chrono::steady_clock::now();
     }
     return abandon;
   };
-  RunResult r = run_cell(cell, energy, callbacks);
+  callbacks.wants_checkpoint = [&] { return std::exchange(checkpoint_now, false) && !cell.checkpoint_to.empty(); };
+  RunResult r = run_cell(cell, energy, callbacks, options);
   r.attempt = cell.attempt;
   r.node = node;
   r.rank = comm.rank();
   r.started_unix_s = started;
+  // A pretraining cell's weights go to rank 0 before the result that needs them.
+  if (cell.role == RoleValue::pretrain && r.status == StatusValue::done)
+    send_file(comm, cell.checkpoint, {{"kind", "weights"}, {"cell_id", cell.id}, {"attempt", cell.attempt}},
+              cell.id + " weights");
   // Sent before the result, which commits it; an abandoned attempt's are not.
   if (samples && r.status != StatusValue::abandoned) {
     std::string block = samples->finish(r);
@@ -166,6 +268,8 @@ RunResult run_task(Comm& comm, const json& task, CellEnergy& energy, const meter
       spdlog::warn("{} attempt {}: {} MB of samples is more than one message carries; not stored "
                    "(lower [meters] sample_hz)", cell.id, cell.attempt, block.size() >> 20);
   }
+  for (const auto& f : {cell.checkpoint_to, cell.resume_from, cell.checkpoint})
+    if (!f.empty()) ::unlink(f.c_str());
   return r;
 }
 
@@ -252,12 +356,17 @@ void run_worker(Comm& comm, NodeGroup& node) {
   const meters::Sampler* samples = spec.meters.store_samples && meters.measured() ? &meters.metered().sampler() : nullptr;
   if (spec.meters.store_samples && !samples)
     spdlog::warn("{}: no meter can be read, so there are no samples to store ([meters] store_samples)", name);
+  const Scratch scratch(comm.rank());
   while (true) {
     comm.send(0, tag::request, "{}");
+    Handed handed;
     Message m = wait_for(comm);
-    while (m.tag == tag::abandon) m = wait_for(comm);  // an abandon that raced the end of a cell
+    // An abandon or a checkpoint request that raced the end of a cell; what comes with the next task.
+    for (; m.tag == tag::abandon || m.tag == tag::checkpoint_now || m.tag == tag::checkpoint; m = wait_for(comm))
+      if (m.tag == tag::checkpoint) handed.take(m, comm.rank());
     if (m.tag != tag::task) return;
-    RunResult r = run_task(comm, json::parse(m.body), meters.energy(), samples, name, threads, heartbeat_s);
+    RunResult r = run_task(comm, json::parse(m.body), handed, scratch, meters.energy(), samples, name, threads,
+                           heartbeat_s);
     if (r.failure == FailureValue::input) r.detail = in_spec(spec, r.detail);  // "study.toml:9:10: train.device: …"
     if (r.device.rfind("cuda", 0) == 0) {  // a cell on the CPU counts no GPU
       r.gpu = gpu;

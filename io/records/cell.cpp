@@ -77,5 +77,7 @@ void to_json(json& j, const EpochRecord& e) { j = records::to_json(e, records::e
 void from_json(const json& j, EpochRecord& e) { records::from_json(j, e, records::epoch_fields(), "epoch"); }
 void to_json(json& j, const RunResult& r) { j = records::to_json(r, records::run_fields()); }
 void from_json(const json& j, RunResult& r) { records::from_json(j, r, records::run_fields(), "run"); }
+void to_json(json& j, const RunSegment& s) { j = records::to_json(s, records::segment_fields()); }
+void from_json(const json& j, RunSegment& s) { records::from_json(j, s, records::segment_fields(), "segment"); }
 
 }  // namespace joulegrid

@@ -41,6 +41,11 @@ struct CellSpec {
   std::string depends_on;  // finetune: the pretraining cell's id
   std::string freeze;      // finetune: conv | all_but_head | none
   std::string checkpoint;  // pretrain: where its weights go; finetune: where they come from (set by rank 0)
+  // A running cell's training state on the worker's node (set by the worker,
+  // never part of the id): where the child writes it every [train]
+  // checkpoint_every epochs, and the one it continues from ("" : none).
+  std::string checkpoint_to;
+  std::string resume_from;
 };
 
 // 16 hex digits of FNV-1a-64 over the canonical JSON of everything that can
@@ -103,6 +108,21 @@ inline std::string measurement_key(const std::string& node, int session) {
   return session == 0 ? node : node + "#" + std::to_string(session);
 }
 
+// A stretch of one attempt on one node: an attempt continued from a
+// checkpoint (a drain, a time limit, a killed job, then --resume) has one
+// per stretch, each normalised by the calibration of its own node
+// (ARCHITECTURE §4). An attempt that ran in one go has none.
+struct RunSegment {
+  int first_epoch = 1;
+  int epochs = 0;
+  std::string node;
+  int node_session = 0;
+  int rank = 0;
+  double started_unix_s = 0.0, seconds = 0.0;
+  double energy_j = 0.0;  // its epochs' joules, gross
+  std::string node_key() const { return measurement_key(node, node_session); }
+};
+
 struct RunResult {
   std::string cell_id;
   int cell_index = 0;
@@ -131,6 +151,7 @@ struct RunResult {
   double step_projected_j = 0.0, step_projected_s = 0.0;
   std::string error_tail;
   std::vector<EpochRecord> epoch_records;
+  std::vector<RunSegment> segments;  // none, or one per node it ran on (continued from checkpoints)
 
   // Where and when it ran; filled in by the scheduler.
   int attempt = 1;
@@ -174,5 +195,7 @@ void to_json(nlohmann::json& j, const EpochRecord& e);
 void from_json(const nlohmann::json& j, EpochRecord& e);
 void to_json(nlohmann::json& j, const RunResult& r);
 void from_json(const nlohmann::json& j, RunResult& r);
+void to_json(nlohmann::json& j, const RunSegment& s);
+void from_json(const nlohmann::json& j, RunSegment& s);
 
 }  // namespace joulegrid

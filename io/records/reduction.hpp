@@ -191,6 +191,8 @@ struct CellResult {
   std::string gpu;           // the GPU its energy counts (RunResult::gpu); "" on the CPU
   bool gpu_shared = false;   // that GPU served other ranks too: its whole energy is counted
   std::string node, detail;
+  // A run continued from checkpoints: where each stretch ran, "n1 epochs 1-2, n2 epochs 3-5" ("" : in one go).
+  std::string segments;
   const RunResult* run = nullptr;  // the settled run this row reports (in the results it was reduced from)
 };
 
@@ -200,6 +202,7 @@ struct StudySummary {
   StudyStatus status;
   int cells = 0, done = 0, failed = 0, pending = 0;
   int gpu_shared_runs = 0;           // finished runs on a GPU other ranks shared ([train] share_gpus)
+  int segmented_runs = 0;            // finished runs continued from a checkpoint (more than one segment)
   std::string merged_from;           // a merged file's sources, one a line
   std::vector<std::string> sources;  // the same, as a list (replica order)
   std::string spec_file, created_utc, updated_utc, program_version;

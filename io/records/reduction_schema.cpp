@@ -36,6 +36,7 @@ const Fields<CellResult>& cell_result_fields() {
       JG_FIELD(CellResult, "net_reliable", net_reliable, ""),
       JG_FIELD(CellResult, "gpu", gpu, ""),
       JG_FIELD(CellResult, "gpu_shared", gpu_shared, ""),
+      JG_FIELD(CellResult, "segments", segments, ""),
       JG_FIELD(CellResult, "failure", failure, ""),
       JG_FIELD(CellResult, "detail", detail, "").not_in_csv(),
       JG_FIELD(CellResult, "role", role, ""),
@@ -269,6 +270,7 @@ const Fields<StudySummary>& study_summary_fields() {
       JG_FIELD(StudySummary, "failed", failed, ""),
       JG_FIELD(StudySummary, "pending", pending, ""),
       JG_FIELD(StudySummary, "gpu_shared_runs", gpu_shared_runs, ""),
+      JG_FIELD(StudySummary, "segmented_runs", segmented_runs, ""),
       JG_FIELD(StudySummary, "job_ids", job_ids, ""),
       JG_FIELD(StudySummary, "merged_from", merged_from, ""),
   };

@@ -98,6 +98,7 @@ const Fields<TrainOptions>& train_option_fields() {
       JG_FIELD(TrainOptions, "share_gpus", share_gpus, "").not_identity(),
       JG_FIELD(TrainOptions, "threads", threads, "").must().not_identity(),
       JG_FIELD(TrainOptions, "eval_batch_size", eval_batch_size, "").must().not_identity(),
+      JG_FIELD(TrainOptions, "checkpoint_every", checkpoint_every, "").not_identity(),
   };
   return f;
 }
@@ -110,6 +111,14 @@ const Fields<CellSpec>& finetune_group() {
       JG_FIELD(CellSpec, "depends_on", depends_on, "").must(),
       JG_FIELD(CellSpec, "freeze", freeze, "").must(),
       JG_FIELD(CellSpec, "checkpoint", checkpoint, "").must().not_identity(),  // set by rank 0
+  };
+  return f;
+}
+
+const Fields<CellSpec>& checkpointing_group() {
+  static const Fields<CellSpec> f{
+      JG_FIELD(CellSpec, "checkpoint_to", checkpoint_to, "").not_identity(),
+      JG_FIELD(CellSpec, "resume_from", resume_from, "").not_identity(),
   };
   return f;
 }
@@ -137,6 +146,9 @@ const Fields<CellSpec>& cell_spec_fields() {
       JG_FIELD(CellSpec, "attempt", attempt, "").not_identity(),
       // Only for fine-tuning: a grid without it keeps the ids it always had.
       group_field("finetune", finetune_group).known_when([](const CellSpec& c) { return c.role != RoleValue::scratch; }),
+      // Set by the worker for its child only.
+      group_field("checkpointing", checkpointing_group)
+          .known_when([](const CellSpec& c) { return !c.checkpoint_to.empty() || !c.resume_from.empty(); }),
   };
   return f;
 }
@@ -237,8 +249,23 @@ const Fields<RunResult>& run_fields() {
       JG_FIELD(RunResult, "flops_per_sample", flops_per_sample, "FLOP"),
       JG_FIELD(RunResult, "input_elements", input_elements, ""),
       JG_FIELD(RunResult, "init", init, ""),
-      // In JSON only: the results file keeps epochs in a table of their own.
+      // In JSON only: the results file keeps epochs and segments in tables of their own.
       list_field("epoch_records", &RunResult::epoch_records, epoch_fields),
+      list_field("segments", &RunResult::segments, segment_fields),
+  };
+  return f;
+}
+
+const Fields<RunSegment>& segment_fields() {
+  static const Fields<RunSegment> f{
+      JG_FIELD(RunSegment, "first_epoch", first_epoch, "").must(),
+      JG_FIELD(RunSegment, "epochs", epochs, "").must(),
+      JG_FIELD(RunSegment, "node", node, "").must(),
+      JG_FIELD(RunSegment, "node_session", node_session, ""),
+      JG_FIELD(RunSegment, "rank", rank, ""),
+      JG_FIELD(RunSegment, "started_unix_s", started_unix_s, "s"),
+      JG_FIELD(RunSegment, "seconds", seconds, "s"),
+      JG_FIELD(RunSegment, "energy_j", energy_j, "J"),
   };
   return f;
 }

@@ -25,6 +25,7 @@ const Fields<CellSpec>& cell_spec_fields();
 const Fields<EnergyReading>& energy_fields();
 const Fields<EpochRecord>& epoch_fields();
 const Fields<RunResult>& run_fields();
+const Fields<RunSegment>& segment_fields();
 
 // What the results file holds besides the runs.
 const Fields<CalibrationRun>& calibration_run_fields();

@@ -52,6 +52,17 @@ void write_header(const Reduction& red, std::ostream& out) {
         << " run" << (s.gpu_shared_runs == 1 ? "" : "s")
         << " trained on a card other ranks used at the same time ([train] share_gpus); each counts the card's whole "
            "energy, so their joules are too high. Their models are marked.</p>";
+  if (s.segmented_runs > 0) {
+    out << "<p class=\"note\" id=\"segmented-runs\">Continued from a checkpoint: " << s.segmented_runs << " run"
+        << (s.segmented_runs == 1 ? "" : "s")
+        << " ran in stretches (a stop, a time limit or a killed job in between); each stretch is normalised by the "
+           "calibration of the node it ran on:";
+    for (const auto& c : red.cells)
+      if (!c.segments.empty())
+        out << " cell " << c.index << " (" << escape(c.architecture + "-" + std::to_string(c.size) + " " + c.criterion)
+            << "): " << escape(c.segments) << ";";
+    out << "</p>";
+  }
   for (const auto& n : red.nodes)
     if (!n.net_reliable && red.energy == EnergyBasisValue::net)
       out << "<p class=\"warning\" id=\"net-warning-" << escape(n.node.name) << "\">Net energy is unreliable on node "

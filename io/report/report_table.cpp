@@ -39,6 +39,13 @@ void study_header(const Reduction& red, std::ostream& out) {
     out << "NOTE: " << s.gpu_shared_runs << " run" << (s.gpu_shared_runs == 1 ? "" : "s")
         << " trained on a GPU other ranks shared ([train] share_gpus): each counts the card's whole energy, "
            "so their joules are too high (marked \"shared GPU\").\n";
+  if (s.segmented_runs > 0) {
+    out << "NOTE: " << s.segmented_runs << " run" << (s.segmented_runs == 1 ? " was" : "s were")
+        << " continued from a checkpoint (a stop, a time limit or a killed job in between); each stretch is "
+           "normalised by the calibration of the node it ran on:\n";
+    for (const auto& c : red.cells)
+      if (!c.segments.empty()) out << "  cell " << c.index << " " << c.architecture << "-" << c.size << " " << c.criterion << ": " << c.segments << "\n";
+  }
   std::vector<std::string> on_test;
   for (const auto& c : red.criteria)
     if (c.selection == "test" && std::find(on_test.begin(), on_test.end(), c.criterion) == on_test.end())

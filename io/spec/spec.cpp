@@ -181,7 +181,7 @@ void read_bayes(const TomlSection& s, BayesOptions& b) {
 
 void read_train(const TomlSection& s, Spec& spec) {
   s.allow_only({"device", "share_gpus", "threads", "optimizer", "batch_size", "learning_rate", "init",
-                "activation", "eval_batch_size", "momentum", "weight_decay", "train_accuracy", "bayes",
+                "activation", "eval_batch_size", "checkpoint_every", "momentum", "weight_decay", "train_accuracy", "bayes",
                 "mcdropout"});
   TrainOptions& t = spec.train;
   t.device = s.choice("device", "auto", {"auto", "cpu", "cuda"});
@@ -205,6 +205,7 @@ void read_train(const TomlSection& s, Spec& spec) {
   t.train_accuracy = s.choice("train_accuracy", t.train_accuracy, {"eval", "always", "running"});
   t.activation = s.choice("activation", "softplus", {"softplus", "relu"});
   t.eval_batch_size = static_cast<int>(s.integer("eval_batch_size", t.eval_batch_size, 1, 1 << 24));
+  t.checkpoint_every = static_cast<int>(s.integer("checkpoint_every", t.checkpoint_every, 0, 1 << 20));
   t.momentum = s.number("momentum", 0.9, 0.0, 1.0);
   t.weight_decay = s.number("weight_decay", 0.0, 0.0, kBig);
   read_bayes(TomlSection(subtable(s, "bayes"), s.field("bayes"), s.file()), t.bayes);

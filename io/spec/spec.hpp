@@ -64,6 +64,9 @@ struct TrainOptions {
   std::string init = "default"; // default | normal (the paper's Normal(0, 1))
   std::string activation = "softplus";  // softplus | relu
   int eval_batch_size = 256;  // larger batches hit slow allocation paths on the CPU
+  // A running cell's training state is kept every this many epochs (and
+  // when a drain begins), so that a stop costs at most the epochs since; 0: never.
+  int checkpoint_every = 1;
   double momentum = 0.9;        // sgd only
   double weight_decay = 0.0;
   // Training accuracy: "eval", the model in evaluation mode over the

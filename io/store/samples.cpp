@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include "io/errors.hpp"
 #include "io/h5/h5.hpp"
 #include "io/store/columns.hpp"
+#include "io/store/crc.hpp"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "sample blocks are written as little-endian doubles");
 
@@ -43,17 +43,6 @@ T get(const char* p) {
   return v;
 }
 
-uint32_t crc_of(const char* p, size_t n) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (n > 0) {
-    const uInt step = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(p), step);
-    p += step;
-    n -= step;
-  }
-  return static_cast<uint32_t>(crc);
-}
-
 // One block from `p` (n bytes available). Returns the bytes it used, or 0
 // with `problem` set when the bytes there are not a whole, intact block.
 size_t decode_at(const char* p, size_t n, SampleBlock& block, std::string& problem) {
@@ -70,7 +59,7 @@ size_t decode_at(const char* p, size_t n, SampleBlock& block, std::string& probl
   if (count > n || array_bytes > n - kFrameBytes - header_bytes - kCrcBytes)
     return problem = "the readings are cut off", 0;
   const size_t body = kFrameBytes + header_bytes + array_bytes;
-  if (get<uint32_t>(p + body) != crc_of(p + 4, body - 4)) return problem = "the checksum does not match", 0;
+  if (get<uint32_t>(p + body) != crc32_of(p + 4, body - 4)) return problem = "the checksum does not match", 0;
   try {
     block.cell_id = header.at("cell_id").get<std::string>();
     block.attempt = header.at("attempt").get<int>();
@@ -119,7 +108,7 @@ std::string encode_block(const SampleBlock& b) {
   out += header;
   out.append(reinterpret_cast<const char*>(b.t.data()), 8 * b.t.size());
   out.append(reinterpret_cast<const char*>(b.values.data()), 8 * b.values.size());
-  put<uint32_t>(out, crc_of(out.data() + 4, out.size() - 4));
+  put<uint32_t>(out, crc32_of(out.data() + 4, out.size() - 4));
   return out;
 }
 

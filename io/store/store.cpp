@@ -147,6 +147,13 @@ std::vector<store::EpochRow> epoch_rows(const std::vector<RunResult>& runs) {
   return rows;
 }
 
+std::vector<store::SegmentRow> segment_rows(const std::vector<RunResult>& runs) {
+  std::vector<store::SegmentRow> rows;
+  for (const auto& r : runs)
+    for (const auto& g : r.segments) rows.push_back({r.cell_id, r.attempt, r.replica, g});
+  return rows;
+}
+
 std::vector<store::CalibrationRow> calibration_rows(const std::vector<NodeRecord>& nodes) {
   std::vector<store::CalibrationRow> rows;
   for (const auto& n : nodes)
@@ -203,6 +210,8 @@ void write_snapshot_contents(hid_t file, const std::string& file_path, const Stu
   store::write_table(create_group(file, "runs", file_path).id(), records::run_fields(), results.runs, file_path);
   store::write_table(create_group(file, "epochs", file_path).id(), store::epoch_table_fields(),
                      epoch_rows(results.runs), file_path);
+  store::write_table(create_group(file, "segments", file_path).id(), store::segment_table_fields(),
+                     segment_rows(results.runs), file_path);
   if (write_reduced) write_reduced(create_group(file, "reduced", file_path).id(), results);
   if (!samples.empty()) fold_samples(file, file_path, samples, run_keys(results));
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush", file_path);
@@ -222,6 +231,19 @@ void check_stored_twice(const std::vector<RunResult>& runs, const std::string& p
                        " says " + std::to_string(r.epochs) + " epochs and energy_j " + std::to_string(r.energy_j) +
                        " J, /epochs holds " + std::to_string(r.epoch_records.size()) + " epochs ending at " +
                        std::to_string(last) + " J cumulative; the file was changed after joulegrid wrote it");
+    if (r.segments.empty()) continue;
+    int epochs = 0;
+    for (const auto& g : r.segments) {
+      if (g.first_epoch != epochs + 1)
+        throw InputError(path + ": damaged: /segments of cell " + r.cell_id + " attempt " + std::to_string(r.attempt) +
+                         " do not follow each other (a segment starts at epoch " + std::to_string(g.first_epoch) +
+                         " after " + std::to_string(epochs) + " epochs); the file was changed after joulegrid wrote it");
+      epochs += g.epochs;
+    }
+    if (epochs != r.epochs)
+      throw InputError(path + ": damaged: /segments of cell " + r.cell_id + " attempt " + std::to_string(r.attempt) +
+                       " hold " + std::to_string(epochs) + " epochs, /runs says " + std::to_string(r.epochs) +
+                       "; the file was changed after joulegrid wrote it");
   }
 }
 
@@ -262,6 +284,12 @@ StudyResults read_snapshot(const std::string& path) {
       auto it = by_attempt.find({e.replica, e.cell_id, e.attempt});
       if (it != by_attempt.end()) it->second->epoch_records.push_back(e.record);
     }
+    if (h5::has_object(file.id(), "segments"))  // files before checkpoints have none
+      for (const auto& g : store::read_table(open_group(file.id(), "segments", path).id(),
+                                             store::segment_table_fields(), path)) {
+        auto it = by_attempt.find({g.replica, g.cell_id, g.attempt});
+        if (it != by_attempt.end()) it->second->segments.push_back(g.segment);
+      }
     check_stored_twice(r.runs, path);
   } catch (const h5::Error& e) {
     throw InputError(path + ": damaged or not a joulegrid results file: " + e.what());

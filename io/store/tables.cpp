@@ -14,6 +14,18 @@ const std::vector<Field<EpochRow>>& epoch_table_fields() {
   return fields;
 }
 
+const std::vector<Field<SegmentRow>>& segment_table_fields() {
+  static const std::vector<Field<SegmentRow>> fields = records::concat<SegmentRow>({
+      {
+          JG_FIELD(SegmentRow, "cell_id", cell_id, ""),
+          JG_FIELD(SegmentRow, "attempt", attempt, ""),
+          JG_FIELD(SegmentRow, "replica", replica, ""),
+      },
+      records::flattened("", &SegmentRow::segment, records::segment_fields()),
+  });
+  return fields;
+}
+
 const std::vector<Field<CalibrationRow>>& calibration_table_fields() {
   static const std::vector<Field<CalibrationRow>> fields = records::concat<CalibrationRow>({
       {

@@ -20,6 +20,17 @@ struct EpochRow {
 
 const std::vector<Field<EpochRow>>& epoch_table_fields();
 
+// One row of /segments: a stretch of one attempt on one node (an attempt
+// continued from a checkpoint has one per stretch; others have none).
+struct SegmentRow {
+  std::string cell_id;
+  int attempt = 1;
+  int replica = 0;
+  RunSegment segment;
+};
+
+const std::vector<Field<SegmentRow>>& segment_table_fields();
+
 // One row of /calibrations: a repetition of one node's reference workload.
 struct CalibrationRow {
   std::string node;

@@ -144,6 +144,8 @@ int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs&
   options.base_dir = study.base_dir;
   options.step = {study.spec.step.stable_from, study.spec.step.window};
   options.prior_seconds = study.prior_seconds;
+  std::error_code ec;
+  options.checkpoint_dir = checkpoint_dir(std::filesystem::absolute(study.output, ec).string());
   Progress progress(::isatty(STDERR_FILENO) != 0);
   Scheduler scheduler(comm, store, study.cells, options, progress, reduced_writer());
   const int rc = scheduler.run(stop_requests);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "io/errors.hpp"
+#include "io/job.hpp"
 #include "orchestrator/reduce/reduce.hpp"
 #include "io/report/text_table.hpp"
 
@@ -30,7 +32,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 Scheduler::Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cells, SchedulerOptions options,
                      Progress& progress, ResultsStore::ReducedWriter write_reduced)
     : comm_(comm), store_(store), options_(std::move(options)), progress_(progress),
-      write_reduced_(std::move(write_reduced)), cells_(std::move(cells)) {
+      write_reduced_(std::move(write_reduced)), checkpoints_(options_.checkpoint_dir), cells_(std::move(cells)) {
   for (const auto& c : cells_) by_id_[c.id] = &c;
   for (const auto& c : cells_)
     if (!c.depends_on.empty()) dependents_[c.depends_on].push_back(&c);
@@ -48,6 +50,20 @@ Scheduler::Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cell
     }
   workers_ = comm_.size() - 1;
   last_snapshot_ = Clock::now();
+  drop_leftover_checkpoints();
+}
+
+// A state kept for an attempt that has committed since (the job ended
+// between the commit and the removal) is of no more use.
+void Scheduler::drop_leftover_checkpoints() {
+  if (options_.checkpoint_dir.empty()) return;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(options_.checkpoint_dir + "/running", ec)) {
+    if (entry.path().extension() != ".ckpt") continue;
+    const std::string id = entry.path().stem().string();
+    const CellRow* row = store_.cell(id);
+    if (row && row->status != StatusValue::pending) checkpoints_.drop_running(id);
+  }
 }
 
 std::string Scheduler::label(const CellSpec& c) const {
@@ -113,7 +129,10 @@ void Scheduler::check_stop(const StopRequests& stop_requests) {
       drain_deadline_ = after(drain_s);
       progress_.event(std::string(terms > 0 ? "SIGTERM" : "stop requested") + ": no new cells; " +
                       std::to_string(running_.size()) + " running cell(s) get " + format_number(drain_s) +
-                      " s to finish, then they are abandoned (resume with --resume)");
+                      " s to finish or keep their state at the end of their epoch, then they are abandoned "
+                      "(resume with --resume)");
+      for (const auto& [rank, r] : running_)
+        if (r.cell.train.checkpoint_every > 0) comm_.send(rank, tag::checkpoint_now, "{}");
       serve_waiting();  // the ranks that wait for a pretraining cell are told to stop
     } else if (seconds_since(first_stop_) > options_.echo_s) {
       drain_deadline_ = Clock::now();
@@ -182,6 +201,10 @@ void Scheduler::handle(const Message& m) {
     if (auto it = running_.find(m.source); it != running_.end()) it->second.samples = m.body;
     return;
   }
+  if (m.tag == tag::checkpoint) {  // binary too
+    on_checkpoint(m.source, m.body);
+    return;
+  }
   const json body = json::parse(m.body, nullptr, false);
   if (body.is_discarded()) {
     progress_.event("warning: rank " + std::to_string(m.source) + " sent an unreadable message (tag " +
@@ -208,6 +231,7 @@ void Scheduler::on_hello(int source, const json& body) {
   }
   ++ready_workers_;
   owes_request_.insert(source);
+  node_of_[source] = node;
   const json& n = body.at("node_record");
   const bool leader = body.value("leader", false);
   // This job's measurement of the node: a new session after those of
@@ -307,10 +331,100 @@ void Scheduler::on_request(int source) {
   }
   CellSpec cell = *longest;
   pending_.erase(longest);
+  Running& running = running_[source] = Running{cell, Clock::now(), 0, false, {}, StepProjector(options_.step)};
+  hand_over(source, running);
   comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
-  running_[source] = Running{cell, Clock::now(), 0, false, {}, StepProjector(options_.step), std::nullopt, 0};
   heard_[source] = Clock::now();  // a rank that waited long was silent by right
   progress_.detail(label(cell) + " → rank " + std::to_string(source));
+}
+
+// Before the task: a fine-tuning cell's pretrained weights, and the state
+// a cell continues from, read from the checkpoint folder. One that does
+// not read is said and set aside; the cell then starts from scratch.
+void Scheduler::hand_over(int rank, Running& running) {
+  const CellSpec& cell = running.cell;
+  if (options_.checkpoint_dir.empty()) return;
+  if (cell.role == RoleValue::finetune) {
+    try {
+      if (auto w = checkpoints_.weights(cell.depends_on))
+        comm_.send(rank, tag::checkpoint, encode_blob({{"kind", "weights"}, {"cell_id", cell.depends_on}}, *w));
+    } catch (const std::exception& e) {  // the trainer then fails on the missing weights, saying so
+      progress_.event("warning: " + label(cell) + ": " + e.what());
+    }
+  }
+  if (cell.train.checkpoint_every <= 0) return;
+  std::string problem;
+  const auto kept = checkpoints_.running(cell.id, cell.attempt, &problem);
+  if (!problem.empty()) progress_.event("warning: " + label(cell) + ": " + problem);
+  if (!kept) return;
+  running.epochs = kept->epoch_records;
+  running.resumed_epoch = running.kept_epoch = kept->epoch;
+  running.earlier_segments = kept->segments;
+  running.energy_j = running.last_cumulative_j = kept->epoch_records.back().cumulative_j;
+  comm_.send(rank, tag::checkpoint, encode_checkpoint(*kept));
+  std::string where;
+  for (const auto& g : kept->segments) where += (where.empty() ? "" : ", ") + g.node;
+  progress_.event(label(cell) + " continues from its state after epoch " + std::to_string(kept->epoch) +
+                  " (kept " + kept->saved_utc + ", trained on " + where + ")");
+}
+
+// The stretches of a run so far: those it continued from, and this one's.
+std::vector<RunSegment> Scheduler::segments_of(const Running& running, int epochs, int rank, double started_unix_s,
+                                               double seconds) const {
+  std::vector<RunSegment> out = running.earlier_segments;
+  RunSegment g;
+  g.first_epoch = running.resumed_epoch + 1;
+  g.epochs = epochs - running.resumed_epoch;
+  if (const auto n = node_of_.find(rank); n != node_of_.end()) g.node = n->second;
+  if (const auto s = session_of_.find(g.node); s != session_of_.end()) g.node_session = s->second;
+  g.rank = rank;
+  g.started_unix_s = started_unix_s;
+  g.seconds = seconds;
+  const auto cumulative = [&](int e) { return e > 0 ? running.epochs[static_cast<size_t>(e - 1)].cumulative_j : 0.0; };
+  if (epochs <= static_cast<int>(running.epochs.size()))
+    g.energy_j = cumulative(epochs) - cumulative(running.resumed_epoch);
+  out.push_back(g);
+  return out;
+}
+
+void Scheduler::on_checkpoint(int source, const std::string& body) {
+  auto it = running_.find(source);
+  if (it == running_.end()) return;  // its cell ended meanwhile
+  Running& r = it->second;
+  try {
+    Blob b = decode_blob(body, "a checkpoint of " + label(r.cell) + " from rank " + std::to_string(source));
+    if (b.header.value("cell_id", "") != r.cell.id || b.header.value("attempt", 0) != r.cell.attempt)
+      throw InputError("rank " + std::to_string(source) + " sent a checkpoint of " + b.header.value("cell_id", "?") +
+                       ", not of " + label(r.cell));
+    if (b.header.value("kind", "") == "weights") {
+      r.weights = std::move(b.bytes);
+      return;
+    }
+    const int epoch = b.header.value("epoch", 0);
+    if (epoch <= r.resumed_epoch || epoch > static_cast<int>(r.epochs.size()))
+      throw InputError("rank " + std::to_string(source) + " sent the state of " + label(r.cell) + " after epoch " +
+                       std::to_string(epoch) + ", of which rank 0 has " + std::to_string(r.epochs.size()) + " epochs");
+    RunningCheckpoint c;
+    c.cell_id = r.cell.id;
+    c.attempt = r.cell.attempt;
+    c.epoch = epoch;
+    c.epoch_records.assign(r.epochs.begin(), r.epochs.begin() + epoch);
+    c.segments = segments_of(r, epoch, source, b.header.value("started_unix_s", 0.0), b.header.value("seconds", 0.0));
+    c.saved_utc = utc_now();
+    c.state = std::move(b.bytes);
+    checkpoints_.keep_running(c);
+    r.kept_epoch = epoch;
+    progress_.detail(label(r.cell) + ": state after epoch " + std::to_string(epoch) + " kept");
+  } catch (const std::exception& e) {  // the last state kept, if any, stays
+    progress_.event("warning: " + one_line(e.what()) + "; its last kept state stays");
+    return;
+  }
+  if (draining_ && !r.abandon_sent) {  // what it has done is kept: nothing more to wait for
+    comm_.send(source, tag::abandon, "{}");
+    r.abandon_sent = true;
+    progress_.event(label(r.cell) + ": state after epoch " + std::to_string(r.kept_epoch) +
+                    " kept; abandoned now, --resume continues it from there");
+  }
 }
 
 void Scheduler::on_epoch(int source, const json& body) {
@@ -318,6 +432,7 @@ void Scheduler::on_epoch(int source, const json& body) {
   if (it == running_.end()) return;
   const EpochRecord e = body.at("record").get<EpochRecord>();
   Running& r = it->second;
+  r.epochs.push_back(e);
   r.energy_j = e.cumulative_j;
   const int cap = r.cell.criterion.epoch_cap();
   // Warm-up epochs would overstate the steady cost the queue is ordered by.
@@ -341,18 +456,36 @@ void Scheduler::on_result(int source, const RunResult& received) {
   if (it == running_.end()) return;
   const CellSpec cell = it->second.cell;
   const std::string samples = std::move(it->second.samples);
+  const std::string weights = std::move(it->second.weights);
   const std::optional<StepProjection> projected = it->second.projected;
+  const Running running = std::move(it->second);
   running_.erase(it);
   owes_request_.insert(source);
   RunResult r = received;
+  if (r.status == StatusValue::abandoned) {
+    progress_.event(label(cell) + " abandoned by the stop; not committed" +
+                    (running.kept_epoch > 0 ? "; --resume continues it after epoch " + std::to_string(running.kept_epoch)
+                                            : std::string()));
+    return;
+  }
+  if (running.resumed_epoch > 0) {  // continued from a kept state: one segment per stretch
+    r.segments = segments_of(running, r.epochs, source, r.started_unix_s, r.seconds);
+    if (!r.segments.empty()) r.segments.back().energy_j = r.energy_j - running.epochs[running.resumed_epoch - 1].cumulative_j;
+    r.seconds = 0;
+    for (const auto& g : r.segments) r.seconds += g.seconds;
+    r.started_unix_s = r.segments.front().started_unix_s;
+  }
+  if (!options_.checkpoint_dir.empty() && cell.role == RoleValue::pretrain && r.status == StatusValue::done &&
+      weights.empty()) {
+    r.status = StatusValue::failed;  // its fine-tuning cells would have nothing to start from
+    r.stop_reason = stop_reason::failed;
+    r.failure = FailureValue::internal;
+    r.detail = "its weights did not reach rank 0";
+  }
   if (projected) {
     r.step_epoch = projected->at_epoch;
     r.step_projected_j = projected->energy_j;
     r.step_projected_s = projected->seconds;
-  }
-  if (r.status == StatusValue::abandoned) {
-    progress_.event(label(cell) + " abandoned by the stop; not committed");
-    return;
   }
   // Bad input (its data or model file) is not a fault of chance: it is not
   // retried, and it never settles the cell, so --resume runs it once fixed.
@@ -360,12 +493,20 @@ void Scheduler::on_result(int source, const RunResult& received) {
   r.settles_cell = r.status == StatusValue::done || (!bad_input && r.attempt >= options_.max_attempts);
   if (const auto s = session_of_.find(r.node); s != session_of_.end()) r.node_session = s->second;
   try {
+    // The weights first: a committed pretraining cell always has them.
+    if (!options_.checkpoint_dir.empty() && !weights.empty()) checkpoints_.keep_weights(cell.id, weights);
+  } catch (const std::runtime_error& e) {  // a full disk: nor could the result be committed
+    stop_committing(e.what());
+    return;
+  }
+  try {
     if (!samples.empty()) store_samples(cell, r, samples);
     store_.add_run(r);  // the commit: journaled and synced before anything counts it
   } catch (const CommitFailed& e) {
     stop_committing(e.what());  // this attempt is not committed: its cell stays pending
     return;
   }
+  if (!options_.checkpoint_dir.empty()) checkpoints_.drop_running(cell.id);  // its attempt has ended
   dirty_ = true;
   struct ServeWaiting {  // a settled pretraining cell may free the ranks that wait
     Scheduler* s;

@@ -9,6 +9,12 @@
 // asks meanwhile waits too); when that cell fails for good, its fine-tuning
 // cells are settled as failed without running. A pretraining cell is
 // ordered by its own cost plus its fine-tuning cells'.
+// Checkpoints: a running cell's training state arrives every [train]
+// checkpoint_every epochs and is kept until its attempt commits; a drain
+// asks every running cell for one, and abandons the cell as soon as it has
+// it. A cell dispatched again (after a drain, a lost rank, a killed job)
+// gets its state with the task and continues where it was kept, on
+// whichever node: its run then has one segment per stretch.
 
 #include <atomic>
 #include <map>
@@ -17,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "io/store/checkpoints.hpp"
 #include "io/store/store.hpp"
 #include "orchestrator/plan/cost_model.hpp"
 #include "orchestrator/farm/progress.hpp"
@@ -41,6 +48,7 @@ struct SchedulerOptions {
   std::string spec_text, spec_file, base_dir;  // sent to the workers
   StepOptions step;             // when a running cell's total is projected
   std::map<std::string, double> prior_seconds;  // PRE's seconds per cell id (--history); may be empty
+  std::string checkpoint_dir;   // RESULTS.checkpoints: the running cells' states and the pretraining weights
 };
 
 class Scheduler {
@@ -66,6 +74,11 @@ class Scheduler {
     StepProjector step;
     std::optional<StepProjection> projected;
     double last_cumulative_j = 0;
+    std::vector<EpochRecord> epochs;         // received so far, the checkpoint's first
+    int resumed_epoch = 0;                   // epochs of the state it continued from (0: from scratch)
+    std::vector<RunSegment> earlier_segments;  // where those ran
+    std::string weights;                     // a pretraining cell's, until its result commits them
+    int kept_epoch = 0;                      // its last state kept (0: none)
   };
 
   void handle(const Message& m);
@@ -77,6 +90,11 @@ class Scheduler {
   bool ready(const CellSpec& cell) const;
   double priority(const CellSpec& cell) const;
   void on_epoch(int source, const nlohmann::json& body);
+  void on_checkpoint(int source, const std::string& body);
+  void hand_over(int rank, Running& running);  // the weights and state a dispatched cell starts from
+  std::vector<RunSegment> segments_of(const Running& running, int epochs, int rank, double started_unix_s,
+                                      double seconds) const;
+  void drop_leftover_checkpoints();
   void on_result(int source, const RunResult& result);
   void stop_worker(int source);
   void check_stop(const StopRequests& stop_requests);
@@ -98,6 +116,8 @@ class Scheduler {
   std::map<std::string, const CellSpec*> by_id_;
   std::map<std::string, std::vector<const CellSpec*>> dependents_;  // pretraining cell id → its fine-tuning cells
   std::map<std::string, int> session_of_;  // node → this job's measurement of it (NodeRecord::session)
+  std::map<int, std::string> node_of_;     // rank → its node
+  CheckpointStore checkpoints_;
   std::vector<int> waiting_;  // ranks that asked while every pending cell waited on a pretraining cell
   std::vector<CellSpec> cells_;
   int workers_ = 0, stopped_workers_ = 0, ready_workers_ = 0, broken_workers_ = 0;

@@ -43,6 +43,29 @@ std::pair<double, double> joules_per_sample(const RunResult& run, EnergyBasis ba
   return {train_n > 0 ? train_j / train_n : kNaN, eval_n > 0 ? eval_j / eval_n : kNaN};
 }
 
+EnergyParts energy_by_node(const RunResult& run, EnergyBasis basis) {
+  if (run.segments.empty()) return {{run.node_key(), run_joules(run, basis)}};
+  EnergyParts parts;
+  for (const auto& g : run.segments) {
+    double j = 0;
+    for (const auto& e : run.epoch_records)
+      if (e.epoch >= g.first_epoch && e.epoch < g.first_epoch + g.epochs)
+        j += phase_joules(e.train_energy, basis) + phase_joules(e.eval_energy, basis);
+    parts.emplace_back(g.node_key(), j);
+  }
+  return parts;
+}
+
+double normalised_joules(const EnergyParts& parts, const std::map<std::string, double>& factor) {
+  double sum = 0;
+  for (const auto& [node, j] : parts) {
+    const auto f = factor.find(node);
+    if (f == factor.end()) return kNaN;
+    sum += j * f->second;
+  }
+  return sum;
+}
+
 std::string base_setup_label(const CellRow& c) {
   std::ostringstream s;
   s << "batch " << c.batch_size << ", lr " << c.learning_rate << ", " << c.optimizer;

@@ -24,6 +24,15 @@ double samples_trained(const RunResult& run, int batch_size);
 // the run did not record its sample counts.
 std::pair<double, double> joules_per_sample(const RunResult& run, EnergyBasis basis);
 
+// A run's joules on a basis by the node measurement (RunResult::node_key)
+// each part ran under: one part, or, for a run continued from checkpoints
+// on other nodes, one per segment (its epochs' joules).
+using EnergyParts = std::vector<std::pair<std::string, double>>;
+EnergyParts energy_by_node(const RunResult& run, EnergyBasis basis);
+// Each part times its node's factor (ARCHITECTURE §4), summed; NaN when a
+// part's node has no factor.
+double normalised_joules(const EnergyParts& parts, const std::map<std::string, double>& factor);
+
 // "batch 256, lr 0.001, adam": what a cell trains with ...
 std::string base_setup_label(const CellRow& cell);
 // ... and how it starts: ", pretraining", ", fine-tuned (conv frozen)".
@@ -38,6 +47,7 @@ struct Measured {
   double energy_j, energy_norm_j;  // normalised: NaN when its node has no calibration
   double train_j_per_sample, eval_j_per_sample;
   bool net_reliable;  // its node's net energy can be trusted
+  EnergyParts parts;  // energy_j by node: what a replicate's factors normalise
 };
 
 // Means that ignore nothing (NaN in, NaN out) and that skip NaN.

@@ -59,11 +59,13 @@ std::vector<Measured> measured_runs(const StudyResults& results, const Reduction
     for (const RunResult* r : it->second) {
       if (r->status != StatusValue::done) continue;
       const double e = reduction::run_joules(*r, red.energy);
-      const auto f = factor.find(r->node_key());
+      reduction::EnergyParts parts = reduction::energy_by_node(*r, red.energy);
       const auto [train_ps, eval_ps] = reduction::joules_per_sample(*r, red.energy);
-      const auto ok = reliable.find(r->node_key());
-      done.push_back({&c, r, e, f == factor.end() ? kNaN : e * f->second, train_ps, eval_ps,
-                      ok == reliable.end() || ok->second});
+      bool net_reliable = true;
+      for (const auto& part : parts)
+        if (const auto ok = reliable.find(part.first); ok != reliable.end()) net_reliable = net_reliable && ok->second;
+      const double normalised = reduction::normalised_joules(parts, factor);
+      done.push_back({&c, r, e, normalised, train_ps, eval_ps, net_reliable, std::move(parts)});
     }
   }
   return done;
@@ -112,6 +114,9 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
       row.cpu_util = r->cpu_util;
       row.gpu = r->gpu;
       row.gpu_shared = r->gpu_shared;
+      for (const auto& g : r->segments)
+        row.segments += (row.segments.empty() ? "" : ", ") + g.node_key() + " epochs " + std::to_string(g.first_epoch) +
+                        "-" + std::to_string(g.first_epoch + g.epochs - 1);
       for (const auto& n : red.nodes)
         if (n.node.key() == r->node_key()) row.net_reliable = n.net_reliable;
       if (auto m = measured_by_run.find(r); m != measured_by_run.end()) {
@@ -148,6 +153,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   for (const auto& m : done) {
     red.energy_method = weakest_method(red.energy_method, m.run->energy_method);
     red.study.gpu_shared_runs += m.run->gpu_shared;
+    red.study.segmented_runs += m.run->segments.size() > 1;
   }
   red.cells = cell_results(results, red, settled, done);
 

@@ -198,8 +198,7 @@ std::pair<double, double> resampled_eq4(const Nested& n, const std::map<std::str
         const Measured* m = runs[pick_run(rng)];
         acc += m->run->test_acc;
         e += m->energy_j;
-        const auto f = factor.find(m->run->node_key());
-        en += f == factor.end() ? kNaN : m->energy_j * f->second;
+        en += normalised_joules(m->parts, factor);
       }
       sum_s += e > 0 ? acc / e : kNaN;
       sum_s_norm += en > 0 ? acc / en : kNaN;
@@ -251,8 +250,7 @@ double resampled_matched_ratio(const Matched& m, const std::map<std::string, dou
                                std::mt19937_64& rng) {
   auto joules = [&](const Measured* x) {
     if (!normalised) return x->energy_j;
-    const auto f = factor.find(x->run->node_key());
-    return f == factor.end() ? kNaN : x->energy_j * f->second;
+    return normalised_joules(x->parts, factor);
   };
   double eq4_a = 0, eq4_b = 0;
   for (const auto& sizes : m.strata) {

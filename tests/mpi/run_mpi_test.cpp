@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/datasets/datasets.hpp"
+#include "io/store/checkpoints.hpp"
 #include "io/store/store.hpp"
 #include "tests/fakes/fake_sysfs.hpp"
 #include "tests/support/checks.hpp"
@@ -276,6 +277,131 @@ TEST_F(MpiStudy, AWorkerRankThatStopsAnsweringIsGivenUpAndItsCellRunsElsewhere) 
   const StudyResults r = load_results(results(o));
   expect_every_cell_done_once(r);
   for (const auto& run : r.runs) EXPECT_EQ(run.rank, 1) << run.cell_id << " was committed from the stopped rank";
+}
+
+// One LeNet cell of ten epochs, long enough (about a second an epoch) to
+// be stopped in the middle; its state is kept after every epoch.
+StudyOptions checkpointed_cell(const std::string& name) {
+  StudyOptions o = lenet_study(name, 1);
+  o.epochs = 10;
+  o.subset_train = 6000;
+  return o;
+}
+
+// The run of a study's only cell.
+const RunResult& only_run(const StudyResults& r) {
+  EXPECT_EQ(r.runs.size(), 1u);
+  return r.runs.front();
+}
+
+// The cell run in one go and the cell continued from a kept state learn
+// the same thing: on the CPU, the same losses and accuracies to the bit.
+void expect_same_training(const RunResult& continued, const RunResult& in_one_go) {
+  ASSERT_EQ(continued.epoch_records.size(), in_one_go.epoch_records.size());
+  for (size_t i = 0; i < continued.epoch_records.size(); ++i) {
+    EXPECT_EQ(continued.epoch_records[i].epoch, static_cast<int>(i + 1));
+    EXPECT_DOUBLE_EQ(continued.epoch_records[i].loss, in_one_go.epoch_records[i].loss) << "epoch " << i + 1;
+    EXPECT_DOUBLE_EQ(continued.epoch_records[i].test_acc, in_one_go.epoch_records[i].test_acc) << "epoch " << i + 1;
+  }
+}
+
+// The two segments of a cell stopped after `kept` epochs and continued by
+// --resume: the first is the stopped job's, the second the resume's (a
+// new measurement of the node), and their energies add up to the run's.
+void expect_two_segments(const RunResult& run, int kept, int epochs) {
+  ASSERT_EQ(run.segments.size(), 2u);
+  EXPECT_EQ(run.segments[0].first_epoch, 1);
+  EXPECT_EQ(run.segments[0].epochs, kept);
+  EXPECT_EQ(run.segments[1].first_epoch, kept + 1);
+  EXPECT_EQ(run.segments[1].epochs, epochs - kept);
+  EXPECT_EQ(run.segments[0].node_session, 0);
+  EXPECT_EQ(run.segments[1].node_session, 1) << "the resume measured the node again";
+  EXPECT_NEAR(run.segments[0].energy_j + run.segments[1].energy_j, run.energy_j, 1e-9 * run.energy_j);
+  EXPECT_NEAR(run.segments[0].energy_j, run.epoch_records[kept - 1].cumulative_j, 1e-9 * run.energy_j);
+  EXPECT_GT(run.segments[1].seconds, 0);
+  EXPECT_NEAR(run.seconds, run.segments[0].seconds + run.segments[1].seconds, 1e-6);
+}
+
+// SIGUSR1 (Slurm's warning before a time limit) while the cell is in its
+// third epoch or later: the drain asks for its state at the end of the
+// epoch, and abandons the cell as soon as rank 0 has kept it — well within
+// the 60 s the drain would otherwise wait. --resume continues the cell from
+// there, and it ends as it would have in one go. Before checkpoints the
+// cell ran to its end within the drain, or started again from epoch 1.
+TEST_F(MpiStudy, ADrainMidCellKeepsItsStateAndResumeContinuesTheCellFromThere) {
+  StudyOptions o = checkpointed_cell("drain_ckpt");
+  const std::string s = spec(o);
+  const CommandResult reference = run_command(kMpirun + " -np 2 " + joulegrid_run(s, "-o " + quote(dir_.file("ref.h5"))));
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+
+  Background job(kMpirun + " -np 2 " + joulegrid_run(s, "--drain-seconds 60"), dir_.file("out"), dir_.file("err"));
+  ASSERT_TRUE(eventually([&] { return slurp(dir_.file("err")).find(" epoch 2: ") != std::string::npos; }, seconds(120)))
+      << slurp(dir_.file("err"));
+  const auto signalled = std::chrono::steady_clock::now();
+  job.signal(SIGUSR1);
+  ASSERT_EQ(job.wait(seconds(60)), 3) << slurp(dir_.file("err"));
+  const std::string err = slurp(dir_.file("err"));
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, seconds(30)) << "the drain waited for the cell's end\n" << err;
+  EXPECT_NE(err.find("; abandoned now, --resume continues it from there"), std::string::npos) << err;
+  const StudyResults stopped = load_results(results(o));
+  EXPECT_EQ(stopped.meta.status, "stopped");
+  EXPECT_TRUE(stopped.runs.empty()) << "an abandoned attempt is not committed";
+  const std::string kept_file = dir_.file("drain_ckpt.checkpoints/running/" + stopped.cells.front().id + ".ckpt");
+  const RunningCheckpoint kept = decode_checkpoint(slurp(kept_file), kept_file);
+  EXPECT_GE(kept.epoch, 2);
+  EXPECT_LT(kept.epoch, o.epochs);
+
+  const CommandResult resumed = run_command(kMpirun + " -np 2 " + joulegrid_run(s, "--resume"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("continues from its state after epoch " + std::to_string(kept.epoch)), std::string::npos)
+      << resumed.err;
+  const StudyResults done = load_results(results(o));
+  expect_every_cell_done_once(done);
+  const RunResult& run = only_run(done);
+  EXPECT_EQ(run.epochs, o.epochs);
+  expect_two_segments(run, kept.epoch, o.epochs);
+  expect_same_training(run, only_run(load_results(dir_.file("ref.h5"))));
+  EXPECT_FALSE(std::filesystem::exists(kept_file)) << "a committed attempt's state is dropped";
+  const CommandResult report = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)));
+  EXPECT_NE(report.out.find("1 run was continued from a checkpoint"), std::string::npos) << report.out;
+}
+
+// kill -9 of every process of the job while the cell trains (a node
+// crash, Slurm's SIGKILL after a time limit): rank 0 had kept the state
+// of the last epoch it was sent, whole (written beside and renamed). The
+// next job continues the cell from that epoch, not from the first.
+TEST_F(MpiStudy, AJobKilledMidCellContinuesTheCellFromItsLastKeptState) {
+  StudyOptions o = checkpointed_cell("kill_ckpt");
+  const std::string s = spec(o);
+  const CommandResult reference = run_command(kMpirun + " -np 2 " + joulegrid_run(s, "-o " + quote(dir_.file("ref.h5"))));
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+
+  Background job(kMpirun + " -np 2 " + joulegrid_run(s), dir_.file("out"), dir_.file("err"));
+  const std::string running = dir_.file("kill_ckpt.checkpoints/running");
+  auto kept_epoch = [&] {
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(running, ec))
+      if (f.path().extension() == ".ckpt") return decode_checkpoint(slurp(f.path().string()), f.path().string()).epoch;
+    return 0;
+  };
+  ASSERT_TRUE(eventually([&] { return kept_epoch() >= 2; }, seconds(120))) << slurp(dir_.file("err"));
+  for (int rank : {0, 1})
+    if (const pid_t p = rank_pid(o.name + ".toml", rank); p > 0) ::kill(p, SIGKILL);
+  job.kill_group();
+  job.wait(seconds(30));
+  const int kept = kept_epoch();
+  ASSERT_GE(kept, 2);
+  ASSERT_LT(kept, o.epochs) << "the cell ended before the kill: make its epochs longer";
+  EXPECT_TRUE(load_results(results(o)).runs.empty()) << "killed mid-cell: nothing committed";
+
+  const CommandResult resumed = run_command(kMpirun + " -np 2 " + joulegrid_run(s, "--resume"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const StudyResults done = load_results(results(o));
+  expect_every_cell_done_once(done);
+  const RunResult& run = only_run(done);
+  EXPECT_EQ(run.epochs, o.epochs);
+  expect_two_segments(run, kept, o.epochs);
+  expect_same_training(run, only_run(load_results(dir_.file("ref.h5"))));
 }
 
 }  // namespace

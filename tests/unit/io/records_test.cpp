@@ -162,7 +162,7 @@ TEST(Fields, ALineWithAWordOutsideItsVocabularyNamesTheField) {
 // undefined behaviour (found by fuzz/fuzz_journal). It is refused naming the
 // field; a float with an integral value in range still reads.
 TEST(Fields, AnIntegerFieldOutOfItsRangeOrNotIntegralIsRefusedNamingIt) {
-  for (const json bad : {json(1e12), json(4.44444e121), json(-1.5), json(int64_t{1} << 40), json("3"), json(true)}) {
+  for (const json& bad : {json(1e12), json(4.44444e121), json(-1.5), json(int64_t{1} << 40), json("3"), json(true)}) {
     json j = a_run();
     j["epochs"] = bad;
     try {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "io/errors.hpp"
+#include "io/store/checkpoints.hpp"
 #include "io/store/merge.hpp"
 #include "io/store/store.hpp"
 #include "tests/support/run_command.hpp"
@@ -481,6 +482,122 @@ SampleBlock block(const std::string& cell, int attempt, size_t n, double watts) 
   return b;
 }
 
+// A run continued from a checkpoint keeps its segments in the journal and
+// in /segments; segments that do not add up to the run's epochs are a
+// file changed behind joulegrid's back.
+TEST(ResultsStore, ARunsSegmentsAreKeptAndMustAddUpToItsEpochs) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  RunResult r = run("cell1", 1, "done", true);
+  RunSegment a, b;
+  a.node = "n1";
+  a.epochs = 1;
+  a.energy_j = 11;
+  b.node = "n2";
+  b.node_session = 1;
+  b.first_epoch = 2;
+  b.epochs = 1;
+  b.energy_j = 11;
+  b.seconds = 4;
+  r.segments = {a, b};
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    store.add_run(r);
+    for (int pass = 0; pass < 2; ++pass) {
+      const StudyResults read = load_results(path);
+      ASSERT_EQ(read.runs.size(), 1u);
+      ASSERT_EQ(read.runs[0].segments.size(), 2u) << "pass " << pass;
+      EXPECT_EQ(read.runs[0].segments[1].node_key(), "n2#1");
+      EXPECT_DOUBLE_EQ(read.runs[0].segments[1].seconds, 4);
+      if (pass == 0) store.snapshot("complete");
+    }
+  }
+  const std::string bad = dir.file("bad.h5");
+  r.segments[1].epochs = 2;
+  {
+    ResultsStore store = ResultsStore::create(bad, meta(), grid(2));
+    store.add_run(r);
+    store.snapshot("complete");
+  }
+  try {
+    load_results(bad);
+    FAIL() << "segments of 3 epochs for a run of 2 were accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/segments of cell cell1 attempt 1 hold 3 epochs, /runs says 2"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(Checkpoints, ABlobReadsBackWholeAndADamagedOneIsRefusedNamingWhere) {
+  const std::string bytes("state\0with\nbytes", 16);
+  const std::string blob = encode_blob({{"kind", "state"}, {"epoch", 3}}, bytes);
+  const Blob b = decode_blob(blob, "here");
+  EXPECT_EQ(b.bytes, bytes);
+  EXPECT_EQ(b.header["epoch"], 3);
+  auto refused = [](const std::string& damaged, const std::string& why) {
+    try {
+      decode_blob(damaged, "the file x.ckpt");
+      ADD_FAILURE() << "accepted: " << why;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("the file x.ckpt: "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  refused(blob.substr(0, blob.size() - 1), "cut short or altered");
+  std::string flipped = blob;
+  flipped.back() ^= 1;
+  refused(flipped, "do not match their CRC-32");
+  refused("PK\3\4 a zip", "not a joulegrid checkpoint");
+  refused(blob.substr(0, 20), "its header has no end");
+}
+
+// Rank 0's checkpoint folder: a kept state reads back; one of an attempt
+// that has ended is dropped; a damaged one is moved aside, saying so, and
+// never blocks the cell (it starts from scratch).
+TEST(Checkpoints, AKeptStateReadsBackAndADamagedOneIsMovedAsideSayingSo) {
+  TempDir dir;
+  CheckpointStore store(dir.file("r.checkpoints"));
+  RunningCheckpoint c;
+  c.cell_id = "abc";
+  c.attempt = 2;
+  c.epoch = 2;
+  c.epoch_records = run("abc", 2, "done", true).epoch_records;
+  RunSegment g;
+  g.node = "n1";
+  g.epochs = 2;
+  c.segments = {g};
+  c.saved_utc = "2026-12-02T08:00:00Z";
+  c.state = std::string("\x80\x02weights", 9);
+  store.keep_running(c);
+  std::string problem;
+  const auto back = store.running("abc", 2, &problem);
+  ASSERT_TRUE(back) << problem;
+  EXPECT_EQ(back->state, c.state);
+  EXPECT_EQ(back->epoch_records.size(), 2u);
+  EXPECT_DOUBLE_EQ(back->epoch_records[1].cumulative_j, 22.0);
+  EXPECT_EQ(back->segments.at(0).node, "n1");
+  EXPECT_FALSE(store.running("other", 1, &problem));
+  EXPECT_TRUE(problem.empty());
+
+  EXPECT_FALSE(store.running("abc", 3, &problem)) << "attempt 2 has ended: attempt 3 starts from scratch";
+  EXPECT_NE(problem.find("is of attempt 2, which has ended"), std::string::npos) << problem;
+  EXPECT_FALSE(std::filesystem::exists(store.running_path("abc")));
+
+  store.keep_running(c);
+  std::string bytes = slurp(store.running_path("abc"));
+  bytes[bytes.size() - 3] ^= 0x40;  // in the state: its CRC no longer matches
+  std::ofstream(store.running_path("abc"), std::ios::binary | std::ios::trunc) << bytes;
+  problem.clear();
+  EXPECT_FALSE(store.running("abc", 2, &problem));
+  EXPECT_NE(problem.find(store.running_path("abc") + ": damaged"), std::string::npos) << problem;
+  EXPECT_NE(problem.find("moved aside to " + store.running_path("abc") + ".damaged"), std::string::npos) << problem;
+  EXPECT_TRUE(std::filesystem::exists(store.running_path("abc") + ".damaged"));
+
+  store.keep_weights("pre", "pickled");
+  EXPECT_EQ(store.weights("pre").value_or(""), "pickled");
+  EXPECT_FALSE(store.weights("none"));
+}
+
 TEST(SampleBlocks, EncodeAndDecodeRoundTripExactly) {
   const SampleBlock b = block("cell0", 2, 1000, 180.0);
   const SampleBlock back = decode_block(encode_block(b), "test");
@@ -494,7 +611,7 @@ TEST(SampleBlocks, EncodeAndDecodeRoundTripExactly) {
 
 TEST(SampleBlocks, ADamagedBlockIsRefusedNamingWhere) {
   std::string bytes = encode_block(block("cell0", 1, 100, 50.0));
-  bytes[bytes.size() / 2] ^= 0x40;
+  bytes[bytes.size() - 3] ^= 0x40;  // in the state: its CRC no longer matches
   try {
     decode_block(bytes, "samples from rank 3");
     FAIL() << "a flipped bit was accepted";

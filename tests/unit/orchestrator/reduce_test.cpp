@@ -575,6 +575,55 @@ TEST(Reduce, EachRunIsNormalisedByTheMeasurementInForceWhenItRan) {
   EXPECT_NE(table.str().find("+25 % against the first"), std::string::npos) << table.str();
 }
 
+// A run continued from a checkpoint on another node: its first epoch ran
+// on node-a, the rest on node-b. Each stretch is normalised by its own
+// node's factor (node-b's calibration is twice node-a's), on both bases;
+// the bootstrap's factors do the same, and the report says which runs
+// ran in stretches, and where.
+TEST(Reduce, ARunContinuedOnAnotherNodeIsNormalisedSegmentBySegment) {
+  StudyResults r = testing::synthetic_study({});
+  RunResult* run = nullptr;
+  for (auto& x : r.runs)
+    if (x.status == StatusValue::done && x.node == "node-b" && x.epochs >= 2) run = &x;
+  ASSERT_NE(run, nullptr);
+  RunSegment a, b;
+  a.node = "node-a";
+  a.epochs = 1;
+  a.energy_j = run->epoch_records[0].cumulative_j;
+  b.node = "node-b";
+  b.first_epoch = 2;
+  b.epochs = run->epochs - 1;
+  b.energy_j = run->energy_j - a.energy_j;
+  run->segments = {a, b};
+  for (auto& n : r.nodes) n.calibration_net_j = 0.8 * n.calibration_j;  // the net basis's E_ref
+  for (const std::string basis : {"gross", "net"}) {
+    const Reduction red = reduce(r, basis);
+    std::map<std::string, double> factor;
+    for (const auto& n : red.nodes) factor[n.node.key()] = n.factor;
+    ASSERT_NEAR(factor.at("node-b"), factor.at("node-a") / 2, 1e-12) << basis;
+    auto joules = [&](const EpochRecord& e) {
+      return basis == "net" ? e.train_energy.net_joules + e.eval_energy.net_joules
+                            : e.train_energy.joules + e.eval_energy.joules;
+    };
+    double first = joules(run->epoch_records[0]), rest = 0;
+    for (size_t i = 1; i < run->epoch_records.size(); ++i) rest += joules(run->epoch_records[i]);
+    bool seen = false;
+    for (const auto& c : red.cells)
+      if (c.run == run) {
+        seen = true;
+        EXPECT_NEAR(c.energy_j, first + rest, 1e-9 * c.energy_j) << basis;
+        EXPECT_NEAR(c.energy_norm_j, first * factor.at("node-a") + rest * factor.at("node-b"), 1e-9 * c.energy_j)
+            << basis << ": each stretch by its own node, not all of it by the last node's";
+        EXPECT_EQ(c.segments, "node-a epochs 1-1, node-b epochs 2-" + std::to_string(run->epochs));
+      }
+    EXPECT_TRUE(seen);
+    EXPECT_EQ(red.study.segmented_runs, 1);
+    std::ostringstream table;
+    write_report("table", red, table);
+    EXPECT_NE(table.str().find("NOTE: 1 run was continued from a checkpoint"), std::string::npos) << table.str();
+  }
+}
+
 // A criterion that chose its epoch on the test set is named in the report
 // and in its row: its test accuracies are optimistic.
 TEST(Reduce, SelectionOnTheTestSetIsLabelled) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/errors.hpp"
+#include "io/store/checkpoints.hpp"
 #include "orchestrator/farm/local_comm.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/farm/scheduler.hpp"
@@ -103,14 +105,15 @@ struct FakeWorker {
 
 class SchedulerTest : public ::testing::Test {
  protected:
-  int run(FakeWorker& worker, int workers, StopRequests& stops, double drain_s = 60) {
+  template <class Worker>
+  int run(Worker& worker, int workers, StopRequests& stops, double drain_s = 60) {
     const Spec spec = synthetic_spec(extra_);
     cells_ = expand_grid(spec);
     std::vector<CellRow> rows;
     for (const auto& c : cells_) rows.push_back(cell_row(c));
     StudyMeta meta;
     meta.study = "sched";
-    store_.emplace(ResultsStore::create(dir_.file("s.h5"), meta, rows));
+    if (!store_) store_.emplace(ResultsStore::create(dir_.file("s.h5"), meta, rows));  // a second run: a resume
     LocalHub hub(workers + 1);
     auto scheduler_end = hub.endpoint(0);
     std::vector<std::unique_ptr<Comm>> ends;
@@ -122,6 +125,7 @@ class SchedulerTest : public ::testing::Test {
     options.drain_s = drain_s;
     options.term_drain_s = term_drain_s_;
     options.heartbeat_s = heartbeat_s_;
+    options.checkpoint_dir = checkpoint_dir_;
     std::FILE* quiet = std::fopen("/dev/null", "w");
     Progress progress(false, quiet);
     Scheduler scheduler(*scheduler_end, *store_, cells_, options, progress, {});
@@ -133,6 +137,7 @@ class SchedulerTest : public ::testing::Test {
   testing::TempDir dir_;
   std::string extra_;  // appended to the spec
   double term_drain_s_ = 60, heartbeat_s_ = 0;
+  std::string checkpoint_dir_;  // "": the scheduler keeps no checkpoints
   std::vector<CellSpec> cells_;
   std::optional<ResultsStore> store_;
 };
@@ -346,6 +351,133 @@ TEST_F(SchedulerTest, AFailedPretrainingSettlesItsFineTuningCellsWithoutRunningT
   EXPECT_EQ(orphans, 1);
   for (const auto& c : worker.cells)
     EXPECT_FALSE(c.role == "finetune" && c.architecture == "lenet" && c.size == 2) << "an orphan was run";
+}
+
+// An epoch as a worker forwards it: 10 J each, cumulative.
+EpochRecord epoch_record(int epoch) {
+  EpochRecord e;
+  e.epoch = epoch;
+  e.loss = 1.0 / epoch;
+  e.train_energy.joules = 8;
+  e.eval_energy.joules = 2;
+  e.cumulative_j = 10.0 * epoch;
+  e.train_s = e.eval_s = 0.5;
+  return e;
+}
+
+// A worker of node "n1" whose longest cell (BCNN-3) keeps its state as
+// the real one does. In the first job it trains one epoch, keeps its state
+// only when the drain asks, and waits to be abandoned; in the second it is
+// handed that state with the task and trains the second epoch.
+struct CheckpointingWorker {
+  std::atomic<bool> in_first_epoch{false}, asked{false}, abandoned_after_state{false};
+  std::optional<RunningCheckpoint> handed;
+  bool first_job = true;
+
+  static void send_epoch(Comm& comm, const CellSpec& cell, int e) {
+    comm.send(0, tag::epoch, json{{"cell_id", cell.id}, {"attempt", cell.attempt}, {"record", epoch_record(e)}}.dump());
+  }
+  void operator()(Comm& comm) {
+    if (next(comm).tag != tag::config) return;
+    comm.send(0, tag::hello, json{{"node", "n1"}, {"leader", true},
+                                   {"node_record", {{"leader_rank", 1}, {"energy_method", "counter"}}}}.dump());
+    while (true) {
+      comm.send(0, tag::request, "{}");
+      Message m = next(comm);
+      for (; m.tag == tag::checkpoint; m = next(comm)) handed = decode_checkpoint(m.body, "handed");
+      if (m.tag != tag::task) return;
+      CellSpec cell = json::parse(m.body).at("cell").get<CellSpec>();
+      cell.attempt = json::parse(m.body).at("attempt");
+      RunResult r;
+      r.cell_id = cell.id;
+      r.attempt = cell.attempt;
+      r.node = "n1";
+      r.rank = 1;
+      r.energy_method = "counter";
+      r.started_unix_s = 1000;
+      r.seconds = 3;
+      const bool longest = cell.index == 5;
+      if (longest && first_job) {
+        send_epoch(comm, cell, 1);
+        in_first_epoch = true;
+        while ((m = next(comm)).tag != tag::checkpoint_now) {}
+        asked = true;
+        comm.send(0, tag::checkpoint, encode_blob({{"kind", "state"}, {"cell_id", cell.id}, {"attempt", cell.attempt},
+                                                   {"epoch", 1}, {"seconds", 2.0}, {"started_unix_s", 500.0}},
+                                                  "STATE-1"));
+        while ((m = next(comm)).tag != tag::abandon) {}
+        abandoned_after_state = true;
+        r.status = "abandoned";
+      } else {
+        r.status = "done";
+        r.epochs = 2;
+        if (longest) {  // continued: the handed epoch first, then its own
+          r.epoch_records = handed ? handed->epoch_records : std::vector<EpochRecord>{};
+          send_epoch(comm, cell, 2);
+        } else {
+          r.epoch_records.push_back(epoch_record(1));
+        }
+        r.epoch_records.push_back(epoch_record(2));
+        r.energy_j = 20;
+      }
+      comm.send(0, tag::result, json(r).dump());
+    }
+  }
+};
+
+// A drain asks the running cell for its state and abandons it as soon as
+// rank 0 has kept it, without waiting out the drain's 60 s. The next job
+// hands the state over with the task; the cell's run is then two
+// segments, one per job's measurement of the node, and the kept state is
+// gone once the run commits.
+TEST_F(SchedulerTest, ADrainKeepsTheRunningCellsStateAndTheNextJobContinuesFromIt) {
+  checkpoint_dir_ = dir_.file("s.checkpoints");
+  CheckpointingWorker worker;
+  StopRequests stops;
+  std::thread stopper([&] {
+    while (!worker.in_first_epoch) std::this_thread::sleep_for(milliseconds(5));
+    ++stops.count;
+  });
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(run(worker, 1, stops, /*drain_s=*/60), exit_code::stopped_resumable);
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30)) << "it waited out the drain";
+  EXPECT_TRUE(worker.asked) << "the drain asked for the state";
+  EXPECT_TRUE(worker.abandoned_after_state);
+  const std::string id = cells_[5].id;
+  CheckpointStore kept(checkpoint_dir_);
+  std::string problem;
+  const auto state = kept.running(id, 1, &problem);
+  ASSERT_TRUE(state) << problem;
+  EXPECT_EQ(state->epoch, 1);
+  EXPECT_EQ(state->state, "STATE-1");
+  ASSERT_EQ(state->epoch_records.size(), 1u);
+  EXPECT_DOUBLE_EQ(state->epoch_records[0].cumulative_j, 10);
+  ASSERT_EQ(state->segments.size(), 1u);
+  EXPECT_EQ(state->segments[0].node, "n1");
+  EXPECT_DOUBLE_EQ(state->segments[0].seconds, 2.0);
+  EXPECT_TRUE(store_->results().runs.empty());
+
+  worker.first_job = false;
+  StopRequests none;
+  ASSERT_EQ(run(worker, 1, none), exit_code::complete);
+  ASSERT_TRUE(worker.handed);
+  EXPECT_EQ(worker.handed->cell_id, id);
+  EXPECT_EQ(worker.handed->state, "STATE-1");
+  const RunResult* continued = nullptr;
+  for (const auto& r : store_->results().runs)
+    if (r.cell_id == id) continued = &r;
+  ASSERT_TRUE(continued);
+  ASSERT_EQ(continued->segments.size(), 2u);
+  EXPECT_EQ(continued->segments[0].node_key(), "n1");
+  EXPECT_EQ(continued->segments[1].node_key(), "n1#1") << "the second job's measurement of the node";
+  EXPECT_EQ(continued->segments[1].first_epoch, 2);
+  EXPECT_EQ(continued->segments[1].epochs, 1);
+  EXPECT_DOUBLE_EQ(continued->segments[0].energy_j, 10);
+  EXPECT_DOUBLE_EQ(continued->segments[1].energy_j, 10);
+  EXPECT_DOUBLE_EQ(continued->seconds, 2.0 + 3.0);
+  EXPECT_DOUBLE_EQ(continued->started_unix_s, 500.0);
+  EXPECT_FALSE(kept.running(id, 1, &problem)) << "a committed attempt's state is dropped";
 }
 
 }  // namespace

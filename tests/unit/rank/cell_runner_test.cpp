@@ -185,6 +185,81 @@ TEST_F(CellRunnerTest, SegfaultIsAFailureNotACrash) {
 
 // A cell selector of digits is an index and nothing else: "12" is cell 12,
 // not also every cell whose id starts with 12.
+// The state kept after an epoch, restored into a new child, continues the
+// training as if it had not stopped: the epochs after it have the losses
+// of the run in one go, to the bit, for each architecture's own random
+// draws (LeNet's data order, MC dropout's masks, BCNN's weight samples).
+// The criterion reads the earlier epochs again, and the energy goes on
+// from theirs.
+TEST_F(CellRunnerTest, AKeptStateContinuesTheTrainingAsIfItHadNotStopped) {
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 4;
+  for (const std::string arch : {"lenet", "mcdropout", "bcnn"}) {
+    CellSpec whole = cell(c, arch);
+    whole.checkpoint_to = data->file(arch + ".ckpt");
+    std::vector<int> kept;
+    std::filesystem::path after_two = data->file(arch + "-after-2.ckpt");
+    CellCallbacks callbacks;
+    callbacks.on_checkpoint = [&](int epoch) {
+      kept.push_back(epoch);
+      if (epoch == 2) std::filesystem::copy_file(whole.checkpoint_to, after_two);
+    };
+    CellRunOptions options;
+    options.executable = JOULEGRID_BINARY;
+    ScriptedEnergy e1(1.0);
+    const RunResult in_one_go = run_cell(whole, e1, callbacks, options);
+    ASSERT_EQ(in_one_go.status, "done") << arch << ": " << in_one_go.detail << in_one_go.error_tail;
+    EXPECT_EQ(kept, (std::vector<int>{1, 2, 3})) << arch << ": after every epoch but the last, which ends the cell";
+
+    CellSpec rest = cell(c, arch);
+    rest.resume_from = after_two.string();
+    options.earlier_epochs.assign(in_one_go.epoch_records.begin(), in_one_go.epoch_records.begin() + 2);
+    ScriptedEnergy e2(1.0);
+    const RunResult continued = run_cell(rest, e2, {}, options);
+    ASSERT_EQ(continued.status, "done") << arch << ": " << continued.detail << continued.error_tail;
+    ASSERT_EQ(continued.epochs, 4) << arch;
+    for (int e = 0; e < 4; ++e) {
+      EXPECT_EQ(continued.epoch_records[e].epoch, e + 1) << arch;
+      EXPECT_EQ(continued.epoch_records[e].loss, in_one_go.epoch_records[e].loss) << arch << " epoch " << e + 1;
+      EXPECT_EQ(continued.epoch_records[e].test_acc, in_one_go.epoch_records[e].test_acc) << arch << " epoch " << e + 1;
+    }
+    EXPECT_DOUBLE_EQ(continued.energy_j, in_one_go.energy_j) << arch << ": 2 J an epoch, the first two carried over";
+  }
+}
+
+// A state that does not fit the cell (another architecture's) fails the
+// attempt saying so, and so does one whose epochs the trainer did not restore.
+TEST_F(CellRunnerTest, AKeptStateThatDoesNotFitTheCellFailsTheAttemptSayingWhy) {
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 2;
+  CellSpec lenet = cell(c, "lenet");
+  lenet.checkpoint_to = data->file("fit.ckpt");
+  CellRunOptions options;
+  options.executable = JOULEGRID_BINARY;
+  ScriptedEnergy e1(1.0);
+  const RunResult first = run_cell(lenet, e1, {}, options);
+  ASSERT_EQ(first.status, "done") << first.detail << first.error_tail;
+
+  CellSpec bcnn = cell(c, "bcnn");
+  bcnn.resume_from = lenet.checkpoint_to;
+  options.earlier_epochs = {first.epoch_records.front()};
+  ScriptedEnergy e2(1.0);
+  const RunResult wrong = run_cell(bcnn, e2, {}, options);
+  EXPECT_EQ(wrong.status, "failed");
+  EXPECT_NE(wrong.detail.find("does not restore this cell's trainer"), std::string::npos) << wrong.detail;
+
+  options.earlier_epochs = first.epoch_records;  // two epochs said, the state holds one
+  CellSpec again = cell(c, "lenet");
+  again.resume_from = lenet.checkpoint_to;
+  c.epochs = 3;
+  again.criterion = c;
+  ScriptedEnergy e3(1.0);
+  const RunResult mismatch = run_cell(again, e3, {}, options);
+  EXPECT_EQ(mismatch.status, "failed");
+  EXPECT_EQ(mismatch.failure, "protocol");
+  EXPECT_NE(mismatch.detail.find("restored 1 epochs, the checkpoint holds 2"), std::string::npos) << mismatch.detail;
+}
+
 TEST(FaultInjection, ACellSelectorIsAnIndexOrAnIdPrefixNeverBoth) {
   const FaultPlan index = parse_fault("abort@1/12");
   EXPECT_TRUE(index.applies_to(12, "aaaaaaaaaaaaaaaa"));
