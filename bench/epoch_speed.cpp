@@ -2,7 +2,7 @@
 // the plain Python PyTorch loop of bench/python_peer.py (same data, model,
 // batch, optimiser and threads). Prints one JSON object.
 //
-//   epoch_speed --arch lenet --size 1 --threads 2 --epochs 3 --subset 10000
+//   epoch_speed --arch lenet --size 1 --threads 2 --epochs 3 --subset 10000 [--torchscript FILE]
 
 #include <chrono>
 #include <iostream>
@@ -27,11 +27,17 @@ int main(int argc, char** argv) {
   app.add_option("--subset", subset);
   app.add_option("--data", data);
   app.add_option("--sample-hz", sample_hz);
+  std::string torchscript;  // a TorchScript file of the model instead of the built-in one
+  app.add_option("--torchscript", torchscript);
   CLI11_PARSE(app, argc, argv);
 
   CellSpec cell;
   cell.architecture = arch;
   cell.size = size;
+  if (!torchscript.empty()) {
+    cell.model_kind = "torchscript";
+    cell.model_file = torchscript;
+  }
   cell.batch_size = 256;
   cell.learning_rate = 0.001;
   cell.data.path = data;
@@ -57,7 +63,7 @@ int main(int argc, char** argv) {
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     acc = r.accuracy;
   }
-  std::cout << nlohmann::json{{"runner", "joulegrid"}, {"arch", arch}, {"size", size},
+  std::cout << nlohmann::json{{"runner", torchscript.empty() ? "joulegrid" : "joulegrid torchscript"}, {"arch", arch}, {"size", size},
                               {"threads", threads}, {"samples", trainer.data().train_x.size(0)},
                               {"sample_hz", sample_hz},
                               {"meter_samples", sampler ? sampler->sample_count() : 0},

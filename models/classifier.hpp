@@ -19,6 +19,9 @@ struct ModelConfig {
   std::vector<int64_t> input_shape;  // [C, H, W] (an [F, T] input is read as [1, F, T])
   int classes = 10;
   TrainOptions options;              // init, activation, bayes, mcdropout
+  // An imported model ([models.NAME]): its file, and the hash the study
+  // planned it with ("": not checked). Empty for a built-in architecture.
+  std::string model_file, model_hash;
 };
 
 class Classifier : public torch::nn::Module {

@@ -4,6 +4,7 @@
 // is built in registry.cpp and measured there.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,16 @@ struct ModelFacts {
   int64_t flops_per_sample = 0;
 };
 
-// Throws InputError for an unknown architecture or an input it cannot take.
+// Throws InputError for an unknown architecture or an input it cannot take;
+// with `model_file`, for an imported model's file that does not load or
+// does not give [batch, classes] logits for a batch of `input_shape`.
 ModelFacts model_facts(const std::string& architecture, int size, const std::vector<int64_t>& input_shape,
-                       int classes, const TrainOptions& options);
+                       int classes, const TrainOptions& options, const std::string& model_file = "");
+
+// Loads every imported model of the spec ([models.NAME]) at every size and
+// runs it on one batch of the dataset's shape, before anything runs: one
+// that does not load or gives no [batch, classes] logits is an InputError
+// naming the spec line and the file. Returns each file's facts, by path.
+std::map<std::string, ModelFacts> check_imported_models(const Spec& spec);
 
 }  // namespace joulegrid

@@ -2,6 +2,7 @@
 // vocabulary's table (vocabulary/architectures.hpp), so that an architecture
 // the spec accepts and no model builds is a compile error (-Werror=switch).
 
+#include "io/datasets/datasets.hpp"
 #include "io/spec/suggest.hpp"
 #include "models/bayes.hpp"
 #include "models/cnn.hpp"
@@ -9,6 +10,7 @@
 #include "models/lenet.hpp"
 #include "models/mlp.hpp"
 #include "models/recurrent.hpp"
+#include "models/torchscript.hpp"
 #include "vocabulary/architectures.hpp"
 
 namespace joulegrid {
@@ -17,6 +19,7 @@ const std::vector<std::string>& model_names() { return known_architectures(); }
 
 std::shared_ptr<Classifier> make_model(const ModelConfig& config) {
   if (config.size < 1) throw InputError("model size must be at least 1, found " + std::to_string(config.size));
+  if (!config.model_file.empty()) return std::make_shared<TorchScriptModel>(config);
   const auto architecture = Architecture::find(config.architecture);
   if (!architecture)
     throw InputError("unknown architecture '" + config.architecture + "'" +
@@ -37,9 +40,25 @@ std::shared_ptr<Classifier> make_model(const ModelConfig& config) {
 }
 
 ModelFacts model_facts(const std::string& architecture, int size, const std::vector<int64_t>& input_shape,
-                       int classes, const TrainOptions& options) {
-  const auto model = make_model(ModelConfig{architecture, size, input_shape, classes, options});
+                       int classes, const TrainOptions& options, const std::string& model_file) {
+  ModelConfig config{architecture, size, input_shape, classes, options, model_file, {}};
+  const auto model = make_model(config);
   return {model->parameter_count(), model->flops_per_sample()};
+}
+
+std::map<std::string, ModelFacts> check_imported_models(const Spec& spec) {
+  std::map<std::string, ModelFacts> out;
+  if (spec.models.empty()) return out;
+  const Dataset data = load_dataset(spec.data);  // its shape; the spec's checks have read it once already
+  for (const auto& [name, model] : spec.models)
+    for (const auto& [size, file] : model.files) {
+      try {
+        out[file.path] = model_facts(name, size, data.train.sample_shape, spec.data.classes, spec.train, file.path);
+      } catch (const InputError& e) {
+        throw InputError(in_spec(spec, "models." + name + ".torchscript: " + e.what()));
+      }
+    }
+  return out;
 }
 
 }  // namespace joulegrid

@@ -21,6 +21,12 @@ struct CellSpec {
   std::string study;
   std::string architecture;
   int size = 1;
+  // An imported model ([models.NAME]): how it is given and its file at this
+  // size. The file's hash is part of the id, so a changed file is a changed
+  // cell; the path is not (the study may move). Empty for a built-in one.
+  std::string model_kind;  // "" | torchscript
+  std::string model_file;
+  std::string model_hash;
   CriterionSpec criterion;
   int fold = 0;
   int batch_size = 256;

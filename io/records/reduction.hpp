@@ -196,6 +196,9 @@ struct CellResult {
   const RunResult* run = nullptr;  // the settled run this row reports (in the results it was reduced from)
 };
 
+// What the FLOPs of an imported model count (models/flop_count.hpp), in the report's words.
+inline constexpr const char* kCountedFlopsInWords = "conv/linear/matmul/recurrent counted; other ops not counted";
+
 // The study in numbers: its cells by fate and where it came from.
 struct StudySummary {
   std::string name, job_ids;
@@ -203,6 +206,7 @@ struct StudySummary {
   int cells = 0, done = 0, failed = 0, pending = 0;
   int gpu_shared_runs = 0;           // finished runs on a GPU other ranks shared ([train] share_gpus)
   int segmented_runs = 0;            // finished runs continued from a checkpoint (more than one segment)
+  std::vector<std::string> imported_models;  // architectures the user gave as files ([models.NAME]), grid order
   std::string merged_from;           // a merged file's sources, one a line
   std::vector<std::string> sources;  // the same, as a list (replica order)
   std::string spec_file, created_utc, updated_utc, program_version;

@@ -271,6 +271,7 @@ const Fields<StudySummary>& study_summary_fields() {
       JG_FIELD(StudySummary, "pending", pending, ""),
       JG_FIELD(StudySummary, "gpu_shared_runs", gpu_shared_runs, ""),
       JG_FIELD(StudySummary, "segmented_runs", segmented_runs, ""),
+      JG_FIELD(StudySummary, "imported_models", imported_models, ""),
       JG_FIELD(StudySummary, "job_ids", job_ids, ""),
       JG_FIELD(StudySummary, "merged_from", merged_from, ""),
   };

@@ -27,6 +27,8 @@ CellRow cell_row(const CellSpec& c) {
   r.role = c.role;
   r.depends_on = c.depends_on;
   r.freeze = c.freeze;
+  r.model = c.model_kind;
+  r.model_hash = c.model_hash;
   return r;
 }
 

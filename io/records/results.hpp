@@ -120,6 +120,10 @@ struct CellRow {
   Role role;
   std::string depends_on;  // finetune: the pretraining cell's id
   std::string freeze;      // finetune: which layers were frozen
+  // An imported model ([models.NAME]): how it was given, and its file's hash
+  // (part of the id). Empty for a built-in architecture.
+  std::string model;       // "" | torchscript
+  std::string model_hash;
 };
 
 // The JSON of the wire and the journal, from node_fields() (schema.hpp).

@@ -115,6 +115,15 @@ const Fields<CellSpec>& finetune_group() {
   return f;
 }
 
+const Fields<CellSpec>& model_group() {
+  static const Fields<CellSpec> f{
+      JG_FIELD(CellSpec, "kind", model_kind, "").must(),
+      JG_FIELD(CellSpec, "file", model_file, "").must().not_identity(),
+      JG_FIELD(CellSpec, "hash", model_hash, "").must(),
+  };
+  return f;
+}
+
 const Fields<CellSpec>& checkpointing_group() {
   static const Fields<CellSpec> f{
       JG_FIELD(CellSpec, "checkpoint_to", checkpoint_to, "").not_identity(),
@@ -132,6 +141,8 @@ const Fields<CellSpec>& cell_spec_fields() {
       JG_FIELD(CellSpec, "study", study, "").must().not_identity(),
       JG_FIELD(CellSpec, "architecture", architecture, "").must(),
       JG_FIELD(CellSpec, "size", size, "").must(),
+      // Only for an imported model: the built-in ones keep the ids they always had.
+      group_field("model", model_group).known_when([](const CellSpec& c) { return !c.model_kind.empty(); }),
       object_field("criterion", &CellSpec::criterion, criterion_fields).must(),
       JG_FIELD(CellSpec, "fold", fold, "").must(),
       JG_FIELD(CellSpec, "batch_size", batch_size, "").must(),
@@ -323,6 +334,7 @@ const Fields<NodeRecord>& node_fields() {
 
 namespace {
 bool fine_tuning(const CellRow& c) { return c.role != RoleValue::scratch; }
+bool imported(const CellRow& c) { return !c.model.empty(); }
 }  // namespace
 
 const Fields<CellRow>& cell_row_fields() {
@@ -349,6 +361,9 @@ const Fields<CellRow>& cell_row_fields() {
       JG_FIELD(CellRow, "role", role, "").optional_when(fine_tuning),
       JG_FIELD(CellRow, "depends_on", depends_on, "").optional_when(fine_tuning),
       JG_FIELD(CellRow, "freeze", freeze, "").optional_when(fine_tuning),
+      // Only imported models' cells: "torchscript", and the file's FNV-1a-64.
+      JG_FIELD(CellRow, "model", model, "").optional_when(imported),
+      JG_FIELD(CellRow, "model_hash", model_hash, "").optional_when(imported),
   };
   return f;
 }

@@ -6,6 +6,7 @@
 
 #include "io/report/html_parts.hpp"
 #include "io/report/report.hpp"
+#include "io/spec/suggest.hpp"
 
 namespace joulegrid {
 
@@ -52,6 +53,9 @@ void write_header(const Reduction& red, std::ostream& out) {
         << " run" << (s.gpu_shared_runs == 1 ? "" : "s")
         << " trained on a card other ranks used at the same time ([train] share_gpus); each counts the card's whole "
            "energy, so their joules are too high. Their models are marked.</p>";
+  if (!s.imported_models.empty())
+    out << "<p class=\"note\" id=\"imported-models\">FLOPs of " << escape(join(s.imported_models))
+        << " (TorchScript, [models]) were counted from a forward pass: " << kCountedFlopsInWords << ".</p>";
   if (s.segmented_runs > 0) {
     out << "<p class=\"note\" id=\"segmented-runs\">Continued from a checkpoint: " << s.segmented_runs << " run"
         << (s.segmented_runs == 1 ? "" : "s")

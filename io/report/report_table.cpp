@@ -6,6 +6,7 @@
 
 #include "io/report/report.hpp"
 #include "io/report/text_table.hpp"
+#include "io/spec/suggest.hpp"
 
 namespace joulegrid {
 
@@ -46,6 +47,9 @@ void study_header(const Reduction& red, std::ostream& out) {
     for (const auto& c : red.cells)
       if (!c.segments.empty()) out << "  cell " << c.index << " " << c.architecture << "-" << c.size << " " << c.criterion << ": " << c.segments << "\n";
   }
+  if (!s.imported_models.empty())
+    out << "NOTE: FLOPs of " << join(s.imported_models) << " (TorchScript, [models]) were counted from a forward "
+           "pass: " << kCountedFlopsInWords << ".\n";
   std::vector<std::string> on_test;
   for (const auto& c : red.criteria)
     if (c.selection == "test" && std::find(on_test.begin(), on_test.end(), c.criterion) == on_test.end())

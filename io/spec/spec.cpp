@@ -1,5 +1,6 @@
 #include "io/spec/spec.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -240,6 +241,63 @@ void refuse_too_large_a_grid(const TomlSection& grid, const Spec& spec) {
                                    "); split it into several specs and join their results with joulegrid merge");
 }
 
+// [models.NAME]: the user's own models. Read before [grid], which names
+// them; their files are checked last, with the data (they touch the disk).
+void read_models(const TomlSection& s, Spec& spec) {
+  if (!s.table()) return;
+  const auto& built_in = known_architectures();
+  for (const auto& [key, value] : *s.table()) {
+    const std::string name(key.str());
+    if (!value.is_table()) s.fail_at(value, name, "expected a table such as [models." + name + "] with torchscript = \"FILE\"");
+    if (name.empty() || name.size() > 64 ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
+      s.fail(name, "a model's name is 1 to 64 of a-z, 0-9, '_' and '-'");
+    for (const auto& b : built_in)
+      if (b == name) s.fail(name, "'" + name + "' is a built-in architecture; give your model another name");
+    TomlSection m(value.as_table(), s.field(name), s.file());
+    m.allow_only({"torchscript"});
+    if (!m.has("torchscript")) m.fail("torchscript", "is required: the TorchScript file, e.g. \"models/" + name + "-{size}.pt\"");
+    ImportedModel model;
+    model.path = m.text("torchscript", "");
+    if (model.path.empty()) m.fail("torchscript", "must not be empty");
+    spec.models[name] = model;
+  }
+}
+
+// Each imported model's file for each size of the grid: there, and hashed.
+void read_model_files(const TomlSection& s, Spec& spec, const std::string& base_dir) {
+  for (auto& [name, model] : spec.models) {
+    TomlSection m(subtable(s, name), s.field(name), s.file());
+    bool used = false;
+    for (const auto& a : spec.grid.architectures) used = used || a == name;
+    if (!used) m.fail("torchscript", "model '" + name + "' is not in [grid] architectures: add it there, or remove it");
+    const std::string token = "{size}";
+    std::string rest = model.path;
+    for (size_t at; (at = rest.find(token)) != std::string::npos;) rest.erase(at, token.size());
+    if (rest.find_first_of("{}") != std::string::npos)
+      m.fail("torchscript", "'" + model.path + "': the only placeholder is {size}");
+    if (rest == model.path && spec.grid.sizes.size() > 1)
+      m.fail("torchscript", "'" + model.path + "' has no {size}, and [grid] sizes has " +
+                                std::to_string(spec.grid.sizes.size()) + " values: give one file per size");
+    for (int size : spec.grid.sizes) {
+      std::string path = model.path;
+      for (size_t at; (at = path.find(token)) != std::string::npos;) path.replace(at, token.size(), std::to_string(size));
+      ModelFile f;
+      f.path = resolve(base_dir, path);
+      std::error_code ec;
+      if (!fs::is_regular_file(f.path, ec))
+        m.fail("torchscript", f.path + (fs::exists(f.path, ec) ? ": not a file" : ": no such file") + " (size " +
+                                  std::to_string(size) + ")");
+      try {
+        f.hash = file_hash(f.path);
+      } catch (const InputError& e) {
+        m.fail("torchscript", e.what());
+      }
+      model.files[size] = f;
+    }
+  }
+}
+
 void read_grid(const TomlSection& s, Spec& spec) {
   s.allow_only({"architectures", "sizes", "repeats"});
   if (!s.table()) throw InputError(SourcePlace{spec.file, 0, 0}, "grid",
@@ -247,7 +305,8 @@ void read_grid(const TomlSection& s, Spec& spec) {
   if (!s.has("architectures")) s.fail("architectures", "is required, e.g. [\"lenet\", \"bcnn\"]");
   if (!s.has("sizes")) s.fail("sizes", "is required, e.g. [1, 2, 3]");
   spec.grid.architectures = s.texts("architectures", {});
-  const auto& known = known_architectures();
+  std::vector<std::string> known = known_architectures();
+  for (const auto& [name, model] : spec.models) known.push_back(name);
   for (const auto& a : spec.grid.architectures) {
     bool ok = false;
     for (const auto& k : known) ok = ok || k == a;
@@ -391,6 +450,10 @@ void read_finetune(const TomlSection& s, Spec& spec, const std::string& base_dir
   f.criterion.epochs = static_cast<int>(s.integer("epochs", 1, 1, 100000));
   f.criterion.name = "pretrain" + std::to_string(f.criterion.epochs);
   f.freeze = s.choice("freeze", f.freeze, {"conv", "all_but_head", "none"});
+  for (const auto& a : spec.grid.architectures)
+    if (spec.models.count(a) && f.freeze != "none")
+      s.fail("freeze", "'" + f.freeze + "' freezes layers by their kind, and joulegrid does not know the layers of "
+                       "model '" + a + "'; use \"none\" (its weights start the training, nothing frozen)");
   if (f.freeze == "conv")
     for (const auto& a : spec.grid.architectures)
       if (!has_conv_layers(a))
@@ -455,12 +518,13 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::str
   spec.text = text;
   TomlSection top(&root, "", path);
   top.allow_only({"experiment", "data", "train", "grid", "criteria", "meters", "calibration",
-                  "report", "carbon", "step", "finetune"});
+                  "report", "carbon", "step", "finetune", "models"});
   auto section = [&](const std::string& name) {
     return TomlSection(subtable(top, name), name, path);
   };
   read_experiment(section("experiment"), spec, base_dir);
   read_train(section("train"), spec);
+  read_models(section("models"), spec);
   read_grid(section("grid"), spec);
   read_criteria(root, spec);
   read_meters(section("meters"), spec);
@@ -470,9 +534,35 @@ Spec parse_spec(const std::string& text, const std::string& path, const std::str
   read_step(section("step"), spec);
   // Last: it touches the file system, and the cheaper checks should speak first.
   read_data(section("data"), spec.data, base_dir);
+  read_model_files(section("models"), spec, base_dir);
   read_finetune(section("finetune"), spec, base_dir);
   refuse_too_large_a_grid(section("grid"), spec);
   return spec;
+}
+
+const ModelFile* imported_model_file(const Spec& spec, const std::string& architecture, int size) {
+  const auto m = spec.models.find(architecture);
+  if (m == spec.models.end()) return nullptr;
+  const auto f = m->second.files.find(size);
+  return f == m->second.files.end() ? nullptr : &f->second;
+}
+
+std::string file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot be read (permission?)");
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a-64, as cell ids
+  std::vector<char> buffer(1 << 16);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+    for (std::streamsize i = 0; i < in.gcount(); ++i) {
+      h ^= static_cast<unsigned char>(buffer[static_cast<size_t>(i)]);
+      h *= 0x100000001b3ULL;
+    }
+    if (in.eof()) break;
+  }
+  if (in.bad()) throw InputError(path + ": read error");
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
 }
 
 Spec load_spec(const std::string& path) {

@@ -148,6 +148,19 @@ struct FinetuneSpec {
   std::string freeze = "conv";  // conv | all_but_head | none
 };
 
+// A model the user exported from Python ([models.NAME]), trained by
+// joulegrid's own loop: one TorchScript file per size of the grid, named in
+// [grid] architectures beside the built-in ones (docs/spec.md, "[models]").
+struct ModelFile {
+  std::string path;  // resolved against the spec's folder
+  std::string hash;  // 16 hex digits of FNV-1a-64 over its bytes: part of the cell's id
+};
+struct ImportedModel {
+  std::string kind = "torchscript";
+  std::string path;             // as the spec gives it, with {size}
+  std::map<int, ModelFile> files;  // by size
+};
+
 struct ReportOptions {
   std::vector<std::string> formats{"table", "html"};  // table on the console; the rest beside the results
   EnergyBasis energy;
@@ -178,7 +191,13 @@ struct Spec {
   CarbonOptions carbon;
   StepSpec step;
   FinetuneSpec finetune;
+  std::map<std::string, ImportedModel> models;  // [models.NAME], by NAME
 };
+
+// The file of an imported model at a size, or null for a built-in architecture.
+const ModelFile* imported_model_file(const Spec& spec, const std::string& architecture, int size);
+// 16 hex digits of FNV-1a-64 over a file's bytes. Throws InputError naming it.
+std::string file_hash(const std::string& path);
 
 // Parses and validates a spec file. Throws InputError naming FILE:LINE:COLUMN
 // and the key for every problem found, the first one first.

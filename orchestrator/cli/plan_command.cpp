@@ -4,6 +4,7 @@
 #include <map>
 
 #include "io/records/schema.hpp"
+#include "models/facts.hpp"
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "io/report/text_table.hpp"
@@ -56,6 +57,7 @@ int plan_command(const PlanArgs& args) {
     if (!args.json) table.measure(row(c));
   });
   data.check(spec);  // before anything is printed
+  check_imported_models(spec);
   if (args.json) {
     const char* sep = "[\n  ";
     for_each_cell(spec, [&](const CellSpec& c) {

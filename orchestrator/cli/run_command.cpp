@@ -23,6 +23,7 @@
 #include "orchestrator/farm/local_comm.hpp"
 #include "orchestrator/farm/mpi_comm.hpp"
 #include "orchestrator/plan/plan.hpp"
+#include "models/facts.hpp"
 #include "orchestrator/predict/cost_regression.hpp"
 #include "orchestrator/reduce/reduce.hpp"
 #include "orchestrator/farm/scheduler.hpp"
@@ -87,6 +88,7 @@ Study load_study(const RunArgs& args) {
   assign_checkpoints(s.cells, std::filesystem::absolute(s.output, ec).string());
   s.base_dir = std::filesystem::absolute(args.spec, ec).parent_path().string();
   check_cell_data(s.spec, s.cells);  // before the results file exists
+  check_imported_models(s.spec);      // every file loads and gives [batch, classes] logits
   // Before anything is written: a history that cannot train PRE is bad input.
   if (!args.history.empty()) {
     const PreHistory h = fit_history(args.history);

@@ -331,7 +331,9 @@ void Scheduler::on_request(int source) {
   }
   CellSpec cell = *longest;
   pending_.erase(longest);
-  Running& running = running_[source] = Running{cell, Clock::now(), 0, false, {}, StepProjector(options_.step)};
+  // Every member, in order: a brace list that leaves some out is a warning (-Wmissing-field-initializers).
+  Running started{cell, Clock::now(), 0, false, {}, StepProjector(options_.step), {}, 0, {}, 0, {}, {}, 0};
+  Running& running = running_[source] = std::move(started);
   hand_over(source, running);
   comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
   heard_[source] = Clock::now();  // a rank that waited long was silent by right

@@ -43,6 +43,11 @@ void for_each_grid_cell(const Spec& spec, const std::function<void(CellSpec&)>& 
                   c.study = spec.name;
                   c.architecture = arch;
                   c.size = size;
+                  if (const ModelFile* f = imported_model_file(spec, arch, size)) {
+                    c.model_kind = spec.models.at(arch).kind;
+                    c.model_file = f->path;
+                    c.model_hash = f->hash;
+                  }
                   c.criterion = criterion;
                   c.fold = fold;
                   c.batch_size = batch;

@@ -234,7 +234,7 @@ std::vector<CellEstimate> estimate_cells(const Spec& spec, const std::vector<Cel
   for (const auto& c : cells) {
     const std::string key = c.architecture + "-" + std::to_string(c.size);
     if (!facts.count(key))
-      facts[key] = model_facts(c.architecture, c.size, data.train.sample_shape, spec.data.classes, c.train);
+      facts[key] = model_facts(c.architecture, c.size, data.train.sample_shape, spec.data.classes, c.train, c.model_file);
     PreFeatures f;
     f.flops_per_epoch = static_cast<double>(facts[key].flops_per_sample) * train_samples(c);
     f.parameters = static_cast<double>(facts[key].parameters);

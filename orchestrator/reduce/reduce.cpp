@@ -1,5 +1,6 @@
 #include "orchestrator/reduce/reduce.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -38,6 +39,9 @@ StudySummary study_summary(const StudyResults& r) {
     if (c.status == StatusValue::done) ++s.done;
     else if (c.status == StatusValue::failed) ++s.failed;
     else ++s.pending;
+    if (!c.model.empty() && std::find(s.imported_models.begin(), s.imported_models.end(), c.architecture) ==
+                                s.imported_models.end())
+      s.imported_models.push_back(c.architecture);
   }
   return s;
 }

@@ -506,5 +506,78 @@ TEST_F(RunStudy, KillNineCostsOnlyTheRunningCells) {
   EXPECT_EQ(file.meta.status, "complete");
 }
 
+// ---- imported models ([models.NAME]) ---------------------------------------------
+
+// A study of LeNet and a TorchScript model of the user's, its file beside the spec.
+StudyOptions own_model_study(const TempDir& dir, const std::string& file) {
+  std::filesystem::copy_file(std::string(TORCHSCRIPT_DIR) + "/tiny-" + file + ".pt", dir.file("tinycnn-1.pt"),
+                             std::filesystem::copy_options::overwrite_existing);
+  StudyOptions o;
+  o.name = "own";
+  o.architectures = R"("lenet", "tinycnn")";
+  o.accuracy_criterion = false;
+  o.subset_train = 600;
+  o.extra = "\n[models.tinycnn]\ntorchscript = \"tinycnn-{size}.pt\"\n";
+  return o;
+}
+
+// The user's model sits in the same grid, tables and report as LeNet; its
+// cells carry the file's hash, and the report says what its FLOPs count.
+TEST_F(RunStudy, ATorchScriptModelRunsInTheGridBesideTheBuiltInOnes) {
+  const StudyOptions o = own_model_study(dir_, "script-1");
+  const std::string spec = write_spec(o);
+  const CommandResult r = run_command(run(spec));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  int imported = 0;
+  for (const auto& c : file.cells)
+    if (c.architecture == "tinycnn") {
+      ++imported;
+      EXPECT_EQ(c.model, "torchscript");
+      EXPECT_EQ(c.model_hash, file_hash(dir_.file("tinycnn-1.pt")));
+    } else {
+      EXPECT_EQ(c.model, "");
+    }
+  EXPECT_EQ(imported, 1);
+  for (const auto& run : file.runs)
+    if (run.cell_id == file.cells[1].id) {
+      EXPECT_EQ(run.parameters, (9 * 4 + 4) + (36 * 8 + 8) + (392 * 10 + 10));
+      EXPECT_GT(run.test_acc, 0.3) << "chance is 0.1";
+    }
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)));
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  EXPECT_NE(rep.out.find("tinycnn"), std::string::npos) << rep.out;
+  EXPECT_NE(rep.out.find("NOTE: FLOPs of tinycnn (TorchScript, [models])"), std::string::npos) << rep.out;
+}
+
+// A file that cannot be trained is refused before anything is written,
+// naming the spec line and the file; a file changed after the study began
+// is a changed grid, which --resume refuses without touching the results.
+TEST_F(RunStudy, ABadOrChangedTorchScriptFileIsRefusedBeforeAnythingIsWritten) {
+  StudyOptions o = own_model_study(dir_, "classes7-1");
+  std::string spec = write_spec(o);
+  CommandResult r = run_command(run(spec));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("own.toml:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("models.tinycnn.torchscript: " + dir_.file("tinycnn-1.pt") + ": its forward gives [2, 7]"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(results(o))) << "refused after the file was created";
+  r = run_command(std::string(JOULEGRID_BINARY) + " plan " + quote(spec));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("its forward gives [2, 7]"), std::string::npos) << r.err;
+
+  o = own_model_study(dir_, "script-1");
+  spec = write_spec(o);
+  ASSERT_EQ(run_command(run(spec)).exit_code, 0);
+  const std::string before = slurp(results(o));
+  own_model_study(dir_, "reseeded-1");  // other weights in the same file
+  r = run_command(run(spec, "--resume"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("differs from the spec's"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(results(o)), before) << "the refused resume changed the results";
+}
+
 }  // namespace
 }  // namespace joulegrid

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -402,6 +403,31 @@ TEST_F(MpiStudy, AJobKilledMidCellContinuesTheCellFromItsLastKeptState) {
   EXPECT_EQ(run.epochs, o.epochs);
   expect_two_segments(run, kept, o.epochs);
   expect_same_training(run, only_run(load_results(dir_.file("ref.h5"))));
+}
+
+// examples/own-models.toml as a user runs it, under mpirun: LeNet and the
+// TorchScript model the export script writes, every cell done once and
+// each labelled by its kind.
+TEST_F(MpiStudy, TheOwnModelsExampleRunsEndToEnd) {
+  std::filesystem::create_directories(dir_.file("models"));
+  for (int size : {1, 2}) {
+    const CommandResult exported = run_command("/usr/bin/python3 " + quote(std::string(JOULEGRID_SOURCE_DIR) +
+                                               "/examples/models/export_torchscript.py") + " --size " +
+                                               std::to_string(size) + " --out " +
+                                               quote(dir_.file("models/tinycnn-" + std::to_string(size) + ".pt")));
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  }
+  std::string example = slurp(std::string(JOULEGRID_SOURCE_DIR) + "/examples/own-models.toml");
+  example.replace(example.find("train = 2000, test = 1000"), 25, "train = 600, test = 200");  // a test's size
+  const std::string s = dir_.write("own-models.toml", example);
+  const CommandResult r = run_command(kMpirun + " -np 2 " + joulegrid_run(s));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StudyResults file = load_results(dir_.file("own-models.h5"));
+  expect_every_cell_done_once(file);
+  std::set<std::string> kinds;
+  for (const auto& c : file.cells) kinds.insert(c.architecture + "/" + c.model);
+  EXPECT_EQ(kinds, (std::set<std::string>{"lenet/", "tinycnn/torchscript"}));
+  EXPECT_NE(r.out.find("tinycnn"), std::string::npos) << r.out;
 }
 
 }  // namespace

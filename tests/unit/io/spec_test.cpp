@@ -423,5 +423,96 @@ TEST_F(ExampleSpecs, PaperCifarIsTwoHundredFortyCells) {
   EXPECT_EQ(s.data.folds, 6);
 }
 
+// ---- [models.NAME]: the user's own TorchScript models -----------------------------
+
+class ModelsSpecTest : public SpecTest {
+ protected:
+  void SetUp() override {
+    SpecTest::SetUp();
+    std::filesystem::create_directories(dir.file("m"));
+    dir.write("m/tiny-1.pt", "bytes of size 1");
+    dir.write("m/tiny-2.pt", "bytes of size 2");
+  }
+  std::string models_text(const std::string& models, const std::string& architectures = R"("lenet", "tiny")",
+                          const std::string& extra = "") const {
+    return "[experiment]\nname = \"t\"\nseed = 7\n\n[data]\nformat = \"idx\"\npath = \"data\"\n\n"
+           "[grid]\narchitectures = [" + architectures + "]\nsizes = [1, 2]\n\n" + models + "\n" + kCriteria + extra;
+  }
+};
+
+TEST_F(ModelsSpecTest, AModelNamedInTheGridHasOneHashedFilePerSize) {
+  const Spec s = parse(models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\n"));
+  ASSERT_EQ(s.models.count("tiny"), 1u);
+  const ModelFile* one = imported_model_file(s, "tiny", 1);
+  const ModelFile* two = imported_model_file(s, "tiny", 2);
+  ASSERT_TRUE(one && two);
+  EXPECT_EQ(one->path, dir.file("m/tiny-1.pt"));
+  EXPECT_EQ(two->path, dir.file("m/tiny-2.pt"));
+  EXPECT_EQ(one->hash.size(), 16u);
+  EXPECT_NE(one->hash, two->hash);
+  EXPECT_EQ(imported_model_file(s, "lenet", 1), nullptr);
+  // Its cells carry the file; the hash, not the path, is part of their id.
+  const auto cells = expand_grid(s);
+  int imported = 0;
+  for (const auto& c : cells)
+    if (c.architecture == "tiny") {
+      ++imported;
+      EXPECT_EQ(c.model_kind, "torchscript");
+      EXPECT_EQ(c.model_file, c.size == 1 ? one->path : two->path);
+      EXPECT_EQ(c.model_hash, c.size == 1 ? one->hash : two->hash);
+      EXPECT_EQ(cell_identity(c).at("model").at("hash"), c.model_hash);
+      EXPECT_FALSE(cell_identity(c).at("model").contains("file")) << "the study may move";
+    } else {
+      EXPECT_FALSE(cell_identity(c).contains("model")) << "built-in cells keep the ids they had";
+    }
+  EXPECT_EQ(imported, 2);
+}
+
+// A changed file is a changed cell: its id, and with it the grid's hash,
+// differ, so --resume refuses a grid whose model files changed.
+TEST_F(ModelsSpecTest, AChangedModelFileChangesItsCellsButNoOther) {
+  const std::string text = models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\n");
+  const auto before = expand_grid(parse(text));
+  dir.write("m/tiny-2.pt", "other bytes of size 2");
+  const auto after = expand_grid(parse(text));
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(before[i].id == after[i].id, !(before[i].architecture == "tiny" && before[i].size == 2)) << i;
+  std::vector<CellRow> rows_before, rows_after;
+  for (const auto& c : before) rows_before.push_back(cell_row(c));
+  for (const auto& c : after) rows_after.push_back(cell_row(c));
+  EXPECT_NE(grid_hash(rows_before), grid_hash(rows_after));
+}
+
+TEST_F(ModelsSpecTest, AModelThatCannotBeUsedIsRefusedNamingTheLine) {
+  const std::map<std::string, std::string> refused{
+      {models_text("[models.lenet]\ntorchscript = \"m/tiny-{size}.pt\"\n", R"("lenet")"),
+       "'lenet' is a built-in architecture"},
+      {models_text("[models.Tiny]\ntorchscript = \"m/tiny-{size}.pt\"\n", R"("Tiny")"), "a-z, 0-9"},
+      {models_text("[models.tiny]\n", R"("tiny")"), "models.tiny.torchscript: is required"},
+      {models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\nfile = \"x\"\n"), "models.tiny"},
+      {models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\n", R"("lenet")"),
+       "model 'tiny' is not in [grid] architectures"},
+      {models_text("[models.tiny]\ntorchscript = \"m/tiny-1.pt\"\n"), "has no {size}, and [grid] sizes has 2 values"},
+      {models_text("[models.tiny]\ntorchscript = \"m/tiny-{k}.pt\"\n"), "the only placeholder is {size}"},
+      {models_text("[models.tiny]\ntorchscript = \"m/none-{size}.pt\"\n"), "none-1.pt: no such file (size 1)"},
+      {models_text("[models.tiny]\ntorchscript = \"m\"\n", R"("tiny")"), "has no {size}"},
+      {models_text("", R"("lenet", "tiny")"), "unknown architecture 'tiny'"},
+      {models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\n", R"("lenet", "tiny")",
+                   "\n[finetune]\nepochs = 1\nfreeze = \"all_but_head\"\n"),
+       "joulegrid does not know the layers of model 'tiny'"},
+  };
+  for (const auto& [text, words] : refused) {
+    const std::string e = error_of(text);
+    EXPECT_NE(e.find("study.toml:"), std::string::npos) << e;
+    EXPECT_NE(e.find(words), std::string::npos) << "expected '" << words << "' in: " << e;
+  }
+  // A folder is not a file.
+  std::filesystem::create_directories(dir.file("m/dir-1.pt"));
+  std::filesystem::create_directories(dir.file("m/dir-2.pt"));
+  EXPECT_NE(error_of(models_text("[models.tiny]\ntorchscript = \"m/dir-{size}.pt\"\n")).find("not a file"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace joulegrid

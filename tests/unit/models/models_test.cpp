@@ -4,9 +4,11 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "io/errors.hpp"
 #include "io/spec/spec.hpp"
 #include "models/bayes.hpp"
 #include "models/classifier.hpp"
+#include "models/flop_count.hpp"
 #include "models/transfer.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -317,6 +319,102 @@ TEST(Transfer, TheSpecKnowsWhichArchitecturesHaveConvolutions) {
       conv = conv || m->as<torch::nn::Conv2dImpl>() || m->as<torch::nn::Conv1dImpl>() || m->as<BayesConv2d>();
     EXPECT_EQ(has_conv_layers(arch), conv) << arch;
   }
+}
+
+// ---- imported models ([models.NAME]) ---------------------------------------------
+
+std::string torchscript(const std::string& name) { return std::string(TORCHSCRIPT_DIR) + "/tiny-" + name + ".pt"; }
+
+ModelConfig imported(const std::string& file, int classes = 10, std::vector<int64_t> shape = {1, 28, 28}) {
+  ModelConfig c = config("tinycnn", 1, std::move(shape));
+  c.classes = classes;
+  c.model_file = file;
+  return c;
+}
+
+std::string refusal(const ModelConfig& c) {
+  try {
+    make_model(c);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+// The counter finds in a forward pass what the built-in models count from
+// their layer shapes: every convolution, linear layer and recurrent step.
+TEST(FlopCount, CountsTheBuiltInModelsAsTheirLayerShapesDo) {
+  for (const auto& [arch, shape] : std::vector<std::pair<std::string, std::vector<int64_t>>>{
+           {"lenet", {1, 28, 28}}, {"mlp", {1, 28, 28}}, {"rnn", {20, 40}}, {"lstm", {20, 40}}, {"vgg", {3, 32, 32}}}) {
+    auto m = make_model(config(arch, 1, shape));
+    m->eval();
+    std::vector<int64_t> one{1};
+    one.insert(one.end(), shape.begin(), shape.end());
+    const torch::Tensor x = torch::randn(one);
+    torch::NoGradGuard no_grad;
+    const FlopCount counted = count_flops([&] { m->predict(x); });
+    EXPECT_EQ(counted.flops, m->flops_per_sample()) << arch;
+  }
+}
+
+// A scripted and a traced export of the same module: the same parameters,
+// the same FLOPs (conv1 4·28²·9 + conv2 8·14²·36 + linear 392·10 MACs, × 2),
+// and [batch, classes] log-probabilities.
+TEST(TorchScript, AScriptedAndATracedModuleLoadWithTheirParametersAndFlops) {
+  for (const std::string kind : {"script-1", "trace-1"}) {
+    auto m = make_model(imported(torchscript(kind)));
+    EXPECT_EQ(m->parameter_count(), (9 * 4 + 4) + (36 * 8 + 8) + (392 * 10 + 10)) << kind;
+    EXPECT_EQ(m->flops_per_sample(), 2 * (4 * 784 * 9 + 8 * 196 * 36 + 392 * 10)) << kind;
+    const torch::Tensor out = m->predict(torch::randn({3, 1, 28, 28}));
+    EXPECT_EQ(out.sizes(), (std::vector<int64_t>{3, 10})) << kind;
+    EXPECT_TRUE(torch::allclose(out.exp().sum(1), torch::ones({3}), 1e-4)) << kind;
+  }
+  EXPECT_EQ(make_model(imported(torchscript("script-2")))->flops_per_sample(),
+            2 * (8 * 784 * 9 + 16 * 196 * 72 + 784 * 10));
+}
+
+// Its parameters are the trainer's: a step of the optimiser changes what
+// the TorchScript module computes, and the weights save and load by name.
+TEST(TorchScript, ItsParametersAreTrainedAndSavedLikeABuiltInModelsOnes) {
+  auto m = make_model(imported(torchscript("script-1")));
+  const torch::Tensor x = torch::randn({8, 1, 28, 28});
+  const torch::Tensor y = torch::randint(0, 10, {8}, torch::kLong);
+  torch::Tensor log_probs;
+  torch::optim::SGD sgd(m->parameters(), torch::optim::SGDOptions(0.5));
+  const torch::Tensor before = m->predict(x).detach().clone();
+  sgd.zero_grad();
+  m->objective(x, y, 8, log_probs).backward();
+  sgd.step();
+  EXPECT_FALSE(torch::allclose(m->predict(x), before)) << "the step did not reach the module";
+  testing::TempDir dir;
+  save_weights(*m, dir.file("w.pt"));
+  auto fresh = make_model(imported(torchscript("script-1")));
+  const Transfer t = start_from(*fresh, dir.file("w.pt"), "none", 10);
+  EXPECT_EQ(t.kept, 0);
+  EXPECT_TRUE(torch::allclose(fresh->predict(x), m->predict(x)));
+}
+
+// Every file joulegrid cannot train is refused naming it and why.
+TEST(TorchScript, AFileThatCannotBeTrainedIsRefusedNamingItAndWhy) {
+  testing::TempDir dir;
+  const std::string junk = dir.write("junk.pt", "not a model at all");
+  const std::string missing = dir.file("missing.pt");
+  for (const auto& [c, words] : std::vector<std::pair<ModelConfig, std::string>>{
+           {imported(missing), "no such TorchScript file"},
+           {imported(junk), "not a TorchScript file this libtorch"},
+           {imported(torchscript("future-1")), "version 99"},
+           {imported(torchscript("classes7-1")), "gives [2, 7] for a batch of shape [2, 1, 28, 28]; joulegrid needs [2, 10]"},
+           {imported(torchscript("script-1"), 10, {3, 32, 32}), "its forward fails on a batch of shape [2, 3, 32, 32]"},
+       }) {
+    const std::string why = refusal(c);
+    EXPECT_NE(why.find(c.model_file), std::string::npos) << why;
+    EXPECT_NE(why.find(words), std::string::npos) << why;
+  }
+  ModelConfig changed = imported(torchscript("script-1"));
+  changed.model_hash = file_hash(torchscript("reseeded-1"));
+  EXPECT_NE(refusal(changed).find("changed since the study was planned"), std::string::npos) << refusal(changed);
+  changed.model_hash = file_hash(torchscript("script-1"));
+  EXPECT_EQ(refusal(changed), "(accepted)");
 }
 
 }  // namespace

@@ -624,6 +624,31 @@ TEST(Reduce, ARunContinuedOnAnotherNodeIsNormalisedSegmentBySegment) {
   }
 }
 
+// An imported model's FLOPs count only some operations: the report says
+// which models and what was counted; a study of built-in ones says nothing.
+TEST(Reduce, TheFlopsOfAnImportedModelAreLabelledWithWhatWasCounted) {
+  StudyResults r = testing::synthetic_study({});
+  std::ostringstream plain;
+  write_report("table", reduce(r), plain);
+  EXPECT_EQ(plain.str().find("TorchScript"), std::string::npos);
+  for (auto& c : r.cells)
+    if (c.architecture == "bcnn") {
+      c.architecture = "tinycnn";
+      c.model = "torchscript";
+      c.model_hash = "0123456789abcdef";
+    }
+  const Reduction red = reduce(r);
+  EXPECT_EQ(red.study.imported_models, std::vector<std::string>{"tinycnn"});
+  std::ostringstream table, page;
+  write_report("table", red, table);
+  EXPECT_NE(table.str().find("NOTE: FLOPs of tinycnn (TorchScript, [models]) were counted from a forward pass: "
+                             "conv/linear/matmul/recurrent counted; other ops not counted."),
+            std::string::npos)
+      << table.str();
+  write_report("html", red, page);
+  EXPECT_NE(page.str().find("id=\"imported-models\""), std::string::npos);
+}
+
 // A criterion that chose its epoch on the test set is named in the report
 // and in its row: its test accuracies are optimistic.
 TEST(Reduce, SelectionOnTheTestSetIsLabelled) {

@@ -454,6 +454,46 @@ TEST_F(CellRunnerTest, APretrainingCellLeavesWeightsThatATwinStartsFrom) {
   EXPECT_NE(missing.detail.find(out.file("gone.pt")), std::string::npos) << missing.detail;
 }
 
+// A model exported from Python (examples/models/export_torchscript.py),
+// scripted or traced, trains through joulegrid's own loop: far above chance,
+// with its own parameter count, and identically when run again.
+TEST_F(CellRunnerTest, ATorchScriptModelTrainsThroughTheSameLoop) {
+  CriterionSpec c = criterion("epochs");
+  c.epochs = 3;
+  for (const std::string kind : {"classes4-1", "classes4-trace-1"}) {
+    CellSpec s = cell(c, "tinycnn");
+    s.model_kind = "torchscript";
+    s.model_file = std::string(TORCHSCRIPT_DIR) + "/tiny-" + kind + ".pt";
+    s.model_hash = file_hash(s.model_file);
+    s.id = cell_id(s);
+    ScriptedEnergy energy(1.0), again(1.0);
+    const RunResult r = run(s, energy);
+    ASSERT_EQ(r.status, "done") << kind << ": " << r.detail << r.error_tail;
+    EXPECT_EQ(r.epochs, 3);
+    EXPECT_EQ(r.parameters, (9 * 4 + 4) + (36 * 8 + 8) + (392 * 4 + 4)) << kind;
+    EXPECT_EQ(r.flops_per_sample, 2 * (4 * 784 * 9 + 8 * 196 * 36 + 392 * 4)) << kind;
+    EXPECT_GT(r.test_acc, 0.6) << kind << ": chance is 0.25";
+    EXPECT_LT(r.epoch_records[2].loss, r.epoch_records[0].loss) << kind;
+    const RunResult twice = run(s, again);
+    ASSERT_EQ(twice.status, "done");
+    for (int e = 0; e < 3; ++e) EXPECT_DOUBLE_EQ(twice.epoch_records[e].loss, r.epoch_records[e].loss) << kind;
+  }
+}
+
+// The file a cell was planned with is the file it trains: one changed since
+// is bad input, named, and not retried into a different model's numbers.
+TEST_F(CellRunnerTest, ATorchScriptFileChangedSincePlanningFailsAsBadInput) {
+  CellSpec s = cell(criterion("epochs"), "tinycnn");
+  s.model_kind = "torchscript";
+  s.model_file = std::string(TORCHSCRIPT_DIR) + "/tiny-classes4-1.pt";
+  s.model_hash = file_hash(std::string(TORCHSCRIPT_DIR) + "/tiny-reseeded-1.pt");
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run(s, energy);
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.failure, FailureValue::input);
+  EXPECT_NE(r.detail.find("changed since the study was planned"), std::string::npos) << r.detail;
+}
+
 TEST_F(CellRunnerTest, BcnnAndMcDropoutTrainThroughTheSamePath) {
   CriterionSpec c = criterion("epochs");
   c.epochs = 2;
