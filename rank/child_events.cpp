@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "io/records/fields.hpp"
+#include "rank/protocol.hpp"
 
 namespace joulegrid {
 
@@ -43,6 +44,11 @@ ChildEvent parse_child_line(const std::string& line) {
     e.device = field<std::string>(ev, "ready", "device", "");
     e.init = field<std::string>(ev, "ready", "init", "");
     e.resumed_epoch = field<int>(ev, "ready", "resumed_epoch", 0);
+    // Last: a field that does not read is the sharper message.
+    const std::string speaks = "; joulegrid speaks version " + std::to_string(protocol::kVersion) + " (docs/protocol.md)";
+    if (!ev.contains("protocol")) throw ProtocolError("the trainer's 'ready' event names no 'protocol'" + speaks);
+    if (const int v = field<int>(ev, "ready", "protocol", 0); v != protocol::kVersion)
+      throw ProtocolError("the trainer speaks protocol version " + std::to_string(v) + speaks);
   } else if (kind == "phase") {
     e.kind = ChildEvent::Kind::phase;
     e.phase = field<std::string>(ev, "phase", "phase", "");

@@ -4,8 +4,9 @@
 // "continue" or "stop" after every epoch (and "stop" at any time when an
 // energy budget is checked per batch); "checkpoint" at any time asks for
 // the training state at the end of the current epoch (a drain began).
+// docs/protocol.md writes it all down, for training programs of any language.
 // Child → parent: JSON lines
-//   {"event":"ready", "parameters":N, "flops_per_sample":F, "device":"cpu",
+//   {"event":"ready", "protocol":1, "parameters":N, "flops_per_sample":F, "device":"cpu",
 //    "resumed_epoch":E0, ...}                         (E0 > 0: continued from the cell's resume_from)
 //   {"event":"phase", "phase":"train_begin"|"eval_begin", "epoch":E}
 //   {"event":"batch", "epoch":E, "batch":B}          (only when batches are checked)
@@ -16,6 +17,9 @@
 #include "vocabulary/vocabulary.hpp"
 
 namespace joulegrid::protocol {
+
+// The version a child names in its ready event; the parent speaks this one only.
+inline constexpr int kVersion = 1;
 
 inline constexpr const char* kContinue = "continue";
 inline constexpr const char* kStop = "stop";

@@ -304,7 +304,8 @@ class ChildSession {
       trainer.inject(*fault);
     const int resumed = cell.resume_from.empty() ? 0 : trainer.restore(cell.resume_from);
     const SplitTensors& d = trainer.data();
-    nlohmann::json ready{{"event", "ready"}, {"parameters", trainer.model().parameter_count()},
+    nlohmann::json ready{{"event", "ready"}, {"protocol", protocol::kVersion},
+                         {"parameters", trainer.model().parameter_count()},
                          {"flops_per_sample", trainer.model().flops_per_sample()}, {"device", device_name_},
                          {"threads", threads}, {"init", cell.train.init}, {"train_samples", d.train_x.size(0)},
                          {"validation_samples", d.validation_x.size(0)}, {"test_samples", d.test_x.size(0)},

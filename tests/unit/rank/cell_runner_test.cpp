@@ -311,7 +311,10 @@ TEST_F(CellRunnerTest, AnEventLineThatDoesNotReadFailsTheAttemptNamingTheField) 
   const std::vector<std::pair<std::string, std::string>> lines = {
       {R"({"event":"ready","parameters":"many"})", "'parameters' of the wrong type (string)"},
       {R"({"event":7})", "'event' is not a string"},
-      {R"({"event":"ready"})" "\n" R"({"event":"epoch","epoch":"one"})", "'epoch' event does not read"},
+      {R"({"event":"ready","protocol":1})" "\n" R"({"event":"epoch","epoch":"one"})", "'epoch' event does not read"},
+      {R"({"event":"ready","parameters":5})", "'ready' event names no 'protocol'; joulegrid speaks version 1"},
+      {R"({"event":"ready","protocol":2})", "the trainer speaks protocol version 2; joulegrid speaks version 1"},
+      {R"({"event":"ready","protocol":"one"})", "'protocol' of the wrong type (string)"},
       {R"({"event":"warp"})", "unknown kind 'warp'"},
       {R"({"event":"ready","flops_per_sample":5.7e108})", "'flops_per_sample' of the wrong type (number) or out of range"},
   };
