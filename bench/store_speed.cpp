@@ -66,7 +66,7 @@ RunResult run_of(const CellRow& c, int epochs) {
   r.seconds = 12.5;
   r.epochs = epochs;
   r.test_acc = 0.85;
-  r.energy_j = 1234.5;
+  r.energy_j = 220.0 * epochs;  // what its epochs add up to: reading the file checks it
   r.energy_method = EnergyMethodValue::counter;
   for (int e = 1; e <= epochs; ++e) {
     EpochRecord rec;
