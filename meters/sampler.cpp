@@ -6,8 +6,8 @@
 
 namespace joulegrid::meters {
 
-Sampler::Sampler(std::vector<std::unique_ptr<Meter>> meters, double sample_hz, size_t capacity)
-    : meters_(std::move(meters)), hz_(sample_hz), capacity_(std::max<size_t>(capacity, 2)) {
+Sampler::Sampler(std::vector<std::unique_ptr<Meter>> meters, double sample_hz, size_t capacity, Clock& clock)
+    : meters_(std::move(meters)), clock_(clock), hz_(sample_hz), capacity_(std::max<size_t>(capacity, 2)) {
   for (const auto& m : meters_) channels_.insert(channels_.end(), m->channels().begin(), m->channels().end());
   cumulative_.assign(channels_.size(), 0.0);
   wraps_.assign(channels_.size(), 0);
@@ -17,10 +17,6 @@ Sampler::Sampler(std::vector<std::unique_ptr<Meter>> meters, double sample_hz, s
 }
 
 Sampler::~Sampler() { stop(); }
-
-double Sampler::now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 Sample Sampler::read_all() {
   Sample s;
@@ -71,7 +67,7 @@ std::vector<double> Sampler::joules_now(double* at) {
 }
 
 void Sampler::start() {
-  if (running_.exchange(true)) return;
+  if (hz_ <= 0 || running_.exchange(true)) return;
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -1,6 +1,8 @@
 #pragma once
-// The sampler thread: reads every meter at sample_hz on the monotonic clock
-// into a bounded buffer, so that any recent window can be integrated.
+// The sampler thread: reads every meter at sample_hz into a bounded buffer,
+// stamped with the clock it is given (the monotonic clock in a study), so that
+// any recent window can be integrated. At 0 Hz it starts no thread and samples
+// only when asked: a test that moves a manual clock samples each instant itself.
 
 #include <atomic>
 #include <deque>
@@ -9,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "meters/clock.hpp"
 #include "meters/meter.hpp"
 #include "meters/window.hpp"
 
@@ -17,7 +20,9 @@ namespace joulegrid::meters {
 class Sampler {
  public:
   // `capacity` samples are kept (the oldest are dropped first).
-  Sampler(std::vector<std::unique_ptr<Meter>> meters, double sample_hz, size_t capacity = 1 << 20);
+  static constexpr size_t kCapacity = size_t{1} << 20;
+  Sampler(std::vector<std::unique_ptr<Meter>> meters, double sample_hz, size_t capacity = kCapacity,
+          Clock& clock = steady_clock());
   ~Sampler();
   Sampler(const Sampler&) = delete;
   Sampler& operator=(const Sampler&) = delete;
@@ -27,7 +32,7 @@ class Sampler {
 
   const std::vector<Channel>& channels() const { return channels_; }
   // Seconds on the clock the samples use.
-  static double now();
+  double now() const { return clock_.now_s(); }
   // Takes one sample at once (the window edges are sampled exactly) and stores it.
   Sample sample_now();
   // Copies of the samples that bound [t0, t1].
@@ -52,6 +57,7 @@ class Sampler {
   void loop();
 
   std::vector<std::unique_ptr<Meter>> meters_;
+  Clock& clock_;
   std::vector<Channel> channels_;
   double hz_;
   size_t capacity_;

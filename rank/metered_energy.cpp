@@ -1,9 +1,7 @@
 #include "rank/metered_energy.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <thread>
 
 namespace joulegrid {
 
@@ -21,14 +19,15 @@ EnergyMethod energy_method(meters::Method m) {
 
 }  // namespace
 
-MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoot& root) : root_(root) {
+MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoot& root, meters::Clock& clock)
+    : clock_(clock), root_(root) {
   meters::EstimatorOptions est;
   est.cpu_tdp_w = options.cpu_tdp_w;
   est.cpu_idle_fraction = options.cpu_idle_fraction;
   est.ram_w_per_gib = options.ram_w_per_gib;
   meters::MeterSet set = meters::open_meters(options.sources, root, est, options.utilisation);
   warnings_ = std::move(set.warnings);
-  sampler_ = std::make_unique<meters::Sampler>(std::move(set.meters), options.sample_hz);
+  sampler_ = std::make_unique<meters::Sampler>(std::move(set.meters), options.sample_hz, meters::Sampler::kCapacity, clock_);
   for (const auto& c : sampler_->channels())
     if (c.in_total && c.is_energy()) method_ = weakest_method(method_, energy_method(c.method));
   last_ = sampler_->joules_now(&last_t_);
@@ -51,7 +50,7 @@ std::vector<IdleWindow> MeteredEnergy::measure_idle_windows(double seconds, int 
     double t0 = 0, t1 = 0, busy0 = 0, total0 = 0, busy1 = 0, total1 = 0;
     const bool ticks = meters::node_ticks(root_, busy0, total0);
     const std::vector<double> before = sampler_->joules_now(&t0);
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds / windows));
+    clock_.sleep_s(seconds / windows);
     const std::vector<double> after = sampler_->joules_now(&t1);
     const bool ticks_after = ticks && meters::node_ticks(root_, busy1, total1);
     const double dt = t1 - t0;

@@ -19,7 +19,9 @@ namespace joulegrid {
 
 class MeteredEnergy : public CellEnergy {
  public:
-  MeteredEnergy(const MeterOptions& options, const meters::SysfsRoot& root);
+  // `clock` stamps the samples and times the idle windows (a test's own in tests).
+  MeteredEnergy(const MeterOptions& options, const meters::SysfsRoot& root,
+                meters::Clock& clock = meters::steady_clock());
   ~MeteredEnergy() override;
 
   EnergyTotals now() override;
@@ -46,6 +48,7 @@ class MeteredEnergy : public CellEnergy {
   const meters::Sampler& sampler() const { return *sampler_; }
 
  private:
+  meters::Clock& clock_;
   std::unique_ptr<meters::Sampler> sampler_;
   std::vector<meters::Warning> warnings_;
   EnergyMethod method_;

@@ -92,7 +92,7 @@ json hello(const std::string& node, int rank, int worker_ranks, NodeEnergy& mete
 // outlive it, and once more at the end.
 class SampleCollector {
  public:
-  explicit SampleCollector(const meters::Sampler& sampler) : sampler_(sampler), start_(meters::Sampler::now()) {
+  explicit SampleCollector(const meters::Sampler& sampler) : sampler_(sampler), start_(sampler.now()) {
     last_ = start_;
     for (const auto& c : sampler.channels())
       block_.channels.push_back({c.source + " " + c.device, c.component, meters::method_name(c.method), c.unit()});

@@ -1,5 +1,7 @@
 #include "tests/fakes/fake_sysfs.hpp"
 
+#include "tests/fakes/manual_clock.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
@@ -69,9 +71,20 @@ CounterScript::CounterScript(std::string root, std::string zone, double watts, u
   });
 }
 
+CounterScript::CounterScript(std::string root, std::string zone, double watts, uint64_t range_uj,
+                             ManualClock& clock)
+    : root_(std::move(root)), zone_(std::move(zone)), watts_(watts), range_uj_(range_uj), clock_(&clock) {
+  const double start = clock.now_s();
+  listener_ = clock.on_tick([this, start](double t) {
+    const auto uj = static_cast<uint64_t>(watts_ * (t - start) * 1e6);
+    set_energy_uj(root_, zone_, range_uj_ ? uj % range_uj_ : uj);
+  });
+}
+
 CounterScript::~CounterScript() {
   running_ = false;
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
+  if (clock_) clock_->forget(listener_);
 }
 
 std::string PackageAt::with_zone(const std::string& root) {

@@ -22,11 +22,16 @@ void write_amdgpu_card(const std::string& root, const std::string& card, const s
 void write_proc(const std::string& root, uint64_t busy_ticks, uint64_t idle_ticks,
                 uint64_t mem_total_kb, uint64_t mem_available_kb, int cpus = 2);
 
+class ManualClock;
+
 // Advances a zone's counter as if the zone drew `watts`, wrapping at
-// `range_uj`, every millisecond, until destroyed.
+// `range_uj`, until destroyed: on the wall clock every 0.2 ms, for a process
+// of its own (joulegrid under test); or at each move of a test's clock,
+// exactly, for code in the test's process.
 class CounterScript {
  public:
   CounterScript(std::string root, std::string zone, double watts, uint64_t range_uj);
+  CounterScript(std::string root, std::string zone, double watts, uint64_t range_uj, ManualClock& clock);
   ~CounterScript();
   double watts() const { return watts_; }
 
@@ -36,6 +41,8 @@ class CounterScript {
   uint64_t range_uj_;
   std::atomic<bool> running_{true};
   std::thread thread_;
+  ManualClock* clock_ = nullptr;
+  int listener_ = -1;
 };
 
 // A node whose only meter is a RAPL package zone drawing `watts`, for as

@@ -16,6 +16,7 @@
 #include "meters/visible_devices.hpp"
 #include "meters/window.hpp"
 #include "tests/fakes/fake_sysfs.hpp"
+#include "tests/fakes/manual_clock.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace joulegrid::meters {
@@ -482,27 +483,43 @@ TEST_F(FakeNode, CpuUtilisationIsTheBusyShareOfTicksSinceTheLastRead) {
 }
 
 TEST_F(FakeNode, SampledJoulesMatchTheScriptThroughWraps) {
-  // 40 W on a counter that wraps every 2 J: about 20 wraps a second.
+  // 40 W on a counter that wraps every 2 J: a wrap every 50 ms, sampled at
+  // 1,000 Hz on the test's clock for 0.4 s.
   const uint64_t range_uj = 2000000;
   testing::write_rapl_zone(root(), "intel-rapl:0", "package-0", 0, range_uj);
-  testing::CounterScript script(root(), "intel-rapl:0", 40.0, range_uj);
+  testing::ManualClock clock;
+  testing::CounterScript script(root(), "intel-rapl:0", 40.0, range_uj, clock);
   std::vector<std::unique_ptr<Meter>> m;
   m.push_back(std::make_unique<RaplMeter>(SysfsRoot(root()), warnings));
-  Sampler sampler(std::move(m), 1000.0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Sampler sampler(std::move(m), 0.0, Sampler::kCapacity, clock);
+  clock.sleep_s(0.02);
   const Sample a = sampler.sample_now();
-  sampler.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
-  sampler.stop();
+  for (int i = 0; i < 400; ++i) {
+    clock.sleep_s(0.001);
+    sampler.sample_now();
+  }
   const Sample b = sampler.sample_now();
   const WindowEnergy w = window_energy(sampler.samples_between(a.t, b.t), 0, sampler.channels()[0], a.t, b.t);
   const double truth = 40.0 * (b.t - a.t);
-  EXPECT_NEAR(w.joules, truth, 0.01 * truth) << "samples " << w.samples << " wraps " << w.wraps;
-  EXPECT_GE(w.wraps, 5);
+  EXPECT_NEAR(w.joules, truth, 1e-4) << "samples " << w.samples << " wraps " << w.wraps;
+  EXPECT_EQ(w.wraps, 8);  // 0.8 J to 16.8 J on a 2 J counter
   EXPECT_EQ(w.resets, 0);
   // The running integral the worker reads agrees with the window's.
-  const double running = sampler.cumulative_joules()[0];
-  EXPECT_NEAR(running, 40.0 * (b.t - a.t), 0.02 * truth + 40.0 * 0.03);
+  EXPECT_NEAR(sampler.cumulative_joules()[0], truth, 1e-4);
+}
+
+// At 0 Hz the sampler starts no thread: it samples only when asked.
+TEST_F(FakeNode, ASamplerAtZeroHertzSamplesOnlyWhenAsked) {
+  testing::write_rapl_zone(root(), "intel-rapl:0", "package-0", 0, 0);
+  std::vector<std::unique_ptr<Meter>> m;
+  m.push_back(std::make_unique<RaplMeter>(SysfsRoot(root()), warnings));
+  Sampler sampler(std::move(m), 0.0);
+  sampler.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(sampler.sample_count(), 0u);
+  sampler.sample_now();
+  EXPECT_EQ(sampler.sample_count(), 1u);
+  sampler.stop();
 }
 
 }  // namespace

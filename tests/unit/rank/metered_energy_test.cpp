@@ -1,4 +1,6 @@
 // The worker's view of the node's meters: gross, net and by component.
+// Each test moves a clock of its own and samples at 0 Hz (only when the code
+// under test asks), so its joules are exact on an idle machine and a busy one.
 
 #include <gtest/gtest.h>
 
@@ -10,6 +12,7 @@
 
 #include "rank/metered_energy.hpp"
 #include "tests/fakes/fake_sysfs.hpp"
+#include "tests/fakes/manual_clock.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace joulegrid {
@@ -20,18 +23,19 @@ TEST(MeteredEnergy, NetEnergySubtractsTheIdleBaseline) {
   const std::string root = node.path().string();
   testing::write_rapl_zone(root, "intel-rapl:0", "package-0", 0, 0);
   testing::write_rapl_zone(root, "intel-rapl:0:0", "dram", 0, 0);
-  testing::CounterScript package(root, "intel-rapl:0", 40.0, 0);  // a node idling at 40 W
+  testing::ManualClock clock;
+  testing::CounterScript package(root, "intel-rapl:0", 40.0, 0, clock);  // a node idling at 40 W
   MeterOptions options;
-  options.sample_hz = 500;
-  MeteredEnergy energy(options, meters::SysfsRoot(root));
+  options.sample_hz = 0;
+  MeteredEnergy energy(options, meters::SysfsRoot(root), clock);
   EXPECT_EQ(energy.method(), "counter");
-  EXPECT_NEAR(energy.measure_idle(0.3), 40.0, 2.0);
+  EXPECT_NEAR(energy.measure_idle(0.3), 40.0, 1e-4);
   const EnergyTotals a = energy.now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  clock.sleep_s(0.3);
   const EnergyTotals b = energy.now();
   const double gross = b.cell_j - a.cell_j;
-  EXPECT_NEAR(gross, 12.0, 1.0);               // 40 W × 0.3 s
-  EXPECT_NEAR(b.net_j - a.net_j, 0.0, 1.0);    // all of it was idle power
+  EXPECT_NEAR(gross, 12.0, 1e-5);              // 40 W × 0.3 s (a counter in whole µJ)
+  EXPECT_NEAR(b.net_j - a.net_j, 0.0, 1e-4);   // all of it was idle power
   EXPECT_DOUBLE_EQ(b.cpu_j - a.cpu_j, gross);  // the package is the CPU; no trainer attached: share 1
   EXPECT_DOUBLE_EQ(b.gpu_j, 0.0);
   EXPECT_NE(energy.describe().find("rapl package-0 (counter)"), std::string::npos) << energy.describe();
@@ -49,13 +53,14 @@ TEST(MeteredEnergy, CounterAndPowerThatDisagreeAreFlagged) {
   testing::write_amdgpu_card(root, "card0", "0000:03:00.0", 0, 100000000);  // 100 W
   MeterOptions options;
   options.sources = {"amdgpu"};
-  options.sample_hz = 500;
-  MeteredEnergy energy(options, meters::SysfsRoot(root));
+  options.sample_hz = 0;
+  testing::ManualClock clock;
+  MeteredEnergy energy(options, meters::SysfsRoot(root), clock);
   const EnergyTotals a = energy.now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  clock.sleep_s(0.2);
   const std::string counter = root + "/sys/class/drm/card0/device/hwmon/hwmon0/energy1_input";
   std::ofstream(counter) << 60000000 << "\n";  // 60 J where 100 W × 0.2 s is 20 J
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  clock.sleep_s(0.02);
   const EnergyTotals b = energy.now();
   EXPECT_NEAR(b.gpu_j - a.gpu_j, 60.0, 1e-6);  // the counter is what counts
   ASSERT_EQ(b.cross_checks.size(), 1u);
@@ -84,13 +89,17 @@ TEST(MeteredEnergy, UtilisationIsAveragedAndNeverCountedAsEnergy) {
   auto measure = [&](bool utilisation, EnergyTotals& a, EnergyTotals& b) {
     MeterOptions options;
     options.sources = {"amdgpu"};
-    options.sample_hz = 500;
+    options.sample_hz = 0;
     options.utilisation = utilisation;
-    MeteredEnergy energy(options, meters::SysfsRoot(root));
+    testing::ManualClock clock;
+    MeteredEnergy energy(options, meters::SysfsRoot(root), clock);
     testing::write_proc(root, 125, 375, 1024, 512);  // 25 busy of the next 100 ticks
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // The CPU's busy share is read at most every 10 ms of the wall clock
+    // (meters/utilisation.cpp); waiting longer changes nothing here.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    clock.sleep_s(0.05);
     a = energy.now();
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    clock.sleep_s(0.3);
     b = energy.now();
     return energy.sampler().channels().size();
   };
@@ -116,38 +125,33 @@ TEST(MeteredEnergy, EachIdleWindowSaysHowBusyTheNodesCpusWere) {
   testing::TempDir node;
   const std::string root = node.path().string();
   testing::write_rapl_zone(root, "intel-rapl:0", "package-0", 0, 0);
-  testing::CounterScript package(root, "intel-rapl:0", 40.0, 0);
-  // 30 busy ticks of every 100: a node a third busy with something else.
-  // Each new /proc/stat is renamed into place, so a reader never sees it half written.
-  auto write_stat = [&](uint64_t t) {
-    const std::string tmp = root + "/proc/stat.tmp";
-    std::ofstream(tmp) << "cpu  " << 3 * t << " 0 0 " << 7 * t << " 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n";
-    std::filesystem::rename(tmp, root + "/proc/stat");
+  testing::ManualClock clock;
+  testing::CounterScript package(root, "intel-rapl:0", 40.0, 0, clock);
+  // 30 busy ticks of every 100: a node a third busy with something else,
+  // 1,000 ticks a second on the test's clock.
+  auto write_stat = [&](double seconds) {
+    const auto t = static_cast<uint64_t>(seconds * 100);
+    std::ofstream(root + "/proc/stat") << "cpu  " << 3 * t << " 0 0 " << 7 * t
+                                       << " 0 0 0 0 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\n";
   };
   testing::write_proc(root, 0, 0, 1 << 20, 1 << 19, 1);
-  write_stat(10);
-  std::atomic<bool> running{true};
-  std::thread load([&] {
-    for (uint64_t t = 20; running; t += 10) {
-      write_stat(t);
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  });
+  const double start = clock.now_s();
+  write_stat(0);
+  const int load = clock.on_tick([&](double t) { write_stat(t - start); });
   MeterOptions options;
-  options.sample_hz = 200;
+  options.sample_hz = 0;
   options.sources = {"rapl"};
   options.utilisation = false;
-  MeteredEnergy energy(options, meters::SysfsRoot(root));
+  MeteredEnergy energy(options, meters::SysfsRoot(root), clock);
   const auto windows = energy.measure_idle_windows(0.3, 3);
-  running = false;
-  load.join();
+  clock.forget(load);
   ASSERT_EQ(windows.size(), 3u);
   for (const auto& w : windows) {
-    EXPECT_NEAR(w.watts, 40.0, 3.0);
-    EXPECT_NEAR(w.seconds, 0.1, 0.05);
-    EXPECT_NEAR(w.other_cpu, 30.0, 3.0);
+    EXPECT_NEAR(w.watts, 40.0, 1e-4);
+    EXPECT_NEAR(w.seconds, 0.1, 1e-9);
+    EXPECT_NEAR(w.other_cpu, 30.0, 1e-9);
   }
-  EXPECT_NEAR(energy.idle_watts(), 40.0, 3.0) << "each channel's median over the windows";
+  EXPECT_NEAR(energy.idle_watts(), 40.0, 1e-4) << "each channel's median over the windows";
 }
 
 }  // namespace
@@ -165,11 +169,12 @@ TEST(MeteredEnergy, ACellOnTheCpuCountsNoGpuEnergy) {
   testing::write_amdgpu_card(root, "card0", "0000:03:00.0", -1, 100000000, 64);  // 100 W
   MeterOptions options;
   options.sources = {"amdgpu"};
-  options.sample_hz = 500;
-  MeteredEnergy energy(options, meters::SysfsRoot(root));
+  options.sample_hz = 0;
+  testing::ManualClock clock;
+  MeteredEnergy energy(options, meters::SysfsRoot(root), clock);
   energy.trains_on_gpu(false);
   const EnergyTotals a = energy.now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  clock.sleep_s(0.2);
   const EnergyTotals b = energy.now();
   EXPECT_DOUBLE_EQ(b.gpu_j - a.gpu_j, 0.0);
   EXPECT_DOUBLE_EQ(b.cell_j - a.cell_j, 0.0);
@@ -178,7 +183,7 @@ TEST(MeteredEnergy, ACellOnTheCpuCountsNoGpuEnergy) {
   EXPECT_TRUE(std::isnan(mean_utilisation(a, b).first));
   energy.trains_on_gpu(true);  // the next cell trains on the GPU: it is charged again
   const EnergyTotals c = energy.now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  clock.sleep_s(0.2);
   const EnergyTotals d = energy.now();
   EXPECT_NEAR((d.gpu_j - c.gpu_j) / (d.seconds - c.seconds), 100.0, 1.0);
 }
