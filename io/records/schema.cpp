@@ -215,7 +215,10 @@ const Fields<EpochRecord>& epoch_fields() {
           JG_FIELD(EpochRecord, "cumulative_j", cumulative_j, "J"),
           JG_FIELD(EpochRecord, "efficiency_per_j", efficiency, "1/J"),
           // The epoch's method, for the reports: its training phase's.
-          JG_FIELD(EpochRecord, "energy_method", train_energy.method, "").derived(),
+          make_field<EpochRecord>(
+              "energy_method", "", [](const EpochRecord& r) -> const EnergyMethod& { return r.train_energy.method; },
+              [](EpochRecord& r, EnergyMethod m) { r.train_energy.method = m; })
+              .derived(),
           older_phase_object("train_energy", &EpochRecord::train_energy),
           older_phase_object("eval_energy", &EpochRecord::eval_energy),
       },
