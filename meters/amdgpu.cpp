@@ -68,7 +68,7 @@ AmdGpuMeter::AmdGpuMeter(const SysfsRoot& root, std::vector<Warning>& warnings, 
       Channel base;
       base.source = "amdgpu";
       base.device = card;
-      base.component = "gpu";
+      base.component = ComponentValue::gpu;
       base.bus_id = bus_id;
       if (!unique_id.empty()) base.uuid = "GPU-" + unique_id;
       bool counted = false;

@@ -14,10 +14,10 @@
 namespace joulegrid::meters {
 
 namespace {
-Channel estimated_channel(const std::string& component, const std::string& file) {
+Channel estimated_channel(Component component, const std::string& file) {
   Channel c;
   c.source = "estimate";
-  c.device = component;
+  c.device = component.str();
   c.component = component;
   c.method = Method::estimated;
   c.file = file;
@@ -43,12 +43,12 @@ EstimatorMeter::EstimatorMeter(const SysfsRoot& root, const EstimatorOptions& op
                                           " W a logical CPU)",
                           "set [meters] cpu_tdp_w (or joulegrid meters --cpu-tdp-w) to the processor's TDP"});
     }
-    channels_.push_back(estimated_channel("cpu", stat_path_));
+    channels_.push_back(estimated_channel(ComponentValue::cpu, stat_path_));
   } else if (options.cpu) {
     warnings.push_back({"estimate", stat_path_ + " cannot be read", "check the sysfs root"});
   }
   if (options.ram && read_text(meminfo_path_)) {
-    channels_.push_back(estimated_channel("ram", meminfo_path_));
+    channels_.push_back(estimated_channel(ComponentValue::ram, meminfo_path_));
   }
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "vocabulary/meter_sources.hpp"
+
 namespace joulegrid::meters {
 
 // How a channel's energy is obtained. `utilisation` channels carry no
@@ -18,7 +20,7 @@ const char* method_name(Method m);  // "counter" | "power" | "estimated" | "util
 struct Channel {
   std::string source;       // rapl | amdgpu | nvml | estimate
   std::string device;       // package-0, dram, card0, GPU-…, cpu, ram
-  std::string component;    // cpu | ram | gpu | platform
+  Component component;      // cpu | ram | gpu | platform
   Method method = Method::counter;
   double wrap_range_j = 0;  // counters: the value at which they wrap; 0 = unknown
   bool in_total = true;     // false for a zone that contains others (psys ⊃ package)

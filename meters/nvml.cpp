@@ -159,7 +159,7 @@ NvmlMeter::NvmlMeter(std::vector<Warning>& warnings, bool required, bool utilisa
     if (lib_->by_index(i, &dev) != nvml::kSuccess) continue;
     Channel base;
     base.source = "nvml";
-    base.component = "gpu";
+    base.component = ComponentValue::gpu;
     char uuid[96] = {};
     if (lib_->uuid(dev, uuid, sizeof uuid) == nvml::kSuccess) base.uuid = uuid;
     // NVML's order is PCI bus order: run with CUDA_DEVICE_ORDER=PCI_BUS_ID.

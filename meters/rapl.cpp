@@ -35,14 +35,14 @@ RaplMeter::RaplMeter(const SysfsRoot& root, std::vector<Warning>& warnings) {
     ch.source = "rapl";
     ch.method = Method::counter;
     if (depth(zone) == 1 && name->rfind("package", 0) == 0) {
-      ch.component = "cpu";
+      ch.component = ComponentValue::cpu;
       ch.device = *name;
     } else if (depth(zone) == 1 && *name == "psys") {
-      ch.component = "platform";
+      ch.component = ComponentValue::platform;
       ch.device = "psys";
       ch.in_total = false;  // psys ⊃ package: never add the two
     } else if (depth(zone) == 2 && *name == "dram") {
-      ch.component = "ram";
+      ch.component = ComponentValue::ram;
       ch.device = "dram-" + package_of(zone);
     } else {
       continue;  // core, uncore: inside a package already counted

@@ -13,7 +13,7 @@ namespace joulegrid::meters {
 
 namespace {
 
-bool covers(const MeterSet& set, const std::string& component) {
+bool covers(const MeterSet& set, Component component) {
   for (const auto& m : set.meters)
     for (const auto& c : m->channels())
       if (c.component == component && c.in_total) return true;
@@ -47,8 +47,8 @@ MeterSet open_meters(const std::vector<std::string>& sources, const SysfsRoot& r
   }
   const bool explicit_estimate = named(MeterSourceValue::estimate);
   EstimatorOptions e = estimator;
-  e.cpu = explicit_estimate || (wants(MeterSourceValue::estimate) && !covers(set, "cpu"));
-  e.ram = explicit_estimate || (wants(MeterSourceValue::estimate) && !covers(set, "ram"));
+  e.cpu = explicit_estimate || (wants(MeterSourceValue::estimate) && !covers(set, ComponentValue::cpu));
+  e.ram = explicit_estimate || (wants(MeterSourceValue::estimate) && !covers(set, ComponentValue::ram));
   if (e.cpu || e.ram) {
     auto est = std::make_unique<EstimatorMeter>(root, e, set.warnings);
     if (!est->channels().empty()) set.meters.push_back(std::move(est));

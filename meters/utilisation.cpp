@@ -58,7 +58,7 @@ CpuUtilisationMeter::CpuUtilisationMeter(const SysfsRoot& root) : busy_(root.pat
   Channel c;
   c.source = "proc";
   c.device = "cpu";
-  c.component = "cpu";
+  c.component = ComponentValue::cpu;
   c.method = Method::utilisation;
   c.in_total = false;
   c.file = root.path("/proc/stat");

@@ -199,9 +199,11 @@ class CellSession {
     r.cpu_j = b.cpu_j - a.cpu_j;
     r.ram_j = b.ram_j - a.ram_j;
     r.gpu_j = b.gpu_j - a.gpu_j;
-    // Less than idle: the idle baseline was taken on a busier node, not
-    // negative energy (the report says when a node's net is unreliable).
-    r.net_joules = std::max(0.0, b.net_j - a.net_j);
+    // Signed: a short phase's net is noise around zero, and clamping each
+    // phase at 0 would add that noise up into a positive bias. The reduction
+    // clamps a run's sum once, and counts the phases below idle power on a
+    // node as a sign of a bad baseline (docs/reduction.md).
+    r.net_joules = b.net_j - a.net_j;
     r.other_cpu = other_cpu_percent(a, b);
     r.disagreement = disagreements(a, b);
     r.method = energy_.method();

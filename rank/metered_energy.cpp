@@ -105,10 +105,10 @@ EnergyTotals MeteredEnergy::now() {
     const double delta = j[i] - last_[i];
     last_[i] = j[i];
     if (!c.is_energy()) {  // utilisation: the sampler integrates it as %·s
-      if (c.component == "gpu" && count_gpus_) {
+      if (c.component == ComponentValue::gpu && count_gpus_) {
         gpu_util += delta;
         ++gpus;
-      } else if (c.component == "cpu") {
+      } else if (c.component == ComponentValue::cpu) {
         totals_.cpu_util_s += delta;
         totals_.has_cpu_util = true;
       }
@@ -116,11 +116,11 @@ EnergyTotals MeteredEnergy::now() {
     }
     if (!c.in_total) continue;
     totals_.node_j += delta;
-    if (c.component == "gpu" && !count_gpus_) continue;  // the cell trains on the CPU
-    const double mine = c.component == "gpu" ? 1.0 : share;
-    if (c.component == "gpu") totals_.gpu_j += delta;
-    else if (c.component == "cpu") totals_.cpu_j += delta * share;
-    else if (c.component == "ram") totals_.ram_j += delta * share;
+    if (c.component == ComponentValue::gpu && !count_gpus_) continue;  // the cell trains on the CPU
+    const double mine = c.component == ComponentValue::gpu ? 1.0 : share;
+    if (c.component == ComponentValue::gpu) totals_.gpu_j += delta;
+    else if (c.component == ComponentValue::cpu) totals_.cpu_j += delta * share;
+    else if (c.component == ComponentValue::ram) totals_.ram_j += delta * share;
     totals_.net_j += (delta - idle_w_[i] * dt) * mine;
   }
   if (gpus > 0) {

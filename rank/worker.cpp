@@ -95,7 +95,7 @@ class SampleCollector {
   explicit SampleCollector(const meters::Sampler& sampler) : sampler_(sampler), start_(sampler.now()) {
     last_ = start_;
     for (const auto& c : sampler.channels())
-      block_.channels.push_back({c.source + " " + c.device, c.component, meters::method_name(c.method), c.unit()});
+      block_.channels.push_back({c.source + " " + c.device, c.component.str(), meters::method_name(c.method), c.unit()});
     columns_.resize(block_.channels.size());
   }
 
@@ -299,7 +299,7 @@ void sit_out(Comm& comm, NodeGroup& node, const std::string& name, const std::st
 std::string bound_gpus(const meters::Sampler& sampler) {
   std::string out;
   for (const auto& ch : sampler.channels())
-    if (ch.component == "gpu" && ch.is_energy() && ch.in_total)
+    if (ch.component == ComponentValue::gpu && ch.is_energy() && ch.in_total)
       out += (out.empty() ? "" : "; ") + ch.source + " " + ch.device + " " + ch.uuid + " " + ch.bus_id;
   return out;
 }

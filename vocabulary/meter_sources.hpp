@@ -1,6 +1,7 @@
 #pragma once
 // The energy sources a node can use ([meters] sources): the one table the
-// spec validates against, --help lists, and meters/registry.cpp opens from.
+// spec validates against, --help lists, and meters/registry.cpp opens from;
+// and the components of a node their channels measure.
 
 #include <array>
 #include <string_view>
@@ -29,5 +30,20 @@ struct Vocabulary<MeterSourceValue> {
   }};
 };
 using MeterSource = Word<MeterSourceValue>;
+
+// What part of a node a meter's channel measures: the energy a cell is
+// charged is its GPU's whole and its share of CPU and RAM (meters/attribution.hpp).
+enum class ComponentValue { cpu, ram, gpu, platform };
+template <>
+struct Vocabulary<ComponentValue> {
+  static constexpr const char* what = "component";
+  static constexpr std::array<WordEntry<ComponentValue>, 4> words{{
+      {ComponentValue::cpu, "cpu"},            // a CPU package (RAPL package, the estimate's CPU)
+      {ComponentValue::ram, "ram"},            // memory (RAPL dram, the estimate's RAM)
+      {ComponentValue::gpu, "gpu"},            // one GPU card (NVML, amdgpu hwmon)
+      {ComponentValue::platform, "platform"},  // the whole platform (RAPL psys): contains the others
+  }};
+};
+using Component = Word<ComponentValue>;
 
 }  // namespace joulegrid

@@ -75,7 +75,8 @@ inline constexpr StopReasonValue stopped = StopReasonValue::stopped;  // the swe
 struct EnergyReading {
   double joules = 0.0;       // attributed to the cell: its GPU + its share of CPU and RAM
   double node_joules = 0.0;  // the node's raw total in the window (never add these across cells)
-  double net_joules = 0.0;   // joules less idle power × time (same shares), never below 0
+  double net_joules = 0.0;   // joules less idle power × time (same shares); signed: below 0 where the
+                             // phase drew less than idle power (the reduction clamps a run's sum once)
   double cpu_j = 0.0, ram_j = 0.0, gpu_j = 0.0;  // attributed, by component
   EnergyMethod method;
   std::string disagreement;  // devices whose counter and power differ by > 5 % in the window

@@ -101,10 +101,13 @@ struct ComparisonRow {
   double ratio = 0;                     // Eq. 4 of the first over the second's, over their matched cells
   double low = 0, high = 0;             // its 95 % bootstrap interval, stratified: criteria, then sizes, then matched cells
   int n_a = 0, n_b = 0;                 // finished runs of each
-  int pairs = 0;                        // matched cells, the test's sample
+  int pairs = 0;                        // matched cells
+  int dropped_pairs = 0;                // of them, without a finite efficiency on a side: in neither test nor ratio
+  int tied_pairs = 0;                   // of them, equally efficient: no sign, dropped before ranking
+  int test_pairs = 0;                   // the test's sample: pairs − dropped − tied
   std::string test;                     // the test, in words
   double w = NAN, z = NAN, p = NAN;     // its statistic min(W+, W−), z where approximate, two-sided p
-  bool exact = false;                   // p from the exact null distribution
+  bool exact = false;                   // p from the exact permutation distribution (ties included)
   bool complete = true;                 // false: a side lacks a size or criterion the grid has
 };
 
@@ -167,6 +170,9 @@ struct NodeRow {
   // Whether its net energy (gross less idle power) can be trusted, and why not.
   bool net_reliable = true;
   std::string net_doubt;
+  // Its finished runs' training and evaluation phases, and how many of them
+  // drew less than its idle power (a signed net below −1 % of their gross).
+  int net_phases = 0, net_phases_below_idle = 0;
   // How many times jobs measured this node (a resume measures it again); its
   // E_ref against the first calibrated measurement, −0.04 for 4 % less (NaN: one, or none).
   int measurements = 1;

@@ -174,6 +174,9 @@ const Fields<ComparisonRow>& comparison_fields() {
       JG_FIELD(ComparisonRow, "n_a", n_a, ""),
       JG_FIELD(ComparisonRow, "n_b", n_b, ""),
       JG_FIELD(ComparisonRow, "pairs", pairs, ""),
+      JG_FIELD(ComparisonRow, "dropped_pairs", dropped_pairs, ""),
+      JG_FIELD(ComparisonRow, "tied_pairs", tied_pairs, ""),
+      JG_FIELD(ComparisonRow, "test_pairs", test_pairs, ""),
       JG_FIELD(ComparisonRow, "test", test, ""),
       JG_FIELD(ComparisonRow, "w", w, ""),
       JG_FIELD(ComparisonRow, "z", z, ""),
@@ -255,7 +258,8 @@ const Fields<NodeRow>& node_row_fields() {
             "calibration_s"}),
       {JG_FIELD(NodeRow, "e_ref_j", e_ref_j, "J"), JG_FIELD(NodeRow, "e_ref_spread", e_ref_spread, ""),
        JG_FIELD(NodeRow, "normalisation_factor", factor, ""), JG_FIELD(NodeRow, "net_reliable", net_reliable, ""),
-       JG_FIELD(NodeRow, "net_doubt", net_doubt, ""), JG_FIELD(NodeRow, "measurements", measurements, ""),
+       JG_FIELD(NodeRow, "net_doubt", net_doubt, ""), JG_FIELD(NodeRow, "net_phases", net_phases, ""),
+       JG_FIELD(NodeRow, "net_phases_below_idle", net_phases_below_idle, ""), JG_FIELD(NodeRow, "measurements", measurements, ""),
        JG_FIELD(NodeRow, "e_ref_change", e_ref_change, "")},
   });
   return f;

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "io/report/html_parts.hpp"
+#include "io/report/report.hpp"
 
 namespace joulegrid::html {
 
@@ -24,17 +25,26 @@ void study_line(const Reduction& red, std::ostream& out) {
   }
 }
 
+// A bootstrap interval, or why there is none.
+std::string bootstrap_interval(double low, double high, const std::string& unit = "") {
+  return std::isfinite(low) && std::isfinite(high) ? interval(low, high) + unit : kNoInterval;
+}
+
 void answer(const Reduction& red, std::ostream& out) {
   out << "<div class=\"answer\" id=\"answer\">";
   if (red.comparisons.empty()) out << "No two architectures have finished runs to compare yet.";
   for (const auto& c : red.comparisons) {
     out << "<p><b>" << escape(c.numerator) << "</b> is <b>" << number(c.ratio, 3) << "×</b> as efficient as <b>"
         << escape(c.denominator) << "</b> on " << escape(c.dataset) << " (Eq. 4, " << c.basis
-        << " energy; 95 % bootstrap interval " << interval(c.low, c.high) << "× over matched cells, "
-        << red.resamples << " resamples). " << escape(c.test) << " (the same size, criterion, fold and repeat, "
-        << c.pairs << " pairs of " << c.n_a << " and " << c.n_b << " runs): W = " << number(c.w, 4) << ", p = "
-        << number(c.p, 3) << " (two-sided, " << (c.exact ? "exact" : "normal approximation") << ")"
-        << (c.pairs < 6 ? ": too few matched cells for any test to find a difference at 5 %."
+        << " energy; "
+        << (std::isfinite(c.low) ? "95 % bootstrap interval " + interval(c.low, c.high) + "× over matched cells, " +
+                                       std::to_string(red.resamples) + " resamples"
+                                 : "bootstrap interval " + bootstrap_interval(c.low, c.high))
+        << "). " << escape(c.test) << " (the same size, criterion, fold and repeat, "
+        << escape(matched_cells_in_words(c)) << " pairs of " << c.n_a << " and " << c.n_b << " runs): W = "
+        << number(c.w, 4) << ", p = " << number(c.p, 3) << " (two-sided, "
+        << (c.exact ? "exact" : "normal approximation") << ")"
+        << (c.test_pairs < 6 ? ": too few matched cells for any test to find a difference at 5 %."
                         : c.p < 0.05 ? "." : ": not significant at 5 %.")
         << (c.complete ? "" : " <b class=\"bad\">Incomplete:</b> a size or criterion of the grid has no finished run "
                               "for one of them, so the two means are not over the same sets.")
@@ -46,14 +56,16 @@ void answer(const Reduction& red, std::ostream& out) {
 void intervals_table(const Reduction& red, std::ostream& out) {
   out << "<h3>Efficiency per architecture (Eq. 4)</h3><table id=\"table-answer\"><caption>"
          "Accuracy per joule [1/J], the mean over criteria of the mean over sizes; 95 % percentile bootstrap "
-         "intervals over sizes, folds, repeats and replicas, the normalised ones also over each node's calibration "
+         "intervals that keep every criterion and size once and draw its runs (folds, repeats, replicas), the "
+         "normalised ones also over each node's calibration "
          "repetitions ("
       << red.resamples << " resamples). Energy " << escape(energy_label(red)) << ".</caption>"
       << header_row({"dataset", "architecture", "setup", "runs", "raw 1/J", "95 % interval", "normalised 1/J",
                      "95 % interval"});
   for (const auto& i : red.intervals)
     out << "<tr>" << td(i.dataset) << td(i.architecture) << td(i.setup) << ti(i.runs) << tn(i.efficiency) << "<td>"
-        << interval(i.low, i.high) << "</td>" << tn(i.efficiency_norm) << "<td>" << interval(i.low_norm, i.high_norm)
+        << bootstrap_interval(i.low, i.high) << "</td>" << tn(i.efficiency_norm) << "<td>"
+        << bootstrap_interval(i.low_norm, i.high_norm)
         << "</td></tr>";
   out << "</table>";
 }
@@ -62,15 +74,18 @@ void comparisons_table(const Reduction& red, const Basis& basis, std::ostream& o
   out << "<h3>Architecture against architecture</h3><table id=\"table-comparisons\"><caption>Ratio of Eq. 4 ("
       << basis.word()
       << "), the more efficient first. Both are compared on matched cells only (the same size, criterion, fold, "
-         "repeat and replica): the interval is a bootstrap stratified by criterion and size that draws the same "
-         "cells for both, the test a Wilcoxon signed-rank test of the cells' log efficiency ratios (W = the smaller "
-         "rank sum; p two-sided, exact without ties up to 50 pairs, else the tie-corrected normal approximation). "
+         "repeat and replica): the interval is a bootstrap that keeps every criterion and size once and draws "
+         "the same cells for both, the test a Wilcoxon signed-rank test of the cells' log efficiency ratios (W = the smaller "
+         "rank sum; p two-sided, exact up to 50 pairs, ties included, else the tie-corrected normal approximation; "
+         "pairs of equal efficiency have no sign and are left out, and so are pairs without a finite efficiency, "
+         "from the ratio too). "
          "Pooling runs of different sizes or criteria would treat unlike runs as exchangeable.</caption>"
       << header_row({"dataset", "setup", "architectures", "ratio", "95 % interval", "basis", "matched cells",
                      "runs", "W", "z", "p", "p is"});
   for (const auto& c : red.comparisons)
     out << "<tr>" << td(c.dataset) << td(c.setup) << td(c.numerator + " / " + c.denominator) << "<td>"
-        << number(c.ratio, 3) << "×</td><td>" << interval(c.low, c.high) << "×</td>" << td(c.basis) << ti(c.pairs)
+        << number(c.ratio, 3) << "×</td><td>"
+        << bootstrap_interval(c.low, c.high, "×") << "</td>" << td(c.basis) << td(matched_cells_in_words(c))
         << "<td>" << c.n_a << " / " << c.n_b << "</td>" << tn(c.w) << tn(c.z, 3) << tn(c.p, 3)
         << td(c.exact ? "exact" : "approximate") << "</tr>";
   out << "</table>";
@@ -147,6 +162,15 @@ std::string integers(const std::vector<int>& v) {
   return s;
 }
 
+// How many folds or repeats a grid has: "1" for one fold, numbered 0
+// (listing the numbers read "0" as none), and the numbers only where they
+// are not 0 … n − 1.
+std::string how_many(const std::vector<int>& numbered) {
+  bool from_zero = true;
+  for (size_t i = 0; i < numbered.size(); ++i) from_zero = from_zero && numbered[i] == static_cast<int>(i);
+  return std::to_string(numbered.size()) + (from_zero ? "" : " (numbered " + integers(numbered) + ")");
+}
+
 void grid(const Reduction& red, std::ostream& out) {
   const GridAxes& g = red.grid;
   out << "<h3>Grid</h3><table id=\"table-grid\">" << header_row({"axis", "values"}) << "<tr>" << td("dataset")
@@ -154,8 +178,8 @@ void grid(const Reduction& red, std::ostream& out) {
       << "<tr>" << td("architectures") << td(join_words(g.architectures)) << "</tr>"
       << "<tr>" << td("sizes") << td(integers(g.sizes)) << "</tr>"
       << "<tr>" << td("stopping criteria") << td(join_words(g.criteria)) << "</tr>"
-      << "<tr>" << td("folds") << td(integers(g.folds)) << "</tr>"
-      << "<tr>" << td("repeats") << td(integers(g.repeats)) << "</tr>"
+      << "<tr>" << td("folds") << td(how_many(g.folds)) << "</tr>"
+      << "<tr>" << td("repeats") << td(how_many(g.repeats)) << "</tr>"
       << "<tr>" << td("setups") << td(join_words(g.setups)) << "</tr>"
       << "<tr>" << td("cells") << td(std::to_string(g.cells)) << "</tr></table>";
 }

@@ -64,4 +64,13 @@ std::string report_path(const std::string& results_path, const std::string& form
   return stem + "." + format;
 }
 
+std::string matched_cells_in_words(const ComparisonRow& c) {
+  std::string words = std::to_string(c.pairs);
+  if (c.test_pairs == c.pairs) return words;
+  words += " (" + std::to_string(c.test_pairs) + " tested";
+  if (c.tied_pairs > 0) words += "; " + std::to_string(c.tied_pairs) + " equally efficient, no sign";
+  if (c.dropped_pairs > 0) words += "; " + std::to_string(c.dropped_pairs) + " without a finite efficiency";
+  return words + ")";
+}
+
 }  // namespace joulegrid

@@ -29,6 +29,15 @@ size_t write_report_file(const std::string& format, const Reduction& reduction, 
 // results file, RESULTS-stem.html, .csv, .epochs.csv, .json.
 std::string report_path(const std::string& results_path, const std::string& format);
 
+// A comparison's matched cells in words, for every writer that prints
+// them: "11 (10 tested; 1 equally efficient, no sign; 0 without a finite
+// efficiency)", or just "11" when the test used every one.
+std::string matched_cells_in_words(const ComparisonRow& c);
+
+// What a report prints for a bootstrap interval that does not exist: every
+// (criterion, size) stratum had one run, so there was no spread to resample.
+inline constexpr const char* kNoInterval = "none (one run per criterion and size)";
+
 // One writer per format.
 void write_table(const Reduction& reduction, std::ostream& out);
 void write_csv(const Reduction& reduction, std::ostream& out);

@@ -167,12 +167,13 @@ void ratios_table(const Reduction& red, std::ostream& out) {
 void comparisons_table(const Reduction& red, std::ostream& out) {
   if (red.comparisons.empty()) return;
   out << "\nArchitecture against architecture on matched cells (the same size, criterion, fold and repeat): Eq. 4 "
-         "ratio, its 95 % bootstrap interval stratified by criterion and size, and the Wilcoxon signed-rank test of "
-         "the cells' log efficiency ratios (two-sided)\n";
+         "ratio, its 95 % bootstrap interval (every criterion and size kept, matched cells drawn within each), and "
+         "the Wilcoxon signed-rank test of the cells' log efficiency ratios (two-sided; exact up to 50 pairs, ties "
+         "included)\n";
   TextTable t({"dataset", "setup", "architectures", "basis", "ratio", "95 % interval", "matched cells", "W", "p", ""});
   for (const auto& c : red.comparisons)
     t.add({c.dataset, c.setup, c.numerator + " / " + c.denominator, c.basis, num(c.ratio, 3) + "×",
-           num(c.low, 3) + "–" + num(c.high, 3) + "×", std::to_string(c.pairs), num(c.w), num(c.p, 3),
+           std::isfinite(c.low) ? num(c.low, 3) + "–" + num(c.high, 3) + "×" : kNoInterval, matched_cells_in_words(c), num(c.w), num(c.p, 3),
            std::string(c.exact ? "exact" : "approximate") + (c.complete ? "" : "; incomplete: unlike sets")});
   t.print(out);
 }

@@ -429,6 +429,9 @@ void read_report(const TomlSection& s, Spec& spec) {
     if (!ok) s.fail("formats", "unknown format '" + f + "'" + did_you_mean(f, known));
   }
   spec.report.energy = s.word("energy", EnergyBasis());
+  if (spec.report.energy == EnergyBasisValue::net && spec.meters.idle_seconds <= 0)
+    s.fail("energy", "\"net\" needs an idle baseline, and [meters] idle_seconds = 0 measures none: set idle_seconds, "
+                     "or report \"gross\"");
   if (s.has("overtraining_epochs")) {
     const auto e = s.integers("overtraining_epochs", {}, 1, 1000000);
     if (e.size() != 2 || e[0] >= e[1])

@@ -8,6 +8,7 @@
 #include "io/report/report.hpp"
 #include "io/store/store.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/reduce/baseline.hpp"
 #include "orchestrator/reduce/reduce.hpp"
 
 namespace joulegrid {
@@ -20,6 +21,12 @@ int report_command(const ReportArgs& args) {
   if (args.repair_journal)
     if (const std::string done = repair_journal(args.file); !done.empty()) std::cerr << "joulegrid: " << done << "\n";
   const StudyResults results = load_results(args.file);
+  const EnergyBasis basis = args.energy.empty() ? results.meta.report_energy : EnergyBasis(args.energy);
+  if (basis == EnergyBasisValue::net)
+    if (const std::string nodes = reduction::missing_idle_baseline(results); !nodes.empty())
+      throw InputError((args.energy.empty() ? args.file + ": its [report] energy = \"net\"" : "--energy net") +
+                       ": node " + nodes + " measured no idle power ([meters] idle_seconds = 0), so there is no "
+                       "net energy to report; report the gross energy (--energy gross)");
   if (args.output.empty()) {
     write_report(args.format, reduce(results, args.energy), std::cout);
     return exit_code::complete;

@@ -10,7 +10,15 @@
 //   - with one worker rank on it, more than kRunOtherCpuPercent of its CPU
 //     time went to processes other than the cells' trainers while they ran
 //     (with several ranks that share includes the other ranks' cells, so it
-//     is kept but not judged).
+//     is kept but not judged);
+//   - more than kBelowIdleShare of its training and evaluation phases drew
+//     less than its idle power (a net below −kBelowIdleTolerance of the
+//     phase's gross joules): the strongest sign that the baseline was
+//     taken on a busier node (a phase's net is signed since 2026-12; files
+//     written before clamped each phase at 0 and show none);
+//   - it measured no idle power at all ([meters] idle_seconds = 0): then it
+//     has no net energy, and a report on the net basis is refused
+//     (missing_idle_baseline).
 
 #include "io/records/reduction.hpp"
 
@@ -19,6 +27,14 @@ namespace joulegrid::reduction {
 inline constexpr double kIdleBusyPercent = 5.0;
 inline constexpr double kIdleSpread = 0.10;
 inline constexpr double kRunOtherCpuPercent = 10.0;
+inline constexpr double kBelowIdleShare = 0.10;
+inline constexpr double kBelowIdleTolerance = 0.01;
+
+// A node measured idle power before its cells: without it, net equals gross.
+bool has_idle_baseline(const NodeRecord& node);
+// The nodes that ran a finished run without an idle baseline, named, or ""
+// when every one has one: a report on the net basis must refuse then.
+std::string missing_idle_baseline(const StudyResults& results);
 
 // Sets each NodeRow's net_reliable and net_doubt from its idle windows and
 // the runs it made.

@@ -113,7 +113,8 @@ std::vector<PhaseRow> phases(const std::vector<Measured>& done, EnergyBasis basi
   }
   std::vector<PhaseRow> out;
   for (const auto& model : unique_in_order(models))
-    out.push_back({model, joules[model].first / runs[model], joules[model].second / runs[model]});
+    out.push_back({model, std::max(0.0, joules[model].first) / runs[model],
+                   std::max(0.0, joules[model].second) / runs[model]});  // net phases are signed
   return out;
 }
 

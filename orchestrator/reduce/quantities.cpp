@@ -11,17 +11,15 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
-// Net energy is never below 0: files written before it was clamped where it
-// is measured read the same way.
 double phase_joules(const EnergyReading& phase, EnergyBasis basis) {
-  return basis == EnergyBasisValue::net ? std::max(0.0, phase.net_joules) : phase.joules;
+  return basis == EnergyBasisValue::net ? phase.net_joules : phase.joules;
 }
 
 double run_joules(const RunResult& run, EnergyBasis basis) {
   if (basis != EnergyBasisValue::net) return run.energy_j;
   double net = 0;
   for (const auto& e : run.epoch_records) net += phase_joules(e.train_energy, basis) + phase_joules(e.eval_energy, basis);
-  return net;
+  return std::max(0.0, net);
 }
 
 double samples_trained(const RunResult& run, int batch_size) {
@@ -40,7 +38,7 @@ std::pair<double, double> joules_per_sample(const RunResult& run, EnergyBasis ba
     train_n += static_cast<double>(e.train_samples);
     eval_n += static_cast<double>(e.eval_samples);
   }
-  return {train_n > 0 ? train_j / train_n : kNaN, eval_n > 0 ? eval_j / eval_n : kNaN};
+  return {train_n > 0 ? std::max(0.0, train_j) / train_n : kNaN, eval_n > 0 ? std::max(0.0, eval_j) / eval_n : kNaN};
 }
 
 EnergyParts energy_by_node(const RunResult& run, EnergyBasis basis) {
@@ -63,7 +61,7 @@ double normalised_joules(const EnergyParts& parts, const std::map<std::string, d
     if (f == factor.end()) return kNaN;
     sum += j * f->second;
   }
-  return sum;
+  return std::max(0.0, sum);  // net parts are signed: the run's total is clamped once
 }
 
 std::string base_setup_label(const CellRow& c) {

@@ -13,15 +13,18 @@
 namespace joulegrid::reduction {
 
 // The joules of one phase on a basis: gross (including idle power) or net.
+// A phase's net is signed (a short phase's is noise around zero): add
+// phases up, then clamp the total at 0, never each phase.
 double phase_joules(const EnergyReading& phase, EnergyBasis basis);
 // A run's joules on a basis: gross is its cumulative energy at the stop,
-// net the sum of its phases' net joules.
+// net the sum of its phases' signed net joules, clamped at 0 once.
 double run_joules(const RunResult& run, EnergyBasis basis);
 // The training samples a run saw: the samples its epochs recorded, or, in a
 // file written before they were, its batches × the batch size.
 double samples_trained(const RunResult& run, int batch_size);
-// Joules per training sample and per evaluated sample on a basis; NaN when
-// the run did not record its sample counts.
+// Joules per training sample and per evaluated sample on a basis (each
+// phase kind's sum clamped at 0); NaN when the run did not record its
+// sample counts.
 std::pair<double, double> joules_per_sample(const RunResult& run, EnergyBasis basis);
 
 // A run's joules on a basis by the node measurement (RunResult::node_key)
@@ -29,8 +32,8 @@ std::pair<double, double> joules_per_sample(const RunResult& run, EnergyBasis ba
 // on other nodes, one per segment (its epochs' joules).
 using EnergyParts = std::vector<std::pair<std::string, double>>;
 EnergyParts energy_by_node(const RunResult& run, EnergyBasis basis);
-// Each part times its node's factor (ARCHITECTURE §4), summed; NaN when a
-// part's node has no factor.
+// Each part times its node's factor (ARCHITECTURE §4), summed and clamped
+// at 0 (net parts are signed); NaN when a part's node has no factor.
 double normalised_joules(const EnergyParts& parts, const std::map<std::string, double>& factor);
 
 // "batch 256, lr 0.001, adam": what a cell trains with ...

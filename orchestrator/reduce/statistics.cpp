@@ -62,10 +62,17 @@ MannWhitney mann_whitney(const std::vector<double>& a_in, const std::vector<doub
 }
 
 Wilcoxon wilcoxon_signed_rank(const std::vector<double>& differences) {
-  std::vector<double> d;
-  for (double x : differences)
-    if (std::isfinite(x) && x != 0) d.push_back(x);
   Wilcoxon r;
+  std::vector<double> d;
+  for (double x : differences) {
+    if (!std::isfinite(x)) {
+      ++r.dropped;
+    } else if (x == 0) {
+      ++r.zeros;  // no sign: dropped before ranking (SciPy's zero_method="wilcox")
+    } else {
+      d.push_back(x);
+    }
+  }
   r.n = static_cast<int>(d.size());
   if (r.n == 0) {
     r.w = r.p = std::numeric_limits<double>::quiet_NaN();
@@ -74,35 +81,42 @@ Wilcoxon wilcoxon_signed_rank(const std::vector<double>& differences) {
   std::vector<size_t> order(d.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return std::abs(d[a]) < std::abs(d[b]); });
-  // Mid-ranks of |d|; the tie term Σ t(t² − 1) for the variance.
-  std::vector<double> rank(d.size());
+  // Mid-ranks of |d|, doubled so that they are whole numbers (a tie of two
+  // at ranks 3 and 4 is 3.5 each, 7 doubled); the tie term Σ t(t² − 1).
+  std::vector<int> twice_rank(d.size());
   double ties = 0;
-  bool tied = false;
   for (size_t i = 0; i < order.size();) {
     size_t j = i;
     while (j < order.size() && std::abs(d[order[j]]) == std::abs(d[order[i]])) ++j;
-    const double mid = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
-    for (size_t k = i; k < j; ++k) rank[order[k]] = mid;
+    for (size_t k = i; k < j; ++k) twice_rank[order[k]] = static_cast<int>(i + 1 + j);
     const double t = static_cast<double>(j - i);
     ties += t * (t * t - 1);
-    tied = tied || j - i > 1;
     i = j;
   }
-  double plus = 0, minus = 0;
-  for (size_t i = 0; i < d.size(); ++i) (d[i] > 0 ? plus : minus) += rank[i];
-  r.w = std::min(plus, minus);
+  int plus = 0, total = 0;
+  for (size_t i = 0; i < d.size(); ++i) {
+    total += twice_rank[i];
+    if (d[i] > 0) plus += twice_rank[i];
+  }
+  const int smaller = std::min(plus, total - plus);
+  r.w = smaller / 2.0;
   const int n = r.n;
-  if (n <= 50 && !tied) {
-    // The null distribution of W+: how many sign patterns give each rank sum.
-    const int top = n * (n + 1) / 2;
-    std::vector<double> ways(static_cast<size_t>(top) + 1, 0.0);
+  if (n <= kWilcoxonExactUpTo) {
+    // The exact null distribution given these ranks, ties and all: each
+    // difference's sign is + or − with probability ½, so count the sign
+    // patterns whose doubled rank sum is each value (a knapsack over the
+    // ranks; 2^50 patterns are still exact in a double).
+    std::vector<double> ways(static_cast<size_t>(total) + 1, 0.0);
     ways[0] = 1;
-    for (int k = 1; k <= n; ++k)
-      for (int s = top; s >= k; --s) ways[static_cast<size_t>(s)] += ways[static_cast<size_t>(s - k)];
-    double below = 0;
-    for (int s = 0; s <= static_cast<int>(r.w); ++s) below += ways[static_cast<size_t>(s)];
+    int reach = 0;
+    for (int k : twice_rank) {
+      reach += k;
+      for (int s = reach; s >= k; --s) ways[static_cast<size_t>(s)] += ways[static_cast<size_t>(s - k)];
+    }
+    double at_most = 0;
+    for (int s = 0; s <= smaller; ++s) at_most += ways[static_cast<size_t>(s)];
     r.exact = true;
-    r.p = std::min(1.0, 2 * below / std::ldexp(1.0, n));
+    r.p = std::min(1.0, 2 * at_most / std::ldexp(1.0, n));
     return r;
   }
   const double nn = n;
@@ -183,15 +197,17 @@ std::vector<std::map<std::string, double>> factor_draws(const Reduction& red, in
   return out;
 }
 
-// One bootstrap replicate of Eq. 4 (raw, normalised by the replicate's factors).
+// One bootstrap replicate of Eq. 4 (raw, normalised by the replicate's
+// factors), stratified: every (criterion, size) stratum is kept once, as
+// the study fixed it, and its runs are drawn with replacement. The interval
+// is the uncertainty of Eq. 4 over these criteria and sizes, not over a
+// population of sizes (which two to five fixed sizes could not describe).
 std::pair<double, double> resampled_eq4(const Nested& n, const std::map<std::string, double>& factor,
                                         std::mt19937_64& rng) {
   double sum_c = 0, sum_c_norm = 0;
   for (const auto& sizes : n.criteria) {
     double sum_s = 0, sum_s_norm = 0;
-    std::uniform_int_distribution<size_t> pick_size(0, sizes.size() - 1);
-    for (size_t s = 0; s < sizes.size(); ++s) {
-      const auto& runs = sizes[pick_size(rng)];
+    for (const auto& runs : sizes) {
       std::uniform_int_distribution<size_t> pick_run(0, runs.size() - 1);
       double acc = 0, e = 0, en = 0;
       for (size_t r = 0; r < runs.size(); ++r) {
@@ -210,15 +226,39 @@ std::pair<double, double> resampled_eq4(const Nested& n, const std::map<std::str
   return {sum_c / c, sum_c_norm / c};
 }
 
+// Whether any (criterion, size) stratum holds more than one run (or pair):
+// without that, a stratified bootstrap has nothing to resample.
+template <class T>
+bool replicated(const std::vector<std::vector<std::vector<T>>>& strata) {
+  for (const auto& sizes : strata)
+    for (const auto& runs : sizes)
+      if (runs.size() > 1) return true;
+  return false;
+}
+
 // Runs of two architectures that differ in nothing else: the same dataset,
 // setup, criterion, size, fold, repeat and replica. Strata by criterion,
-// then size, for the paired bootstrap.
+// then size, for the paired bootstrap. A pair where either side has no
+// finite, positive efficiency on the comparison's basis (a net clamped to
+// zero, an accuracy of zero) is counted in `dropped` and used by neither
+// the test nor the ratio and its interval, so all three see the same pairs.
 struct Matched {
   std::vector<std::vector<std::vector<std::pair<const Measured*, const Measured*>>>> strata;
   std::vector<std::pair<const Measured*, const Measured*>> pairs;
+  int dropped = 0;
 };
 
-Matched match(const Nested& a, const Nested& b) {
+// Accuracy per joule on the comparison's basis.
+double efficiency_on(const Measured* x, bool normalised) {
+  return x->run->test_acc / (normalised ? x->energy_norm_j : x->energy_j);
+}
+
+bool usable(const Measured* x, bool normalised) {
+  const double e = efficiency_on(x, normalised);
+  return std::isfinite(e) && e > 0;
+}
+
+Matched match(const Nested& a, const Nested& b, bool normalised) {
   auto cell_key = [](const Measured* m) {
     const CellRow& c = *m->cell;
     return key({c.criterion, std::to_string(c.size), std::to_string(c.fold), std::to_string(c.repeat),
@@ -232,6 +272,10 @@ Matched match(const Nested& a, const Nested& b) {
   for (const Measured* m : a.runs) {
     const auto it = theirs.find(cell_key(m));
     if (it == theirs.end()) continue;
+    if (!usable(m, normalised) || !usable(it->second, normalised)) {
+      ++out.dropped;
+      continue;
+    }
     if (!by.count(m->cell->criterion)) order.push_back(m->cell->criterion);
     by[m->cell->criterion][m->cell->size].push_back({m, it->second});
     out.pairs.push_back({m, it->second});
@@ -243,9 +287,9 @@ Matched match(const Nested& a, const Nested& b) {
   return out;
 }
 
-// One replicate of the ratio of Eq. 4 over matched cells: criterion by
-// criterion, the same sizes drawn for both, and within a size the same
-// cells (fold, repeat) for both; normalised by the replicate's factors.
+// One replicate of the ratio of Eq. 4 over matched cells: every (criterion,
+// size) stratum once, and within it the same cells (fold, repeat) drawn
+// with replacement for both; normalised by the replicate's factors.
 double resampled_matched_ratio(const Matched& m, const std::map<std::string, double>& factor, bool normalised,
                                std::mt19937_64& rng) {
   auto joules = [&](const Measured* x) {
@@ -254,10 +298,8 @@ double resampled_matched_ratio(const Matched& m, const std::map<std::string, dou
   };
   double eq4_a = 0, eq4_b = 0;
   for (const auto& sizes : m.strata) {
-    std::uniform_int_distribution<size_t> pick_size(0, sizes.size() - 1);
     double sum_a = 0, sum_b = 0;
-    for (size_t s = 0; s < sizes.size(); ++s) {
-      const auto& pairs = sizes[pick_size(rng)];
+    for (const auto& pairs : sizes) {
       std::uniform_int_distribution<size_t> pick_pair(0, pairs.size() - 1);
       double acc_a = 0, e_a = 0, acc_b = 0, e_b = 0;
       for (size_t r = 0; r < pairs.size(); ++r) {
@@ -307,8 +349,10 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
   const auto nested = nest(done);
   const auto factors = factor_draws(red, kResamples);
   std::vector<std::vector<double>> raw(nested.size()), norm(nested.size());
-  std::mt19937_64 rng(20240912);  // fixed: the same file gives the same intervals
   for (size_t a = 0; a < nested.size(); ++a) {
+    // A stream of its own, seeded by what it is: the same file gives the
+    // same intervals, and adding an architecture moves no other's.
+    std::mt19937_64 rng(20240912 ^ fnv1a64(key({nested[a].dataset, nested[a].architecture, nested[a].setup})));
     for (int i = 0; i < kResamples; ++i) {
       const auto [r, n] = resampled_eq4(nested[a], factors[static_cast<size_t>(i)], rng);
       raw[a].push_back(r);
@@ -321,10 +365,14 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
         row.efficiency = x.efficiency;
         row.efficiency_norm = x.efficiency_norm;
       }
-    row.low = quantile(raw[a], 0.025);
-    row.high = quantile(raw[a], 0.975);
-    row.low_norm = quantile(norm[a], 0.025);
-    row.high_norm = quantile(norm[a], 0.975);
+    // With one run in every (criterion, size) stratum there is no
+    // run-to-run spread to resample: no interval, rather than a point that
+    // reads as certainty.
+    const bool spread = replicated(nested[a].criteria);
+    row.low = spread ? quantile(raw[a], 0.025) : kNaN;
+    row.high = spread ? quantile(raw[a], 0.975) : kNaN;
+    row.low_norm = spread ? quantile(norm[a], 0.025) : kNaN;
+    row.high_norm = spread ? quantile(norm[a], 0.975) : kNaN;
     red.intervals.push_back(row);
   }
   for (size_t a = 0; a < nested.size(); ++a)
@@ -346,15 +394,18 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
       c.n_b = static_cast<int>(nested[lo].runs.size());
       // The interval and the test over matched cells only: runs of other
       // sizes, criteria, folds or repeats are not exchangeable.
-      const Matched m = match(nested[hi], nested[lo]);
-      c.pairs = static_cast<int>(m.pairs.size());
-      std::mt19937_64 paired(20241202 + a * 7919 + b);
+      const Matched m = match(nested[hi], nested[lo], normalised);
+      c.pairs = static_cast<int>(m.pairs.size()) + m.dropped;
+      c.dropped_pairs = m.dropped;
+      // One stream per comparison, seeded by the two architectures' names.
+      const auto& [first, second] = std::minmax(nested[a].architecture, nested[b].architecture);
+      std::mt19937_64 paired(20241202 ^ fnv1a64(key({c.dataset, c.setup, first, second})));
       std::vector<double> ratios;
       if (!m.pairs.empty())
         for (int i = 0; i < kResamples; ++i)
           ratios.push_back(resampled_matched_ratio(m, factors[static_cast<size_t>(i)], normalised, paired));
-      c.low = quantile(ratios, 0.025);
-      c.high = quantile(ratios, 0.975);
+      c.low = replicated(m.strata) ? quantile(ratios, 0.025) : kNaN;
+      c.high = replicated(m.strata) ? quantile(ratios, 0.975) : kNaN;
       if (!m.pairs.empty()) c.ratio = matched_ratio(m, normalised);
       if (c.ratio < 1) {  // on their matched cells the other is ahead: it comes first
         std::swap(c.numerator, c.denominator);
@@ -365,13 +416,11 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
         c.high = 1 / low;
       }
       std::vector<double> log_ratios;
-      for (const auto& [x, y] : m.pairs) {
-        const double ex = x->run->test_acc / (normalised ? x->energy_norm_j : x->energy_j);
-        const double ey = y->run->test_acc / (normalised ? y->energy_norm_j : y->energy_j);
-        log_ratios.push_back(ex > 0 && ey > 0 ? std::log(ex / ey) : kNaN);
-      }
+      for (const auto& [x, y] : m.pairs) log_ratios.push_back(std::log(efficiency_on(x, normalised) / efficiency_on(y, normalised)));
       const Wilcoxon w = wilcoxon_signed_rank(log_ratios);
       c.test = "Wilcoxon signed-rank on matched cells";
+      c.test_pairs = w.n;
+      c.tied_pairs = w.zeros;
       c.w = w.w;
       c.z = w.z;
       c.p = w.p;

@@ -27,14 +27,21 @@ struct MannWhitney {
 // sizes, so a reader can judge it). NaN values are left out.
 MannWhitney mann_whitney(const std::vector<double>& a, const std::vector<double>& b);
 
-// The Wilcoxon signed-rank test of paired differences, as SciPy's
-// wilcoxon(d, zero_method="wilcox", correction=False, mode="auto") gives it:
-// zero differences dropped, the statistic the smaller of the two rank sums,
-// p two-sided and exact from the null distribution where n ≤ 50 and no
-// |difference| ties, else the normal approximation with the tie-corrected
-// variance. NaN differences are left out.
+// The Wilcoxon signed-rank test of paired differences. Non-finite
+// differences (a log ratio of a net clamped to zero, an accuracy of zero)
+// are left out and counted; zero differences have no sign and are dropped
+// before ranking (SciPy's zero_method="wilcox"), and counted. The statistic
+// is the smaller of the two rank sums over mid-ranks of |d|; p is two-sided.
+// Up to kWilcoxonExactUpTo differences p is exact: the permutation
+// distribution of the rank sum over all 2^n sign patterns, conditional on
+// the ranks as they are, ties included (SciPy's mode="exact" where there are
+// no ties). Above it, the normal approximation with the tie-corrected
+// variance and no continuity correction.
+inline constexpr int kWilcoxonExactUpTo = 50;
 struct Wilcoxon {
-  int n = 0;          // non-zero differences
+  int n = 0;          // the differences the test used: finite and non-zero
+  int zeros = 0;      // differences of exactly zero, dropped
+  int dropped = 0;    // non-finite differences, dropped
   double w = 0;       // min(W+, W−)
   double z = NAN;     // the normal approximation's z (NaN where exact)
   double p = 1;       // two-sided

@@ -259,5 +259,26 @@ TEST_F(Cli, RunAloneThenReportSaysTheEnergyIsEstimated) {
   EXPECT_NE(bad.err.find("json"), std::string::npos) << bad.err;
 }
 
+// A study run with [meters] idle_seconds = 0 measured no idle power: it has
+// no net energy, and a net report is refused naming the node and the fix.
+TEST_F(Cli, ANetReportOfAStudyWithoutAnIdleBaselineIsRefused) {
+  std::string text = slurp(spec());
+  text.replace(text.find("idle_seconds = 0.3"), 18, "idle_seconds = 0");
+  const std::string no_idle = dir.write("no idle.toml", text);
+  const std::string out = dir.file("no-idle.h5");
+  const auto run = jg("run " + quote(no_idle) + " -o " + quote(out));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto net = jg("report " + quote(out) + " --energy net");
+  EXPECT_EQ(net.exit_code, 2) << net.out;
+  EXPECT_NE(net.err.find("measured no idle power ([meters] idle_seconds = 0)"), std::string::npos) << net.err;
+  EXPECT_EQ(net.out, "");
+  const auto gross = jg("report " + quote(out) + " --format json");
+  ASSERT_EQ(gross.exit_code, 0) << gross.err;
+  for (const auto& n : nlohmann::json::parse(gross.out)["nodes"]) {
+    EXPECT_FALSE(n["net_reliable"].get<bool>());
+    EXPECT_NE(n["net_doubt"].get<std::string>().find("no idle baseline"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace joulegrid

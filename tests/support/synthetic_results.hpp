@@ -33,6 +33,7 @@ inline StudyResults synthetic_study(const SyntheticOptions& o) {
     node.devices = n == 0 ? "fake GPU A" : "fake GPU B";
     node.energy_method = o.method;
     node.idle_w = 10.0 * (n + 1);
+    node.idle_s = 5.0;  // it measured its idle power: it has a net energy
     node.calibration_steps = 100;
     node.calibration_j = 100.0 * (n + 1);
     node.calibration_s = 2.0;

@@ -516,3 +516,18 @@ TEST_F(ModelsSpecTest, AModelThatCannotBeUsedIsRefusedNamingTheLine) {
 
 }  // namespace
 }  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+// No idle baseline, no net energy: a spec that asks for both is refused
+// where it says "net".
+TEST_F(SpecTest, NetEnergyWithoutAnIdleBaselineIsRefused) {
+  const std::string msg = error_of(spec_text("[meters]\nidle_seconds = 0\n\n[report]\nenergy = \"net\"\n"));
+  EXPECT_NE(msg.find("report.energy"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("idle_seconds = 0 measures none"), std::string::npos) << msg;
+  EXPECT_NO_THROW(parse(spec_text("[meters]\nidle_seconds = 0\n\n[report]\nenergy = \"gross\"\n")));
+}
+
+}  // namespace
+}  // namespace joulegrid

@@ -88,10 +88,10 @@ TEST_F(FakeNode, RaplPackageAndDramAddUpPsysAndCoreDoNot) {
   RaplMeter rapl(SysfsRoot(root()), warnings);
   ASSERT_EQ(rapl.channels().size(), 3u);  // package-0, dram-0, psys; no core, no mmio twin
   EXPECT_EQ(rapl.channels()[0].device, "package-0");
-  EXPECT_EQ(rapl.channels()[0].component, "cpu");
+  EXPECT_EQ(rapl.channels()[0].component.str(), "cpu");
   EXPECT_NEAR(rapl.channels()[0].wrap_range_j, 262143.328850, 1e-6);
   EXPECT_EQ(rapl.channels()[1].device, "dram-0");
-  EXPECT_EQ(rapl.channels()[1].component, "ram");
+  EXPECT_EQ(rapl.channels()[1].component.str(), "ram");
   EXPECT_EQ(rapl.channels()[2].device, "psys");
   EXPECT_FALSE(rapl.channels()[2].in_total);
   double v[3];
@@ -458,7 +458,7 @@ TEST_F(FakeNode, AmdGpuBusyPercentIsAUtilisationChannel) {
   ASSERT_EQ(amd.channels().size(), 2u);
   EXPECT_EQ(amd.channels()[1].method, Method::utilisation);
   EXPECT_FALSE(amd.channels()[1].in_total);
-  EXPECT_EQ(amd.channels()[1].component, "gpu");
+  EXPECT_EQ(amd.channels()[1].component.str(), "gpu");
   double v[2];
   amd.read(v);
   EXPECT_DOUBLE_EQ(v[0], 150.0);  // watts, µW scaled
@@ -470,7 +470,7 @@ TEST_F(FakeNode, CpuUtilisationIsTheBusyShareOfTicksSinceTheLastRead) {
   CpuUtilisationMeter cpu{SysfsRoot(root())};
   ASSERT_EQ(cpu.channels().size(), 1u);
   EXPECT_EQ(cpu.channels()[0].method, Method::utilisation);
-  EXPECT_EQ(cpu.channels()[0].component, "cpu");
+  EXPECT_EQ(cpu.channels()[0].component.str(), "cpu");
   testing::write_proc(root(), 175, 325, 1024, 512);  // 75 busy of 100 ticks
   double v = 0;
   cpu.read(&v);

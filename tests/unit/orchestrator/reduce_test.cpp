@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/report/report.hpp"
+#include "orchestrator/reduce/baseline.hpp"
 #include "orchestrator/reduce/reduce.hpp"
 #include "orchestrator/reduce/statistics.hpp"
 #include "tests/support/run_command.hpp"
@@ -665,13 +666,45 @@ TEST(Reduce, SelectionOnTheTestSetIsLabelled) {
   EXPECT_NE(page.str().find("id=\"selection-warning\""), std::string::npos);
 }
 
-// The signed-rank test against SciPy's, on fixed data: without ties (the
-// exact distribution) and with ties and a zero (the normal approximation).
+// The exact two-sided p of the signed-rank test by brute force: the rank
+// sum of every one of the 2^n sign patterns of the differences' mid-ranks.
+double enumerated_p(const std::vector<double>& differences) {
+  std::vector<double> d;
+  for (double x : differences)
+    if (std::isfinite(x) && x != 0) d.push_back(x);
+  std::vector<double> rank(d.size());
+  double plus = 0, total = 0;
+  for (size_t i = 0; i < d.size(); ++i) {
+    double below = 0, equal = 0;
+    for (double y : d) {
+      if (std::abs(y) < std::abs(d[i])) below += 1;
+      if (std::abs(y) == std::abs(d[i])) equal += 1;
+    }
+    rank[i] = below + (equal + 1) / 2;
+    total += rank[i];
+    if (d[i] > 0) plus += rank[i];
+  }
+  const double w = std::min(plus, total - plus);
+  double at_most = 0;
+  const uint64_t patterns = uint64_t{1} << d.size();
+  for (uint64_t mask = 0; mask < patterns; ++mask) {
+    double sum = 0;
+    for (size_t i = 0; i < d.size(); ++i)
+      if (mask >> i & 1) sum += rank[i];
+    if (sum <= w + 1e-9) at_most += 1;
+  }
+  return std::min(1.0, 2 * at_most / static_cast<double>(patterns));
+}
+
+// The signed-rank test against SciPy's, on fixed data: without ties SciPy's
+// exact distribution; past 50 pairs its tie-corrected normal approximation.
 TEST(Statistics, WilcoxonSignedRankMatchesSciPy) {
   if (testing::run_command("/usr/bin/python3 -c 'import scipy.stats'").exit_code != 0)
     GTEST_SKIP() << "python3-scipy is not installed";
   const std::vector<double> exact{0.31, -0.12, 0.58, 0.07, 0.44, -0.26, 0.19, 0.72, 0.05, 0.39, -0.61};
-  const std::vector<double> ties{0.2, -0.2, 0.4, 0.4, 0.1, 0.0, -0.3, 0.5, 0.2, 0.6, 0.3, -0.1, 0.7, 0.4};
+  std::vector<double> many;  // 60 pairs in tied groups of three, and a zero
+  for (int i = 0; i < 60; ++i) many.push_back((i % 5 == 0 ? -1 : 1) * 0.1 * (1 + i / 3));
+  many.push_back(0.0);
   auto list = [](const std::vector<double>& v) {
     std::string s = "[";
     for (double x : v) s += std::to_string(x) + ",";
@@ -680,7 +713,7 @@ TEST(Statistics, WilcoxonSignedRankMatchesSciPy) {
   const auto r = testing::run_command(
       "/usr/bin/python3 -c 'import json, scipy.stats as s; "
       "e = s.wilcoxon(" + list(exact) + ", zero_method=\"wilcox\", correction=False, mode=\"exact\"); "
-      "t = s.wilcoxon(" + list(ties) + ", zero_method=\"wilcox\", correction=False, mode=\"approx\"); "
+      "t = s.wilcoxon(" + list(many) + ", zero_method=\"wilcox\", correction=False, mode=\"approx\"); "
       "print(json.dumps([e.statistic, e.pvalue, t.statistic, t.pvalue]))'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto scipy = nlohmann::json::parse(r.out);
@@ -688,11 +721,40 @@ TEST(Statistics, WilcoxonSignedRankMatchesSciPy) {
   EXPECT_TRUE(e.exact);
   EXPECT_DOUBLE_EQ(e.w, scipy[0].get<double>());
   EXPECT_NEAR(e.p, scipy[1].get<double>(), 1e-12);
-  const Wilcoxon t = wilcoxon_signed_rank(ties);
-  EXPECT_FALSE(t.exact) << "ties: the normal approximation";
-  EXPECT_EQ(t.n, 13) << "the zero difference is dropped";
+  EXPECT_NEAR(e.p, enumerated_p(exact), 1e-12);
+  const Wilcoxon t = wilcoxon_signed_rank(many);
+  EXPECT_FALSE(t.exact) << "past 50 pairs: the normal approximation";
+  EXPECT_EQ(t.n, 60);
+  EXPECT_EQ(t.zeros, 1) << "the zero difference is dropped";
   EXPECT_DOUBLE_EQ(t.w, scipy[2].get<double>());
   EXPECT_NEAR(t.p, scipy[3].get<double>(), 1e-12);
+}
+
+// With ties, small samples get the exact permutation p, not the normal
+// approximation's: four equal differences are 2 of 16 sign patterns as
+// extreme, p = 0.125 (the approximation said 0.046, "significant").
+TEST(Statistics, WilcoxonIsExactWithTiesUpToFiftyPairs) {
+  const Wilcoxon four = wilcoxon_signed_rank({0.3, 0.3, 0.3, 0.3});
+  EXPECT_TRUE(four.exact);
+  EXPECT_DOUBLE_EQ(four.w, 0.0);
+  EXPECT_DOUBLE_EQ(four.p, 0.125);
+  // Tied groups, a zero and both signs: every sign pattern, counted.
+  const std::vector<double> ties{0.2, -0.2, 0.4, 0.4, 0.1, 0.0, -0.3, 0.5, 0.2, 0.6, 0.3, -0.1, 0.7, 0.4};
+  const Wilcoxon t = wilcoxon_signed_rank(ties);
+  EXPECT_TRUE(t.exact);
+  EXPECT_EQ(t.n, 13);
+  EXPECT_EQ(t.zeros, 1);
+  EXPECT_NEAR(t.p, enumerated_p(ties), 1e-12);
+  // Up to the cut-off, whatever the ties: 20 differences in pairs of equal size.
+  std::vector<double> twenty;
+  for (int i = 0; i < 20; ++i) twenty.push_back((i % 3 == 0 ? -1 : 1) * (1 + i / 2));
+  const Wilcoxon w20 = wilcoxon_signed_rank(twenty);
+  EXPECT_TRUE(w20.exact);
+  EXPECT_NEAR(w20.p, enumerated_p(twenty), 1e-12);
+  // Non-finite differences (a log ratio of a zero) are left out and counted.
+  const Wilcoxon nf = wilcoxon_signed_rank({0.1, NAN, -0.2, INFINITY, 0.3});
+  EXPECT_EQ(nf.n, 3);
+  EXPECT_EQ(nf.dropped, 2);
 }
 
 // Architectures are compared cell by cell: the pairs are the cells both
@@ -704,14 +766,180 @@ TEST(Statistics, ArchitecturesAreComparedOnMatchedCells) {
   EXPECT_EQ(c.pairs, 11) << "12 cells a side, lenet's sixth failed: its bcnn twin has no partner";
   EXPECT_EQ(c.test, "Wilcoxon signed-rank on matched cells");
   // lenet is exactly twice as efficient in all 11 pairs: every |difference|
-  // is tied, so p is the tie-corrected normal approximation's: W = 0,
-  // mean 33, variance (11·12·23 − ½·11·120) / 24 = 99.
-  EXPECT_FALSE(c.exact);
+  // is tied, W = 0, and the exact p is the two patterns of all one sign
+  // out of 2^11 (the normal approximation said 1.1e-3).
+  EXPECT_TRUE(c.exact);
   EXPECT_DOUBLE_EQ(c.w, 0.0);
-  EXPECT_NEAR(c.p, std::erfc(33 / std::sqrt(99.0) / std::sqrt(2.0)), 1e-12);
+  EXPECT_DOUBLE_EQ(c.p, 2.0 / 2048);
+  EXPECT_EQ(c.test_pairs, 11);
+  EXPECT_EQ(c.dropped_pairs, 0);
   EXPECT_NEAR(c.ratio, 2.0, 1e-9) << "the ratio over the matched cells";
   EXPECT_NEAR(c.low, 2.0, 1e-9);
   EXPECT_NEAR(c.high, 2.0, 1e-9) << "every matched pair has the same ratio";
+}
+
+// A pair whose run has no finite efficiency (an accuracy of zero) is
+// dropped from the test and from the ratio and its interval alike, and
+// counted; the ratio over the other pairs is unmoved.
+TEST(Statistics, APairWithoutAFiniteEfficiencyIsDroppedFromTestAndRatioAlikeAndCounted) {
+  StudyResults r = testing::synthetic_study({});
+  for (auto& run : r.runs)
+    if (run.cell_id == "lenet-1-c0-f0-r0") {
+      run.test_acc = 0;
+      run.epoch_records.back().test_acc = 0;
+      run.efficiency = 0;
+      run.epoch_records.back().efficiency = 0;
+    }
+  const Reduction red = reduce(r);
+  ASSERT_EQ(red.comparisons.size(), 1u);
+  const ComparisonRow& c = red.comparisons[0];
+  EXPECT_EQ(c.pairs, 11);
+  EXPECT_EQ(c.dropped_pairs, 1);
+  EXPECT_EQ(c.test_pairs, 10);
+  EXPECT_NEAR(c.ratio, 2.0, 1e-9) << "the ratio over the ten usable pairs";
+  EXPECT_NEAR(c.low, 2.0, 1e-9) << "and its interval over the same pairs";
+  EXPECT_NEAR(c.high, 2.0, 1e-9);
+  std::ostringstream table;
+  write_report("table", red, table);
+  EXPECT_NE(table.str().find("11 (10 tested; 1 without a finite efficiency)"), std::string::npos) << table.str();
+}
+
+// The bootstrap keeps every (criterion, size) stratum once and resamples
+// runs within it. (Drawing the sizes with replacement gave the interval a
+// width from the sizes' differences, which the grid fixed.) With one run a
+// stratum there is no run-to-run spread to resample, and no interval.
+TEST(Statistics, TheBootstrapKeepsEveryCriterionAndSizeAndResamplesRunsWithinThem) {
+  testing::SyntheticOptions o;
+  o.criteria = 1;
+  o.folds = 2;
+  // Fold 1 spends 10 % more than fold 0 in every stratum; strata differ by size.
+  const Reduction red = reduce(testing::synthetic_study(o));
+  ASSERT_EQ(red.intervals.size(), 2u);
+  for (const auto& i : red.intervals) {
+    // Only the folds are resampled: each size's mean lies between its two
+    // folds' efficiencies, so Eq. 4 lies within about 10 % of itself
+    // (normalised: the folds ran on two nodes, node-b drawing twice as much).
+    EXPECT_GT(i.low_norm, i.efficiency_norm / 1.12) << i.architecture;
+    EXPECT_LT(i.high_norm, i.efficiency_norm * 1.12) << i.architecture;
+    EXPECT_LT(i.low_norm, i.high_norm) << i.architecture;
+  }
+  o.folds = 1;
+  for (const auto& i : reduce(testing::synthetic_study(o)).intervals) {
+    EXPECT_TRUE(std::isnan(i.low) && std::isnan(i.high)) << i.architecture << ": one run a stratum, no interval";
+    EXPECT_TRUE(std::isfinite(i.efficiency));
+  }
+}
+
+// Each architecture and each comparison draws from a stream of its own:
+// adding an architecture to the study moves no other's interval.
+TEST(Statistics, AddingAnArchitectureMovesNoOtherIntervalOrComparison) {
+  const StudyResults two = testing::synthetic_study({});
+  StudyResults three = two;
+  const size_t cells = two.cells.size();
+  for (size_t i = 0; i < cells; ++i) {
+    if (two.cells[i].architecture != "lenet") continue;
+    CellRow cell = two.cells[i];
+    RunResult run = two.runs[i];
+    cell.architecture = "alexnet";  // first in every order
+    cell.id = run.cell_id = "alexnet" + cell.id.substr(5);
+    cell.index = run.cell_index = static_cast<int>(three.cells.size());
+    three.cells.push_back(cell);
+    three.runs.push_back(run);
+  }
+  three.meta.grid_hash = grid_hash(three.cells);
+  const Reduction a = reduce(two), b = reduce(three);
+  ASSERT_EQ(b.intervals.size(), 3u);
+  for (const auto& x : a.intervals)
+    for (const auto& y : b.intervals)
+      if (x.architecture == y.architecture) {
+        EXPECT_DOUBLE_EQ(x.low, y.low) << x.architecture;
+        EXPECT_DOUBLE_EQ(x.high_norm, y.high_norm) << x.architecture;
+      }
+  ASSERT_EQ(a.comparisons.size(), 1u);
+  bool found = false;
+  for (const auto& c : b.comparisons)
+    if (c.numerator == a.comparisons[0].numerator && c.denominator == a.comparisons[0].denominator) {
+      found = true;
+      EXPECT_DOUBLE_EQ(c.low, a.comparisons[0].low);
+      EXPECT_DOUBLE_EQ(c.high, a.comparisons[0].high);
+    }
+  EXPECT_TRUE(found);
+}
+
+// A phase's net is signed: short phases whose net is noise around zero
+// must not add up into a positive bias. The run's sum is clamped once.
+TEST(Reduce, NetEnergyIsTheSumOfSignedPhasesClampedOncePerRun) {
+  StudyResults r = testing::synthetic_study({});
+  for (auto& run : r.runs)
+    for (auto& e : run.epoch_records) e.eval_energy.net_joules = -1.0;  // a hair below idle power
+  const Reduction red = reduce(r, "net");
+  const StudyResults plain = testing::synthetic_study({});
+  int checked = 0;
+  for (const auto& c : red.cells) {
+    if (c.status != StatusValue::done) continue;
+    for (const auto& run : plain.runs)
+      if (run.cell_id == c.id) {
+        double train = 0;
+        for (const auto& e : run.epoch_records) train += e.train_energy.net_joules;
+        EXPECT_NEAR(c.energy_j, train - run.epochs, 1e-9) << c.id << ": every eval phase takes 1 J off";
+        ++checked;
+      }
+  }
+  EXPECT_EQ(checked, 23);
+  // A run whose phases all drew less than idle power is 0 J, never negative.
+  StudyResults below = testing::synthetic_study({});
+  for (auto& run : below.runs)
+    for (auto& e : run.epoch_records) e.train_energy.net_joules = e.eval_energy.net_joules = -2.0;
+  for (const auto& c : reduce(below, "net").cells) {
+    if (c.status != StatusValue::done) continue;
+    EXPECT_EQ(c.energy_j, 0.0) << c.id;
+  }
+}
+
+// Phases below idle power are the strongest sign of a bad baseline: a node
+// where more than a tenth of them were is unreliable, and says how many.
+TEST(Reduce, ANodeWherePhasesDrewLessThanIdlePowerIsUnreliable) {
+  StudyResults r = testing::synthetic_study({});
+  for (auto& run : r.runs)
+    if (run.node == "node-b")
+      for (auto& e : run.epoch_records) e.eval_energy.net_joules = -5.0;  // well past rounding
+  const Reduction red = reduce(r, "net");
+  ASSERT_EQ(red.nodes.size(), 2u);
+  EXPECT_TRUE(red.nodes[0].net_reliable) << red.nodes[0].net_doubt;
+  EXPECT_EQ(red.nodes[0].net_phases_below_idle, 0);
+  EXPECT_FALSE(red.nodes[1].net_reliable);
+  EXPECT_EQ(red.nodes[1].net_phases_below_idle * 2, red.nodes[1].net_phases) << "every eval phase of node-b";
+  EXPECT_NE(red.nodes[1].net_doubt.find("training and evaluation phases drew less than its idle power"),
+            std::string::npos)
+      << red.nodes[1].net_doubt;
+}
+
+// A node that measured no idle power ([meters] idle_seconds = 0) has no net
+// energy: it is unreliable, saying so, and the net basis is refused.
+TEST(Reduce, ANodeWithoutAnIdleBaselineHasNoNetEnergy) {
+  StudyResults r = testing::synthetic_study({});
+  r.nodes[1].idle_s = 0;
+  r.nodes[1].idle_w = 0;
+  const Reduction red = reduce(r, "net");
+  EXPECT_FALSE(red.nodes[1].net_reliable);
+  EXPECT_NE(red.nodes[1].net_doubt.find("no idle baseline"), std::string::npos) << red.nodes[1].net_doubt;
+  EXPECT_EQ(reduction::missing_idle_baseline(r), "node-b");
+  EXPECT_EQ(reduction::missing_idle_baseline(testing::synthetic_study({})), "");
+}
+
+// The HTML grid table counts folds and repeats: a study of one fold and
+// one repeat (numbered 0) said "folds 0", which reads as none.
+TEST(Reduce, TheHtmlGridTableCountsFoldsAndRepeats) {
+  testing::SyntheticOptions o;
+  o.folds = 1;
+  std::ostringstream one;
+  write_report("html", reduce(testing::synthetic_study(o)), one);
+  EXPECT_NE(one.str().find("<td class=\"t\">folds</td><td class=\"t\">1</td>"), std::string::npos);
+  EXPECT_NE(one.str().find("<td class=\"t\">repeats</td><td class=\"t\">1</td>"), std::string::npos);
+  o.folds = 3;
+  std::ostringstream three;
+  write_report("html", reduce(testing::synthetic_study(o)), three);
+  EXPECT_NE(three.str().find("<td class=\"t\">folds</td><td class=\"t\">3</td>"), std::string::npos);
 }
 
 }  // namespace
