@@ -1,6 +1,8 @@
 #include "meters/visible_devices.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <vector>
 
 namespace joulegrid::meters {
@@ -97,6 +99,52 @@ GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vec
              std::to_string(rank_on_node);
   }
   return b;
+}
+
+std::vector<GpuDevice> installed_gpus(const SysfsRoot& root) {
+  std::vector<GpuDevice> out;
+  std::error_code ec;
+  std::vector<std::string> nvidia;
+  for (const auto& e : std::filesystem::directory_iterator(root.path("/proc/driver/nvidia/gpus"), ec))
+    nvidia.push_back(e.path().filename().string());
+  std::sort(nvidia.begin(), nvidia.end());
+  for (size_t i = 0; i < nvidia.size(); ++i) out.push_back({"nvidia", static_cast<unsigned int>(i), "", nvidia[i]});
+  for (const auto& g : amdgpu_gpus(root)) out.push_back(g);
+  return out;
+}
+
+namespace {
+
+// A runtime told to show no card: CUDA_VISIBLE_DEVICES="" or "-1".
+bool hides_every_card(const char* variable) {
+  const char* env = std::getenv(variable);
+  if (!env) return false;
+  const auto devices = device_list(env);
+  return devices.empty() || devices.front() == "-1" || devices.front() == "NoDevFiles";
+}
+
+}  // namespace
+
+std::string unmetered_gpu(const std::vector<GpuDevice>& installed, const std::vector<Channel>& channels,
+                          const std::vector<Warning>& warnings, bool cpu_only) {
+  if (cpu_only) return "";
+  for (const auto& c : channels)
+    if (c.component == ComponentValue::gpu && c.is_energy() && c.in_total) return "";
+  for (const auto& g : installed) {
+    const bool nvidia = g.vendor == "nvidia";
+    if (nvidia ? hides_every_card("CUDA_VISIBLE_DEVICES")
+               : hides_every_card("ROCR_VISIBLE_DEVICES") || hides_every_card("HIP_VISIBLE_DEVICES"))
+      continue;
+    const std::string source = nvidia ? "nvml" : "amdgpu";
+    std::string why;
+    for (const auto& w : warnings)
+      if (w.source == source) why += (why.empty() ? "" : "; ") + w.problem + (w.fix.empty() ? "" : " (" + w.fix + ")");
+    if (why.empty()) why = "[meters] sources leaves " + source + " out";
+    return std::string(nvidia ? "NVIDIA" : "AMD") + " GPU " + g.bus_id + " would train this rank's cells, but no " +
+           "meter reads its energy: " + source + ": " + why + ". Fix the source, or train on the CPU ([train] " +
+           "device = \"cpu\"), or record the runs as \"GPU not measured\" ([meters] allow_unmetered_gpu = true)";
+  }
+  return "";
 }
 
 }  // namespace joulegrid::meters

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "meters/meter.hpp"
 #include "meters/sysfs.hpp"
 
 namespace joulegrid::meters {
@@ -55,5 +56,19 @@ struct GpuBinding {
 // the CPU (`cpu_only`) is given no GPU at all.
 GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vector<GpuDevice>& gpus,
                              bool allow_sharing, bool cpu_only);
+
+// The GPUs of the node as its drivers list them, whether or not a meter can
+// read them: NVIDIA's from /proc/driver/nvidia/gpus/BUS (no NVML needed),
+// AMD's amdgpu cards from sysfs. Only the bus id and vendor are known.
+std::vector<GpuDevice> installed_gpus(const SysfsRoot& root);
+
+// A rank whose cells train on a GPU that no meter of it reads would report
+// CPU and RAM joules alone as if they were the cell's energy. One line
+// naming the card, the source that failed (from the meters' warnings) and
+// the fixes; "" when its cells train on the CPU, when the runtimes see no
+// card (CUDA_VISIBLE_DEVICES or ROCR_VISIBLE_DEVICES empty or -1), or when
+// a meter reads a GPU's energy.
+std::string unmetered_gpu(const std::vector<GpuDevice>& installed, const std::vector<Channel>& channels,
+                          const std::vector<Warning>& warnings, bool cpu_only);
 
 }  // namespace joulegrid::meters

@@ -336,6 +336,16 @@ void run_worker(Comm& comm, NodeGroup& node) {
                  name, node.size());
   NodeEnergy meters(spec.meters);
   const std::string gpu = meters.measured() ? bound_gpus(meters.metered().sampler()) : "";
+  // A GPU that trains cells and that no meter reads: CPU and RAM joules alone
+  // would pass for the cell's energy. Refused unless the spec accepts it.
+  const std::string unmetered = meters::unmetered_gpu(
+      meters::installed_gpus(meters::SysfsRoot::from_environment()),
+      meters.metered().sampler().channels(), meters.metered().warnings(), spec.train.device == "cpu");
+  if (!unmetered.empty() && !spec.meters.allow_unmetered_gpu) {
+    sit_out(comm, node, name, unmetered);
+    return;
+  }
+  if (!unmetered.empty()) spdlog::warn("{}: {}: its runs say \"GPU not measured\"", name, unmetered);
   // Idle means idle: every rank of the node samples at once, none training.
   node.barrier();
   std::vector<IdleWindow> idle;
@@ -371,6 +381,7 @@ void run_worker(Comm& comm, NodeGroup& node) {
     if (r.device.rfind("cuda", 0) == 0) {  // a cell on the CPU counts no GPU
       r.gpu = gpu;
       r.gpu_shared = binding.shared && !gpu.empty();
+      r.gpu_unmetered = gpu.empty();  // whatever the start saw: it trained on a GPU no meter read
     }
     comm.send(0, tag::result, json(r).dump());
   }

@@ -148,6 +148,7 @@ struct RunResult {
   std::string device;       // what the child trained on: cpu, cuda:0
   std::string gpu;          // the GPU(s) its energy counts: "nvml gpu1 GPU-… 0000:02:00.0"; "" on the CPU
   bool gpu_shared = false;  // that GPU served other ranks too ([train] share_gpus): its whole energy is counted
+  bool gpu_unmetered = false;  // it trained on a GPU no meter read: its energy lacks the GPU's
   std::string init;
   double seconds = 0.0;
   double gpu_util = NAN, cpu_util = NAN;  // % over its epochs' windows, time-weighted; NaN: not recorded

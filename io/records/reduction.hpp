@@ -31,16 +31,18 @@ struct ModelRow {
   EnergyMethod energy_method;  // the weakest among its runs
   bool net_reliable = true;    // false: a run of it ran on a node whose net energy is unreliable
   int gpu_shared = 0;          // its runs on a GPU other ranks shared: each counts the card's whole energy
+  int gpu_unmetered = 0;       // its runs on a GPU no meter read: their energy lacks the GPU's
 };
 
 // A model's energy method and what makes its figures less certain on the
 // report's basis: "counter", "counter, net unreliable, shared GPU: the card's whole energy".
 inline std::string method_and_doubts(const ModelRow& m, EnergyBasis basis) {
   return m.energy_method.str() + (basis == EnergyBasisValue::net && !m.net_reliable ? ", net unreliable" : "") +
-         (m.gpu_shared > 0 ? ", shared GPU: the card's whole energy" : "");
+         (m.gpu_shared > 0 ? ", shared GPU: the card's whole energy" : "") +
+         (m.gpu_unmetered > 0 ? ", GPU not measured" : "");
 }
 inline bool has_doubts(const ModelRow& m, EnergyBasis basis) {
-  return (basis == EnergyBasisValue::net && !m.net_reliable) || m.gpu_shared > 0;
+  return (basis == EnergyBasisValue::net && !m.net_reliable) || m.gpu_shared > 0 || m.gpu_unmetered > 0;
 }
 
 struct CriterionRow {  // Eq. 3
@@ -196,6 +198,7 @@ struct CellResult {
   bool net_reliable = true;  // its node's net energy can be trusted
   std::string gpu;           // the GPU its energy counts (RunResult::gpu); "" on the CPU
   bool gpu_shared = false;   // that GPU served other ranks too: its whole energy is counted
+  bool gpu_unmetered = false;  // it trained on a GPU no meter read: its energy lacks the GPU's
   std::string node, detail;
   // A run continued from checkpoints: where each stretch ran, "n1 epochs 1-2, n2 epochs 3-5" ("" : in one go).
   std::string segments;
@@ -211,6 +214,7 @@ struct StudySummary {
   StudyStatus status;
   int cells = 0, done = 0, failed = 0, pending = 0;
   int gpu_shared_runs = 0;           // finished runs on a GPU other ranks shared ([train] share_gpus)
+  int gpu_unmetered_runs = 0;        // finished runs on a GPU no meter read ([meters] allow_unmetered_gpu)
   int segmented_runs = 0;            // finished runs continued from a checkpoint (more than one segment)
   std::vector<std::string> imported_models;  // architectures the user gave as files ([models.NAME]), grid order
   std::string merged_from;           // a merged file's sources, one a line

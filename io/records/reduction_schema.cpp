@@ -36,6 +36,7 @@ const Fields<CellResult>& cell_result_fields() {
       JG_FIELD(CellResult, "net_reliable", net_reliable, ""),
       JG_FIELD(CellResult, "gpu", gpu, ""),
       JG_FIELD(CellResult, "gpu_shared", gpu_shared, ""),
+      JG_FIELD(CellResult, "gpu_unmetered", gpu_unmetered, ""),
       JG_FIELD(CellResult, "segments", segments, ""),
       JG_FIELD(CellResult, "failure", failure, ""),
       JG_FIELD(CellResult, "detail", detail, "").not_in_csv(),
@@ -71,6 +72,7 @@ const Fields<ModelRow>& model_fields() {
       JG_FIELD(ModelRow, "energy_method", energy_method, ""),
       JG_FIELD(ModelRow, "net_reliable", net_reliable, ""),
       JG_FIELD(ModelRow, "gpu_shared_runs", gpu_shared, ""),
+      JG_FIELD(ModelRow, "gpu_unmetered_runs", gpu_unmetered, ""),
   };
   return f;
 }
@@ -274,6 +276,7 @@ const Fields<StudySummary>& study_summary_fields() {
       JG_FIELD(StudySummary, "failed", failed, ""),
       JG_FIELD(StudySummary, "pending", pending, ""),
       JG_FIELD(StudySummary, "gpu_shared_runs", gpu_shared_runs, ""),
+      JG_FIELD(StudySummary, "gpu_unmetered_runs", gpu_unmetered_runs, ""),
       JG_FIELD(StudySummary, "segmented_runs", segmented_runs, ""),
       JG_FIELD(StudySummary, "imported_models", imported_models, ""),
       JG_FIELD(StudySummary, "job_ids", job_ids, ""),

@@ -244,6 +244,7 @@ const Fields<RunResult>& run_fields() {
       JG_FIELD(RunResult, "device", device, ""),
       JG_FIELD(RunResult, "gpu", gpu, ""),
       JG_FIELD(RunResult, "gpu_shared", gpu_shared, ""),
+      JG_FIELD(RunResult, "gpu_unmetered", gpu_unmetered, ""),
       JG_FIELD(RunResult, "started_unix_s", started_unix_s, "s"),
       JG_FIELD(RunResult, "seconds", seconds, "s"),
       JG_FIELD(RunResult, "gpu_util_percent", gpu_util, "%").aka({"gpu_util"}),

@@ -53,6 +53,11 @@ void write_header(const Reduction& red, std::ostream& out) {
         << " run" << (s.gpu_shared_runs == 1 ? "" : "s")
         << " trained on a card other ranks used at the same time ([train] share_gpus); each counts the card's whole "
            "energy, so their joules are too high. Their models are marked.</p>";
+  if (s.gpu_unmetered_runs > 0)
+    out << "<p class=\"warning\" id=\"unmetered-gpu-warning\">GPU not measured: " << s.gpu_unmetered_runs
+        << " run" << (s.gpu_unmetered_runs == 1 ? "" : "s")
+        << " trained on a GPU that no meter read ([meters] allow_unmetered_gpu); their joules are the CPU's and "
+           "RAM's alone, far too low. Their models are marked.</p>";
   if (!s.imported_models.empty())
     out << "<p class=\"note\" id=\"imported-models\">FLOPs of " << escape(join(s.imported_models))
         << " (TorchScript, [models]) were counted from a forward pass: " << kCountedFlopsInWords << ".</p>";

@@ -40,6 +40,10 @@ void study_header(const Reduction& red, std::ostream& out) {
     out << "NOTE: " << s.gpu_shared_runs << " run" << (s.gpu_shared_runs == 1 ? "" : "s")
         << " trained on a GPU other ranks shared ([train] share_gpus): each counts the card's whole energy, "
            "so their joules are too high (marked \"shared GPU\").\n";
+  if (s.gpu_unmetered_runs > 0)
+    out << "NOTE: " << s.gpu_unmetered_runs << " run" << (s.gpu_unmetered_runs == 1 ? "" : "s")
+        << " trained on a GPU no meter read ([meters] allow_unmetered_gpu): their joules are the CPU's and RAM's "
+           "alone, far too low (marked \"GPU not measured\").\n";
   if (s.segmented_runs > 0) {
     out << "NOTE: " << s.segmented_runs << " run" << (s.segmented_runs == 1 ? " was" : "s were")
         << " continued from a checkpoint (a stop, a time limit or a killed job in between); each stretch is "

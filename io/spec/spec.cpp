@@ -387,7 +387,7 @@ void read_criteria(const toml::table& root, Spec& spec) {
 
 void read_meters(const TomlSection& s, Spec& spec) {
   s.allow_only({"sample_hz", "idle_seconds", "idle_windows", "cpu_tdp_w", "cpu_idle_fraction", "ram_w_per_gib",
-                "store_samples", "utilisation", "sources"});
+                "store_samples", "utilisation", "sources", "allow_unmetered_gpu"});
   MeterOptions& m = spec.meters;
   m.sample_hz = s.number("sample_hz", m.sample_hz, 1.0, 1000.0);
   m.idle_seconds = s.number("idle_seconds", m.idle_seconds, 0.0, 3600.0);
@@ -397,6 +397,7 @@ void read_meters(const TomlSection& s, Spec& spec) {
   m.ram_w_per_gib = s.number("ram_w_per_gib", m.ram_w_per_gib, 0.0, 100.0);
   m.store_samples = s.boolean("store_samples", m.store_samples);
   m.utilisation = s.boolean("utilisation", m.utilisation);
+  m.allow_unmetered_gpu = s.boolean("allow_unmetered_gpu", m.allow_unmetered_gpu);
   m.sources = s.texts("sources", m.sources);
   const std::vector<std::string> known = MeterSource::names();
   for (const auto& src : m.sources) {

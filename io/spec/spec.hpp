@@ -111,6 +111,9 @@ struct MeterOptions {
   double ram_w_per_gib = 0.375;
   bool store_samples = false;
   bool utilisation = true;  // GPU and CPU utilisation sampled beside the energy (never summed with it)
+  // A rank whose cells train on a GPU no meter reads is refused unless this
+  // is set; then its runs say "GPU not measured" in every format.
+  bool allow_unmetered_gpu = false;
   std::vector<std::string> sources{"auto"};
 };
 

@@ -118,6 +118,7 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
       row.cpu_util = r->cpu_util;
       row.gpu = r->gpu;
       row.gpu_shared = r->gpu_shared;
+      row.gpu_unmetered = r->gpu_unmetered;
       for (const auto& g : r->segments)
         row.segments += (row.segments.empty() ? "" : ", ") + g.node_key() + " epochs " + std::to_string(g.first_epoch) +
                         "-" + std::to_string(g.first_epoch + g.epochs - 1);
@@ -157,6 +158,7 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   for (const auto& m : done) {
     red.energy_method = weakest_method(red.energy_method, m.run->energy_method);
     red.study.gpu_shared_runs += m.run->gpu_shared;
+    red.study.gpu_unmetered_runs += m.run->gpu_unmetered;
     red.study.segmented_runs += m.run->segments.size() > 1;
   }
   red.cells = cell_results(results, red, settled, done);

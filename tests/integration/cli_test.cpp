@@ -280,5 +280,26 @@ TEST_F(Cli, ANetReportOfAStudyWithoutAnIdleBaselineIsRefused) {
   }
 }
 
+// A node with an NVIDIA card and no NVML: the cells would train on a GPU
+// whose energy no meter reads, and report CPU and RAM joules as theirs. The
+// rank refuses, naming the card and the fix, and with no rank left the run
+// is exit 2; the spec may accept it ([meters] allow_unmetered_gpu).
+TEST_F(Cli, AGpuThatNoMeterReadsIsRefusedUnlessTheSpecAcceptsIt) {
+  node.write("proc/driver/nvidia/gpus/0000:01:00.0/information", "Model: Fake\n");
+  ::setenv("JOULEGRID_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);  // no NVML, even on a GPU machine
+  const std::string out = dir.file("unmetered.h5");
+  const auto refused = jg("run " + quote(spec()) + " -o " + quote(out));
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("NVIDIA GPU 0000:01:00.0 would train this rank's cells, but no meter reads its energy"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("allow_unmetered_gpu"), std::string::npos) << refused.err;
+  std::string text = slurp(spec());
+  text.replace(text.find("[meters]\n"), 9, "[meters]\nallow_unmetered_gpu = true\n");
+  const auto accepted = jg("run " + quote(dir.write("accepted.toml", text)) + " -o " + quote(dir.file("accepted.h5")));
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+  ::unsetenv("JOULEGRID_NVML_LIBRARY");
+}
+
 }  // namespace
 }  // namespace joulegrid

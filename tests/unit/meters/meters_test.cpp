@@ -524,3 +524,42 @@ TEST_F(FakeNode, ASamplerAtZeroHertzSamplesOnlyWhenAsked) {
 
 }  // namespace
 }  // namespace joulegrid::meters
+
+namespace joulegrid::meters {
+namespace {
+
+// A rank whose cells would train on a GPU that no meter reads is named, with
+// the source that failed and the fixes; a metered GPU, cells on the CPU or a
+// runtime told to show no card are not.
+TEST_F(FakeNode, AGpuThatNoMeterReadsIsNamedWithTheSourceThatFailed) {
+  std::filesystem::create_directories(root() + "/proc/driver/nvidia/gpus/0000:01:00.0");
+  const auto installed = installed_gpus(SysfsRoot(root()));
+  ASSERT_EQ(installed.size(), 1u);
+  EXPECT_EQ(installed[0].bus_id, "0000:01:00.0");
+  const std::vector<Warning> nvml_missing{{"nvml", "cannot load libnvidia-ml.so.1", "install the NVIDIA driver"}};
+  Channel cpu;
+  cpu.component = ComponentValue::cpu;
+  const std::string why = unmetered_gpu(installed, {cpu}, nvml_missing, /*cpu_only=*/false);
+  EXPECT_NE(why.find("NVIDIA GPU 0000:01:00.0"), std::string::npos) << why;
+  EXPECT_NE(why.find("nvml: cannot load libnvidia-ml.so.1 (install the NVIDIA driver)"), std::string::npos) << why;
+  EXPECT_NE(why.find("allow_unmetered_gpu = true"), std::string::npos) << why;
+  EXPECT_EQ(unmetered_gpu(installed, {cpu}, nvml_missing, /*cpu_only=*/true), "");
+  Channel gpu;
+  gpu.component = ComponentValue::gpu;
+  EXPECT_EQ(unmetered_gpu(installed, {cpu, gpu}, {}, false), "");
+  Channel busy = gpu;
+  busy.method = Method::utilisation;  // a busy percentage is no energy
+  EXPECT_NE(unmetered_gpu(installed, {busy}, {}, false), "");
+  const char* before = std::getenv("CUDA_VISIBLE_DEVICES");
+  const std::string saved = before ? before : "";
+  ::setenv("CUDA_VISIBLE_DEVICES", "", 1);
+  EXPECT_EQ(unmetered_gpu(installed, {cpu}, nvml_missing, false), "") << "the runtime shows no card";
+  ::setenv("CUDA_VISIBLE_DEVICES", "-1", 1);
+  EXPECT_EQ(unmetered_gpu(installed, {cpu}, nvml_missing, false), "");
+  if (before) ::setenv("CUDA_VISIBLE_DEVICES", saved.c_str(), 1);
+  else ::unsetenv("CUDA_VISIBLE_DEVICES");
+  EXPECT_EQ(unmetered_gpu({}, {cpu}, nvml_missing, false), "") << "a node without GPUs";
+}
+
+}  // namespace
+}  // namespace joulegrid::meters

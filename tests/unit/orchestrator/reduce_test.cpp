@@ -942,5 +942,40 @@ TEST(Reduce, TheHtmlGridTableCountsFoldsAndRepeats) {
   EXPECT_NE(three.str().find("<td class=\"t\">folds</td><td class=\"t\">3</td>"), std::string::npos);
 }
 
+// Runs on a GPU that no meter read ([meters] allow_unmetered_gpu) lack the
+// GPU's joules: every format says "GPU not measured" beside their figures.
+TEST(Reduce, RunsOnAnUnmeteredGpuSayGpuNotMeasuredInEveryFormat) {
+  StudyResults r = testing::synthetic_study({});
+  int unmetered = 0;
+  for (auto& run : r.runs)
+    if (run.node == "node-b" && run.status == StatusValue::done) {
+      run.device = "cuda:0";
+      run.gpu_unmetered = true;
+      ++unmetered;
+    }
+  const Reduction red = reduce(r);
+  EXPECT_EQ(red.study.gpu_unmetered_runs, unmetered);
+  int marked = 0;
+  for (const auto& m : red.models) {
+    EXPECT_EQ(method_and_doubts(m, red.energy).find("GPU not measured") != std::string::npos, m.gpu_unmetered > 0);
+    marked += m.gpu_unmetered;
+  }
+  EXPECT_EQ(marked, unmetered);
+  for (const auto& c : red.cells) {
+    if (c.status != StatusValue::done) continue;
+    EXPECT_EQ(c.gpu_unmetered, c.node == "node-b") << c.id;
+  }
+  std::ostringstream table, json, csv, page;
+  write_report("table", red, table);
+  write_report("json", red, json);
+  write_report("csv", red, csv);
+  write_report("html", red, page);
+  EXPECT_NE(table.str().find("trained on a GPU no meter read"), std::string::npos);
+  EXPECT_NE(table.str().find("GPU not measured"), std::string::npos);
+  EXPECT_NE(json.str().find("\"gpu_unmetered_runs\": " + std::to_string(unmetered)), std::string::npos);
+  EXPECT_NE(csv.str().find("gpu_unmetered"), std::string::npos);
+  EXPECT_NE(page.str().find("id=\"unmetered-gpu-warning\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace joulegrid
