@@ -1,5 +1,7 @@
 #include "orchestrator/farm/scheduler.hpp"
 
+#include "orchestrator/farm/node_records.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -235,17 +237,20 @@ void Scheduler::on_hello(int source, const json& body) {
   const json& n = body.at("node_record");
   const bool leader = body.value("leader", false);
   // This job's measurement of the node: a new session after those of
-  // earlier jobs (a resume), which stay as they were; its leader's record
-  // replaces another rank's of the same session.
+  // earlier jobs (a resume), which stay as they were. The leader's record
+  // is the measurement; every rank's meters and warnings are kept with it
+  // (merge_rank_records), so a rank whose GPU meter failed is not hidden.
   auto mine = session_of_.find(node);
-  if (mine != session_of_.end() && !leader) return;
   if (mine == session_of_.end()) {
     int next = 0;
     for (const auto& earlier : store_.results().nodes)
       if (earlier.name == node && earlier.replica == 0) next = std::max(next, earlier.session + 1);
     mine = session_of_.emplace(node, next).first;
   }
-  NodeRecord rec = n.get<NodeRecord>();
+  NodeHellos& hellos = hellos_[node];
+  hellos.by_rank[source] = n.get<NodeRecord>();
+  if (leader) hellos.leader = source;
+  NodeRecord rec = merge_rank_records(hellos.by_rank, hellos.leader);
   rec.name = node;
   rec.session = mine->second;
   try {
@@ -254,14 +259,15 @@ void Scheduler::on_hello(int source, const json& body) {
     stop_committing(e.what());
     return;
   }
-  std::string line = "node " + node + " (rank " + std::to_string(source) + "): energy " + rec.energy_method +
-                     ", idle " + format_number(rec.idle_w) + " W";
-  if (rec.calibration_steps > 0)
-    line += ", calibration " + format_number(rec.calibration_j) + " J in " + format_number(rec.calibration_s) +
-            " s (" + rec.energy_method + ")";
-  else if (leader && !rec.calibration_method.empty())
-    line += ", no calibration: " + rec.calibration_method;
-  if (!rec.warnings.empty()) line += "; meters: " + rec.warnings;
+  const NodeRecord& own = hellos.by_rank[source];
+  std::string line = "node " + node + " (rank " + std::to_string(source) + "): energy " + own.energy_method +
+                     ", idle " + format_number(own.idle_w) + " W";
+  if (own.calibration_steps > 0)
+    line += ", calibration " + format_number(own.calibration_j) + " J in " + format_number(own.calibration_s) +
+            " s (" + own.energy_method + ")";
+  else if (leader && !own.calibration_method.empty())
+    line += ", no calibration: " + own.calibration_method;
+  if (!own.warnings.empty()) line += "; meters: " + own.warnings;
   progress_.event(line);
 }
 

@@ -116,6 +116,11 @@ class Scheduler {
   std::map<std::string, const CellSpec*> by_id_;
   std::map<std::string, std::vector<const CellSpec*>> dependents_;  // pretraining cell id → its fine-tuning cells
   std::map<std::string, int> session_of_;  // node → this job's measurement of it (NodeRecord::session)
+  struct NodeHellos {
+    std::map<int, NodeRecord> by_rank;  // each worker rank's own record of the node
+    int leader = -1;                    // the rank that measured it, once it said hello
+  };
+  std::map<std::string, NodeHellos> hellos_;  // node → what its ranks said
   std::map<int, std::string> node_of_;     // rank → its node
   CheckpointStore checkpoints_;
   std::vector<int> waiting_;  // ranks that asked while every pending cell waited on a pretraining cell

@@ -16,6 +16,7 @@
 #include "io/store/checkpoints.hpp"
 #include "orchestrator/farm/local_comm.hpp"
 #include "orchestrator/plan/plan.hpp"
+#include "orchestrator/farm/node_records.hpp"
 #include "orchestrator/farm/scheduler.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -58,12 +59,15 @@ struct FakeWorker {
   std::vector<CellSpec> cells;          // likewise
   std::set<std::string> sent_done;      // ids whose "done" result has been sent
   std::vector<std::string> early;       // fine-tuning cells handed out before their pretraining was done
+  // What each rank says first: by default a node of its own, which it leads.
+  std::function<json(int rank)> hello = [](int rank) {
+    return json{{"node", "n" + std::to_string(rank)}, {"leader", true},
+                {"node_record", {{"leader_rank", rank}, {"energy_method", "counter"}}}};
+  };
 
   void operator()(Comm& comm) {
     if (next(comm).tag != tag::config) return;
-    comm.send(0, tag::hello, json{{"node", "n" + std::to_string(comm.rank())}, {"leader", true},
-                                   {"node_record", {{"leader_rank", comm.rank()}, {"energy_method", "counter"}}}}
-                                 .dump());
+    comm.send(0, tag::hello, hello(comm.rank()).dump());
     while (true) {
       comm.send(0, tag::request, "{}");
       const Message m = next(comm);
@@ -478,6 +482,42 @@ TEST_F(SchedulerTest, ADrainKeepsTheRunningCellsStateAndTheNextJobContinuesFromI
   EXPECT_DOUBLE_EQ(continued->seconds, 2.0 + 3.0);
   EXPECT_DOUBLE_EQ(continued->started_unix_s, 500.0);
   EXPECT_FALSE(kept.running(id, 1, &problem)) << "a committed attempt's state is dropped";
+}
+
+// Two worker ranks on one node: the leader's measurement is the node's, and
+// the other rank's meters and warnings are kept beside it (they were
+// dropped: a second rank whose GPU meter failed left no trace).
+TEST_F(SchedulerTest, EveryRanksMetersAndWarningsReachTheNodeRecord) {
+  FakeWorker worker;
+  worker.hello = [](int rank) {
+    NodeRecord r;
+    r.leader_rank = rank;
+    r.energy_method = "counter";
+    r.devices = "nvml gpu" + std::to_string(rank - 1) + " (counter)";
+    r.warnings = rank == 2 ? "nvml: GPU 1: nvmlDeviceGetTotalEnergyConsumption failed" : "";
+    r.idle_w = rank == 1 ? 50 : 99;
+    return json{{"node", "shared"}, {"leader", rank == 1}, {"node_record", r}};
+  };
+  StopRequests stops;
+  ASSERT_EQ(run(worker, 2, stops), exit_code::complete);
+  const StudyResults& r = store_->results();
+  ASSERT_EQ(r.nodes.size(), 1u);
+  EXPECT_EQ(r.nodes[0].idle_w, 50) << "the leader's measurement";
+  EXPECT_EQ(r.nodes[0].devices, "rank 1: nvml gpu0 (counter); rank 2: nvml gpu1 (counter)");
+  EXPECT_EQ(r.nodes[0].warnings, "rank 2: nvml: GPU 1: nvmlDeviceGetTotalEnergyConsumption failed");
+}
+
+TEST(NodeRecords, TheLeadersMeasurementWithEveryRanksMetersAndWarnings) {
+  NodeRecord a, b;
+  a.devices = b.devices = "rapl package-0 (counter)";
+  a.idle_w = 10;
+  b.idle_w = 20;
+  b.warnings = "amdgpu: card1 has no power file";
+  const NodeRecord merged = merge_rank_records({{1, a}, {2, b}}, 2);
+  EXPECT_EQ(merged.idle_w, 20) << "the leader's";
+  EXPECT_EQ(merged.devices, "rapl package-0 (counter)") << "the same on every rank: once";
+  EXPECT_EQ(merged.warnings, "rank 2: amdgpu: card1 has no power file");
+  EXPECT_EQ(merge_rank_records({{3, b}, {1, a}}, -1).idle_w, 10) << "no leader yet: the lowest rank's";
 }
 
 }  // namespace

@@ -1,0 +1,33 @@
+#include "orchestrator/farm/node_records.hpp"
+
+#include <string>
+
+namespace joulegrid {
+
+namespace {
+
+// The field as the ranks give it: the one text where all agree, else each
+// rank's non-empty text prefixed by its rank.
+template <class Get>
+std::string per_rank(const std::map<int, NodeRecord>& by_rank, Get get) {
+  bool same = true;
+  for (const auto& [rank, r] : by_rank) same = same && get(r) == get(by_rank.begin()->second);
+  if (same) return get(by_rank.begin()->second);
+  std::string out;
+  for (const auto& [rank, r] : by_rank)
+    if (!get(r).empty()) out += (out.empty() ? "" : "; ") + ("rank " + std::to_string(rank) + ": ") + get(r);
+  return out;
+}
+
+}  // namespace
+
+NodeRecord merge_rank_records(const std::map<int, NodeRecord>& by_rank, int leader) {
+  if (by_rank.empty()) return {};
+  const auto base = by_rank.find(leader);
+  NodeRecord merged = base != by_rank.end() ? base->second : by_rank.begin()->second;
+  merged.devices = per_rank(by_rank, [](const NodeRecord& r) { return r.devices; });
+  merged.warnings = per_rank(by_rank, [](const NodeRecord& r) { return r.warnings; });
+  return merged;
+}
+
+}  // namespace joulegrid
