@@ -52,6 +52,47 @@ std::vector<GpuDevice> node_gpus(const SysfsRoot& root) {
   return gpus;
 }
 
+namespace {
+
+bool is_index(const std::string& item) {
+  return !item.empty() && item.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// CUDA numbers cards fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID, and
+// NVML (the meter) numbers them in PCI order: on a node of mixed cards an
+// index in CUDA_VISIBLE_DEVICES named one card to the trainer and another
+// to the meter. Cards given by index are turned into their UUIDs (one card
+// for both, whatever the order) and the order is set to PCI_BUS_ID before
+// any trainer starts. Returns why it cannot be done, or "" (and says what
+// it did in `log`).
+std::string one_card_order(const std::vector<GpuDevice>& gpus, std::string& log) {
+  const char* env = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (!env) return "";
+  const auto items = device_list(env);
+  bool indices = false;
+  for (const auto& item : items) indices = indices || is_index(item);
+  if (!indices) return "";
+  const char* order = std::getenv("CUDA_DEVICE_ORDER");
+  if (order && std::string(order) != "PCI_BUS_ID")
+    return std::string("CUDA_VISIBLE_DEVICES=") + env + " gives cards by index in CUDA_DEVICE_ORDER=" + order +
+           ", whose numbering the meters cannot know (they number cards in PCI order): give the cards by UUID "
+           "(nvidia-smi -L), or set CUDA_DEVICE_ORDER=PCI_BUS_ID";
+  ::setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID", 1);
+  std::string named;
+  for (const auto& item : items) {
+    std::string card = item;
+    for (const auto& g : gpus)
+      if (g.vendor == "nvidia" && is_index(item) && std::to_string(g.index) == item && !g.uuid.empty()) card = g.uuid;
+    named += (named.empty() ? "" : ",") + card;
+  }
+  ::setenv("CUDA_VISIBLE_DEVICES", named.c_str(), 1);
+  log += (log.empty() ? "" : "; ") + std::string("CUDA_DEVICE_ORDER -> PCI_BUS_ID, as the meters number cards; ") +
+         "CUDA_VISIBLE_DEVICES=" + env + " -> " + named;
+  return "";
+}
+
+}  // namespace
+
 GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vector<GpuDevice>& gpus,
                              bool allow_sharing, bool cpu_only) {
   GpuBinding b;
@@ -62,6 +103,8 @@ GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vec
     return b;
   }
   b.log = bind_rank_to_gpu(rank_on_node, ranks_on_node, &b.shared);
+  b.refused = one_card_order(gpus, b.log);
+  if (!b.refused.empty()) return b;
   if (b.shared && !allow_sharing) {
     b.refused = std::to_string(ranks_on_node) + " worker ranks on this node share the fewer GPUs listed (" + b.log +
                 "): give each rank its own GPU (srun --gpus-per-task=1, or list one GPU a rank), or set [train] "

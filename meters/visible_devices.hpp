@@ -53,7 +53,10 @@ struct GpuBinding {
 // bind_rank_to_gpu); an unset variable is set to GPU `rank_on_node` of
 // the node's `gpus` of that vendor (by UUID where it has one). More ranks
 // than GPUs is refused unless `allow_sharing`. A rank whose cells train on
-// the CPU (`cpu_only`) is given no GPU at all.
+// the CPU (`cpu_only`) is given no GPU at all. NVIDIA cards given by index
+// are turned into UUIDs and CUDA_DEVICE_ORDER is set to PCI_BUS_ID, so that
+// the trainer and the meter mean one card (refused where the launcher set
+// another order for indices).
 GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vector<GpuDevice>& gpus,
                              bool allow_sharing, bool cpu_only);
 

@@ -376,7 +376,8 @@ TEST_F(FakeNvml, MoreRanksThanGpusIsRefusedUnlessTheSpecAllowsSharing) {
   ::setenv("CUDA_VISIBLE_DEVICES", "0,1", 1);
   const GpuBinding listed = bind_rank_to_gpus(2, 3, gpus, true, false);
   EXPECT_TRUE(listed.shared);
-  EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "0");
+  EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "GPU-aaaa") << "index 0, named by its UUID";
+  ::unsetenv("CUDA_DEVICE_ORDER");
 }
 
 TEST_F(FakeNvml, ARankWhoseCellsTrainOnTheCpuMetersNoGpu) {
@@ -559,6 +560,36 @@ TEST_F(FakeNode, AGpuThatNoMeterReadsIsNamedWithTheSourceThatFailed) {
   if (before) ::setenv("CUDA_VISIBLE_DEVICES", saved.c_str(), 1);
   else ::unsetenv("CUDA_VISIBLE_DEVICES");
   EXPECT_EQ(unmetered_gpu({}, {cpu}, nvml_missing, false), "") << "a node without GPUs";
+}
+
+}  // namespace
+}  // namespace joulegrid::meters
+
+namespace joulegrid::meters {
+namespace {
+
+// A node of mixed cards, the slow one first on the PCI bus: CUDA numbers
+// them fastest first unless told otherwise, NVML in PCI order, so index 1
+// in CUDA_VISIBLE_DEVICES named the slow card to the trainer and the fast
+// one to the meter. The binding names the card by UUID and sets the order.
+TEST_F(FakeNvml, ACardGivenByIndexIsOneCardForTheTrainerAndTheMeter) {
+  devices("1 1 GPU-slow 0000:01:00.0\n2 2 GPU-fast 0000:02:00.0\n");
+  ::unsetenv("CUDA_DEVICE_ORDER");
+  ::setenv("CUDA_VISIBLE_DEVICES", "0,1", 1);  // every card to every rank, as a launcher left it
+  const GpuBinding b = bind_rank_to_gpus(1, 2, nvml_gpus(), false, false);
+  EXPECT_EQ(b.refused, "");
+  EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "GPU-fast") << b.log;
+  EXPECT_STREQ(std::getenv("CUDA_DEVICE_ORDER"), "PCI_BUS_ID");
+  NvmlMeter meter(warnings, false);
+  ASSERT_FALSE(meter.channels().empty());
+  EXPECT_EQ(meter.channels()[0].uuid, "GPU-fast");
+  // Indices in an order the meters cannot number: refused, saying how to fix it.
+  ::setenv("CUDA_DEVICE_ORDER", "FASTEST_FIRST", 1);
+  ::setenv("CUDA_VISIBLE_DEVICES", "1", 1);
+  const GpuBinding fastest = bind_rank_to_gpus(0, 1, nvml_gpus(), false, false);
+  EXPECT_NE(fastest.refused.find("give the cards by UUID"), std::string::npos) << fastest.refused;
+  ::unsetenv("CUDA_DEVICE_ORDER");
+  ::unsetenv("CUDA_VISIBLE_DEVICES");
 }
 
 }  // namespace
