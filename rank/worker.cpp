@@ -84,14 +84,7 @@ json hello(const std::string& node, int rank, int worker_ranks, NodeEnergy& mete
     record.calibration_method = cal->ok ? cal->method : cal->problem;
     record.calibration_runs = cal->runs;
   }
-  // The cards its meters read, so rank 0 can tell when two ranks of a node
-  // meter one card (MIG slices of one GPU are that GPU).
-  std::vector<std::string> gpu_uuids;
-  for (const auto& ch : meters.metered().sampler().channels())
-    if (ch.component == ComponentValue::gpu && ch.is_energy() && ch.in_total && !ch.uuid.empty())
-      gpu_uuids.push_back(ch.uuid);
-  return json{{"rank", rank}, {"node", node}, {"leader", cal != nullptr}, {"node_record", record},
-              {"gpu_uuids", gpu_uuids}};
+  return json{{"rank", rank}, {"node", node}, {"leader", cal != nullptr}, {"node_record", record}};
 }
 
 // An attempt's raw readings ([meters] store_samples), taken from the

@@ -247,7 +247,6 @@ void Scheduler::on_hello(int source, const json& body) {
       if (earlier.name == node && earlier.replica == 0) next = std::max(next, earlier.session + 1);
     mine = session_of_.emplace(node, next).first;
   }
-  for (const auto& uuid : body.value("gpu_uuids", std::vector<std::string>{})) gpu_uuids_[source].insert(uuid);
   NodeHellos& hellos = hellos_[node];
   hellos.by_rank[source] = n.get<NodeRecord>();
   if (leader) hellos.leader = source;
@@ -270,17 +269,6 @@ void Scheduler::on_hello(int source, const json& body) {
     line += ", no calibration: " + own.calibration_method;
   if (!own.warnings.empty()) line += "; meters: " + own.warnings;
   progress_.event(line);
-}
-
-bool Scheduler::shares_a_card(int source) const {
-  const auto mine = gpu_uuids_.find(source);
-  if (mine == gpu_uuids_.end()) return false;
-  for (const auto& [other, uuids] : gpu_uuids_) {
-    if (other == source || node_of_.at(other) != node_of_.at(source)) continue;
-    for (const auto& uuid : uuids)
-      if (mine->second.count(uuid)) return true;
-  }
-  return false;
 }
 
 bool Scheduler::ready(const CellSpec& c) const {
@@ -482,9 +470,6 @@ void Scheduler::on_result(int source, const RunResult& received) {
   running_.erase(it);
   owes_request_.insert(source);
   RunResult r = received;
-  // Another rank of this node metered the same card (two MIG slices of one
-  // GPU, a card listed to two tasks): each counts its whole energy.
-  if (!r.gpu.empty() && shares_a_card(source)) r.gpu_shared = true;
   if (r.status == StatusValue::abandoned) {
     progress_.event(label(cell) + " abandoned by the stop; not committed" +
                     (running.kept_epoch > 0 ? "; --resume continues it after epoch " + std::to_string(running.kept_epoch)

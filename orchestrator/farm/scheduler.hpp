@@ -121,9 +121,6 @@ class Scheduler {
     int leader = -1;                    // the rank that measured it, once it said hello
   };
   std::map<std::string, NodeHellos> hellos_;  // node → what its ranks said
-  std::map<int, std::set<std::string>> gpu_uuids_;  // rank → the cards its meters read (a MIG slice: its GPU's)
-  // Whether another rank of `source`'s node meters a card `source` meters.
-  bool shares_a_card(int source) const;
   std::map<int, std::string> node_of_;     // rank → its node
   CheckpointStore checkpoints_;
   std::vector<int> waiting_;  // ranks that asked while every pending cell waited on a pretraining cell

@@ -59,8 +59,6 @@ struct FakeWorker {
   std::vector<CellSpec> cells;          // likewise
   std::set<std::string> sent_done;      // ids whose "done" result has been sent
   std::vector<std::string> early;       // fine-tuning cells handed out before their pretraining was done
-  // The card each rank's runs say they trained on: none by default.
-  std::function<std::string(int rank)> gpu = [](int) { return std::string(); };
   // What each rank says first: by default a node of its own, which it leads.
   std::function<json(int rank)> hello = [](int rank) {
     return json{{"node", "n" + std::to_string(rank)}, {"leader", true},
@@ -90,7 +88,6 @@ struct FakeWorker {
       r.node = "n" + std::to_string(comm.rank());
       r.rank = comm.rank();
       r.energy_method = "counter";
-      r.gpu = gpu(comm.rank());
       if (hold(cell)) {
         while (next(comm).tag != tag::abandon) {}
         r.status = "abandoned";
@@ -521,31 +518,6 @@ TEST(NodeRecords, TheLeadersMeasurementWithEveryRanksMetersAndWarnings) {
   EXPECT_EQ(merged.devices, "rapl package-0 (counter)") << "the same on every rank: once";
   EXPECT_EQ(merged.warnings, "rank 2: amdgpu: card1 has no power file");
   EXPECT_EQ(merge_rank_records({{3, b}, {1, a}}, -1).idle_w, 10) << "no leader yet: the lowest rank's";
-}
-
-// Two ranks of a node that meter one card (two MIG slices of one A100 each
-// meter the whole parent GPU): every run of theirs counts the card's whole
-// energy and is marked shared, though neither rank saw more ranks than cards.
-TEST_F(SchedulerTest, RunsOfRanksThatMeterOneCardAreMarkedShared) {
-  auto study = [&](const std::vector<std::string>& uuids) {
-    FakeWorker worker;
-    worker.hello = [uuids](int rank) {
-      return json{{"node", "a100"}, {"leader", rank == 1},
-                  {"node_record", {{"leader_rank", rank}, {"energy_method", "counter"}}},
-                  {"gpu_uuids", {uuids[static_cast<size_t>(rank - 1)]}}};
-    };
-    worker.gpu = [uuids](int rank) { return "nvml " + uuids[static_cast<size_t>(rank - 1)]; };
-    StopRequests stops;
-    EXPECT_EQ(run(worker, 2, stops), exit_code::complete);
-    int shared = 0;
-    for (const auto& r : store_->results().runs) shared += r.gpu_shared;
-    store_.reset();
-    std::filesystem::remove(dir_.file("s.h5"));
-    std::filesystem::remove(dir_.file("s.h5") + ".journal");
-    return shared;
-  };
-  EXPECT_EQ(study({"GPU-bbbb", "GPU-bbbb"}), 6) << "two slices of GPU-bbbb: every run";
-  EXPECT_EQ(study({"GPU-aaaa", "GPU-bbbb"}), 0) << "a card each";
 }
 
 }  // namespace
