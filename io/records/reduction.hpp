@@ -13,6 +13,33 @@
 
 namespace joulegrid {
 
+// What makes a figure less certain, carried from the runs it is made of to
+// every row above them (Eq. 3, Eq. 4, ratios, intervals, comparisons) as the
+// worst case over them, so a reader of a headline number sees the warning
+// its runs carry: the weakest energy method, a node whose net energy is
+// unreliable, runs on a GPU others shared, runs on a GPU no meter read.
+struct Doubts {
+  EnergyMethod energy_method;  // the weakest
+  bool net_reliable = true;
+  int gpu_shared = 0, gpu_unmetered = 0;  // runs
+  void add(const Doubts& o) {
+    energy_method = weakest_method(energy_method, o.energy_method);
+    net_reliable = net_reliable && o.net_reliable;
+    gpu_shared += o.gpu_shared;
+    gpu_unmetered += o.gpu_unmetered;
+  }
+};
+
+// "counter", "counter, net unreliable, shared GPU: the card's whole energy, GPU not measured".
+inline std::string method_and_doubts(const Doubts& d, EnergyBasis basis) {
+  return d.energy_method.str() + (basis == EnergyBasisValue::net && !d.net_reliable ? ", net unreliable" : "") +
+         (d.gpu_shared > 0 ? ", shared GPU: the card's whole energy" : "") +
+         (d.gpu_unmetered > 0 ? ", GPU not measured" : "");
+}
+inline bool has_doubts(const Doubts& d, EnergyBasis basis) {
+  return (basis == EnergyBasisValue::net && !d.net_reliable) || d.gpu_shared > 0 || d.gpu_unmetered > 0;
+}
+
 struct ModelRow {
   std::string dataset, architecture, criterion, setup;
   int size = 1;
@@ -34,16 +61,12 @@ struct ModelRow {
   int gpu_unmetered = 0;       // its runs on a GPU no meter read: their energy lacks the GPU's
 };
 
-// A model's energy method and what makes its figures less certain on the
-// report's basis: "counter", "counter, net unreliable, shared GPU: the card's whole energy".
+// A model's doubts, as the rows above it combine them.
+inline Doubts doubts_of(const ModelRow& m) { return {m.energy_method, m.net_reliable, m.gpu_shared, m.gpu_unmetered}; }
 inline std::string method_and_doubts(const ModelRow& m, EnergyBasis basis) {
-  return m.energy_method.str() + (basis == EnergyBasisValue::net && !m.net_reliable ? ", net unreliable" : "") +
-         (m.gpu_shared > 0 ? ", shared GPU: the card's whole energy" : "") +
-         (m.gpu_unmetered > 0 ? ", GPU not measured" : "");
+  return method_and_doubts(doubts_of(m), basis);
 }
-inline bool has_doubts(const ModelRow& m, EnergyBasis basis) {
-  return (basis == EnergyBasisValue::net && !m.net_reliable) || m.gpu_shared > 0 || m.gpu_unmetered > 0;
-}
+inline bool has_doubts(const ModelRow& m, EnergyBasis basis) { return has_doubts(doubts_of(m), basis); }
 
 struct CriterionRow {  // Eq. 3
   std::string dataset, architecture, criterion, setup;
@@ -52,6 +75,7 @@ struct CriterionRow {  // Eq. 3
   int runs = 0, met = 0;  // finished runs, and those that met the criterion (not capped)
   std::string selection;  // what the criterion watched: train | validation | test | "" (selection_split)
   double efficiency = 0, efficiency_norm = 0;
+  Doubts doubts;  // over its models
   bool complete() const { return grid_sizes == 0 || sizes == grid_sizes; }
 };
 
@@ -62,6 +86,7 @@ struct ArchitectureRow {  // Eq. 4
   int grid_criteria = 0;  // criteria the grid has (0: not known)
   bool complete = true;   // every criterion of the grid, each over every size
   double efficiency = 0, efficiency_norm = 0;
+  Doubts doubts;  // over its criteria
 };
 
 struct RatioRow {  // the paper's Table 12: always the larger over the smaller
@@ -70,6 +95,7 @@ struct RatioRow {  // the paper's Table 12: always the larger over the smaller
   std::string numerator, denominator;
   double ratio = 0, ratio_norm = 0;
   bool complete = true;  // false: a side lacks a size or criterion, so the two are not alike
+  Doubts doubts;         // over both sides
 };
 
 struct OvertrainingRow {  // the paper's §5.4, for fixed-epoch runs
@@ -91,6 +117,7 @@ struct IntervalRow {
   int runs = 0;
   double efficiency = 0, low = 0, high = 0;                 // raw, 1/J
   double efficiency_norm = 0, low_norm = 0, high_norm = 0;  // normalised, 1/J
+  Doubts doubts;  // its architecture's
 };
 
 // Two architectures of one dataset and setup, the more efficient (Eq. 4,
@@ -111,6 +138,7 @@ struct ComparisonRow {
   double w = NAN, z = NAN, p = NAN;     // its statistic min(W+, W−), z where approximate, two-sided p
   bool exact = false;                   // p from the exact permutation distribution (ties included)
   bool complete = true;                 // false: a side lacks a size or criterion the grid has
+  Doubts doubts;                        // over both sides
 };
 
 // Training setups (arXiv 2401.01851): for each accuracy-target criterion,

@@ -77,35 +77,57 @@ const Fields<ModelRow>& model_fields() {
   return f;
 }
 
-const Fields<CriterionRow>& criterion_row_fields() {
-  static const Fields<CriterionRow> f{
-      JG_FIELD(CriterionRow, "dataset", dataset, ""),
-      JG_FIELD(CriterionRow, "architecture", architecture, ""),
-      JG_FIELD(CriterionRow, "criterion", criterion, ""),
-      JG_FIELD(CriterionRow, "setup", setup, ""),
-      JG_FIELD(CriterionRow, "sizes", sizes, ""),
-      JG_FIELD(CriterionRow, "grid_sizes", grid_sizes, ""),
-      JG_FIELD(CriterionRow, "runs", runs, ""),
-      JG_FIELD(CriterionRow, "met", met, ""),
-      JG_FIELD(CriterionRow, "selection", selection, ""),
-      computed<CriterionRow>("complete", "", [](const CriterionRow& c) { return c.complete(); }),
-      JG_FIELD(CriterionRow, "efficiency_per_j", efficiency, "1/J"),
-      JG_FIELD(CriterionRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
+namespace {
+
+// What makes a figure less certain (Doubts): the same four columns on every
+// row above the runs, named as the models' are.
+const Fields<Doubts>& doubt_fields() {
+  static const Fields<Doubts> f{
+      JG_FIELD(Doubts, "energy_method", energy_method, ""),
+      JG_FIELD(Doubts, "net_reliable", net_reliable, ""),
+      JG_FIELD(Doubts, "gpu_shared_runs", gpu_shared, ""),
+      JG_FIELD(Doubts, "gpu_unmetered_runs", gpu_unmetered, ""),
   };
   return f;
 }
 
+}  // namespace
+
+const Fields<CriterionRow>& criterion_row_fields() {
+  static const Fields<CriterionRow> f = concat<CriterionRow>({
+      {
+        JG_FIELD(CriterionRow, "dataset", dataset, ""),
+        JG_FIELD(CriterionRow, "architecture", architecture, ""),
+        JG_FIELD(CriterionRow, "criterion", criterion, ""),
+        JG_FIELD(CriterionRow, "setup", setup, ""),
+        JG_FIELD(CriterionRow, "sizes", sizes, ""),
+        JG_FIELD(CriterionRow, "grid_sizes", grid_sizes, ""),
+        JG_FIELD(CriterionRow, "runs", runs, ""),
+        JG_FIELD(CriterionRow, "met", met, ""),
+        JG_FIELD(CriterionRow, "selection", selection, ""),
+        computed<CriterionRow>("complete", "", [](const CriterionRow& c) { return c.complete(); }),
+        JG_FIELD(CriterionRow, "efficiency_per_j", efficiency, "1/J"),
+        JG_FIELD(CriterionRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
+      },
+      flattened("", &CriterionRow::doubts, doubt_fields()),
+  });
+  return f;
+}
+
 const Fields<ArchitectureRow>& architecture_fields() {
-  static const Fields<ArchitectureRow> f{
-      JG_FIELD(ArchitectureRow, "dataset", dataset, ""),
-      JG_FIELD(ArchitectureRow, "architecture", architecture, ""),
-      JG_FIELD(ArchitectureRow, "setup", setup, ""),
-      JG_FIELD(ArchitectureRow, "criteria", criteria, ""),
-      JG_FIELD(ArchitectureRow, "grid_criteria", grid_criteria, ""),
-      JG_FIELD(ArchitectureRow, "complete", complete, ""),
-      JG_FIELD(ArchitectureRow, "efficiency_per_j", efficiency, "1/J"),
-      JG_FIELD(ArchitectureRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
-  };
+  static const Fields<ArchitectureRow> f = concat<ArchitectureRow>({
+      {
+        JG_FIELD(ArchitectureRow, "dataset", dataset, ""),
+        JG_FIELD(ArchitectureRow, "architecture", architecture, ""),
+        JG_FIELD(ArchitectureRow, "setup", setup, ""),
+        JG_FIELD(ArchitectureRow, "criteria", criteria, ""),
+        JG_FIELD(ArchitectureRow, "grid_criteria", grid_criteria, ""),
+        JG_FIELD(ArchitectureRow, "complete", complete, ""),
+        JG_FIELD(ArchitectureRow, "efficiency_per_j", efficiency, "1/J"),
+        JG_FIELD(ArchitectureRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
+      },
+      flattened("", &ArchitectureRow::doubts, doubt_fields()),
+  });
   return f;
 }
 
@@ -116,15 +138,18 @@ const Fields<ArchitectureRow>& by_node_fields() {
 }
 
 const Fields<RatioRow>& ratio_fields() {
-  static const Fields<RatioRow> f{
-      JG_FIELD(RatioRow, "kind", kind, ""),
-      JG_FIELD(RatioRow, "within", within, ""),
-      JG_FIELD(RatioRow, "numerator", numerator, ""),
-      JG_FIELD(RatioRow, "denominator", denominator, ""),
-      JG_FIELD(RatioRow, "ratio", ratio, ""),
-      JG_FIELD(RatioRow, "normalised_ratio", ratio_norm, ""),
-      JG_FIELD(RatioRow, "complete", complete, ""),
-  };
+  static const Fields<RatioRow> f = concat<RatioRow>({
+      {
+        JG_FIELD(RatioRow, "kind", kind, ""),
+        JG_FIELD(RatioRow, "within", within, ""),
+        JG_FIELD(RatioRow, "numerator", numerator, ""),
+        JG_FIELD(RatioRow, "denominator", denominator, ""),
+        JG_FIELD(RatioRow, "ratio", ratio, ""),
+        JG_FIELD(RatioRow, "normalised_ratio", ratio_norm, ""),
+        JG_FIELD(RatioRow, "complete", complete, ""),
+      },
+      flattened("", &RatioRow::doubts, doubt_fields()),
+  });
   return f;
 }
 
@@ -148,44 +173,50 @@ const Fields<OvertrainingRow>& overtraining_fields() {
 }
 
 const Fields<IntervalRow>& interval_fields() {
-  static const Fields<IntervalRow> f{
-      JG_FIELD(IntervalRow, "dataset", dataset, ""),
-      JG_FIELD(IntervalRow, "architecture", architecture, ""),
-      JG_FIELD(IntervalRow, "setup", setup, ""),
-      JG_FIELD(IntervalRow, "runs", runs, ""),
-      JG_FIELD(IntervalRow, "efficiency_per_j", efficiency, "1/J"),
-      JG_FIELD(IntervalRow, "low_per_j", low, "1/J"),
-      JG_FIELD(IntervalRow, "high_per_j", high, "1/J"),
-      JG_FIELD(IntervalRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
-      JG_FIELD(IntervalRow, "normalised_low_per_j", low_norm, "1/J"),
-      JG_FIELD(IntervalRow, "normalised_high_per_j", high_norm, "1/J"),
-  };
+  static const Fields<IntervalRow> f = concat<IntervalRow>({
+      {
+        JG_FIELD(IntervalRow, "dataset", dataset, ""),
+        JG_FIELD(IntervalRow, "architecture", architecture, ""),
+        JG_FIELD(IntervalRow, "setup", setup, ""),
+        JG_FIELD(IntervalRow, "runs", runs, ""),
+        JG_FIELD(IntervalRow, "efficiency_per_j", efficiency, "1/J"),
+        JG_FIELD(IntervalRow, "low_per_j", low, "1/J"),
+        JG_FIELD(IntervalRow, "high_per_j", high, "1/J"),
+        JG_FIELD(IntervalRow, "normalised_efficiency_per_j", efficiency_norm, "1/J"),
+        JG_FIELD(IntervalRow, "normalised_low_per_j", low_norm, "1/J"),
+        JG_FIELD(IntervalRow, "normalised_high_per_j", high_norm, "1/J"),
+      },
+      flattened("", &IntervalRow::doubts, doubt_fields()),
+  });
   return f;
 }
 
 const Fields<ComparisonRow>& comparison_fields() {
-  static const Fields<ComparisonRow> f{
-      JG_FIELD(ComparisonRow, "dataset", dataset, ""),
-      JG_FIELD(ComparisonRow, "setup", setup, ""),
-      JG_FIELD(ComparisonRow, "numerator", numerator, ""),
-      JG_FIELD(ComparisonRow, "denominator", denominator, ""),
-      JG_FIELD(ComparisonRow, "basis", basis, ""),
-      JG_FIELD(ComparisonRow, "ratio", ratio, ""),
-      JG_FIELD(ComparisonRow, "low", low, ""),
-      JG_FIELD(ComparisonRow, "high", high, ""),
-      JG_FIELD(ComparisonRow, "n_a", n_a, ""),
-      JG_FIELD(ComparisonRow, "n_b", n_b, ""),
-      JG_FIELD(ComparisonRow, "pairs", pairs, ""),
-      JG_FIELD(ComparisonRow, "dropped_pairs", dropped_pairs, ""),
-      JG_FIELD(ComparisonRow, "tied_pairs", tied_pairs, ""),
-      JG_FIELD(ComparisonRow, "test_pairs", test_pairs, ""),
-      JG_FIELD(ComparisonRow, "test", test, ""),
-      JG_FIELD(ComparisonRow, "w", w, ""),
-      JG_FIELD(ComparisonRow, "z", z, ""),
-      JG_FIELD(ComparisonRow, "p", p, ""),
-      JG_FIELD(ComparisonRow, "exact", exact, ""),
-      JG_FIELD(ComparisonRow, "complete", complete, ""),
-  };
+  static const Fields<ComparisonRow> f = concat<ComparisonRow>({
+      {
+        JG_FIELD(ComparisonRow, "dataset", dataset, ""),
+        JG_FIELD(ComparisonRow, "setup", setup, ""),
+        JG_FIELD(ComparisonRow, "numerator", numerator, ""),
+        JG_FIELD(ComparisonRow, "denominator", denominator, ""),
+        JG_FIELD(ComparisonRow, "basis", basis, ""),
+        JG_FIELD(ComparisonRow, "ratio", ratio, ""),
+        JG_FIELD(ComparisonRow, "low", low, ""),
+        JG_FIELD(ComparisonRow, "high", high, ""),
+        JG_FIELD(ComparisonRow, "n_a", n_a, ""),
+        JG_FIELD(ComparisonRow, "n_b", n_b, ""),
+        JG_FIELD(ComparisonRow, "pairs", pairs, ""),
+        JG_FIELD(ComparisonRow, "dropped_pairs", dropped_pairs, ""),
+        JG_FIELD(ComparisonRow, "tied_pairs", tied_pairs, ""),
+        JG_FIELD(ComparisonRow, "test_pairs", test_pairs, ""),
+        JG_FIELD(ComparisonRow, "test", test, ""),
+        JG_FIELD(ComparisonRow, "w", w, ""),
+        JG_FIELD(ComparisonRow, "z", z, ""),
+        JG_FIELD(ComparisonRow, "p", p, ""),
+        JG_FIELD(ComparisonRow, "exact", exact, ""),
+        JG_FIELD(ComparisonRow, "complete", complete, ""),
+      },
+      flattened("", &ComparisonRow::doubts, doubt_fields()),
+  });
   return f;
 }
 

@@ -25,6 +25,12 @@ void study_line(const Reduction& red, std::ostream& out) {
   }
 }
 
+// The energy method of a row and what makes it less certain, marked when it is.
+std::string doubts_cell(const Doubts& d, EnergyBasis basis) {
+  return has_doubts(d, basis) ? "<td class=\"t bad\">" + escape(method_and_doubts(d, basis)) + "</td>"
+                              : td(method_and_doubts(d, basis));
+}
+
 // A bootstrap interval, or why there is none.
 std::string bootstrap_interval(double low, double high, const std::string& unit = "") {
   return std::isfinite(low) && std::isfinite(high) ? interval(low, high) + unit : kNoInterval;
@@ -48,6 +54,9 @@ void answer(const Reduction& red, std::ostream& out) {
                         : c.p < 0.05 ? "." : ": not significant at 5 %.")
         << (c.complete ? "" : " <b class=\"bad\">Incomplete:</b> a size or criterion of the grid has no finished run "
                               "for one of them, so the two means are not over the same sets.")
+        << (has_doubts(c.doubts, red.energy)
+                ? " <b class=\"bad\">Less certain:</b> energy " + escape(method_and_doubts(c.doubts, red.energy)) + "."
+                : std::string())
         << " <span class=\"muted\">" << escape(c.setup) << "</span></p>";
   }
   out << "</div>";
@@ -61,12 +70,11 @@ void intervals_table(const Reduction& red, std::ostream& out) {
          "repetitions ("
       << red.resamples << " resamples). Energy " << escape(energy_label(red)) << ".</caption>"
       << header_row({"dataset", "architecture", "setup", "runs", "raw 1/J", "95 % interval", "normalised 1/J",
-                     "95 % interval"});
+                     "95 % interval", "energy"});
   for (const auto& i : red.intervals)
     out << "<tr>" << td(i.dataset) << td(i.architecture) << td(i.setup) << ti(i.runs) << tn(i.efficiency) << "<td>"
         << bootstrap_interval(i.low, i.high) << "</td>" << tn(i.efficiency_norm) << "<td>"
-        << bootstrap_interval(i.low_norm, i.high_norm)
-        << "</td></tr>";
+        << bootstrap_interval(i.low_norm, i.high_norm) << "</td>" << doubts_cell(i.doubts, red.energy) << "</tr>";
   out << "</table>";
 }
 
@@ -81,13 +89,13 @@ void comparisons_table(const Reduction& red, const Basis& basis, std::ostream& o
          "from the ratio too). "
          "Pooling runs of different sizes or criteria would treat unlike runs as exchangeable.</caption>"
       << header_row({"dataset", "setup", "architectures", "ratio", "95 % interval", "basis", "matched cells",
-                     "runs", "W", "z", "p", "p is"});
+                     "runs", "W", "z", "p", "p is", "energy"});
   for (const auto& c : red.comparisons)
     out << "<tr>" << td(c.dataset) << td(c.setup) << td(c.numerator + " / " + c.denominator) << "<td>"
         << number(c.ratio, 3) << "×</td><td>"
         << bootstrap_interval(c.low, c.high, "×") << "</td>" << td(c.basis) << td(matched_cells_in_words(c))
         << "<td>" << c.n_a << " / " << c.n_b << "</td>" << tn(c.w) << tn(c.z, 3) << tn(c.p, 3)
-        << td(c.exact ? "exact" : "approximate") << "</tr>";
+        << td(c.exact ? "exact" : "approximate") << doubts_cell(c.doubts, red.energy) << "</tr>";
   out << "</table>";
 }
 

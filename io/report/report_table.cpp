@@ -124,22 +124,23 @@ void criteria_table(const Reduction& red, const SetupColumn& with_setup, std::os
   out << "\nPer architecture and criterion (Eq. 3: mean over sizes; met criterion: runs that met it, the rest hit "
          "the epoch cap)\n";
   TextTable t(with_setup({"dataset", "architecture", "criterion", "sizes", "met criterion", "watched",
-                          "efficiency 1/J", "normalised 1/J"},
+                          "efficiency 1/J", "normalised 1/J", "method"},
                          "setup"));
   for (const auto& c : red.criteria)
     t.add(with_setup({c.dataset, c.architecture, c.criterion, of_grid(c.sizes, c.grid_sizes), of(c.met, c.runs),
-                      c.selection.empty() ? "-" : c.selection, num(c.efficiency), num(c.efficiency_norm)},
+                      c.selection.empty() ? "-" : c.selection, num(c.efficiency), num(c.efficiency_norm),
+                      method_and_doubts(c.doubts, red.energy)},
                      c.setup));
   t.print(out);
 }
 
 void architectures_table(const Reduction& red, std::ostream& out) {
   out << "\nPer architecture (Eq. 4: mean over criteria)\n";
-  TextTable t({"dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J", ""});
+  TextTable t({"dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J", "method", ""});
   bool incomplete = false;
   for (const auto& a : red.architectures) {
     t.add({a.dataset, a.architecture, a.setup, of_grid(a.criteria, a.grid_criteria), num(a.efficiency),
-           num(a.efficiency_norm), a.complete ? "" : "incomplete"});
+           num(a.efficiency_norm), method_and_doubts(a.doubts, red.energy), a.complete ? "" : "incomplete"});
     incomplete = incomplete || !a.complete;
   }
   t.print(out);
@@ -161,10 +162,10 @@ void by_node_table(const Reduction& red, std::ostream& out) {
 void ratios_table(const Reduction& red, std::ostream& out) {
   if (red.ratios.empty()) return;
   out << "\nRatios (the more efficient over the less)\n";
-  TextTable t({"kind", "within", "ratio", "raw", "normalised", ""});
+  TextTable t({"kind", "within", "ratio", "raw", "normalised", "method", ""});
   for (const auto& q : red.ratios)
     t.add({q.kind, q.within, q.numerator + " / " + q.denominator, num(q.ratio, 3) + "×", num(q.ratio_norm, 3) + "×",
-           q.complete ? "" : "incomplete: unlike sets"});
+           method_and_doubts(q.doubts, red.energy), q.complete ? "" : "incomplete: unlike sets"});
   t.print(out);
 }
 
@@ -174,11 +175,13 @@ void comparisons_table(const Reduction& red, std::ostream& out) {
          "ratio, its 95 % bootstrap interval (every criterion and size kept, matched cells drawn within each), and "
          "the Wilcoxon signed-rank test of the cells' log efficiency ratios (two-sided; exact up to 50 pairs, ties "
          "included)\n";
-  TextTable t({"dataset", "setup", "architectures", "basis", "ratio", "95 % interval", "matched cells", "W", "p", ""});
+  TextTable t({"dataset", "setup", "architectures", "basis", "ratio", "95 % interval", "matched cells", "W", "p", "",
+               "method"});
   for (const auto& c : red.comparisons)
     t.add({c.dataset, c.setup, c.numerator + " / " + c.denominator, c.basis, num(c.ratio, 3) + "×",
            std::isfinite(c.low) ? num(c.low, 3) + "–" + num(c.high, 3) + "×" : kNoInterval, matched_cells_in_words(c), num(c.w), num(c.p, 3),
-           std::string(c.exact ? "exact" : "approximate") + (c.complete ? "" : "; incomplete: unlike sets")});
+           std::string(c.exact ? "exact" : "approximate") + (c.complete ? "" : "; incomplete: unlike sets"),
+           method_and_doubts(c.doubts, red.energy)});
   t.print(out);
 }
 

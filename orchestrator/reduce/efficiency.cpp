@@ -38,6 +38,7 @@ std::vector<CriterionRow> efficiency_by_criterion(const std::vector<ModelRow>& m
     for (const ModelRow* m : g) {
       row.runs += m->runs;
       row.met += m->met;
+      row.doubts.add(doubts_of(*m));
     }
     std::tie(row.efficiency, row.efficiency_norm) = mean_efficiencies(g);
     out.push_back(row);
@@ -55,7 +56,10 @@ std::vector<ArchitectureRow> efficiency_by_architecture(const std::vector<Criter
     row.architecture = g.front()->architecture;
     row.setup = g.front()->setup;
     row.criteria = static_cast<int>(g.size());
-    for (const CriterionRow* c : g) row.complete = row.complete && c->complete();
+    for (const CriterionRow* c : g) {
+      row.complete = row.complete && c->complete();
+      row.doubts.add(c->doubts);
+    }
     std::tie(row.efficiency, row.efficiency_norm) = mean_efficiencies(g);
     out.push_back(row);
   }
@@ -80,6 +84,8 @@ std::vector<RatioRow> efficiency_ratios(const std::vector<ArchitectureRow>& arch
           r.ratio = a->efficiency / b->efficiency;
           r.ratio_norm = a->efficiency_norm / b->efficiency_norm;
           r.complete = a->complete && b->complete;
+          r.doubts.add(a->doubts);
+          r.doubts.add(b->doubts);
           out.push_back(r);
         }
     }

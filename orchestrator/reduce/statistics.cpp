@@ -364,6 +364,7 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
       if (x.dataset == row.dataset && x.architecture == row.architecture && x.setup == row.setup) {
         row.efficiency = x.efficiency;
         row.efficiency_norm = x.efficiency_norm;
+        row.doubts = x.doubts;
       }
     // With one run in every (criterion, size) stratum there is no
     // run-to-run spread to resample: no interval, rather than a point that
@@ -426,8 +427,11 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
       c.p = w.p;
       c.exact = w.exact;
       for (const auto& a : red.architectures)
-        if (a.dataset == c.dataset && a.setup == c.setup && (a.architecture == c.numerator || a.architecture == c.denominator))
+        if (a.dataset == c.dataset && a.setup == c.setup &&
+            (a.architecture == c.numerator || a.architecture == c.denominator)) {
           c.complete = c.complete && a.complete;
+          c.doubts.add(a.doubts);
+        }
       red.comparisons.push_back(c);
     }
 }

@@ -977,5 +977,47 @@ TEST(Reduce, RunsOnAnUnmeteredGpuSayGpuNotMeasuredInEveryFormat) {
   EXPECT_NE(page.str().find("id=\"unmetered-gpu-warning\""), std::string::npos);
 }
 
+// A flag on a run reaches every figure made of it, as the worst case: the
+// Eq. 3 and Eq. 4 rows, the ratios, the intervals and the comparisons carry
+// the weakest method, net reliability and the shared or unmetered GPU runs,
+// in the JSON, /reduced and the tables alike (they reached only the models
+// and cells before).
+TEST(Reduce, EveryFlagReachesEveryRowMadeOfItsRuns) {
+  StudyResults r = testing::synthetic_study({});
+  for (auto& run : r.runs)
+    if (run.cell_id == "bcnn-1-c0-f0-r0") {  // one run of one bcnn model
+      run.device = "cuda:0";
+      run.gpu_unmetered = true;
+    }
+  const Reduction red = reduce(r);
+  auto unmetered = [](const Doubts& d) { return d.gpu_unmetered; };
+  for (const auto& c : red.criteria)
+    EXPECT_EQ(unmetered(c.doubts), c.architecture == "bcnn" && c.criterion == "epochs4") << c.architecture << c.criterion;
+  for (const auto& a : red.architectures) EXPECT_EQ(unmetered(a.doubts), a.architecture == "bcnn") << a.architecture;
+  ASSERT_FALSE(red.ratios.empty());
+  for (const auto& q : red.ratios) EXPECT_EQ(unmetered(q.doubts), 1) << q.numerator << "/" << q.denominator;
+  for (const auto& i : red.intervals) EXPECT_EQ(unmetered(i.doubts), i.architecture == "bcnn") << i.architecture;
+  ASSERT_EQ(red.comparisons.size(), 1u);
+  EXPECT_EQ(unmetered(red.comparisons[0].doubts), 1);
+  EXPECT_EQ(red.comparisons[0].doubts.energy_method, "estimated") << "the weakest of both sides";
+  std::ostringstream json, table, page;
+  write_report("json", red, json);
+  write_report("table", red, table);
+  write_report("html", red, page);
+  const auto j = nlohmann::json::parse(json.str());
+  for (const char* rows : {"criteria", "architectures", "ratios", "intervals", "comparisons"}) {
+    ASSERT_TRUE(j.contains(rows)) << rows;
+    int flagged = 0;
+    for (const auto& row : j[rows]) {
+      ASSERT_TRUE(row.contains("gpu_unmetered_runs")) << rows;
+      flagged += row["gpu_unmetered_runs"].get<int>() > 0;
+      EXPECT_TRUE(row.contains("energy_method") && row.contains("net_reliable")) << rows;
+    }
+    EXPECT_GT(flagged, 0) << rows;
+  }
+  EXPECT_NE(table.str().find("estimated, GPU not measured"), std::string::npos);
+  EXPECT_NE(page.str().find("Less certain:</b> energy estimated, GPU not measured"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace joulegrid
