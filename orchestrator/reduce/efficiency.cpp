@@ -125,7 +125,7 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
       m.energy_method = weakest_method(m.energy_method, x->run->energy_method);
       m.met += x->run->stop_reason == StopReasonValue::criterion_met;
       m.net_reliable = m.net_reliable && x->net_reliable;
-      m.gpu_shared += x->run->gpu_shared;
+      m.gpu_shared += x->gpu_shared;
       m.gpu_unmetered += x->run->gpu_unmetered;
     }
     m.runs = static_cast<int>(g.size());

@@ -109,4 +109,22 @@ std::string key(std::initializer_list<std::string> parts) {
   return k;
 }
 
+std::set<const RunResult*> shared_card_runs(const StudyResults& results) {
+  auto cards_of = [](const RunResult& r) {
+    std::set<std::string> cards;
+    for (size_t at = r.gpu.find("GPU-"); at != std::string::npos; at = r.gpu.find("GPU-", at + 1))
+      cards.insert(r.gpu.substr(at, r.gpu.find_first_of(" ;", at) - at));
+    return cards;
+  };
+  // node measurement → card → the ranks that metered it
+  std::map<std::string, std::map<std::string, std::set<int>>> ranks_of;
+  for (const auto& r : results.runs)
+    for (const auto& card : cards_of(r)) ranks_of[r.node_key()][card].insert(r.rank);
+  std::set<const RunResult*> shared;
+  for (const auto& r : results.runs)
+    for (const auto& card : cards_of(r))
+      if (ranks_of[r.node_key()][card].size() > 1) shared.insert(&r);
+  return shared;
+}
+
 }  // namespace joulegrid::reduction

@@ -4,6 +4,7 @@
 // training setup, and the finished runs with their energies (Measured).
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,15 @@ struct Measured {
   double train_j_per_sample, eval_j_per_sample;
   bool net_reliable;  // its node's net energy can be trusted
   EnergyParts parts;  // energy_j by node: what a replicate's factors normalise
+  bool gpu_shared;    // its card served other ranks too (shared_card_runs): it counts the card's whole energy
 };
+
+// The runs whose card another rank of the same node measurement also
+// metered: two MIG slices of one GPU (each meters the parent), or one card
+// listed to two tasks. Each counts the card's whole energy. Known only when
+// every rank's runs are in, so it is judged here, from the cards each run
+// names (the GPU-… UUIDs in RunResult::gpu), not when a run is committed.
+std::set<const RunResult*> shared_card_runs(const StudyResults& results);
 
 // Means that ignore nothing (NaN in, NaN out) and that skip NaN.
 double mean_of(const std::vector<double>& v);

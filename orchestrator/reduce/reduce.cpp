@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "io/store/reduced_tables.hpp"
@@ -49,7 +50,8 @@ StudySummary study_summary(const StudyResults& r) {
 // The settled, finished runs, in grid order (and replica order within a
 // cell), with their energy on the basis and normalised by their node.
 std::vector<Measured> measured_runs(const StudyResults& results, const Reduction& red,
-                                    const std::map<std::string, std::vector<const RunResult*>>& settled) {
+                                    const std::map<std::string, std::vector<const RunResult*>>& settled,
+                                    const std::set<const RunResult*>& on_shared_cards) {
   std::map<std::string, double> factor;
   std::map<std::string, bool> reliable;
   for (const auto& n : red.nodes) {
@@ -69,7 +71,8 @@ std::vector<Measured> measured_runs(const StudyResults& results, const Reduction
       for (const auto& part : parts)
         if (const auto ok = reliable.find(part.first); ok != reliable.end()) net_reliable = net_reliable && ok->second;
       const double normalised = reduction::normalised_joules(parts, factor);
-      done.push_back({&c, r, e, normalised, train_ps, eval_ps, net_reliable, std::move(parts)});
+      done.push_back({&c, r, e, normalised, train_ps, eval_ps, net_reliable, std::move(parts),
+                      r->gpu_shared || on_shared_cards.count(r) > 0});
     }
   }
   return done;
@@ -79,7 +82,8 @@ std::vector<Measured> measured_runs(const StudyResults& results, const Reduction
 // without a run while it is pending.
 std::vector<CellResult> cell_results(const StudyResults& results, const Reduction& red,
                                      const std::map<std::string, std::vector<const RunResult*>>& settled,
-                                     const std::vector<Measured>& done) {
+                                     const std::vector<Measured>& done,
+                                     const std::set<const RunResult*>& on_shared_cards) {
   std::map<const RunResult*, const Measured*> measured_by_run;
   for (const auto& m : done) measured_by_run[m.run] = &m;
   std::vector<CellResult> out;
@@ -117,7 +121,7 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
       row.gpu_util = r->gpu_util;
       row.cpu_util = r->cpu_util;
       row.gpu = r->gpu;
-      row.gpu_shared = r->gpu_shared;
+      row.gpu_shared = r->gpu_shared || on_shared_cards.count(r) > 0;
       row.gpu_unmetered = r->gpu_unmetered;
       for (const auto& g : r->segments)
         row.segments += (row.segments.empty() ? "" : ", ") + g.node_key() + " epochs " + std::to_string(g.first_epoch) +
@@ -154,14 +158,15 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   reduction::add_normalisation(results, red);
   reduction::judge_net_energy(results, red.nodes);
   const auto settled = results.settled();
-  const std::vector<Measured> done = measured_runs(results, red, settled);
+  const std::set<const RunResult*> on_shared_cards = reduction::shared_card_runs(results);
+  const std::vector<Measured> done = measured_runs(results, red, settled, on_shared_cards);
   for (const auto& m : done) {
     red.energy_method = weakest_method(red.energy_method, m.run->energy_method);
-    red.study.gpu_shared_runs += m.run->gpu_shared;
+    red.study.gpu_shared_runs += m.gpu_shared;
     red.study.gpu_unmetered_runs += m.run->gpu_unmetered;
     red.study.segmented_runs += m.run->segments.size() > 1;
   }
-  red.cells = cell_results(results, red, settled, done);
+  red.cells = cell_results(results, red, settled, done, on_shared_cards);
 
   const reduction::GridShape grid(results);
   red.models = reduction::models_of(done);

@@ -1019,5 +1019,34 @@ TEST(Reduce, EveryFlagReachesEveryRowMadeOfItsRuns) {
   EXPECT_NE(page.str().find("Less certain:</b> energy estimated, GPU not measured"), std::string::npos);
 }
 
+// Two ranks of a node that metered one card (two MIG slices of one A100
+// each meter the whole parent GPU) count its whole energy twice: every run
+// of theirs is marked shared, though neither rank saw more ranks than cards.
+// Judged from the runs' own cards, so no commit order can hide it.
+TEST(Reduce, RunsOfRanksThatMeteredOneCardAreMarkedShared) {
+  auto study = [](const std::string& card_of_rank_3) {
+    StudyResults r = testing::synthetic_study({});
+    int i = 0;
+    for (auto& run : r.runs)
+      if (run.node == "node-b") {
+        run.rank = 2 + i++ % 2;  // two ranks on node-b
+        run.device = "cuda:0";
+        run.gpu = "nvml gpu1 (a MIG slice's GPU: the whole GPU's energy) " +
+                  (run.rank == 2 ? std::string("GPU-bbbb") : card_of_rank_3) + " 0000:02:00.0";
+      }
+    return reduce(r);
+  };
+  const Reduction slices = study("GPU-bbbb");
+  int done_on_b = 0;
+  for (const auto& c : slices.cells)
+    if (c.status == StatusValue::done && c.node == "node-b") {
+      ++done_on_b;
+      EXPECT_TRUE(c.gpu_shared) << c.id;
+    }
+  EXPECT_EQ(slices.study.gpu_shared_runs, done_on_b);
+  EXPECT_GT(done_on_b, 0);
+  EXPECT_EQ(study("GPU-cccc").study.gpu_shared_runs, 0) << "a card each";
+}
+
 }  // namespace
 }  // namespace joulegrid
