@@ -1,4 +1,5 @@
 #include "meters/attribution.hpp"
+#include "meters/processes.hpp"
 #include "meters/utilisation.hpp"
 
 #include <algorithm>
@@ -9,21 +10,8 @@
 namespace joulegrid::meters {
 
 double process_cpu_ticks(const SysfsRoot& root, pid_t pid) {
-  const auto line = read_text(root.path("/proc/" + std::to_string(pid) + "/stat"));
-  if (!line) return std::nan("");
-  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-  const size_t close = line->rfind(')');
-  if (close == std::string::npos) return std::nan("");
-  std::istringstream rest(line->substr(close + 2));
-  std::string field;
-  double utime = 0, stime = 0, cutime = 0, cstime = 0;
-  for (int i = 3; i <= 17 && rest >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    else if (i == 15) stime = std::stod(field);
-    else if (i == 16) cutime = std::stod(field);
-    else if (i == 17) cstime = std::stod(field);
-  }
-  return utime + stime + cutime + cstime;
+  ProcessStat s;
+  return read_process_stat(root, pid, s) ? s.ticks : std::nan("");
 }
 
 double node_busy_ticks(const SysfsRoot& root) {

@@ -17,6 +17,12 @@ constexpr Return kSuccess = 0;
 struct Utilization {  // nvmlUtilization_t
   unsigned int gpu, memory;
 };
+struct ProcessInfo {  // nvmlProcessInfo_t (v2 and v3)
+  unsigned int pid;
+  unsigned long long used_gpu_memory;
+  unsigned int gpu_instance_id, compute_instance_id;
+};
+constexpr Return kInsufficientSize = 7;
 struct PciInfo {  // nvmlPciInfo_t (v3)
   char bus_id_legacy[16];
   unsigned int domain, bus, device, pci_device_id, pci_subsystem_id;
@@ -54,6 +60,8 @@ class NvmlLibrary {
   // MIG: a slice's handle by its UUID, and the GPU it is a slice of (optional).
   nvml::Return (*by_uuid)(const char*, nvml::Device*) = nullptr;
   nvml::Return (*parent_of_mig)(nvml::Device, nvml::Device*) = nullptr;
+  // The compute processes on a GPU (optional: R510 and newer).
+  nvml::Return (*compute_processes)(nvml::Device, unsigned int*, nvml::ProcessInfo*) = nullptr;
   const char* (*error_string)(nvml::Return) = nullptr;
   bool initialised = false;
 
@@ -76,7 +84,8 @@ class NvmlLibrary {
            bind(power_mw, "nvmlDeviceGetPowerUsage", why) && bind(uuid, "nvmlDeviceGetUUID", why) &&
            bind(pci_info, "nvmlDeviceGetPciInfo_v3", why) && bind(error_string, "nvmlErrorString", why) &&
            optional(utilization, "nvmlDeviceGetUtilizationRates") && optional(by_uuid, "nvmlDeviceGetHandleByUUID") &&
-           optional(parent_of_mig, "nvmlDeviceGetDeviceHandleFromMigDeviceHandle");
+           optional(parent_of_mig, "nvmlDeviceGetDeviceHandleFromMigDeviceHandle") &&
+           optional(compute_processes, "nvmlDeviceGetComputeRunningProcesses_v3");
   }
   template <typename F>
   bool optional(F& f, const char* name) {
@@ -131,6 +140,35 @@ std::vector<GpuDevice> nvml_gpus() {
     nvml::PciInfo pci{};
     if (lib->pci_info(dev, &pci) == nvml::kSuccess) g.bus_id = pci.bus_id;
     out.push_back(g);
+  }
+  return out;
+}
+
+std::vector<GpuProcess> nvml_compute_processes() {
+  std::string why;
+  auto lib = NvmlLibrary::load(library_path(), why);
+  std::vector<GpuProcess> out;
+  if (!lib || !lib->compute_processes || lib->init() != nvml::kSuccess) return out;
+  lib->initialised = true;
+  unsigned int n = 0;
+  lib->count(&n);
+  for (unsigned int i = 0; i < n; ++i) {
+    nvml::Device dev = nullptr;
+    char uuid[96] = {};
+    if (lib->by_index(i, &dev) != nvml::kSuccess || lib->uuid(dev, uuid, sizeof uuid) != nvml::kSuccess) continue;
+    // The list can grow between asking its length and reading it: ask again.
+    std::vector<nvml::ProcessInfo> infos(8);
+    for (int tries = 0; tries < 4; ++tries) {
+      unsigned int count = static_cast<unsigned int>(infos.size());
+      const nvml::Return rc = lib->compute_processes(dev, &count, infos.data());
+      if (rc == nvml::kInsufficientSize) {
+        infos.resize(count + 8);
+        continue;
+      }
+      if (rc == nvml::kSuccess)
+        for (unsigned int k = 0; k < count && k < infos.size(); ++k) out.push_back({uuid, infos[k].pid});
+      break;
+    }
   }
   return out;
 }

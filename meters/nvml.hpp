@@ -20,6 +20,14 @@ namespace joulegrid::meters {
 
 class NvmlLibrary;  // the seam: dlopen'd function pointers
 
+// A compute process NVML lists on a GPU (any job's).
+struct GpuProcess {
+  std::string uuid;
+  unsigned int pid = 0;
+};
+// Every GPU's compute processes; empty when NVML is missing or too old to say.
+std::vector<GpuProcess> nvml_compute_processes();
+
 class NvmlMeter : public Meter {
  public:
   // `required`: the user asked for nvml, so a missing library is a warning.

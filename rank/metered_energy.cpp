@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "meters/processes.hpp"
+
 namespace joulegrid {
 
 namespace {
@@ -20,7 +22,7 @@ EnergyMethod energy_method(meters::Method m) {
 }  // namespace
 
 MeteredEnergy::MeteredEnergy(const MeterOptions& options, const meters::SysfsRoot& root, meters::Clock& clock)
-    : clock_(clock), root_(root) {
+    : clock_(clock), root_(root), job_(meters::job_root()) {
   meters::EstimatorOptions est;
   est.cpu_tdp_w = options.cpu_tdp_w;
   est.cpu_idle_fraction = options.cpu_idle_fraction;
@@ -39,7 +41,8 @@ MeteredEnergy::~MeteredEnergy() { sampler_->stop(); }
 
 void MeteredEnergy::attach(pid_t trainer) {
   share_ = std::make_unique<meters::CpuShare>(root_, trainer);
-  seen_busy_ = seen_total_ = seen_trainer_ = 0;
+  seen_busy_ = seen_total_ = 0;
+  seen_job_ = meters::job_cpu_ticks(root_, job_);
 }
 
 std::vector<IdleWindow> MeteredEnergy::measure_idle_windows(double seconds, int windows) {
@@ -89,13 +92,16 @@ EnergyTotals MeteredEnergy::now() {
   totals_.seconds += dt;
   const double share = share_ ? share_->next() : 1.0;
   if (share_) {
-    const double busy = share_->node_busy(), total = share_->node_total(), trainer = share_->process_ticks();
-    if (std::isfinite(busy) && std::isfinite(total) && std::isfinite(trainer)) {
-      totals_.other_busy_ticks += std::max(0.0, (busy - seen_busy_) - (trainer - seen_trainer_));
+    // Foreign: the node's busy time less the job's own (every rank of the
+    // node and its trainer, rank 0 among them), on any node.
+    const double busy = share_->node_busy(), total = share_->node_total();
+    const double job = meters::job_cpu_ticks(root_, job_);
+    if (std::isfinite(busy) && std::isfinite(total)) {
+      totals_.other_busy_ticks += std::max(0.0, (busy - seen_busy_) - std::max(0.0, job - seen_job_));
       totals_.node_ticks += total - seen_total_;
       seen_busy_ = busy;
       seen_total_ = total;
-      seen_trainer_ = trainer;
+      seen_job_ = job;
     }
   }
   int gpus = 0;

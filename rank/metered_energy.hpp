@@ -3,7 +3,9 @@
 // source found, and the sum of the channels that do not contain one another
 // (package + DRAM + GPU, never psys on top) as the cell's energy.
 // CPU and RAM energy is attributed by the trainer's share of the node's busy
-// CPU time (meters/attribution.hpp); GPU energy counts whole. After
+// CPU time (meters/attribution.hpp); GPU energy counts whole. The CPU time
+// of processes outside the job (meters/processes.hpp) while a cell runs is
+// counted for the in-run load check. After
 // measure_idle, net energy subtracts each channel's idle power × time.
 
 #include <memory>
@@ -57,7 +59,8 @@ class MeteredEnergy : public CellEnergy {
   std::vector<double> last_;  // each channel's cumulative joules at the previous reading
   std::vector<double> idle_w_;  // each channel's idle power
   double last_t_ = 0;
-  double seen_busy_ = 0, seen_total_ = 0, seen_trainer_ = 0;  // the attached trainer's ticks counted so far
+  pid_t job_;  // the root of this job's processes on the node (meters/processes.hpp)
+  double seen_busy_ = 0, seen_total_ = 0, seen_job_ = 0;  // the node's and the job's ticks counted so far
   bool count_gpus_ = true;  // false while the cells train on the CPU: the node's GPUs are not theirs
   EnergyTotals totals_;
 };

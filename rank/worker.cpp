@@ -19,6 +19,7 @@
 #include "io/records/results.hpp"
 #include "io/store/checkpoints.hpp"
 #include "io/store/samples.hpp"
+#include "meters/processes.hpp"
 #include "meters/sysfs.hpp"
 #include "meters/visible_devices.hpp"
 #include "rank/calibration.hpp"
@@ -60,10 +61,13 @@ class NodeEnergy {
 };
 
 json hello(const std::string& node, int rank, int worker_ranks, NodeEnergy& meters,
-           const std::vector<IdleWindow>& idle, double idle_s, const Calibration* cal) {
+           const std::vector<IdleWindow>& idle, double idle_s, const Calibration* cal, const std::string& foreign) {
   std::string warnings;
   for (const auto& w : meters.metered().warnings())
     warnings += (warnings.empty() ? "" : "; ") + w.source + ": " + w.problem;
+  if (!foreign.empty())
+    warnings += std::string(warnings.empty() ? "" : "; ") + "nvml: other jobs' compute processes on its GPU (" + foreign +
+                "): its energy counts their work too";
   NodeRecord record;
   record.name = node;
   record.leader_rank = rank;
@@ -74,6 +78,7 @@ json hello(const std::string& node, int rank, int worker_ranks, NodeEnergy& mete
   record.idle_s = idle_s;
   record.idle_windows = idle;
   record.worker_ranks = worker_ranks;
+  record.other_cpu_outside_job = true;  // rank/metered_energy counts the job's processes as its own
   record.measured_utc = utc_now();
   record.job = job_id();
   if (cal) {
@@ -346,6 +351,18 @@ void run_worker(Comm& comm, NodeGroup& node) {
     return;
   }
   if (!unmetered.empty()) spdlog::warn("{}: {}: its runs say \"GPU not measured\"", name, unmetered);
+  // Another job's compute processes on a card this rank meters: the card's
+  // energy counts their work too. Said at the start (the node record), and
+  // looked for as every cell starts and ends: its run is then marked shared.
+  const meters::SysfsRoot proc_root = meters::SysfsRoot::from_environment();
+  auto foreign_on_cards = [&] {
+    return meters.measured() ? meters::foreign_gpu_processes(proc_root, meters.metered().sampler().channels(),
+                                                             meters::job_root())
+                             : std::string();
+  };
+  const std::string foreign = foreign_on_cards();
+  if (!foreign.empty())
+    spdlog::warn("{}: other jobs compute on this rank's GPU ({}): its energy counts their work too", name, foreign);
   // Idle means idle: every rank of the node samples at once, none training.
   node.barrier();
   std::vector<IdleWindow> idle;
@@ -358,7 +375,7 @@ void run_worker(Comm& comm, NodeGroup& node) {
   node.barrier();
   node.all_workers_barrier();
   comm.send(0, tag::hello, hello(name, comm.rank(), node.size(), meters, idle, idle_s,
-                                 node.leader() && spec.calibration.enabled ? &cal : nullptr).dump());
+                                 node.leader() && spec.calibration.enabled ? &cal : nullptr, foreign).dump());
 
   // Ranks sharing a node share its cores: oversubscribed threads would slow
   // every cell and blur its energy.
@@ -375,12 +392,18 @@ void run_worker(Comm& comm, NodeGroup& node) {
     for (; m.tag == tag::abandon || m.tag == tag::checkpoint_now || m.tag == tag::checkpoint; m = wait_for(comm))
       if (m.tag == tag::checkpoint) handed.take(m, comm.rank());
     if (m.tag != tag::task) return;
+    const std::string before = foreign_on_cards();
     RunResult r = run_task(comm, json::parse(m.body), handed, scratch, meters.energy(), samples, name, threads,
                            heartbeat_s);
     if (r.failure == FailureValue::input) r.detail = in_spec(spec, r.detail);  // "study.toml:9:10: train.device: …"
     if (r.device.rfind("cuda", 0) == 0) {  // a cell on the CPU counts no GPU
       r.gpu = gpu;
-      r.gpu_shared = binding.shared && !gpu.empty();
+      const std::string after = foreign_on_cards();
+      const std::string others = after.empty() ? before : after;
+      if (!others.empty())
+        spdlog::warn("{}: other jobs compute on this rank's GPU ({}): cell {} counts their work too", name, others,
+                     r.cell_id);
+      r.gpu_shared = (binding.shared || !others.empty()) && !gpu.empty();
       r.gpu_unmetered = gpu.empty();  // whatever the start saw: it trained on a GPU no meter read
     }
     comm.send(0, tag::result, json(r).dump());

@@ -288,7 +288,7 @@ const Fields<NodeRow>& node_row_fields() {
   static const Fields<NodeRow> f = concat<NodeRow>({
       pick(flattened("", &NodeRow::node, node_fields()),
            {"name", "session", "measured_utc", "job", "energy_method", "devices", "idle_w", "calibration_j",
-            "calibration_s"}),
+            "calibration_s", "warnings", "worker_ranks"}),
       {JG_FIELD(NodeRow, "e_ref_j", e_ref_j, "J"), JG_FIELD(NodeRow, "e_ref_spread", e_ref_spread, ""),
        JG_FIELD(NodeRow, "normalisation_factor", factor, ""), JG_FIELD(NodeRow, "net_reliable", net_reliable, ""),
        JG_FIELD(NodeRow, "net_doubt", net_doubt, ""), JG_FIELD(NodeRow, "net_phases", net_phases, ""),

@@ -72,6 +72,10 @@ struct NodeRecord {
   double idle_s = 0.0;          // the idle measurement's seconds in all
   std::vector<IdleWindow> idle_windows;  // /idle; none in files written before they were kept
   int worker_ranks = 0;         // worker ranks on the node: more than one, and its cells share it
+  // Whether its runs' other_cpu counts only processes outside the job (every
+  // rank and trainer excluded); false in files written before, where it was
+  // everything but the cell's own trainer and is judged on one-rank nodes only.
+  bool other_cpu_outside_job = false;
   int calibration_steps = 0;    // 0: not calibrated
   double calibration_j = 0.0;   // E_ref(node), gross: the median over its repetitions
   double calibration_net_j = 0.0;  // the median of their net joules

@@ -320,6 +320,7 @@ const Fields<NodeRecord>& node_fields() {
       JG_FIELD(NodeRecord, "idle_w", idle_w, "W"),
       JG_FIELD(NodeRecord, "idle_s", idle_s, "s"),
       JG_FIELD(NodeRecord, "worker_ranks", worker_ranks, ""),
+      JG_FIELD(NodeRecord, "other_cpu_outside_job", other_cpu_outside_job, ""),
       computed<NodeRecord>("idle_spread", "", [](const NodeRecord& n) { return n.idle_spread(); }),
       computed<NodeRecord>("idle_other_cpu_percent", "%", [](const NodeRecord& n) { return n.idle_other_cpu(); }),
       JG_FIELD(NodeRecord, "calibration_steps", calibration_steps, ""),

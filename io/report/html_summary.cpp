@@ -199,8 +199,8 @@ void hardware(const Reduction& red, std::ostream& out) {
       << "): the median of the reference workload's repetitions, with their spread, (max − min) / median, which "
          "the normalised figures' intervals carry. Idle CPU busy: the most of its CPU time other processes kept "
          "busy in an idle window; its net energy is unreliable above 5 %, when its idle windows differ by more "
-         "than 10 %, or when other processes took more than 10 % of a one-rank node's CPU time while its cells "
-         "ran (docs/meters.md).</caption>"
+         "than 10 %, or when processes outside the job took more than 10 % of its CPU time while its cells ran "
+         "(docs/meters.md).</caption>"
       << header_row({"node", "devices", "energy method", "idle W", "idle CPU busy", "net energy", "E_ref J", "spread",
                      "repetitions", "calibration s", "normalisation ×"});
   for (const auto& row : red.nodes) {
@@ -232,6 +232,7 @@ void method(const Reduction& red, std::ostream& out) {
     if (std::isfinite(n.idle_other_cpu())) out << ", other processes up to " << number(n.idle_other_cpu(), 3) << " % of its CPU";
     out << ": net energy " << (row.net_reliable ? "reliable" : "<b class=\"bad\">unreliable</b> (" + escape(row.net_doubt) + ")")
         << ". ";
+    if (!n.warnings.empty()) out << "Its meters warned: " << escape(n.warnings) << ". ";
     if (std::isfinite(row.e_ref_j))
       out << "Calibration E_ref " << number(row.e_ref_j) << " J (" << escape(red.energy.str()) << "), the median of "
           << n.calibration_runs.size() << " repetition(s), spread " << number(100 * row.e_ref_spread, 3) << " %"

@@ -66,6 +66,8 @@ void study_header(const Reduction& red, std::ostream& out) {
       out << (red.energy == EnergyBasisValue::net ? "NOTE: net energy is unreliable on node " : "note: net energy would be unreliable on node ")
           << n.node.key() << ": " << n.net_doubt << "\n";
   for (const auto& n : red.nodes)
+    if (!n.node.warnings.empty()) out << "note: node " << n.node.key() << "'s meters warned: " << n.node.warnings << "\n";
+  for (const auto& n : red.nodes)
     if (n.measurements > 1 && std::isfinite(n.e_ref_change))
       out << "NOTE: node " << n.node.name << " was measured by " << n.measurements
           << " jobs (a resume measures again); " << n.node.key() << " (" << n.node.job << ", " << n.node.measured_utc

@@ -9,6 +9,7 @@
 
 #include "io/records/cell.hpp"
 #include "io/errors.hpp"
+#include "meters/processes.hpp"
 
 namespace joulegrid {
 
@@ -138,11 +139,7 @@ class MpiNodeGroup : public NodeGroup {
 
 }  // namespace
 
-bool launched_by_mpi() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
-    if (std::getenv(v)) return true;
-  return false;
-}
+bool launched_by_mpi() { return meters::launched_by_a_launcher(); }
 
 MpiSession::MpiSession(int* argc, char*** argv) {
   int provided = 0;

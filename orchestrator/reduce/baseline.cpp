@@ -66,7 +66,7 @@ void judge_net_energy(const StudyResults& results, std::vector<NodeRow>& nodes) 
       add("other processes kept " + percent(busy) + " of its CPU time busy while it measured its idle power");
     if (const double spread = n.idle_spread(); spread > kIdleSpread)
       add("its idle windows differ by " + percent(100 * spread) + " of their median");
-    if (n.worker_ranks == 1)
+    if (n.other_cpu_outside_job || n.worker_ranks == 1)
       if (const double load = mean_of(other[n.key()]); std::isfinite(load) && load > kRunOtherCpuPercent)
         add("other processes used " + percent(load) + " of its CPU time while its cells ran");
     if (row.net_phases > 0 && row.net_phases_below_idle > kBelowIdleShare * row.net_phases)

@@ -7,10 +7,10 @@
 //   - other processes kept more than kIdleBusyPercent of its CPU time busy
 //     in an idle window;
 //   - its idle windows differ by more than kIdleSpread of their median;
-//   - with one worker rank on it, more than kRunOtherCpuPercent of its CPU
-//     time went to processes other than the cells' trainers while they ran
-//     (with several ranks that share includes the other ranks' cells, so it
-//     is kept but not judged);
+//   - more than kRunOtherCpuPercent of its CPU time went to processes
+//     outside the job (not a rank of it, nor a rank's trainer) while its
+//     cells ran (files written before 2026-12 counted every process but the
+//     cell's own trainer, so there it is judged on one-rank nodes only);
 //   - more than kBelowIdleShare of its training and evaluation phases drew
 //     less than its idle power (a net below −kBelowIdleTolerance of the
 //     phase's gross joules): the strongest sign that the baseline was

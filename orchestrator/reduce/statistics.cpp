@@ -358,7 +358,10 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
       raw[a].push_back(r);
       norm[a].push_back(n);
     }
-    IntervalRow row{nested[a].dataset, nested[a].architecture, nested[a].setup};
+    IntervalRow row;
+    row.dataset = nested[a].dataset;
+    row.architecture = nested[a].architecture;
+    row.setup = nested[a].setup;
     row.runs = static_cast<int>(nested[a].runs.size());
     for (const auto& x : red.architectures)
       if (x.dataset == row.dataset && x.architecture == row.architecture && x.setup == row.setup) {

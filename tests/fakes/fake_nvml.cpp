@@ -5,6 +5,8 @@
 //   ENERGY_MJ POWER_MW UUID BUS_ID [BUSY_PERCENT]   ('-' or absent = not supported)
 // and one line a MIG slice of one of them:
 //   MIG SLICE_UUID PARENT_UUID
+// and one line a compute process running on one of them:
+//   PROC GPU_UUID PID
 // FAKE_NVML_INIT_FAIL=1 makes nvmlInit fail.
 
 #include <cstdlib>
@@ -41,13 +43,27 @@ std::vector<FakeDevice> devices() {
   if (!path) return out;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("MIG ", 0) == 0) continue;
+    if (line.rfind("MIG ", 0) == 0 || line.rfind("PROC ", 0) == 0) continue;
     std::istringstream fields(line);
     FakeDevice d;
     if (fields >> d.energy >> d.power >> d.uuid >> d.bus) {
       if (!(fields >> d.busy)) d.busy = "-";
       out.push_back(d);
     }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, unsigned int>> processes() {  // (gpu uuid, pid)
+  std::vector<std::pair<std::string, unsigned int>> out;
+  const char* path = std::getenv("FAKE_NVML_STATE");
+  if (!path) return out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string tag, uuid;
+    unsigned int pid = 0;
+    if (fields >> tag >> uuid >> pid && tag == "PROC") out.emplace_back(uuid, pid);
   }
   return out;
 }
@@ -151,6 +167,25 @@ int nvmlDeviceGetPciInfo_v3(void* device, FakePciInfo* pci) {
   if (i < 0 || i >= static_cast<long>(d.size())) return kInvalid;
   std::memset(pci, 0, sizeof *pci);
   std::strncpy(pci->bus_id, d[i].bus.c_str(), sizeof pci->bus_id - 1);
+  return kSuccess;
+}
+
+struct FakeProcessInfo {
+  unsigned int pid;
+  unsigned long long used_gpu_memory;
+  unsigned int gpu_instance_id, compute_instance_id;
+};
+int nvmlDeviceGetComputeRunningProcesses_v3(void* device, unsigned int* count, FakeProcessInfo* infos) {
+  const auto d = devices();
+  const long i = index_of(device);
+  if (i < 0 || i >= static_cast<long>(d.size())) return kInvalid;
+  std::vector<unsigned int> pids;
+  for (const auto& [uuid, pid] : processes())
+    if (uuid == d[i].uuid) pids.push_back(pid);
+  const unsigned int room = *count;
+  *count = static_cast<unsigned int>(pids.size());
+  if (pids.size() > room) return 7;  // NVML_ERROR_INSUFFICIENT_SIZE
+  for (size_t k = 0; k < pids.size(); ++k) infos[k] = {pids[k], 0, 0, 0};
   return kSuccess;
 }
 

@@ -85,6 +85,31 @@ TEST_F(MpiStudy, ThreeRanksShareTheGridAndCommitEveryCellOnce) {
     EXPECT_DOUBLE_EQ(cell["energy_j"].get<double>(), settled.at(cell["id"]).front()->energy_j);
 }
 
+// Another job's load on a node of two worker ranks: the CPU time of every
+// process outside the job while the cells ran is counted (the ranks', rank
+// 0's and the trainers' are the job's own), and the node's net figures are
+// marked less certain, saying why. Before, a node of several ranks kept the
+// figure but never judged it, since it held the other rank's cells too.
+TEST_F(MpiStudy, AnotherJobsLoadOnANodeOfTwoRanksMakesItsNetLessCertain) {
+  StudyOptions o = lenet_study("loaded", 4);
+  o.meter_sources = R"("estimate")";
+  Background other_job("sh -c 'while :; do :; done'", dir_.file("busy.out"), dir_.file("busy.err"));
+  const CommandResult r = run_command(kMpirun + " -np 3 " + joulegrid_run(spec(o)));
+  other_job.kill_group();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  ASSERT_EQ(file.nodes.size(), 1u);
+  EXPECT_EQ(file.nodes[0].worker_ranks, 2);
+  EXPECT_TRUE(file.nodes[0].other_cpu_outside_job);
+  for (const auto& run : file.runs) EXPECT_GT(run.other_cpu, 10.0) << run.cell_id << ": a busy loop beside two cells";
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report --format json " + quote(results(o)));
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  const auto node = nlohmann::json::parse(rep.out)["nodes"][0];
+  EXPECT_FALSE(node["net_reliable"].get<bool>());
+  EXPECT_NE(node["net_doubt"].get<std::string>().find("while its cells ran"), std::string::npos) << node.dump();
+}
+
 // mpirun on a node with two GPUs of different power sets no
 // CUDA_VISIBLE_DEVICES: the two workers bind to GPU 0 and GPU 1 by
 // node-local rank and say so; their cells train on the CPU (this build),

@@ -9,6 +9,7 @@
 #include "meters/attribution.hpp"
 #include "meters/estimator.hpp"
 #include "meters/nvml.hpp"
+#include "meters/processes.hpp"
 #include "meters/rapl.hpp"
 #include "meters/registry.hpp"
 #include "meters/sampler.hpp"
@@ -590,6 +591,66 @@ TEST_F(FakeNvml, ACardGivenByIndexIsOneCardForTheTrainerAndTheMeter) {
   EXPECT_NE(fastest.refused.find("give the cards by UUID"), std::string::npos) << fastest.refused;
   ::unsetenv("CUDA_DEVICE_ORDER");
   ::unsetenv("CUDA_VISIBLE_DEVICES");
+}
+
+}  // namespace
+}  // namespace joulegrid::meters
+
+namespace joulegrid::meters {
+namespace {
+
+void write_stat(const std::string& root, pid_t pid, pid_t parent, int utime, int stime, int cutime, int cstime) {
+  std::filesystem::create_directories(root + "/proc/" + std::to_string(pid));
+  // The name holds a space and a parenthesis, as a process may name itself.
+  std::ofstream(root + "/proc/" + std::to_string(pid) + "/stat")
+      << pid << " (a (b) c) S " << parent << " 1 1 0 -1 4194304 0 0 0 0 " << utime << " " << stime << " " << cutime
+      << " " << cstime << " 20 0 1 0\n";
+}
+
+// The job's processes on a node are the launcher's daemon and what descends
+// from it (ranks, trainers); a process beside them is another job's. Their
+// CPU time runs on when a trainer ends and its rank reaps it.
+TEST_F(FakeNode, TheJobsProcessesAreTheDaemonAndItsDescendants) {
+  write_stat(root(), 100, 1, 1, 1, 0, 0);      // the launcher's daemon
+  write_stat(root(), 101, 100, 10, 5, 0, 0);   // rank 1
+  write_stat(root(), 102, 100, 20, 0, 0, 0);   // rank 2
+  write_stat(root(), 201, 101, 300, 30, 0, 0); // rank 1's trainer
+  write_stat(root(), 500, 1, 700, 0, 0, 0);    // another job
+  write_stat(root(), 1, 0, 0, 0, 900, 0);      // init
+  const SysfsRoot r(root());
+  EXPECT_TRUE(in_job(r, 201, 100));
+  EXPECT_TRUE(in_job(r, 100, 100));
+  EXPECT_FALSE(in_job(r, 500, 100));
+  EXPECT_FALSE(in_job(r, 1, 100));
+  EXPECT_FALSE(in_job(r, 999, 100)) << "a process not in the table is not the job's";
+  EXPECT_DOUBLE_EQ(job_cpu_ticks(r, 100), 2 + 15 + 20 + 330);
+  // The trainer ends and rank 1 reaps it: its ticks move into the rank's children's.
+  std::filesystem::remove_all(root() + "/proc/201");
+  write_stat(root(), 101, 100, 10, 5, 300, 30);
+  EXPECT_DOUBLE_EQ(job_cpu_ticks(r, 100), 2 + 15 + 20 + 330);
+  ProcessStat s;
+  EXPECT_TRUE(read_process_stat(r, 101, s));
+  EXPECT_EQ(s.parent, 100);
+  EXPECT_DOUBLE_EQ(s.ticks, 345);
+}
+
+// A compute process of another job on the card a rank meters is named (its
+// energy counts that process's work too); the job's own are not.
+TEST_F(FakeNvml, AnotherJobsComputeProcessOnTheCardIsNamed) {
+  write_stat(root(), 100, 1, 0, 0, 0, 0);
+  write_stat(root(), 101, 100, 0, 0, 0, 0);
+  write_stat(root(), 500, 1, 0, 0, 0, 0);
+  devices("5000 100000 GPU-a 0000:01:00.0\n5000 100000 GPU-b 0000:02:00.0\n"
+          "PROC GPU-a 101\nPROC GPU-a 500\nPROC GPU-a 77777\nPROC GPU-b 500\n");
+  ::setenv("CUDA_VISIBLE_DEVICES", "0", 1);
+  NvmlMeter nv(warnings, true);
+  const std::string foreign = foreign_gpu_processes(SysfsRoot(root()), nv.channels(), 100);
+  EXPECT_NE(foreign.find("gpu0 GPU-a: pid 500, 77777 (not in this node's process table)"), std::string::npos)
+      << foreign;
+  EXPECT_EQ(foreign.find("101"), std::string::npos) << "the job's own process: " << foreign;
+  EXPECT_EQ(foreign.find("GPU-b"), std::string::npos) << "another rank's card: " << foreign;
+  devices("5000 100000 GPU-a 0000:01:00.0\nPROC GPU-a 101\n");
+  EXPECT_EQ(foreign_gpu_processes(SysfsRoot(root()), nv.channels(), 100), "");
 }
 
 }  // namespace
