@@ -18,7 +18,7 @@ CellSpec calibration_cell(const CalibrationOptions& options, const TrainOptions&
   c.size = 1;
   c.criterion.kind = CriterionKindValue::epochs;
   c.criterion.name = "calibration";
-  c.criterion.epochs = options.warmup + options.repetitions;  // an epoch a run of the workload
+  c.criterion.epochs = options.warmup + 1;  // the warm-up, then the measured run, in one child
   c.batch_size = kCalibrationBatch;
   c.learning_rate = 0.001;
   c.optimizer = "adam";
@@ -44,25 +44,31 @@ double median(std::vector<double> v) {
 }  // namespace
 
 Calibration calibrate_node(CellEnergy& energy, const CalibrationOptions& options, const TrainOptions& train,
-                           const CellRunOptions& run_options) {
+                           const CellRunOptions& run_options, const std::string& card) {
   Calibration cal;
   cal.steps = options.steps;
   cal.method = energy.method().str();
-  const RunResult r = run_cell(calibration_cell(options, train), energy, {}, run_options);
-  const size_t expected = static_cast<size_t>(options.warmup + options.repetitions);
-  if (r.status != StatusValue::done || r.epoch_records.size() != expected) {
-    cal.problem = "the calibration workload failed: " + r.failure + ": " + r.detail;
-    return cal;
-  }
+  // Each repetition is a child of its own that warms up first: repetitions
+  // in one process share its warm caches, allocator and clocks, and their
+  // spread would understate how much two runs of the workload differ.
+  const CellSpec workload = calibration_cell(options, train);
+  const size_t expected = static_cast<size_t>(options.warmup) + 1;
   std::vector<double> joules, net, seconds;
-  for (size_t i = static_cast<size_t>(options.warmup); i < r.epoch_records.size(); ++i) {
-    const EpochRecord& e = r.epoch_records[i];
-    cal.runs.push_back({static_cast<int>(cal.runs.size()) + 1, e.train_energy.joules, e.train_energy.net_joules, e.train_s});
+  for (int repetition = 1; repetition <= options.repetitions; ++repetition) {
+    const RunResult r = run_cell(workload, energy, {}, run_options);
+    if (r.status != StatusValue::done || r.epoch_records.size() != expected) {
+      cal.problem = "the calibration workload failed (repetition " + std::to_string(repetition) + "): " +
+                    r.failure + ": " + r.detail;
+      return cal;
+    }
+    const EpochRecord& e = r.epoch_records.back();
+    const bool on_gpu = r.device.rfind("cuda", 0) == 0 || r.device.rfind("hip", 0) == 0;
+    cal.runs.push_back({repetition, e.train_energy.joules, e.train_energy.net_joules, e.train_s, on_gpu ? card : ""});
     joules.push_back(e.train_energy.joules);
     net.push_back(e.train_energy.net_joules);
     seconds.push_back(e.train_s);
   }
-  cal.ok = true;
+  cal.ok = !cal.runs.empty();
   cal.joules = median(joules);
   cal.net_joules = median(net);
   cal.seconds = median(seconds);

@@ -60,7 +60,7 @@ class NodeEnergy {
   std::unique_ptr<PlaceholderEnergy> placeholder_;
 };
 
-json hello(const std::string& node, int rank, int worker_ranks, NodeEnergy& meters,
+json hello(const std::string& node, int rank, int worker_ranks, bool leader, NodeEnergy& meters,
            const std::vector<IdleWindow>& idle, double idle_s, const Calibration* cal, const std::string& foreign) {
   std::string warnings;
   for (const auto& w : meters.metered().warnings())
@@ -89,7 +89,7 @@ json hello(const std::string& node, int rank, int worker_ranks, NodeEnergy& mete
     record.calibration_method = cal->ok ? cal->method : cal->problem;
     record.calibration_runs = cal->runs;
   }
-  return json{{"rank", rank}, {"node", node}, {"leader", cal != nullptr}, {"node_record", record}};
+  return json{{"rank", rank}, {"node", node}, {"leader", leader}, {"node_record", record}};
 }
 
 // An attempt's raw readings ([meters] store_samples), taken from the
@@ -370,12 +370,20 @@ void run_worker(Comm& comm, NodeGroup& node) {
   if (idle_s > 0) idle = meters.metered().measure_idle_windows(idle_s, spec.meters.idle_windows);
   node.barrier();
   node.all_workers_barrier();
+  // The reference workload: on the node's leader, and on every rank with a
+  // GPU of its own, whose card's E_ref may differ from its neighbours'. In
+  // turn, so that no calibration shares the node with another.
+  const bool calibrates =
+      spec.calibration.enabled && (node.leader() || (!gpu.empty() && !binding.shared && spec.train.device != "cpu"));
   Calibration cal;
-  if (node.leader() && spec.calibration.enabled) cal = calibrate_node(meters.energy(), spec.calibration, spec.train);
-  node.barrier();
+  for (int turn = 0; turn < node.size(); ++turn) {
+    if (turn == node.index() && calibrates)
+      cal = calibrate_node(meters.energy(), spec.calibration, spec.train, {}, spec.train.device == "cpu" ? "" : gpu);
+    node.barrier();
+  }
   node.all_workers_barrier();
-  comm.send(0, tag::hello, hello(name, comm.rank(), node.size(), meters, idle, idle_s,
-                                 node.leader() && spec.calibration.enabled ? &cal : nullptr, foreign).dump());
+  comm.send(0, tag::hello, hello(name, comm.rank(), node.size(), node.leader(), meters, idle, idle_s,
+                                 calibrates ? &cal : nullptr, foreign).dump());
 
   // Ranks sharing a node share its cores: oversubscribed threads would slow
   // every cell and blur its energy.

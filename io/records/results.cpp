@@ -1,6 +1,7 @@
 #include "io/records/results.hpp"
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <cstdio>
 
@@ -80,6 +81,25 @@ double NodeRecord::idle_other_cpu() const {
   for (const auto& w : idle_windows)
     if (std::isfinite(w.other_cpu) && !(w.other_cpu <= most)) most = w.other_cpu;
   return most;
+}
+
+void NodeRecord::take_calibration_medians() {
+  auto median = [&](double CalibrationRun::*field) {
+    std::vector<double> v;
+    for (const auto& r : calibration_runs) v.push_back(r.*field);
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n == 0 ? 0.0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  calibration_j = median(&CalibrationRun::joules);
+  calibration_net_j = median(&CalibrationRun::net_joules);
+  calibration_s = median(&CalibrationRun::seconds);
+}
+
+int NodeRecord::calibrated_cards() const {
+  std::set<std::string> cards;
+  for (const auto& r : calibration_runs) cards.insert(r.card);
+  return static_cast<int>(cards.size());
 }
 
 void NodeRecord::keep_calibration_as_one_run() {

@@ -44,6 +44,7 @@ struct StudyMeta {
 struct CalibrationRun {
   int repetition = 1;  // 1-based, after the warm-up
   double joules = 0, net_joules = 0, seconds = 0;
+  std::string card;    // the GPU it measured (as a run's `gpu`); "": the node's CPU, or a file written before
 };
 
 // One window of a node's idle measurement (ARCHITECTURE §4): the node's
@@ -91,6 +92,10 @@ struct NodeRecord {
   // most of the node's CPU time other processes kept busy in one (NaN: unknown).
   double idle_spread() const;
   double idle_other_cpu() const;
+  // calibration_j, _net_j and _s: the medians over calibration_runs.
+  void take_calibration_medians();
+  // How many devices its repetitions measured (1: one card, or the CPU).
+  int calibrated_cards() const;
   // A node read from a file or journal written before repetitions were
   // kept: its one calibration as its one repetition.
   void keep_calibration_as_one_run();

@@ -293,6 +293,7 @@ const Fields<CalibrationRun>& calibration_run_fields() {
       JG_FIELD(CalibrationRun, "calibration_j", joules, "J"),
       JG_FIELD(CalibrationRun, "calibration_net_j", net_joules, "J"),
       JG_FIELD(CalibrationRun, "calibration_s", seconds, "s"),
+      JG_FIELD(CalibrationRun, "card", card, ""),
   };
   return f;
 }

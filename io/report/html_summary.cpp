@@ -235,7 +235,9 @@ void method(const Reduction& red, std::ostream& out) {
     if (!n.warnings.empty()) out << "Its meters warned: " << escape(n.warnings) << ". ";
     if (std::isfinite(row.e_ref_j))
       out << "Calibration E_ref " << number(row.e_ref_j) << " J (" << escape(red.energy.str()) << "), the median of "
-          << n.calibration_runs.size() << " repetition(s), spread " << number(100 * row.e_ref_spread, 3) << " %"
+          << n.calibration_runs.size() << " repetition(s)"
+          << (n.calibrated_cards() > 1 ? " on " + std::to_string(n.calibrated_cards()) + " cards" : "")
+          << ", spread " << number(100 * row.e_ref_spread, 3) << " %"
           << (std::isfinite(row.e_ref_change)
                   ? ", " + number(100 * row.e_ref_change, 3) + " % against the node's first; its runs are normalised by it"
                   : "")

@@ -88,7 +88,9 @@ void nodes_table(const Reduction& red, std::ostream& out) {
     const double busy = n.idle_other_cpu();
     t.add({n.key(), n.energy_method.str(), num(n.idle_w), std::isfinite(busy) ? num(busy, 3) + " %" : "-",
            row.net_reliable ? "reliable" : "unreliable", calibrated ? num(row.e_ref_j) : "none",
-           calibrated ? percent(row.e_ref_spread) + " of " + std::to_string(n.calibration_runs.size()) : "-",
+           calibrated ? percent(row.e_ref_spread) + " of " + std::to_string(n.calibration_runs.size()) +
+                            (n.calibrated_cards() > 1 ? " on " + std::to_string(n.calibrated_cards()) + " cards" : "")
+                      : "-",
            calibrated ? num(n.calibration_s, 3) : "-", num(row.factor, 3)});
   }
   t.print(out);

@@ -27,6 +27,22 @@ NodeRecord merge_rank_records(const std::map<int, NodeRecord>& by_rank, int lead
   NodeRecord merged = base != by_rank.end() ? base->second : by_rank.begin()->second;
   merged.devices = per_rank(by_rank, [](const NodeRecord& r) { return r.devices; });
   merged.warnings = per_rank(by_rank, [](const NodeRecord& r) { return r.warnings; });
+  // Every rank that calibrated its own card: the node's E_ref is the median
+  // over all their repetitions, so their spread holds the cards' spread.
+  std::map<int, NodeRecord> calibrated;
+  for (const auto& [rank, r] : by_rank)
+    if (!r.calibration_method.empty()) calibrated[rank] = r;
+  if (calibrated.size() > 1) {
+    merged.calibration_runs.clear();
+    for (const auto& [rank, r] : calibrated) {
+      if (r.calibration_steps <= 0) continue;
+      merged.calibration_steps = r.calibration_steps;
+      merged.calibration_runs.insert(merged.calibration_runs.end(), r.calibration_runs.begin(), r.calibration_runs.end());
+    }
+    if (merged.calibration_runs.empty()) merged.calibration_steps = 0;
+    merged.take_calibration_medians();
+    merged.calibration_method = per_rank(calibrated, [](const NodeRecord& r) { return r.calibration_method; });
+  }
   return merged;
 }
 

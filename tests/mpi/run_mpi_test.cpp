@@ -141,6 +141,11 @@ TEST_F(MpiStudy, EachRankOfANodeTakesItsOwnGpuAndMoreRanksThanGpusAreRefused) {
     for (const auto& e : run.epoch_records)
       EXPECT_DOUBLE_EQ(e.train_energy.gpu_j + e.eval_energy.gpu_j, 0.0) << run.cell_id << ": an idle card is not the cell's";
   }
+  // Each rank with a card of its own calibrated, in turn: the node's E_ref
+  // is the median over both ranks' repetitions (on the CPU in this build,
+  // so they name no card; tests/unit/orchestrator: two cards' spread).
+  ASSERT_EQ(file.nodes.size(), 1u);
+  EXPECT_EQ(file.nodes[0].calibration_runs.size(), 6u) << file.nodes[0].calibration_method;
 
   const CommandResult three = run_command(kMpirun + " -np 4" + env + joulegrid_run(s, "-o " + quote(dir_.file("three.h5"))));
   EXPECT_EQ(three.exit_code, 2) << three.err;
@@ -172,6 +177,7 @@ TEST_F(MpiStudy, TwoSimulatedNodesNormaliseToTheSameEnergy) {
   o.subset_train = 600;
   o.meter_sources = R"("rapl")";
   o.calibration_steps = 100;
+  o.calibration_warmup = 0;  // E_ref is power × duration here: a warm-up proves nothing more
   const std::string s = spec(o);
   const bool two_cores = run_command("taskset -c 1 true").exit_code == 0;
   auto node = [&](const std::string& name, int core) {

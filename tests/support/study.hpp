@@ -22,6 +22,7 @@ struct StudyOptions {
   std::string meter_sources = R"("auto")";
   double idle_seconds = 0.2;
   int calibration_steps = 4;
+  int calibration_warmup = 1;
   bool store_samples = false;
   std::string extra;  // appended to the spec as it is
 };
@@ -48,7 +49,7 @@ inline std::string study_spec(const StudyOptions& o) {
                   "\n\n[meters]\nsample_hz = 100\nidle_seconds = " + std::to_string(o.idle_seconds) +
                   "\nsources = [" + o.meter_sources + "]\nstore_samples = " +
                   (o.store_samples ? "true" : "false") + "\n\n[calibration]\nsteps = " +
-                  std::to_string(o.calibration_steps) + "\n\n[[criteria]]\nkind = \"epochs\"\nepochs = " +
+                  std::to_string(o.calibration_steps) + "\nwarmup = " + std::to_string(o.calibration_warmup) + "\n\n[[criteria]]\nkind = \"epochs\"\nepochs = " +
                   std::to_string(o.epochs) + "\n";
   if (o.accuracy_criterion)
     s += "\n[[criteria]]\nkind = \"accuracy\"\ntarget = 0.5\nsplit = \"train\"\nmax_epochs = " +

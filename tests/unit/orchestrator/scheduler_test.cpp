@@ -520,5 +520,35 @@ TEST(NodeRecords, TheLeadersMeasurementWithEveryRanksMetersAndWarnings) {
   EXPECT_EQ(merge_rank_records({{3, b}, {1, a}}, -1).idle_w, 10) << "no leader yet: the lowest rank's";
 }
 
+// Each rank with a card of its own calibrates it: the node's E_ref is the
+// median over every card's repetitions, whose spread then holds the
+// card-to-card spread; a rank whose calibration failed says so.
+TEST(NodeRecords, EveryCalibratedCardsRepetitionsMakeTheNodesEref) {
+  auto calibrated = [](const std::string& card, std::vector<double> joules) {
+    NodeRecord r;
+    r.calibration_steps = 4;
+    r.calibration_method = "counter";
+    for (size_t i = 0; i < joules.size(); ++i)
+      r.calibration_runs.push_back({static_cast<int>(i) + 1, joules[i], joules[i] / 2, 1.0, card});
+    r.take_calibration_medians();
+    return r;
+  };
+  NodeRecord broken;
+  broken.calibration_method = "the calibration workload failed (repetition 1): crash: SIGSEGV";
+  const NodeRecord merged =
+      merge_rank_records({{1, calibrated("gpu0", {10, 11, 12})}, {2, calibrated("gpu1", {20, 21, 22})}, {3, broken}}, 1);
+  ASSERT_EQ(merged.calibration_runs.size(), 6u);
+  EXPECT_EQ(merged.calibrated_cards(), 2);
+  EXPECT_DOUBLE_EQ(merged.calibration_j, 16) << "the median of all six";
+  EXPECT_DOUBLE_EQ(merged.calibration_net_j, 8);
+  EXPECT_NEAR(merged.calibration_spread(), 12.0 / 16, 1e-12) << "the cards' spread is in the node's";
+  EXPECT_EQ(merged.calibration_steps, 4);
+  EXPECT_NE(merged.calibration_method.find("rank 3: the calibration workload failed"), std::string::npos)
+      << merged.calibration_method;
+  NodeRecord leader = calibrated("", {10, 11, 12});
+  NodeRecord quiet;  // did not calibrate (a CPU node's second rank)
+  EXPECT_EQ(merge_rank_records({{1, leader}, {2, quiet}}, 1).calibration_runs.size(), 3u);
+}
+
 }  // namespace
 }  // namespace joulegrid

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 
 #include "models/classifier.hpp"
 #include "rank/calibration.hpp"
@@ -334,10 +335,17 @@ TEST_F(CellRunnerTest, AnEventLineThatDoesNotReadFailsTheAttemptNamingTheField) 
   }
 }
 
-// The reference workload runs once to warm up, then its repetitions, each
-// an epoch of one child: E_ref is their median, every one is kept.
+// The reference workload's repetitions each run in a child of their own,
+// which warms up first: repetitions in one process share its warm caches
+// and clocks, and their spread would understate the run-to-run variance.
+// E_ref is their median, every one is kept, with the card it measured.
 TEST_F(CellRunnerTest, TheCalibrationKeepsEveryRepetitionAfterTheWarmUpAndTakesTheirMedian) {
-  ScriptedEnergy energy(1.5);
+  class CountsTrainers : public ScriptedEnergy {
+   public:
+    CountsTrainers() : ScriptedEnergy(1.5) {}
+    void attach(pid_t trainer) override { trainers.insert(trainer); }
+    std::set<pid_t> trainers;
+  } energy;
   CalibrationOptions options;
   options.steps = 2;
   options.warmup = 1;
@@ -346,9 +354,11 @@ TEST_F(CellRunnerTest, TheCalibrationKeepsEveryRepetitionAfterTheWarmUpAndTakesT
   train.threads = 1;
   CellRunOptions run_options;
   run_options.executable = JOULEGRID_BINARY;
-  const Calibration cal = calibrate_node(energy, options, train, run_options);
+  const Calibration cal = calibrate_node(energy, options, train, run_options, "nvml gpu0 GPU-a");
   ASSERT_TRUE(cal.ok) << cal.problem;
   ASSERT_EQ(cal.runs.size(), 3u);
+  EXPECT_EQ(energy.trainers.size(), 3u) << "each repetition a child of its own";
+  for (const auto& r : cal.runs) EXPECT_EQ(r.card, "") << "the workload trained on the CPU, not the card";
   std::vector<double> j;
   for (const auto& r : cal.runs) {
     EXPECT_GT(r.joules, 0);
