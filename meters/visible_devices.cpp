@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <sstream>
 #include <vector>
 
 namespace joulegrid::meters {
@@ -30,14 +32,83 @@ bool visible_device(const char* variable, unsigned int index, const std::string&
   return false;
 }
 
-std::string bind_rank_to_gpu(int rank_on_node, int ranks_on_node, bool* shared) {
+namespace {
+
+constexpr const char* kVisibleVariables[] = {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"};
+
+// `variable`'s entries in one rank's visible_lists; nullopt when unset there.
+std::optional<std::vector<std::string>> listed_in(const std::string& lists, const std::string& variable) {
+  std::istringstream lines(lists);
+  for (std::string line; std::getline(lines, line);) {
+    if (line == variable) return std::nullopt;
+    if (line.rfind(variable + "=", 0) == 0) return device_list(line.substr(variable.size() + 1));
+  }
+  return std::nullopt;
+}
+
+// Whether this rank's list of `variable` is its own: some other rank of the
+// node lists other devices. Sets `shared` when another rank's own list
+// holds one of this rank's devices too.
+bool own_list(const std::string& variable, int rank_on_node, const std::vector<std::string>& node_lists,
+              bool* shared) {
+  if (node_lists.size() < 2 || rank_on_node < 0 || static_cast<size_t>(rank_on_node) >= node_lists.size())
+    return false;
+  const auto mine = listed_in(node_lists[static_cast<size_t>(rank_on_node)], variable);
+  if (!mine) return false;
+  bool alike = true, overlap = false;
+  for (size_t i = 0; i < node_lists.size(); ++i) {
+    if (i == static_cast<size_t>(rank_on_node)) continue;
+    const auto theirs = listed_in(node_lists[i], variable);
+    alike = alike && theirs == mine;
+    if (theirs)
+      for (const auto& d : *theirs) overlap = overlap || std::find(mine->begin(), mine->end(), d) != mine->end();
+  }
+  if (!alike && shared && overlap) *shared = true;
+  return !alike;
+}
+
+}  // namespace
+
+std::string visible_lists(const std::vector<GpuDevice>& gpus) {
+  std::string out;
+  for (const char* variable : kVisibleVariables) {
+    const char* env = std::getenv(variable);
+    out += variable;
+    if (env) {
+      out += "=";
+      std::string items;
+      for (const auto& item : device_list(env)) {
+        std::string card = item;
+        if (std::string(variable) == "CUDA_VISIBLE_DEVICES")
+          for (const auto& g : gpus)
+            if (g.vendor == "nvidia" && std::to_string(g.index) == item && !g.uuid.empty()) card = g.uuid;
+        items += (items.empty() ? "" : ",") + card;
+      }
+      out += items;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+std::string bind_rank_to_gpu(int rank_on_node, int ranks_on_node, bool* shared,
+                             const std::vector<std::string>& node_lists) {
   std::string done;
   if (shared) *shared = false;
-  for (const char* variable : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"}) {
+  for (const char* variable : kVisibleVariables) {
     const char* env = std::getenv(variable);
     if (!env) continue;
     const auto devices = device_list(env);
-    if (devices.size() <= 1) continue;
+    if (devices.size() <= 1) {
+      if (devices.size() == 1) own_list(variable, rank_on_node, node_lists, shared);  // a card two ranks were given
+      continue;
+    }
+    if (own_list(variable, rank_on_node, node_lists, shared)) {
+      done += (done.empty() ? "" : "; ") + std::string(variable) + "=" + env + ": this rank's own " +
+              std::to_string(devices.size()) + " cards (the node's other ranks list others), all metered, " +
+              "its cells train on the first";
+      continue;
+    }
     if (shared && ranks_on_node > static_cast<int>(devices.size())) *shared = true;
     const std::string& mine = devices[static_cast<size_t>(rank_on_node) % devices.size()];
     done += (done.empty() ? "" : "; ") + std::string(variable) + "=" + env + " -> " + mine;
@@ -94,7 +165,7 @@ std::string one_card_order(const std::vector<GpuDevice>& gpus, std::string& log)
 }  // namespace
 
 GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vector<GpuDevice>& gpus,
-                             bool allow_sharing, bool cpu_only) {
+                             bool allow_sharing, bool cpu_only, const std::vector<std::string>& node_lists) {
   GpuBinding b;
   if (cpu_only) {
     for (const char* variable : {"CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"})
@@ -102,7 +173,7 @@ GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vec
     b.log = "its cells train on the CPU ([train] device = \"cpu\"): no GPU is metered";
     return b;
   }
-  b.log = bind_rank_to_gpu(rank_on_node, ranks_on_node, &b.shared);
+  b.log = bind_rank_to_gpu(rank_on_node, ranks_on_node, &b.shared, node_lists);
   b.refused = one_card_order(gpus, b.log);
   if (!b.refused.empty()) return b;
   if (b.shared && !allow_sharing) {

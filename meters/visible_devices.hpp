@@ -22,14 +22,26 @@ std::vector<std::string> device_list(const std::string& list);
 bool visible_device(const char* variable, unsigned int index, const std::string& uuid);
 
 // One GPU per rank. When CUDA_VISIBLE_DEVICES or ROCR_VISIBLE_DEVICES lists
-// several devices (a launcher that hands every GPU of the node to every rank,
-// as `mpirun` or `srun --gpus-per-node` do), narrows it, in this process's
-// environment, to entry `rank_on_node` modulo their number, so that ranks of
-// a node train on, and meter, different GPUs. A list of one (Slurm's
-// --gpus-per-task binding) is left as it is. Returns what it did, for the
-// log, or "" when nothing was changed; sets `shared` when there are fewer
-// GPUs than ranks, so that some GPU is metered by two ranks.
-std::string bind_rank_to_gpu(int rank_on_node, int ranks_on_node, bool* shared = nullptr);
+// several devices that every rank of the node lists alike (a launcher that
+// hands every GPU of the node to every rank, as `mpirun` or `srun
+// --gpus-per-node` do), narrows it, in this process's environment, to entry
+// `rank_on_node` modulo their number, so that ranks of a node train on, and
+// meter, different GPUs. A list of one is left as it is, and so is a list
+// that differs from the other ranks' (`node_lists`, each rank's
+// visible_lists in node order: Slurm's --gpus-per-task=2 gives each task
+// its own two cards): the rank meters every card it was given and trains
+// on the first. Returns what it did, for the log, or "" when nothing was
+// changed; sets `shared` when some GPU is metered by two ranks: fewer GPUs
+// than ranks in a common list, or a card in two ranks' own lists.
+std::string bind_rank_to_gpu(int rank_on_node, int ranks_on_node, bool* shared = nullptr,
+                             const std::vector<std::string>& node_lists = {});
+
+struct GpuDevice;
+// This rank's CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES and
+// HIP_VISIBLE_DEVICES, one line each ("NAME=a,b", or "NAME" when unset),
+// with NVIDIA indices turned into UUIDs through `gpus`, so that ranks whose
+// runtimes number their own cards from 0 do not look alike.
+std::string visible_lists(const std::vector<GpuDevice>& gpus);
 
 // A GPU of the node, whatever the variables say.
 struct GpuDevice {
@@ -58,7 +70,7 @@ struct GpuBinding {
 // the trainer and the meter mean one card (refused where the launcher set
 // another order for indices).
 GpuBinding bind_rank_to_gpus(int rank_on_node, int ranks_on_node, const std::vector<GpuDevice>& gpus,
-                             bool allow_sharing, bool cpu_only);
+                             bool allow_sharing, bool cpu_only, const std::vector<std::string>& node_lists = {});
 
 // The GPUs of the node as its drivers list them, whether or not a meter can
 // read them: NVIDIA's from /proc/driver/nvidia/gpus/BUS (no NVML needed),

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace joulegrid {
 
@@ -56,6 +57,8 @@ class NodeGroup {
   virtual int size() const = 0;   // worker ranks on this node
   virtual int index() const = 0;  // this rank's place among them, 0 … size − 1
   virtual void barrier() = 0;
+  // Each rank's `mine`, in index order, on every rank of the node.
+  virtual std::vector<std::string> all_gather(const std::string& mine) = 0;
   // Every worker rank of the job: the nodes calibrate at the same moment and
   // start their cells together, so that nodes sharing anything (a power
   // feed, or cores when nodes are simulated on one machine) are measured alike.
@@ -68,6 +71,7 @@ class SoloNode : public NodeGroup {
   int size() const override { return 1; }
   int index() const override { return 0; }
   void barrier() override {}
+  std::vector<std::string> all_gather(const std::string& mine) override { return {mine}; }
   void all_workers_barrier() override {}
 };
 

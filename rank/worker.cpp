@@ -290,10 +290,12 @@ std::string node_name() {
 // A rank that cannot take part still keeps step with the barriers its node
 // and the other nodes pass (idle, calibration), then says why and waits to
 // be told to stop.
+// A rank that cannot run the study still joins every barrier of the start
+// (run_worker's, in the same order), so that its node's other ranks go on.
 void sit_out(Comm& comm, NodeGroup& node, const std::string& name, const std::string& why) {
-  for (int i = 0; i < 2; ++i) node.barrier();
+  for (int i = 0; i < 2; ++i) node.barrier();  // around the idle windows
   node.all_workers_barrier();
-  node.barrier();
+  for (int turn = 0; turn < node.size(); ++turn) node.barrier();  // the calibrations, in turn
   node.all_workers_barrier();
   comm.send(0, tag::hello, json{{"rank", comm.rank()}, {"node", name}, {"error", why}}.dump());
   while (wait_for(comm).tag != tag::stop) {}
@@ -316,6 +318,11 @@ void run_worker(Comm& comm, NodeGroup& node) {
   if (!c.value("ok", false)) return;
   const double heartbeat_s = c.value("heartbeat_s", 0.0);
   const std::string name = node_name();
+  // Every rank's GPU lists, by UUID, before anything can make a rank sit
+  // out (this is the one exchange sit_out does not repeat): lists that
+  // differ between the node's ranks are each rank's own cards.
+  const std::vector<meters::GpuDevice> gpus = meters::node_gpus(meters::SysfsRoot::from_environment());
+  const std::vector<std::string> node_lists = node.all_gather(meters::visible_lists(gpus));
   Spec spec;
   try {
     spec = parse_spec(c.at("spec_text"), c.at("spec_file"), c.at("base_dir"));
@@ -328,8 +335,8 @@ void run_worker(Comm& comm, NodeGroup& node) {
   // Before the meters open and any trainer starts: each rank trains on, and
   // meters, its own GPU (rank i of a node GPU i), and a CPU-only study none.
   const meters::GpuBinding binding =
-      meters::bind_rank_to_gpus(node.index(), node.size(), meters::node_gpus(meters::SysfsRoot::from_environment()),
-                                spec.train.share_gpus, spec.train.device == "cpu");
+      meters::bind_rank_to_gpus(node.index(), node.size(), gpus, spec.train.share_gpus, spec.train.device == "cpu",
+                                node_lists);
   if (!binding.refused.empty()) {
     sit_out(comm, node, name, "[train] share_gpus: " + binding.refused);
     return;

@@ -130,6 +130,23 @@ class MpiNodeGroup : public NodeGroup {
   int size() const override { return size_; }
   int index() const override { return rank_; }
   void barrier() override { sleeping_barrier(node_); }
+  std::vector<std::string> all_gather(const std::string& mine) override {
+    const int length = static_cast<int>(mine.size());
+    std::vector<int> lengths(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
+    check_mpi(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, node_), "allgather");
+    int total = 0;
+    for (int i = 0; i < size_; ++i) {
+      offsets[static_cast<size_t>(i)] = total;
+      total += lengths[static_cast<size_t>(i)];
+    }
+    std::string all(static_cast<size_t>(total), '\0');
+    check_mpi(MPI_Allgatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, node_),
+              "allgather");
+    std::vector<std::string> out;
+    for (int i = 0; i < size_; ++i)
+      out.push_back(all.substr(static_cast<size_t>(offsets[static_cast<size_t>(i)]), static_cast<size_t>(lengths[static_cast<size_t>(i)])));
+    return out;
+  }
   void all_workers_barrier() override { sleeping_barrier(workers_); }
 
  private:

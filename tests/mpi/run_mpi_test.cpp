@@ -110,6 +110,25 @@ TEST_F(MpiStudy, AnotherJobsLoadOnANodeOfTwoRanksMakesItsNetLessCertain) {
   EXPECT_NE(node["net_doubt"].get<std::string>().find("while its cells ran"), std::string::npos) << node.dump();
 }
 
+// A rank that cannot run the study (here: an NVIDIA card that no meter
+// reads) sits out, joining every barrier of its node's start, while the
+// node's other rank measures, calibrates and runs every cell.
+TEST_F(MpiStudy, ARankThatSitsOutLeavesItsNodesOtherRankToRunTheStudy) {
+  StudyOptions o = lenet_study("sitout", 2);
+  o.epochs = 1;
+  const std::string s = spec(o);
+  const std::string fake = dir_.file("fake-node");
+  std::filesystem::create_directories(fake + "/proc/driver/nvidia/gpus/0000:01:00.0");
+  const CommandResult r = run_command(kMpirun + " -np 2 " + joulegrid_run(s) + " : -np 1 env JOULEGRID_SYSFS_ROOT=" +
+                                      quote(fake) + " JOULEGRID_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1 " +
+                                      joulegrid_run(s));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("cannot run this study"), std::string::npos) << r.err;
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  for (const auto& run : file.runs) EXPECT_EQ(run.rank, 1);
+}
+
 // mpirun on a node with two GPUs of different power sets no
 // CUDA_VISIBLE_DEVICES: the two workers bind to GPU 0 and GPU 1 by
 // node-local rank and say so; their cells train on the CPU (this build),

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "meters/amdgpu.hpp"
@@ -329,6 +330,44 @@ TEST_F(FakeNvml, RanksOfANodeEachBindToOneOfItsGpus) {
   ::unsetenv("CUDA_VISIBLE_DEVICES");
   ::unsetenv("ROCR_VISIBLE_DEVICES");
   EXPECT_EQ(bind_rank_to_gpu(0, 4, &shared), "");  // nothing listed: nothing to narrow
+}
+
+// srun --gpus-per-task=2: four tasks of a node, each with its own two cards.
+// Each keeps both, meters both and is not shared; it was narrowed to one
+// card and marked shared (four ranks, two listed devices). Lists alike on
+// every rank are narrowed as before; a card in two ranks' own lists is shared.
+TEST_F(FakeNvml, ARankGivenItsOwnSeveralCardsMetersThemAllUnshared) {
+  std::string state;
+  for (int i = 0; i < 8; ++i) state += "1 1 GPU-" + std::to_string(i) + " 0000:0" + std::to_string(i) + ":00.0\n";
+  devices(state);
+  const auto gpus = nvml_gpus();
+  ASSERT_EQ(gpus.size(), 8u);
+  std::vector<std::string> lists;
+  for (int task = 0; task < 4; ++task) {
+    // Cgroups number each task's cards from 0; NVML names them by UUID.
+    ::setenv("CUDA_VISIBLE_DEVICES", ("GPU-" + std::to_string(2 * task) + ",GPU-" + std::to_string(2 * task + 1)).c_str(), 1);
+    lists.push_back(visible_lists(gpus));
+  }
+  EXPECT_EQ(lists[1], "CUDA_VISIBLE_DEVICES=GPU-2,GPU-3\nROCR_VISIBLE_DEVICES\nHIP_VISIBLE_DEVICES\n");
+  bool shared = true;
+  ::setenv("CUDA_VISIBLE_DEVICES", "GPU-2,GPU-3", 1);
+  EXPECT_NE(bind_rank_to_gpu(1, 4, &shared, lists).find("this rank's own 2 cards"), std::string::npos);
+  EXPECT_FALSE(shared);
+  EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "GPU-2,GPU-3") << "not narrowed";
+  NvmlMeter meter(warnings, false);
+  std::set<std::string> metered;
+  for (const auto& c : meter.channels()) metered.insert(c.uuid);
+  EXPECT_EQ(metered, (std::set<std::string>{"GPU-2", "GPU-3"}));
+
+  lists[3] = "CUDA_VISIBLE_DEVICES=GPU-3,GPU-7\nROCR_VISIBLE_DEVICES\nHIP_VISIBLE_DEVICES\n";  // GPU-3 twice
+  EXPECT_NE(bind_rank_to_gpu(1, 4, &shared, lists), "");
+  EXPECT_TRUE(shared);
+
+  ::setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3", 1);  // the same list on every rank, by index: narrowed
+  const std::string alike = visible_lists(gpus);
+  EXPECT_EQ(alike.substr(0, alike.find('\n')), "CUDA_VISIBLE_DEVICES=GPU-0,GPU-1,GPU-2,GPU-3");
+  EXPECT_EQ(bind_rank_to_gpu(2, 4, &shared, {alike, alike, alike, alike}), "CUDA_VISIBLE_DEVICES=0,1,2,3 -> 2");
+  EXPECT_FALSE(shared);
 }
 
 // mpirun on a node with several GPUs sets no variable: rank i of the node
