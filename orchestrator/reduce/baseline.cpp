@@ -41,7 +41,7 @@ std::string missing_idle_baseline(const StudyResults& results) {
   return missing;
 }
 
-void judge_net_energy(const StudyResults& results, std::vector<NodeRow>& nodes) {
+std::vector<NodeRow> judge_net_energy(const StudyResults& results, std::vector<NodeRow> nodes) {
   std::map<std::string, std::vector<double>> other;  // per node: its finished runs' other CPU load
   for (const auto& r : results.runs)
     if (r.status == StatusValue::done && std::isfinite(r.other_cpu)) other[r.node_key()].push_back(r.other_cpu);
@@ -75,6 +75,7 @@ void judge_net_energy(const StudyResults& results, std::vector<NodeRow>& nodes) 
     row.net_reliable = doubt.empty();
     row.net_doubt = doubt;
   }
+  return nodes;
 }
 
 }  // namespace joulegrid::reduction

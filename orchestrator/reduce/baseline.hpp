@@ -36,8 +36,8 @@ bool has_idle_baseline(const NodeRecord& node);
 // when every one has one: a report on the net basis must refuse then.
 std::string missing_idle_baseline(const StudyResults& results);
 
-// Sets each NodeRow's net_reliable and net_doubt from its idle windows and
-// the runs it made.
-void judge_net_energy(const StudyResults& results, std::vector<NodeRow>& nodes);
+// The rows with each one's net_reliable, net_doubt and phase counts set
+// from its idle windows and the runs it made.
+std::vector<NodeRow> judge_net_energy(const StudyResults& results, std::vector<NodeRow> nodes);
 
 }  // namespace joulegrid::reduction

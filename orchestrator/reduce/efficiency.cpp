@@ -157,10 +157,8 @@ std::vector<ArchitectureRow> by_node(const std::vector<Measured>& done, const St
   for (const auto& node : results.nodes) {
     auto it = per_node.find(node.name);
     if (it == per_node.end()) continue;
-    auto criteria = efficiency_by_criterion(models_of(it->second));
-    for (auto& c : criteria) grid.mark(c);
-    for (ArchitectureRow a : efficiency_by_architecture(criteria)) {
-      grid.mark(a, criteria);
+    const auto criteria = grid.marked(efficiency_by_criterion(models_of(it->second)));
+    for (ArchitectureRow a : grid.marked(efficiency_by_architecture(criteria), criteria)) {
       a.node = node.name;
       out.push_back(a);
     }
@@ -191,9 +189,15 @@ void GridShape::mark(ArchitectureRow& row, const std::vector<CriterionRow>& crit
       row.complete = row.complete && c.complete();
 }
 
-void GridShape::mark(Reduction& red) const {
-  for (auto& c : red.criteria) mark(c);
-  for (auto& a : red.architectures) mark(a, red.criteria);
+std::vector<CriterionRow> GridShape::marked(std::vector<CriterionRow> criteria) const {
+  for (auto& c : criteria) mark(c);
+  return criteria;
+}
+
+std::vector<ArchitectureRow> GridShape::marked(std::vector<ArchitectureRow> architectures,
+                                               const std::vector<CriterionRow>& criteria) const {
+  for (auto& a : architectures) mark(a, criteria);
+  return architectures;
 }
 
 }  // namespace reduction

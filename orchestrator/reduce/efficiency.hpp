@@ -32,7 +32,11 @@ class GridShape {
   explicit GridShape(const StudyResults& results);
   void mark(CriterionRow& row) const;
   void mark(ArchitectureRow& row, const std::vector<CriterionRow>& criteria) const;
-  void mark(Reduction& red) const;  // its criteria and architectures
+  // The rows, marked: Eq. 3 with the grid's sizes, Eq. 4 with its criteria
+  // and whether every criterion it averages is complete.
+  std::vector<CriterionRow> marked(std::vector<CriterionRow> criteria) const;
+  std::vector<ArchitectureRow> marked(std::vector<ArchitectureRow> architectures,
+                                      const std::vector<CriterionRow>& criteria) const;
 
  private:
   std::map<std::string, std::set<int>> sizes_;               // by dataset, architecture, criterion, setup

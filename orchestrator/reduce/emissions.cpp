@@ -7,14 +7,15 @@
 namespace joulegrid::reduction {
 
 // Each node's intensity: its own from [carbon.nodes], else the default.
-void add_emissions(const StudyResults& results, Reduction& red) {
+Emissions emissions(const StudyResults& results) {
+  Emissions out;
   std::map<std::string, double> own;
   std::istringstream lines(results.meta.carbon_nodes);
   for (std::string line; std::getline(lines, line);) {
     const size_t eq = line.rfind('=');
     if (eq != std::string::npos) own[line.substr(0, eq)] = std::atof(line.c_str() + eq + 1);
   }
-  if (results.meta.carbon_g_per_kwh <= 0 && own.empty()) return;
+  if (results.meta.carbon_g_per_kwh <= 0 && own.empty()) return out;
   auto intensity = [&](const std::string& node) {
     const auto it = own.find(node);
     return it != own.end() ? it->second : results.meta.carbon_g_per_kwh;
@@ -23,7 +24,7 @@ void add_emissions(const StudyResults& results, Reduction& red) {
   for (const auto& c : results.cells) arch_of[c.id] = c.architecture;
   std::map<std::string, EmissionRow> by_node, by_arch;
   std::vector<std::string> node_order, arch_order;
-  red.emissions_g = 0;
+  out.grams = 0;
   for (const auto& r : results.runs) {
     const double g_per_kwh = intensity(r.node);
     const double grams = r.energy_j / 3.6e6 * g_per_kwh;
@@ -38,10 +39,11 @@ void add_emissions(const StudyResults& results, Reduction& red) {
     };
     add(by_node, node_order, "node", r.node);
     add(by_arch, arch_order, "architecture", arch_of[r.cell_id]);
-    red.emissions_g += grams;
+    out.grams += grams;
   }
-  for (const auto& n : node_order) red.emissions.push_back(by_node[n]);
-  for (const auto& a : arch_order) red.emissions.push_back(by_arch[a]);
+  for (const auto& n : node_order) out.rows.push_back(by_node[n]);
+  for (const auto& a : arch_order) out.rows.push_back(by_arch[a]);
+  return out;
 }
 
 }  // namespace joulegrid::reduction

@@ -7,7 +7,10 @@
 
 namespace joulegrid::reduction {
 
-// Sets Reduction::emissions and emissions_g; leaves them empty without [carbon].
-void add_emissions(const StudyResults& results, Reduction& red);
+struct Emissions {
+  std::vector<EmissionRow> rows;  // per node, then per architecture; empty without [carbon]
+  double grams = NAN;             // the study's, g CO2e; NaN without [carbon]
+};
+Emissions emissions(const StudyResults& results);
 
 }  // namespace joulegrid::reduction

@@ -80,10 +80,11 @@ std::vector<Eq2Figure> eq2_figures(const std::vector<Measured>& done, EnergyBasi
 }
 
 // Utilisation: the GPUs' where any run recorded it, else the CPU's.
-void add_run_points(const std::vector<Measured>& done, Reduction& red) {
+RunPoints run_points(const std::vector<Measured>& done) {
+  RunPoints out;
   const bool gpu = std::any_of(done.begin(), done.end(), [](const Measured& m) { return std::isfinite(m.run->gpu_util); });
   const bool any = gpu || std::any_of(done.begin(), done.end(), [](const Measured& m) { return std::isfinite(m.run->cpu_util); });
-  red.utilisation_device = any ? (gpu ? "GPU" : "CPU") : "";
+  out.utilisation_device = any ? (gpu ? "GPU" : "CPU") : "";
   for (const auto& m : done) {
     RunPoint p;
     p.architecture = m.cell->architecture;
@@ -94,8 +95,9 @@ void add_run_points(const std::vector<Measured>& done, Reduction& red) {
     p.parameters = static_cast<double>(m.run->parameters);
     p.flops_trained = static_cast<double>(m.run->flops_per_sample) * samples_trained(*m.run, m.cell->batch_size);
     p.utilisation = gpu ? m.run->gpu_util : m.run->cpu_util;
-    red.runs.push_back(p);
+    out.runs.push_back(p);
   }
+  return out;
 }
 
 std::vector<PhaseRow> phases(const std::vector<Measured>& done, EnergyBasis basis) {

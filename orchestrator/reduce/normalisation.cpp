@@ -24,9 +24,10 @@ double calibration_joules(const CalibrationRun& run, EnergyBasis basis) {
   return basis == EnergyBasisValue::net ? std::max(0.0, run.net_joules) : run.joules;
 }
 
-void add_normalisation(const StudyResults& results, Reduction& red) {
-  const EnergyBasis basis = red.energy;
-  std::string* reference = &red.reference;
+Normalisation normalisation(const StudyResults& results, EnergyBasis basis) {
+  Normalisation out;
+  out.basis = basis;
+  std::string* reference = &out.reference;
   auto e_ref = [&](const NodeRecord& n) {
     if (n.calibration_steps <= 0) return kNaN;
     const double j = basis == EnergyBasisValue::net ? n.calibration_net_j : n.calibration_j;
@@ -50,14 +51,14 @@ void add_normalisation(const StudyResults& results, Reduction& red) {
                                                                                 : n->name == m.normalise_to;
       if (wanted) {
         ref = e_ref(*n);
-        red.reference_node = n->key();
+        out.reference_node = n->key();
         *reference = "node " + n->key() + " (calibration " + joules_text(ref) + ")";
         break;
       }
     }
     if (std::isnan(ref)) *reference = "none: no node has a calibration";
   }
-  red.reference_j = ref;
+  out.reference_j = ref;
   for (const auto& n : results.nodes) {
     NodeRow row;
     row.node = n;
@@ -71,20 +72,21 @@ void add_normalisation(const StudyResults& results, Reduction& red) {
       }
       row.e_ref_spread = n.calibration_runs.size() > 1 ? (hi - lo) / row.e_ref_j : 0.0;
     }
-    red.nodes.push_back(row);
+    out.nodes.push_back(row);
   }
   // A node measured again by a later job (a resume): each of its runs is
   // normalised by its own measurement; how far the calibrations differ is said.
-  for (auto& row : red.nodes) {
+  for (auto& row : out.nodes) {
     const NodeRow* first = nullptr;
     row.measurements = 0;
-    for (const auto& other : red.nodes)
+    for (const auto& other : out.nodes)
       if (other.node.name == row.node.name && other.node.replica == row.node.replica) {
         ++row.measurements;
         if (std::isfinite(other.e_ref_j) && (!first || other.node.session < first->node.session)) first = &other;
       }
     if (row.measurements > 1 && first && std::isfinite(row.e_ref_j)) row.e_ref_change = row.e_ref_j / first->e_ref_j - 1;
   }
+  return out;
 }
 
 }  // namespace joulegrid::reduction

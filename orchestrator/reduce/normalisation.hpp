@@ -13,9 +13,16 @@
 namespace joulegrid::reduction {
 
 // Every node with its E_ref on the basis and its factor E_ref(reference) /
-// E_ref(node) (NaN without a calibration); sets Reduction::nodes and what
-// the figures are relative to (reference, reference_node, reference_j).
-void add_normalisation(const StudyResults& results, Reduction& red);
+// E_ref(node) (NaN without a calibration), and what the figures are
+// relative to.
+struct Normalisation {
+  EnergyBasis basis;
+  std::vector<NodeRow> nodes;
+  std::string reference;       // in words
+  std::string reference_node;  // its key; "" when joules were carried over, or none
+  double reference_j = NAN;    // its E_ref on the basis
+};
+Normalisation normalisation(const StudyResults& results, EnergyBasis basis);
 
 // A repetition's E_ref on a basis.
 double calibration_joules(const CalibrationRun& run, EnergyBasis basis);

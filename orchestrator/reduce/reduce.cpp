@@ -49,12 +49,12 @@ StudySummary study_summary(const StudyResults& r) {
 
 // The settled, finished runs, in grid order (and replica order within a
 // cell), with their energy on the basis and normalised by their node.
-std::vector<Measured> measured_runs(const StudyResults& results, const Reduction& red,
+std::vector<Measured> measured_runs(const StudyResults& results, const std::vector<NodeRow>& nodes, EnergyBasis basis,
                                     const std::map<std::string, std::vector<const RunResult*>>& settled,
                                     const std::set<const RunResult*>& on_shared_cards) {
   std::map<std::string, double> factor;
   std::map<std::string, bool> reliable;
-  for (const auto& n : red.nodes) {
+  for (const auto& n : nodes) {
     factor[n.node.key()] = n.factor;  // each run by the measurement in force when it ran
     reliable[n.node.key()] = n.net_reliable;
   }
@@ -64,9 +64,9 @@ std::vector<Measured> measured_runs(const StudyResults& results, const Reduction
     if (it == settled.end()) continue;
     for (const RunResult* r : it->second) {
       if (r->status != StatusValue::done) continue;
-      const double e = reduction::run_joules(*r, red.energy);
-      reduction::EnergyParts parts = reduction::energy_by_node(*r, red.energy);
-      const auto [train_ps, eval_ps] = reduction::joules_per_sample(*r, red.energy);
+      const double e = reduction::run_joules(*r, basis);
+      reduction::EnergyParts parts = reduction::energy_by_node(*r, basis);
+      const auto [train_ps, eval_ps] = reduction::joules_per_sample(*r, basis);
       bool net_reliable = true;
       for (const auto& part : parts)
         if (const auto ok = reliable.find(part.first); ok != reliable.end()) net_reliable = net_reliable && ok->second;
@@ -80,7 +80,7 @@ std::vector<Measured> measured_runs(const StudyResults& results, const Reduction
 
 // Every cell of the grid: one row per replica that settled it, or one
 // without a run while it is pending.
-std::vector<CellResult> cell_results(const StudyResults& results, const Reduction& red,
+std::vector<CellResult> cell_results(const StudyResults& results, const std::vector<NodeRow>& nodes, EnergyBasis basis,
                                      const std::map<std::string, std::vector<const RunResult*>>& settled,
                                      const std::vector<Measured>& done,
                                      const std::set<const RunResult*>& on_shared_cards) {
@@ -101,7 +101,7 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
     cr.attempts = c.attempts;
     cr.role = c.role;
     cr.selection = c.selection;
-    cr.energy_basis = red.energy;
+    cr.energy_basis = basis;
     auto it = settled.find(c.id);
     if (it == settled.end()) {
       out.push_back(cr);
@@ -126,7 +126,7 @@ std::vector<CellResult> cell_results(const StudyResults& results, const Reductio
       for (const auto& g : r->segments)
         row.segments += (row.segments.empty() ? "" : ", ") + g.node_key() + " epochs " + std::to_string(g.first_epoch) +
                         "-" + std::to_string(g.first_epoch + g.epochs - 1);
-      for (const auto& n : red.nodes)
+      for (const auto& n : nodes)
         if (n.node.key() == r->node_key()) row.net_reliable = n.net_reliable;
       if (auto m = measured_by_run.find(r); m != measured_by_run.end()) {
         row.energy_j = m->second->energy_j;
@@ -151,42 +151,54 @@ bool compares_normalised(const std::vector<ArchitectureRow>& architectures) {
 
 }  // namespace
 
+// Each step is a function of what it reads and returns what it adds, so
+// the order below is the order the figures depend on each other.
 Reduction reduce(const StudyResults& results, const std::string& energy_choice) {
   Reduction red;
   red.energy = energy_choice.empty() ? results.meta.report_energy : EnergyBasis(energy_choice);
   red.study = study_summary(results);
-  reduction::add_normalisation(results, red);
-  reduction::judge_net_energy(results, red.nodes);
+  reduction::Normalisation norm = reduction::normalisation(results, red.energy);
+  norm.nodes = reduction::judge_net_energy(results, std::move(norm.nodes));
+  red.nodes = norm.nodes;
+  red.reference = norm.reference;
+  red.reference_node = norm.reference_node;
+  red.reference_j = norm.reference_j;
+
   const auto settled = results.settled();
   const std::set<const RunResult*> on_shared_cards = reduction::shared_card_runs(results);
-  const std::vector<Measured> done = measured_runs(results, red, settled, on_shared_cards);
+  const std::vector<Measured> done = measured_runs(results, red.nodes, red.energy, settled, on_shared_cards);
   for (const auto& m : done) {
     red.energy_method = weakest_method(red.energy_method, m.run->energy_method);
     red.study.gpu_shared_runs += m.gpu_shared;
     red.study.gpu_unmetered_runs += m.run->gpu_unmetered;
     red.study.segmented_runs += m.run->segments.size() > 1;
   }
-  red.cells = cell_results(results, red, settled, done, on_shared_cards);
+  red.cells = cell_results(results, red.nodes, red.energy, settled, done, on_shared_cards);
 
   const reduction::GridShape grid(results);
   red.models = reduction::models_of(done);
-
-  red.criteria = efficiency_by_criterion(red.models);
-  red.architectures = efficiency_by_architecture(red.criteria);
-  grid.mark(red);
+  red.criteria = grid.marked(efficiency_by_criterion(red.models));
+  red.architectures = grid.marked(efficiency_by_architecture(red.criteria), red.criteria);
   red.ratios = efficiency_ratios(red.architectures);
   red.by_node = reduction::by_node(done, results, grid);
   red.compare_normalised = compares_normalised(red.architectures);
   red.overtraining = reduction::overtraining(done, results.meta);
-  reduction::add_intervals_and_comparisons(done, red);
+  reduction::Statistics stats = reduction::intervals_and_comparisons(done, red.architectures, norm);
+  red.resamples = stats.resamples;
+  red.intervals = std::move(stats.intervals);
+  red.comparisons = std::move(stats.comparisons);
   red.step = reduction::step_accuracy(done);
   red.setups = reduction::setups(done, results);
   red.finetune = reduction::finetuning(done, results);
-  reduction::add_emissions(results, red);
+  reduction::Emissions carbon = reduction::emissions(results);
+  red.emissions = std::move(carbon.rows);
+  red.emissions_g = carbon.grams;
 
   red.grid = reduction::grid_axes(results);
   red.eq2 = reduction::eq2_figures(done, red.energy);
-  reduction::add_run_points(done, red);
+  reduction::RunPoints points = reduction::run_points(done);
+  red.runs = std::move(points.runs);
+  red.utilisation_device = std::move(points.utilisation_device);
   red.phases = reduction::phases(done, red.energy);
   red.node_energy = reduction::node_energy(red.cells, results);
   return red;

@@ -1,6 +1,5 @@
 #include "orchestrator/reduce/statistics.hpp"
 
-#include "orchestrator/reduce/normalisation.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -177,12 +176,12 @@ double resampled_e_ref(const std::vector<double>& runs, std::mt19937_64& rng) {
 // resampled too, so that a noisy E_ref widens the normalised intervals
 // (the reference node's as much as the node's own). A node with one
 // repetition, or a reference carried over in joules, keeps its factor.
-std::vector<std::map<std::string, double>> factor_draws(const Reduction& red, int resamples) {
+std::vector<std::map<std::string, double>> factor_draws(const Normalisation& norm, int resamples) {
   std::map<std::string, std::vector<double>> runs;
-  for (const auto& n : red.nodes) {
+  for (const auto& n : norm.nodes) {
     if (!std::isfinite(n.e_ref_j)) continue;
     auto& reps = runs[n.node.key()];
-    for (const auto& r : n.node.calibration_runs) reps.push_back(calibration_joules(r, red.energy));
+    for (const auto& r : n.node.calibration_runs) reps.push_back(calibration_joules(r, norm.basis));
     if (reps.empty()) reps.push_back(n.e_ref_j);  // built in memory with its E_ref alone
   }
   std::mt19937_64 rng(20241201);  // apart from the runs' stream: raw intervals do not move
@@ -190,9 +189,9 @@ std::vector<std::map<std::string, double>> factor_draws(const Reduction& red, in
   for (auto& draw : out) {
     std::map<std::string, double> e_ref;
     for (const auto& [node, reps] : runs) e_ref[node] = reps.size() > 1 ? resampled_e_ref(reps, rng) : reps.front();
-    const auto ref = e_ref.find(red.reference_node);
-    const double reference = red.reference_node.empty() || ref == e_ref.end() ? red.reference_j : ref->second;
-    for (const auto& n : red.nodes) draw[n.node.key()] = e_ref.count(n.node.key()) ? reference / e_ref[n.node.key()] : kNaN;
+    const auto ref = e_ref.find(norm.reference_node);
+    const double reference = norm.reference_node.empty() || ref == e_ref.end() ? norm.reference_j : ref->second;
+    for (const auto& n : norm.nodes) draw[n.node.key()] = e_ref.count(n.node.key()) ? reference / e_ref[n.node.key()] : kNaN;
   }
   return out;
 }
@@ -343,11 +342,13 @@ double matched_ratio(const Matched& m, bool normalised) {
 
 }  // namespace
 
-void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction& red) {
+Statistics intervals_and_comparisons(const std::vector<Measured>& done, const std::vector<ArchitectureRow>& architectures,
+                                     const Normalisation& normalisation) {
   constexpr int kResamples = 2000;
-  red.resamples = kResamples;
+  Statistics out;
+  out.resamples = kResamples;
   const auto nested = nest(done);
-  const auto factors = factor_draws(red, kResamples);
+  const auto factors = factor_draws(normalisation, kResamples);
   std::vector<std::vector<double>> raw(nested.size()), norm(nested.size());
   for (size_t a = 0; a < nested.size(); ++a) {
     // A stream of its own, seeded by what it is: the same file gives the
@@ -363,7 +364,7 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
     row.architecture = nested[a].architecture;
     row.setup = nested[a].setup;
     row.runs = static_cast<int>(nested[a].runs.size());
-    for (const auto& x : red.architectures)
+    for (const auto& x : architectures)
       if (x.dataset == row.dataset && x.architecture == row.architecture && x.setup == row.setup) {
         row.efficiency = x.efficiency;
         row.efficiency_norm = x.efficiency_norm;
@@ -377,14 +378,14 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
     row.high = spread ? quantile(raw[a], 0.975) : kNaN;
     row.low_norm = spread ? quantile(norm[a], 0.025) : kNaN;
     row.high_norm = spread ? quantile(norm[a], 0.975) : kNaN;
-    red.intervals.push_back(row);
+    out.intervals.push_back(row);
   }
   for (size_t a = 0; a < nested.size(); ++a)
     for (size_t b = a + 1; b < nested.size(); ++b) {
       if (nested[a].dataset != nested[b].dataset || nested[a].setup != nested[b].setup) continue;
-      const bool normalised = std::isfinite(red.intervals[a].efficiency_norm) &&
-                              std::isfinite(red.intervals[b].efficiency_norm);
-      auto eq4 = [&](size_t k) { return normalised ? red.intervals[k].efficiency_norm : red.intervals[k].efficiency; };
+      const bool normalised = std::isfinite(out.intervals[a].efficiency_norm) &&
+                              std::isfinite(out.intervals[b].efficiency_norm);
+      auto eq4 = [&](size_t k) { return normalised ? out.intervals[k].efficiency_norm : out.intervals[k].efficiency; };
       size_t hi = a, lo = b;
       if (eq4(a) < eq4(b)) std::swap(hi, lo);
       ComparisonRow c;
@@ -429,14 +430,15 @@ void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction&
       c.z = w.z;
       c.p = w.p;
       c.exact = w.exact;
-      for (const auto& a : red.architectures)
+      for (const auto& a : architectures)
         if (a.dataset == c.dataset && a.setup == c.setup &&
             (a.architecture == c.numerator || a.architecture == c.denominator)) {
           c.complete = c.complete && a.complete;
           c.doubts.add(a.doubts);
         }
-      red.comparisons.push_back(c);
+      out.comparisons.push_back(c);
     }
+  return out;
 }
 
 }  // namespace reduction

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/records/reduction.hpp"
+#include "orchestrator/reduce/normalisation.hpp"
 #include "orchestrator/reduce/quantities.hpp"
 
 namespace joulegrid {
@@ -52,11 +53,18 @@ Wilcoxon wilcoxon_signed_rank(const std::vector<double>& differences);
 namespace reduction {
 
 // Eq. 4 of every architecture with its 95 % percentile bootstrap interval
-// (sizes resampled within each criterion, runs within each size), and every
-// pair of architectures of a dataset and setup compared: the ratio with its
-// interval and a Mann–Whitney U test of the runs' efficiencies. Sets
-// Reduction::intervals, comparisons and resamples.
-void add_intervals_and_comparisons(const std::vector<Measured>& done, Reduction& red);
+// (runs resampled within every criterion and size, each stratum kept once;
+// the calibrations resampled too, through `normalisation`), and every pair of
+// architectures of a dataset and setup compared: the ratio with its
+// interval and a test of the matched cells' efficiencies. `architectures`:
+// the Eq. 4 rows, whose figures, completeness and doubts the rows carry.
+struct Statistics {
+  int resamples = 0;
+  std::vector<IntervalRow> intervals;      // one per architecture row
+  std::vector<ComparisonRow> comparisons;  // every pair of architectures of a dataset and setup
+};
+Statistics intervals_and_comparisons(const std::vector<Measured>& done, const std::vector<ArchitectureRow>& architectures,
+                                     const Normalisation& normalisation);
 
 }  // namespace reduction
 
