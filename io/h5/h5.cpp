@@ -70,6 +70,12 @@ Handle::~Handle() {
   }
 }
 
+void close_file(Handle& file, const std::string& where) {
+  if (!file) return;
+  const hid_t id = file.release();
+  if (H5Fclose(id) < 0) throw Error(where + ": cannot close the file: " + error_stack());
+}
+
 hid_t check(hid_t rc, const std::string& what, const std::string& where) {
   if (rc < 0) throw Error(where + ": " + what + ": " + error_stack());
   return rc;

@@ -30,6 +30,12 @@ class Handle {
 
   hid_t id() const { return id_; }
   explicit operator bool() const { return id_ >= 0; }
+  // The id, no longer closed by this handle.
+  hid_t release() {
+    const hid_t id = id_;
+    id_ = H5I_INVALID_HID;
+    return id;
+  }
 
  private:
   hid_t id_ = H5I_INVALID_HID;
@@ -39,6 +45,9 @@ class Handle {
 hid_t check(hid_t rc, const std::string& what, const std::string& where);
 
 Handle open_file_readonly(const std::string& path);
+// H5Fclose, checked: a written file's last data reach the disk there, and a
+// failure (a full disk, EIO) must not pass for a written file.
+void close_file(Handle& file, const std::string& where);
 bool has_object(hid_t loc, const std::string& path);
 Handle open_dataset(hid_t loc, const std::string& path, const std::string& where);
 std::vector<uint64_t> dataset_shape(hid_t dataset, const std::string& where);

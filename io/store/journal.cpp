@@ -1,4 +1,5 @@
 #include "io/store/journal.hpp"
+#include "io/store/durable.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -202,21 +203,29 @@ std::string move_rejected_aside(const std::string& journal, const JournalReplay&
     ::close(fd);
     throw;
   }
-  ::close(fd);
+  try {
+    store::close_checked(fd, aside);
+  } catch (const std::exception& e) {
+    throw InputError(std::string(e.what()) + " (the journal is unchanged)");
+  }
   std::string kept;
   for (const auto& line : replay.kept) kept += line + "\n";
   fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw InputError(tmp + ": cannot open: " + std::strerror(errno) + " (the journal is unchanged)");
   try {
     write_all(fd, kept, tmp);
-  } catch (...) {
-    ::close(fd);
+    store::close_checked(fd, tmp);
+    fd = -1;
+    store::replace_file(tmp, journal);  // synced, renamed, and the folder synced: the repair survives a crash
+  } catch (const InputError&) {
+    if (fd >= 0) ::close(fd);
     ::unlink(tmp.c_str());
     throw;
+  } catch (const std::exception& e) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    throw InputError(std::string(e.what()) + " (the journal is unchanged)");
   }
-  ::close(fd);
-  if (::rename(tmp.c_str(), journal.c_str()) != 0)
-    throw InputError(journal + ": cannot replace: " + std::strerror(errno) + " (the journal is unchanged)");
   return aside;
 }
 

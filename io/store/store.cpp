@@ -1,4 +1,5 @@
 #include "io/store/store.hpp"
+#include "io/store/durable.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -187,6 +188,7 @@ void write_snapshot_file(const std::string& file_path, const StudyResults& resul
                     "cannot create the results file", file_path));
   try {
     write_snapshot_contents(file.id(), file_path, results, write_reduced, samples);
+    h5::close_file(file, file_path);  // its last data reach the disk here: checked
   } catch (...) {
     int* fd = nullptr;
     if (H5Fget_vfd_handle(file.id(), H5P_DEFAULT, reinterpret_cast<void**>(&fd)) >= 0 && fd && *fd >= 0 &&
@@ -299,13 +301,6 @@ StudyResults read_snapshot(const std::string& path) {
   return r;
 }
 
-void fsync_path(const std::string& path, int flags) {
-  const int fd = ::open(path.c_str(), flags);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 std::string folder_of(const std::string& path) {
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
@@ -383,9 +378,13 @@ StudyResults load_results(const std::string& path) {
 ResultsStore::ResultsStore(std::string path, StudyResults results, ResultsLock lock)
     : path_(std::move(path)), lock_(std::move(lock)), results_(std::move(results)), cell_index_(index_cells(results_)) {
   for (const auto& r : results_.runs) committed_.insert({r.cell_id, r.attempt});
+  const bool created = !exists(journal_path(path_));
   journal_fd_ = ::open(journal_path(path_).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (journal_fd_ < 0)
     throw InputError(journal_path(path_) + ": cannot open the journal for writing: " + errno_text());
+  // A journal's lines are synced as they are written; its name must be too,
+  // or a crash could lose the file with every commit in it.
+  if (created) store::sync_folder_of(journal_path(path_));
 }
 
 ResultsStore::ResultsStore(ResultsStore&& other) noexcept
@@ -570,7 +569,9 @@ int ResultsStore::attempts(const std::string& cell_id) const {
 
 namespace {
 
-// FILE.tmp, synced, renamed over FILE: readers see the old file or the new one.
+// FILE.tmp, written, closed and synced, renamed over FILE, the folder
+// synced: readers see the old file or the new one, and every step is
+// checked, so a snapshot that may not be on the disk is never taken for one.
 void publish_snapshot(const std::string& path, const StudyResults& results,
                       const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
   const std::string tmp = path + ".tmp";
@@ -580,10 +581,7 @@ void publish_snapshot(const std::string& path, const StudyResults& results,
     ::unlink(tmp.c_str());
     throw;
   }
-  fsync_path(tmp, O_RDONLY);
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    throw InternalError(path + ": cannot replace the snapshot: " + errno_text());
-  fsync_path(folder_of(path), O_RDONLY | O_DIRECTORY);
+  store::replace_file(tmp, path);
 }
 
 }  // namespace
@@ -602,11 +600,15 @@ void ResultsStore::snapshot(StudyStatus status, const ReducedWriter& write_reduc
   results_.meta.updated_utc = utc_now();
   // The old snapshot's /samples and the logged blocks of committed runs.
   publish_snapshot(path_, results_, write_reduced, {{path_, samples_path(path_), 0}});
-  // Everything journaled is now in the snapshot. A crash before this
+  // Everything journaled is now in the snapshot, durably (publish_snapshot
+  // threw otherwise, and the journal stays whole). A crash before this
   // truncation only replays entries the snapshot already has (skipped), and
-  // folds sample blocks it already has (skipped too).
-  if (::ftruncate(journal_fd_, 0) != 0) throw InternalError(journal_path(path_) + ": cannot truncate: " + errno_text());
-  ::fdatasync(journal_fd_);
+  // folds sample blocks it already has (skipped too); so does a truncation
+  // that did not reach the disk.
+  if (::ftruncate(journal_fd_, 0) != 0)
+    throw InternalError(journal_path(path_) + ": cannot truncate (the snapshot was written and holds its lines, "
+                        "which a replay skips): " + errno_text());
+  ::fdatasync(journal_fd_);  // not reaching the disk costs nothing: a replay skips what the snapshot holds
   if (samples_) samples_->clear();
   else if (exists(samples_path(path_)) && ::truncate(samples_path(path_).c_str(), 0) != 0)
     throw InternalError(samples_path(path_) + ": cannot truncate: " + errno_text());

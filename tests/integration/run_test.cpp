@@ -14,6 +14,7 @@
 
 #include "io/datasets/datasets.hpp"
 #include "io/store/store.hpp"
+#include "tests/support/checks.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/study.hpp"
@@ -580,6 +581,72 @@ TEST_F(RunStudy, ABadOrChangedTorchScriptFileIsRefusedBeforeAnythingIsWritten) {
   EXPECT_NE(r.err.find("differs from the spec's"), std::string::npos) << r.err;
   EXPECT_EQ(slurp(results(o)), before) << "the refused resume changed the results";
 }
+
+}  // namespace
+}  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+using namespace joulegrid::testing;
+
+// A step of publishing a snapshot fails (a dying disk, an NFS server): the
+// run says so in one line, keeps the journal whole and works on, and the
+// study ends with every committed cell exactly once (a --resume finishing
+// it where the last snapshot failed). Before, a failed fsync of the new
+// snapshot or of its folder, and a failed close of it, went unnoticed and
+// the journal behind it was truncated.
+struct StoreFault {
+  const char* name;
+  const char* call;
+  const char* path;  // the end of the path it fails on
+  int nth;
+  bool periodic;     // snapshots every 0.2 s, else only at the start and the end
+};
+
+class FailingStore : public ::testing::TestWithParam<StoreFault> {
+ protected:
+  TempDir dir_;
+};
+
+TEST_P(FailingStore, AFailedStepOfASnapshotKeepsTheJournalAndIsSaid) {
+  const StoreFault& f = GetParam();
+  StudyOptions o = lenet_study("faulty", 3);
+  o.epochs = 2;
+  const std::string folder = dir_.file("results-folder");
+  std::filesystem::create_directories(folder);
+  const std::string spec = dir_.write("faulty.toml", study_spec(o));
+  const std::string file = folder + "/faulty.h5";
+  const std::string env = "env LD_PRELOAD=" + quote(FAIL_IO_LIBRARY) + " JOULEGRID_FAIL_CALL=" + f.call +
+                          " JOULEGRID_FAIL_PATH=" + quote(f.path) + " JOULEGRID_FAIL_NTH=" + std::to_string(f.nth) + " ";
+  const CommandResult r = run_command(env + JOULEGRID_BINARY + " run " + quote(spec) + " -o " + quote(file) +
+                                      (f.periodic ? " --snapshot-seconds 0.2" : ""));
+  ASSERT_NE(r.err.find("fail_io: " + std::string(f.call)), std::string::npos) << "the fault was not reached\n" << r.err;
+  const bool periodic = r.err.find("snapshot not written (") != std::string::npos;
+  const bool last = r.err.find("the last snapshot was not written (") != std::string::npos;
+  EXPECT_TRUE(periodic || last) << "the failure must be said\n" << r.err;
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  if (last) {
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    const CommandResult resumed = run_command(std::string(JOULEGRID_BINARY) + " run " + quote(spec) + " -o " +
+                                              quote(file) + " --resume");
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  } else {
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  expect_every_cell_done_once(load_results(file));
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(file));
+  EXPECT_EQ(rep.exit_code, 0) << rep.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryStep, FailingStore,
+    ::testing::Values(StoreFault{"fsync_of_the_new_snapshot", "fsync", ".h5.tmp", 2, true},
+                      StoreFault{"close_of_the_new_snapshot", "close", ".h5.tmp", 3, true},
+                      StoreFault{"rename_over_the_old", "rename", "faulty.h5", 2, true},
+                      StoreFault{"fsync_of_its_folder", "fsync", "/results-folder", 3, true},
+                      StoreFault{"fsync_of_the_last_snapshot", "fsync", ".h5.tmp", 2, false}),
+    [](const ::testing::TestParamInfo<StoreFault>& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace joulegrid

@@ -1,0 +1,22 @@
+#pragma once
+// The steps that make a file durable, each checked: a snapshot is published
+// (and the journal behind it truncated) only when every one succeeded. A
+// failure throws InternalError naming the path and the step; the caller
+// keeps what it had (the old snapshot, the whole journal).
+
+#include <string>
+
+namespace joulegrid::store {
+
+// fsync of the file at `path` (opened read-only), and its close.
+void sync_file(const std::string& path);
+// fsync of the folder that holds `path`: a created, renamed or removed name
+// in it survives a crash only after this.
+void sync_folder_of(const std::string& path);
+// `tmp`, written and closed, made durable and renamed over `path`; the
+// folder synced after. `tmp` is removed when a step before the rename fails.
+void replace_file(const std::string& tmp, const std::string& path);
+// close(fd), checked: NFS and some FUSE file systems report a failed write there.
+void close_checked(int fd, const std::string& path);
+
+}  // namespace joulegrid::store
