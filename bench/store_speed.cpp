@@ -162,6 +162,8 @@ int run_bench(int argc, char** argv) {
       figure("store: one commit (journal line + fdatasync), mean of " + std::to_string(commits), since(t0) / commits * 1e3,
              "ms", "", NAN, true);
       figure("store: one commit, slowest", slowest * 1e3, "ms", "", NAN, true);
+      figure("store: journal bytes per line (" + std::to_string(epochs) + " epochs a run)",
+             static_cast<double>(std::filesystem::file_size(journal_path(file))) / commits, "bytes", "", NAN, true);
     }  // dropped without a snapshot, as a kill -9 would leave it
     const auto t1 = Clock::now();
     ResultsStore resumed = ResultsStore::resume(file, meta, rows);

@@ -80,4 +80,25 @@ void from_json(const json& j, RunResult& r) { records::from_json(j, r, records::
 void to_json(json& j, const RunSegment& s) { j = records::to_json(s, records::segment_fields()); }
 void from_json(const json& j, RunSegment& s) { records::from_json(j, s, records::segment_fields(), "segment"); }
 
+std::string stored_twice_problem(const RunResult& r) {
+  if (r.epoch_records.empty()) return "";
+  const double last = r.epoch_records.back().cumulative_j;
+  const bool same = r.energy_j == last || (std::isnan(r.energy_j) && std::isnan(last));
+  if (!same || r.epochs != static_cast<int>(r.epoch_records.size()))
+    return "it says " + std::to_string(r.epochs) + " epochs and energy_j " + std::to_string(r.energy_j) +
+           " J, its epochs are " + std::to_string(r.epoch_records.size()) + " ending at " + std::to_string(last) +
+           " J cumulative";
+  if (r.segments.empty()) return "";
+  int epochs = 0;
+  for (const auto& g : r.segments) {
+    if (g.first_epoch != epochs + 1)
+      return "its segments do not follow each other (a segment starts at epoch " + std::to_string(g.first_epoch) +
+             " after " + std::to_string(epochs) + " epochs)";
+    epochs += g.epochs;
+  }
+  if (epochs != r.epochs)
+    return "its segments hold " + std::to_string(epochs) + " epochs, it says " + std::to_string(r.epochs);
+  return "";
+}
+
 }  // namespace joulegrid

@@ -194,6 +194,11 @@ std::string selection_split(const CellSpec& cell);
 std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs);
 // Likewise, the share of the node's CPU time busy outside its trainer (%).
 double run_other_cpu(const std::vector<EpochRecord>& epochs);
+// What a run records twice and must agree on: its energy and epochs are its
+// last epoch's cumulative joules and its count of epochs, and its segments
+// follow each other and add up to its epochs. "" when they agree, else what
+// does not (a snapshot read and a journal replay refuse it alike).
+std::string stored_twice_problem(const RunResult& r);
 
 // The JSON of the wire and the journal, from the field lists (schema.hpp).
 // Reading throws std::invalid_argument naming the field.

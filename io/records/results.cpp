@@ -96,6 +96,17 @@ void NodeRecord::take_calibration_medians() {
   calibration_s = median(&CalibrationRun::seconds);
 }
 
+std::string NodeRecord::calibration_problem() const {
+  if (calibration_steps <= 0 || calibration_runs.empty()) return "";
+  NodeRecord medians = *this;
+  medians.take_calibration_medians();
+  auto differs = [](double a, double b) { return !(a == b || std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b))); };
+  if (differs(medians.calibration_j, calibration_j))
+    return "its E_ref says " + std::to_string(calibration_j) + " J, the median of its " +
+           std::to_string(calibration_runs.size()) + " repetitions is " + std::to_string(medians.calibration_j) + " J";
+  return "";
+}
+
 int NodeRecord::calibrated_cards() const {
   std::set<std::string> cards;
   for (const auto& r : calibration_runs) cards.insert(r.card);

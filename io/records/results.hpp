@@ -22,6 +22,10 @@ struct StudyMeta {
   std::string spec_file;
   std::string spec_text;
   std::string grid_hash;       // FNV-1a-64 of the cell ids in grid order
+  // A random id made with the file: every journal line carries it inside
+  // its checksum, so a line of another study is refused. "" in files
+  // written before 2026-12 (a resume gives them one).
+  std::string study_id;
   std::string dataset;
   int max_attempts = 1;
   StudyStatus status;
@@ -96,6 +100,9 @@ struct NodeRecord {
   void take_calibration_medians();
   // How many devices its repetitions measured (1: one card, or the CPU).
   int calibrated_cards() const;
+  // "" when its E_ref (calibration_j) is the median of its repetitions (as
+  // joulegrid writes it), else what differs.
+  std::string calibration_problem() const;
   // A node read from a file or journal written before repetitions were
   // kept: its one calibration as its one repetition.
   void keep_calibration_as_one_run();

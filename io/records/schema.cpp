@@ -381,6 +381,7 @@ const Fields<StudyMeta>& meta_fields() {
       JG_FIELD(StudyMeta, "study", study, ""),
       JG_FIELD(StudyMeta, "spec_file", spec_file, ""),
       JG_FIELD(StudyMeta, "grid_hash", grid_hash, ""),
+      JG_FIELD(StudyMeta, "study_id", study_id, ""),
       JG_FIELD(StudyMeta, "dataset", dataset, ""),
       JG_FIELD(StudyMeta, "max_attempts", max_attempts, ""),
       JG_FIELD(StudyMeta, "status", status, ""),

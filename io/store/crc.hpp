@@ -1,7 +1,9 @@
 #pragma once
-// CRC-32 (zlib's) of any number of bytes: zlib takes at most 4 GiB a call.
+// CRC-32 (zlib's) of any number of bytes: zlib takes at most 4 GiB a call;
+// CRC-32C (Castagnoli), the journal lines' checksum.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -18,6 +20,22 @@ inline uint32_t crc32_of(const char* p, size_t n) {
     n -= step;
   }
   return static_cast<uint32_t>(crc);
+}
+
+// CRC-32C, reflected, polynomial 0x82F63B78 (iSCSI, ext4): "123456789" → e3069283.
+inline uint32_t crc32c_of(const char* p, size_t n) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t crc = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) crc = table[(crc ^ static_cast<unsigned char>(p[i])) & 0xFF] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
 }
 
 }  // namespace joulegrid

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 
 #include "io/errors.hpp"
+#include "io/store/crc.hpp"
 
 namespace joulegrid {
 
@@ -45,6 +47,51 @@ bool same_attempt(const RunResult& a, const RunResult& b) {
          same(a.energy_j, b.energy_j) && a.epochs == b.epochs;
 }
 
+constexpr const char kCrcKey[] = ",\"crc32c\":\"";   // then 8 hex digits and "}
+constexpr const char kStudyKey[] = ",\"study\":\"";
+constexpr size_t kCrcTail = sizeof kCrcKey - 1 + 8 + 2;
+
+std::string hex8(uint32_t v) {
+  char s[9];
+  std::snprintf(s, sizeof s, "%08x", v);
+  return s;
+}
+
+// What a line's checksum says: none (an older line), it holds (with the
+// study it names), or it does not.
+struct LineCheck {
+  enum Kind { none, holds, broken } kind = none;
+  std::string study;
+};
+
+LineCheck check_line(const std::string& line) {
+  LineCheck c;
+  const size_t n = line.size();
+  if (n < kCrcTail || line.compare(n - kCrcTail, sizeof kCrcKey - 1, kCrcKey) != 0 || line[n - 2] != '"' ||
+      line[n - 1] != '}') {
+    if (line.find("\"crc32c\"") != std::string::npos) c.kind = LineCheck::broken;  // cut or glued
+    return c;
+  }
+  const std::string body = line.substr(0, n - kCrcTail);
+  const std::string stated = line.substr(n - 10, 8);
+  c.kind = hex8(crc32c_of(body.data(), body.size())) == stated ? LineCheck::holds : LineCheck::broken;
+  const size_t at = body.rfind(kStudyKey);
+  if (c.kind == LineCheck::holds && at != std::string::npos && body.back() == '"')
+    c.study = body.substr(at + sizeof kStudyKey - 1, body.size() - 1 - (at + sizeof kStudyKey - 1));
+  return c;
+}
+
+// The whole good line at the end of a damaged one (a line torn by a crash
+// and the next line written after it), or "".
+std::string good_line_within(const std::string& line) {
+  for (const char* start : {"{\"node\":", "{\"run\":"})  // an entry's first member (its keys are sorted)
+    for (size_t at = line.find(start, 1); at != std::string::npos; at = line.find(start, at + 1)) {
+      const std::string rest = line.substr(at);
+      if (check_line(rest).kind == LineCheck::holds) return rest;
+    }
+  return "";
+}
+
 std::string where_from(size_t line) { return line == 0 ? "the snapshot" : "line " + std::to_string(line); }
 
 // What is already known of each attempt and each settled cell, so that a
@@ -56,6 +103,13 @@ struct Seen {
 };
 
 }  // namespace
+
+std::string journal_line(const json& entry, const std::string& study_id) {
+  std::string body = entry.dump();
+  body.pop_back();  // the closing brace: the study and the checksum go inside the object
+  body += kStudyKey + study_id + "\"";
+  return body + kCrcKey + hex8(crc32c_of(body.data(), body.size())) + "\"}\n";
+}
 
 JournalReplay replay_journal(const std::string& journal, StudyResults& results) {
   JournalReplay out;
@@ -76,10 +130,19 @@ JournalReplay replay_journal(const std::string& journal, StudyResults& results) 
   std::vector<json> entries(lines.size());
   std::vector<std::optional<RunResult>> runs(lines.size());
   std::vector<std::optional<NodeRecord>> nodes(lines.size());
-  std::vector<std::string> problems(lines.size());
+  std::vector<std::string> problems(lines.size()), salvaged(lines.size());
+  std::vector<LineCheck> checks(lines.size());
   parallel_for(lines.size(), [&](size_t i) {
     if (lines[i].find_first_not_of(" \t\r") == std::string::npos) {
       problems[i] = "a blank line, which joulegrid never writes";
+      return;
+    }
+    checks[i] = check_line(lines[i]);
+    if (checks[i].kind == LineCheck::broken) {
+      problems[i] = "its checksum does not hold (damaged bytes, or a line cut short)";
+      salvaged[i] = good_line_within(lines[i]);
+      if (!salvaged[i].empty())
+        problems[i] += "; it ends with a whole good line, glued on after a torn one: a repair keeps that";
       return;
     }
     entries[i] = json::parse(lines[i], nullptr, false);
@@ -113,9 +176,27 @@ JournalReplay replay_journal(const std::string& journal, StudyResults& results) 
     auto reject = [&](std::string why) { out.rejected.push_back({number, lines[i], std::move(why)}); };
     if (!problems[i].empty()) {
       reject(problems[i]);
+      if (!salvaged[i].empty()) out.kept.push_back(salvaged[i]);  // applied by the replay after the repair
+      continue;
+    }
+    if (checks[i].kind == LineCheck::none) {
+      if (!results.meta.study_id.empty()) {
+        reject("no checksum, which every line of this study's journal carries");
+        continue;
+      }
+      ++out.unchecked;
+    } else if (results.meta.study_id.empty()) {
+      results.meta.study_id = checks[i].study;  // a file from before ids, or rebuilt from its journal
+    } else if (checks[i].study != results.meta.study_id) {
+      reject("a line of another study (" + (checks[i].study.empty() ? std::string("no id") : checks[i].study) +
+             "; this file's is " + results.meta.study_id + "): appended from another results file?");
       continue;
     }
     if (nodes[i]) {  // the same measurement again replaces it (its leader's record after another rank's)
+      if (const std::string problem = nodes[i]->calibration_problem(); !problem.empty()) {
+        reject("node " + nodes[i]->key() + ": " + problem);
+        continue;
+      }
       const auto same = std::find_if(results.nodes.begin(), results.nodes.end(),
                                      [&](const NodeRecord& n) { return same_measurement(n, *nodes[i]); });
       if (same == results.nodes.end()) results.nodes.push_back(*nodes[i]);
@@ -128,6 +209,15 @@ JournalReplay replay_journal(const std::string& journal, StudyResults& results) 
     const auto cell = index.find(run.cell_id);
     if (cell == index.end()) {
       reject("a run of cell " + run.cell_id + ", which is not in this file's grid");
+      continue;
+    }
+    if (const std::string problem = stored_twice_problem(run); !problem.empty()) {
+      reject("attempt " + std::to_string(run.attempt) + " of cell " + run.cell_id + ": " + problem);
+      continue;
+    }
+    if (run.attempt < 1 || run.attempt > std::max(1, results.meta.max_attempts)) {
+      reject("attempt " + std::to_string(run.attempt) + " of cell " + run.cell_id + ", beyond the study's " +
+             std::to_string(results.meta.max_attempts) + " attempts a cell (max_attempts)");
       continue;
     }
     const Seen::Attempt key{run.cell_id, run.replica, run.attempt};

@@ -25,19 +25,37 @@ struct RejectedLine {
   std::string reason;
 };
 
+// Every line joulegrid writes is its entry's JSON object with two more
+// members, the study's id and a CRC-32C of every byte before the checksum:
+//   {"type":"run","run":{…},"study":"5f0c…","crc32c":"1a2b3c4d"}
+// so a flipped digit fails the checksum, and a line of another study (another
+// results file of the same spec included) names another study. A line
+// without the two (journals written before 2026-12) still reads, in a file
+// that has no study id itself, and the replay counts it.
+std::string journal_line(const nlohmann::json& entry, const std::string& study_id);
+
 struct JournalReplay {
   size_t lines = 0;             // complete lines read
   size_t applied = 0;           // of them, entries applied (or already in the snapshot)
   std::vector<RejectedLine> rejected;
   off_t complete_bytes = 0;     // the bytes of the complete lines; a torn tail follows
   bool torn_tail = false;
-  // The complete lines that are not rejected, in order (for a repair).
+  // The complete lines that are not rejected, in order (for a repair),
+  // with the good line found at the end of a rejected one (a line torn by a
+  // crash and glued to the next good line): a repair keeps it.
   std::vector<std::string> kept;
+  size_t unchecked = 0;         // lines without a checksum (written before 2026-12), read as they are
 };
 
 // Applies FILE.journal (`journal`) to `results` (the snapshot it belongs
 // to): nodes replace their record, runs are added and settle their cells.
-// Rejected lines change nothing. A missing journal is an empty one.
+// Rejected lines change nothing: a checksum that fails, another study's
+// id, a line without a checksum in a file that has an id, and what a
+// snapshot read refuses (a run whose energy or segments disagree with its
+// epochs, an attempt beyond the file's max_attempts, a node whose
+// calibration is not the median of its repetitions). A file without an id
+// (written before 2026-12, or rebuilt from its journal) takes the first
+// checked line's. A missing journal is an empty one.
 JournalReplay replay_journal(const std::string& journal, StudyResults& results);
 
 // "FILE.journal:12: not a journal entry (…); 3 lines in all are bad …":

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <random>
 #include <fcntl.h>
 #include <fstream>
 #include <map>
@@ -219,34 +220,18 @@ void write_snapshot_contents(hid_t file, const std::string& file_path, const Stu
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush", file_path);
 }
 
-// What the file stores twice must agree: a run's energy and epochs are its
-// last epoch's cumulative joules and its count of /epochs rows. A mismatch
+// What the file stores twice must agree (stored_twice_problem): a mismatch
 // is a file changed behind joulegrid's back (a checksum guards each column;
 // this guards a column rewritten whole).
-void check_stored_twice(const std::vector<RunResult>& runs, const std::string& path) {
-  for (const auto& r : runs) {
-    if (r.epoch_records.empty()) continue;
-    const double last = r.epoch_records.back().cumulative_j;
-    const bool same = r.energy_j == last || (std::isnan(r.energy_j) && std::isnan(last));
-    if (!same || r.epochs != static_cast<int>(r.epoch_records.size()))
+void check_stored_twice(const StudyResults& results, const std::string& path) {
+  for (const auto& r : results.runs)
+    if (const std::string problem = stored_twice_problem(r); !problem.empty())
       throw InputError(path + ": damaged: /runs of cell " + r.cell_id + " attempt " + std::to_string(r.attempt) +
-                       " says " + std::to_string(r.epochs) + " epochs and energy_j " + std::to_string(r.energy_j) +
-                       " J, /epochs holds " + std::to_string(r.epoch_records.size()) + " epochs ending at " +
-                       std::to_string(last) + " J cumulative; the file was changed after joulegrid wrote it");
-    if (r.segments.empty()) continue;
-    int epochs = 0;
-    for (const auto& g : r.segments) {
-      if (g.first_epoch != epochs + 1)
-        throw InputError(path + ": damaged: /segments of cell " + r.cell_id + " attempt " + std::to_string(r.attempt) +
-                         " do not follow each other (a segment starts at epoch " + std::to_string(g.first_epoch) +
-                         " after " + std::to_string(epochs) + " epochs); the file was changed after joulegrid wrote it");
-      epochs += g.epochs;
-    }
-    if (epochs != r.epochs)
-      throw InputError(path + ": damaged: /segments of cell " + r.cell_id + " attempt " + std::to_string(r.attempt) +
-                       " hold " + std::to_string(epochs) + " epochs, /runs says " + std::to_string(r.epochs) +
+                       " disagrees with its /epochs and /segments: " + problem +
                        "; the file was changed after joulegrid wrote it");
-  }
+  for (const auto& n : results.nodes)
+    if (const std::string problem = n.calibration_problem(); !problem.empty())
+      throw InputError(path + ": damaged: node " + n.key() + ": " + problem + "; the file was changed after joulegrid wrote it");
 }
 
 StudyResults read_snapshot(const std::string& path) {
@@ -292,7 +277,7 @@ StudyResults read_snapshot(const std::string& path) {
         auto it = by_attempt.find({g.replica, g.cell_id, g.attempt});
         if (it != by_attempt.end()) it->second->segments.push_back(g.segment);
       }
-    check_stored_twice(r.runs, path);
+    check_stored_twice(r, path);
   } catch (const h5::Error& e) {
     throw InputError(path + ": damaged or not a joulegrid results file: " + e.what());
   } catch (const std::invalid_argument& e) {  // a word that is not of its vocabulary
@@ -310,6 +295,13 @@ std::string folder_of(const std::string& path) {
 
 
 std::string journal_path(const std::string& results_path) { return results_path + ".journal"; }
+
+std::string new_study_id() {
+  std::random_device random;
+  char id[17];
+  std::snprintf(id, sizeof id, "%08x%08x", random(), random());
+  return id;
+}
 
 void to_json(json& j, const NodeRecord& n) { j = records::to_json(n, records::node_fields()); }
 void from_json(const json& j, NodeRecord& n) {
@@ -366,10 +358,15 @@ std::string repair_journal(const std::string& path) {
   return repaired_in_words(journal, replay, move_rejected_aside(journal, replay));
 }
 
-StudyResults load_results(const std::string& path) {
+StudyResults load_results(const std::string& path, std::string* note) {
   StudyResults results = read_snapshot(path);
   const JournalReplay replay = replay_journal(journal_path(path), results);
   if (!replay.rejected.empty()) throw InputError(rejected_message(journal_path(path), replay));
+  if (note)
+    *note = replay.unchecked == 0 ? "" : journal_path(path) + ": " + std::to_string(replay.unchecked) + " line" +
+                                             (replay.unchecked == 1 ? "" : "s") +
+                                             " written before checksums (joulegrid before 2026-12), read unchecked; "
+                                             "a --resume folds them into the file";
   return results;
 }
 
@@ -429,6 +426,7 @@ ResultsStore ResultsStore::create(const std::string& path, StudyMeta meta, std::
   refuse_existing();  // again under the lock: a run that started and ended meanwhile
   StudyResults results;
   meta.grid_hash = grid_hash(cells);
+  meta.study_id = new_study_id();
   meta.created_utc = meta.updated_utc = utc_now();
   results.meta = std::move(meta);
   results.cells = std::move(cells);
@@ -476,11 +474,16 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
                      "or -o NEW.h5 (nothing was changed)");
   }
   const std::string journal = journal_path(path);
-  const JournalReplay replay = replay_journal(journal, results);
+  const StudyResults snapshot = results;
+  JournalReplay replay = replay_journal(journal, results);
   if (!replay.rejected.empty()) {
     if (!repair_journal) throw InputError(rejected_message(journal, replay));
     const std::string done = repaired_in_words(journal, replay, move_rejected_aside(journal, replay));
     if (repaired) *repaired = done;
+    // Read again: the repair kept good lines found inside rejected ones.
+    results = snapshot;
+    replay = replay_journal(journal, results);
+    if (!replay.rejected.empty()) throw InputError(rejected_message(journal, replay));
   } else if (replay.torn_tail && ::truncate(journal.c_str(), replay.complete_bytes) != 0) {
     // A torn last line was never a commit: drop it before appending after it.
     throw InputError(journal + ": cannot drop its torn last line: " + errno_text());
@@ -496,7 +499,14 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
   results.meta.program_version = meta.program_version;
   if (!meta.job_ids.empty()) results.meta.job_ids += (results.meta.job_ids.empty() ? "" : " ") + meta.job_ids;
   results.meta.updated_utc = utc_now();
+  // What every later journal line is checked against must be in the file
+  // before the first of them: a file from before study ids gets one, and a
+  // spec that allows more attempts raises the file's limit.
+  const bool bound_anew = results.meta.study_id.empty() || meta.max_attempts > results.meta.max_attempts;
+  if (results.meta.study_id.empty()) results.meta.study_id = new_study_id();
+  results.meta.max_attempts = std::max(results.meta.max_attempts, meta.max_attempts);
   ResultsStore store(path, std::move(results), std::move(lock));
+  if (bound_anew && !rebuild) store.snapshot(StudyStatusValue::running);
   if (rebuild) {
     store.snapshot(StudyStatusValue::running);
     const std::string note = path + " was missing beside its journal (a crash as the file was first written): "
@@ -508,7 +518,7 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
 }
 
 void ResultsStore::append_journal(const json& entry) {
-  const std::string line = entry.dump() + "\n";
+  const std::string line = journal_line(entry, results_.meta.study_id);
   const off_t before = ::lseek(journal_fd_, 0, SEEK_END);
   // A part of the line written before the disk filled is cut off again:
   // later lines must not follow a torn one (journal.hpp refuses that).

@@ -27,12 +27,16 @@ namespace joulegrid {
 
 // The snapshot and journal, read-only. Throws InputError for a file that is
 // not a joulegrid results file (named, with what is wrong).
-StudyResults load_results(const std::string& path);
+// `note`, when given: what the reader should know of the journal ("" or
+// "FILE.journal: 3 lines written before checksums, read unchecked").
+StudyResults load_results(const std::string& path, std::string* note = nullptr);
 // `report --repair-journal`: under FILE's lock, moves the journal's bad
 // lines to FILE.journal.rejected and keeps every good one. Returns what it
 // did in one line ("" when every line was good).
 std::string repair_journal(const std::string& path);
 std::string journal_path(const std::string& results_path);
+// A fresh random id for a new results file (StudyMeta::study_id).
+std::string new_study_id();
 
 // An attempt could not be committed: the journal could not be appended or
 // synced (a full disk, a quota, an I/O error). Nothing of the attempt is

@@ -20,7 +20,9 @@ int report_command(const ReportArgs& args) {
     throw InputError("-o " + args.output + ": that is the results file; choose another name (nothing was written)");
   if (args.repair_journal)
     if (const std::string done = repair_journal(args.file); !done.empty()) std::cerr << "joulegrid: " << done << "\n";
-  const StudyResults results = load_results(args.file);
+  std::string note;
+  const StudyResults results = load_results(args.file, &note);
+  if (!note.empty()) std::cerr << "joulegrid: note: " << note << "\n";
   const EnergyBasis basis = args.energy.empty() ? results.meta.report_energy : EnergyBasis(args.energy);
   if (basis == EnergyBasisValue::net)
     if (const std::string nodes = reduction::missing_idle_baseline(results); !nodes.empty())

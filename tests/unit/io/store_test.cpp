@@ -15,6 +15,8 @@
 
 #include "io/errors.hpp"
 #include "io/store/checkpoints.hpp"
+#include "io/store/crc.hpp"
+#include "io/store/journal.hpp"
 #include "io/store/merge.hpp"
 #include "io/store/store.hpp"
 #include "tests/support/run_command.hpp"
@@ -210,6 +212,7 @@ class DamagedJournal : public ::testing::TestWithParam<std::string> {
     else if (damage == "overwritten") text += lines[1].substr(0, 20) + "XXXXXXXX" + lines[1].substr(28) + "\n";
     else if (damage == "blank") text += "\n" + lines[1] + "\n";
     else if (damage == "torn-then-good") text += lines[1].substr(0, 30) + "\n" + lines[1] + "\n";
+    else if (damage == "glued") text += lines[1].substr(0, 30) + lines[1] + "\n";  // a torn write, no newline, then the line again
     text += lines[2] + "\n";
     std::ofstream(journal_path(path_), std::ios::trunc | std::ios::binary) << text;
     journal_ = slurp(journal_path(path_));
@@ -247,12 +250,117 @@ TEST_P(DamagedJournal, RepairMovesTheBadLinesAsideAndKeepsEveryGoodOne) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryDamage, DamagedJournal,
-                         ::testing::Values("garbage", "overwritten", "blank", "torn-then-good"),
+                         ::testing::Values("garbage", "overwritten", "blank", "torn-then-good", "glued"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
+
+// Every journal line carries the study's id inside a CRC-32C: a flipped
+// digit, a line appended from another results file of the same spec (a run
+// or a node measurement), and a line whose figures disagree with
+// themselves are refused naming the line; before, each was committed with
+// exit 0 (and the last made the file unreadable once folded in). A repair
+// sets them aside and leaves a file that reads.
+TEST(ResultsStore, EveryJournalLineIsCheckedAndBoundToItsStudy) {
+  EXPECT_EQ(crc32c_of("123456789", 9), 0xe3069283u);
+  TempDir dir;
+  const std::string path = dir.file("r.h5"), other = dir.file("other.h5");
+  for (const std::string& p : {path, other}) {
+    ResultsStore store = ResultsStore::create(p, meta(), grid(3));
+    store.add_run(run("cell0", 1, "done", true));
+    NodeRecord n;
+    n.name = "n1";
+    n.idle_w = p == path ? 40 : 400;
+    store.add_node(n);
+  }
+  const std::string good = slurp(journal_path(path));
+  const std::string study = load_results(path).meta.study_id;
+  ASSERT_EQ(study.size(), 16u);
+  EXPECT_NE(study, load_results(other).meta.study_id);
+  EXPECT_NE(good.find("\"study\":\"" + study + "\",\"crc32c\":\""), std::string::npos) << good;
+  auto refusal = [&](const std::string& text) -> std::string {
+    std::ofstream(journal_path(path), std::ios::trunc | std::ios::binary) << text;
+    try {
+      load_results(path);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  // A flipped digit in energy_j.
+  std::string flipped = good;
+  const size_t at = flipped.find("\"energy_j\":") + 11;
+  flipped[at] = flipped[at] == '2' ? '3' : '2';
+  EXPECT_NE(refusal(flipped).find(":1: its checksum does not hold"), std::string::npos) << refusal(flipped);
+  // The other study's lines: its run of cell1, its node measurement.
+  {
+    ResultsStore more = ResultsStore::resume(other, meta(), grid(3));
+    more.add_run(run("cell1", 1, "done", true));
+  }
+  const std::string theirs = slurp(journal_path(other));
+  const std::string their_run = theirs.substr(theirs.rfind("{\"run\":"));
+  EXPECT_NE(refusal(good + their_run).find(":3: a line of another study"), std::string::npos) << refusal(good + their_run);
+  const std::string their_node = theirs.substr(theirs.find("{\"node\":"));
+  EXPECT_NE(refusal(good + their_node.substr(0, their_node.find('\n') + 1)).find(":3: a line of another study"),
+            std::string::npos);
+  // Figures that disagree with themselves, checksum and all (a bug, or a hand edit done carefully).
+  RunResult odd = run("cell2", 1, "done", true);
+  odd.energy_j = 999;
+  const std::string odd_line = journal_line({{"type", "run"}, {"run", odd}}, study);
+  EXPECT_NE(refusal(good + odd_line).find(":3: attempt 1 of cell cell2: it says 2 epochs and energy_j 999"),
+            std::string::npos)
+      << refusal(good + odd_line);
+  RunResult beyond = run("cell2", 3, "done", true);  // max_attempts 2
+  EXPECT_NE(refusal(good + journal_line({{"type", "run"}, {"run", beyond}}, study)).find("beyond the study's 2 attempts"),
+            std::string::npos);
+  // A line without a checksum, in a file that has an id.
+  EXPECT_NE(refusal(good + nlohmann::json{{"type", "run"}, {"run", run("cell2", 1, "done", true)}}.dump() + "\n")
+                .find(":3: no checksum"),
+            std::string::npos);
+  // The repair sets them aside; what is left reads, and the good lines are kept.
+  refusal(good + their_run + odd_line);
+  EXPECT_NE(repair_journal(path), "");
+  const StudyResults r = load_results(path);
+  ASSERT_EQ(r.runs.size(), 1u);
+  EXPECT_EQ(r.runs[0].cell_id, "cell0");
+  ASSERT_EQ(r.nodes.size(), 1u);
+  EXPECT_EQ(r.nodes[0].idle_w, 40) << "this study's node measurement, not the other's";
+}
+
+// A journal written before checksums (no study id in its file) still
+// reads, and says how many lines it could not check; a resume gives the
+// file an id, so every later line is checked.
+TEST(ResultsStore, AJournalFromBeforeChecksumsReadsAndIsBoundAtTheNextResume) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(3));
+  }
+  // As an older joulegrid left it: no id in the file, lines without checksums.
+  {
+    StudyResults r = load_results(path);
+    r.meta.study_id.clear();
+    std::filesystem::remove(path);
+    std::filesystem::remove(journal_path(path));
+    write_new_results(path, r, {}, {});
+  }
+  std::ofstream(journal_path(path)) << nlohmann::json{{"type", "run"}, {"run", run("cell0", 1, "done", true)}}.dump()
+                                    << "\n";
+  std::string note;
+  EXPECT_EQ(load_results(path, &note).runs.size(), 1u);
+  EXPECT_NE(note.find("1 line written before checksums"), std::string::npos) << note;
+  {
+    ResultsStore store = ResultsStore::resume(path, meta(), grid(3));
+    EXPECT_EQ(store.results().meta.study_id.size(), 16u);
+    store.add_run(run("cell1", 1, "done", true));
+  }
+  EXPECT_EQ(load_results(path).runs.size(), 2u);
+  const std::string journal = slurp(journal_path(path));
+  EXPECT_NE(journal.find("\"crc32c\""), std::string::npos) << journal;
+  EXPECT_EQ(journal.find("cell0"), std::string::npos) << "the old line was folded into the snapshot the resume wrote";
+}
 
 // Lines that read but must not be taken: a cell outside the grid, a second
 // settled result of a done cell, one attempt recorded twice with other
@@ -265,8 +373,10 @@ TEST(ResultsStore, AJournalLineThatWouldReplaceACommitIsRefused) {
     store.add_run(run("cell0", 1, "done", true));
   }
   const std::string good = slurp(journal_path(path));
+  const std::string study = load_results(path).meta.study_id;
   auto with = [&](const RunResult& extra) {
-    std::ofstream(journal_path(path), std::ios::trunc) << good << nlohmann::json{{"type", "run"}, {"run", extra}}.dump() << "\n";
+    std::ofstream(journal_path(path), std::ios::trunc) << good
+                                                       << journal_line({{"type", "run"}, {"run", extra}}, study);
   };
   auto refusal = [&]() -> std::string {
     try {
@@ -282,7 +392,7 @@ TEST(ResultsStore, AJournalLineThatWouldReplaceACommitIsRefused) {
   EXPECT_NE(refusal().find(":2: attempt 2 of cell cell0, which attempt 1 already settled (line 1)"), std::string::npos)
       << refusal();
   RunResult other = run("cell0", 1, "done", true);
-  other.energy_j = 999;
+  other.node = "n2";
   with(other);
   EXPECT_NE(refusal().find(":2: attempt 1 of cell cell0 recorded a second time with other figures (the first: line 1)"),
             std::string::npos)
@@ -523,7 +633,7 @@ TEST(ResultsStore, ARunsSegmentsAreKeptAndMustAddUpToItsEpochs) {
     load_results(bad);
     FAIL() << "segments of 3 epochs for a run of 2 were accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("/segments of cell cell1 attempt 1 hold 3 epochs, /runs says 2"),
+    EXPECT_NE(std::string(e.what()).find("its segments hold 3 epochs, it says 2"),
               std::string::npos) << e.what();
   }
 }
