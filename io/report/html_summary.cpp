@@ -258,9 +258,22 @@ void method(const Reduction& red, std::ostream& out) {
         << ".</li>";
   }
   out << "<li>Intervals: 95 % percentile bootstrap, " << red.resamples
-      << " resamples, sizes drawn within each criterion and runs within each size; normalised figures also draw "
-         "each node's calibration repetitions. Comparisons: the same bootstrap on matched cells, and the "
-         "Wilcoxon signed-rank test of their log efficiency ratios (two-sided).</li></ul>";
+      << " resamples, every criterion and size kept once and its runs drawn within it, so an interval is the "
+         "uncertainty of the Eq. 4 estimate (none where no criterion and size has two runs); normalised figures "
+         "also draw each node's calibration repetitions, every card's. Comparisons: the same bootstrap on matched "
+         "cells, and the Wilcoxon signed-rank test of their log efficiency ratios (two-sided; exact up to 50 "
+         "pairs, ties included).</li>"
+         "<li>Flags. Every figure says how its energy was had and what makes it less certain, as the worst case "
+         "over the runs it is made of: the method (<i>counter</i>: a hardware energy counter; <i>power</i>: "
+         "integrated from power readings; <i>estimated</i>: from utilisation and a rated power, not measured); "
+         "<i>net unreliable</i> (its node's idle baseline is in doubt, for the reason given with the node above; "
+         "net figures only); <i>shared GPU: the card's whole energy</i> (a card that several ranks metered whole, "
+         "a MIG slice's card, or one that another job computed on meanwhile); <i>GPU not measured</i> (it "
+         "trained on a GPU that no meter read, so CPU and RAM joules alone); <i>incomplete</i> (fewer sizes or "
+         "criteria than the grid has). They appear in the answer's <i>Less certain</i> line, in the method "
+         "column of every table, and as columns (<code>energy_method</code>, <code>net_reliable</code>, "
+         "<code>gpu_shared</code>, <code>gpu_unmetered</code>, <code>complete</code>) of every row in the CSV, the "
+         "JSON and <code>/reduced</code> (docs/meters.md, docs/reduction.md).</li></ul>";
 }
 
 }  // namespace
