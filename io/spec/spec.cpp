@@ -2,11 +2,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 
 #include "io/datasets/datasets.hpp"
 #include "io/spec/suggest.hpp"
@@ -73,6 +75,7 @@ void read_experiment(const TomlSection& s, Spec& spec, const std::string& base_d
   const std::string out = s.text("output", spec.name + ".h5");
   if (out.empty()) s.fail("output", "must not be empty");
   spec.output = resolve(base_dir, out);
+  spec.output_place = s.place("output");
   spec.max_attempts = static_cast<int>(s.integer("max_attempts", 2, 1, 100));
   spec.cell_timeout_s = s.number("cell_timeout_s", 0.0, 0.0, kBig);
 }
@@ -569,6 +572,28 @@ std::string file_hash(const std::string& path) {
   return hex;
 }
 
+std::string output_problem(const std::string& path) {
+  std::error_code ec;
+  const fs::path file = fs::absolute(path, ec);
+  const fs::path folder = file.parent_path();
+  if (!fs::is_directory(folder, ec)) return "its folder " + folder.string() + " does not exist (create it first)";
+  constexpr const char* kLongest = ".journal.rejected";
+  const long name_max = ::pathconf(folder.c_str(), _PC_NAME_MAX);
+  const size_t limit = name_max > 0 ? static_cast<size_t>(name_max) : 255;
+  const size_t name = file.filename().string().size() + std::strlen(kLongest);
+  if (name > limit)
+    return "the file name is " + std::to_string(file.filename().string().size()) + " bytes, and " +
+           file.filename().string().substr(0, 24) + "…" + kLongest + ", which joulegrid writes beside it, " +
+           std::to_string(name) + ": over this file system's limit of " + std::to_string(limit) +
+           " bytes a name; choose a shorter name";
+  const long path_max = ::pathconf(folder.c_str(), _PC_PATH_MAX);
+  const size_t path_limit = path_max > 0 ? static_cast<size_t>(path_max) : 4096;
+  if (file.string().size() + 64 > path_limit)  // room for NAME.checkpoints/running/CELL.ckpt
+    return "the path is " + std::to_string(file.string().size()) + " bytes, too near this file system's limit of " +
+           std::to_string(path_limit) + " for the files joulegrid writes beside it; choose a shorter one";
+  return "";
+}
+
 Spec load_spec(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec))
@@ -580,7 +605,12 @@ Spec load_spec(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   const std::string base = fs::absolute(path, ec).parent_path().string();
-  return parse_spec(text.str(), path, base);
+  Spec spec = parse_spec(text.str(), path, base);
+  // Here, not in parse_spec: a worker on another node reads the same text,
+  // and only rank 0 writes the results.
+  if (const std::string problem = output_problem(spec.output); !problem.empty())
+    throw InputError(spec.output_place, "experiment.output", spec.output + ": " + problem);
+  return spec;
 }
 
 }  // namespace joulegrid

@@ -178,6 +178,7 @@ struct Spec {
   std::string name;
   uint64_t seed = 0;
   std::string output;   // results file, resolved against the spec's folder
+  SourcePlace output_place;  // where the spec says it (for a refusal naming the line)
   int max_attempts = 2;
   double cell_timeout_s = 0.0;  // 0 = no limit
 
@@ -231,5 +232,10 @@ inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mni
 inline constexpr const char* kFashionMnistPackage = "dataset-fashion-mnist";
 // kFashionMnistDir, or JOULEGRID_FASHION_MNIST_DIR when set.
 std::string default_dataset_dir();
+
+// Why a results file cannot be written at `path`, or "": its folder does not
+// exist, or its name, with the longest name joulegrid derives from it
+// (NAME.journal.rejected), is over the file system's limit.
+std::string output_problem(const std::string& path);
 
 }  // namespace joulegrid

@@ -2,6 +2,7 @@
 // scheduler and one worker thread in this process) or under mpirun / srun
 // (rank 0 schedules, every other rank is a worker).
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -37,6 +38,7 @@ StopRequests stop_requests;
 
 extern "C" void on_stop_signal(int s) {
   if (s == SIGTERM) stop_requests.terms.fetch_add(1);
+  if (s == SIGINT) stop_requests.interrupts.fetch_add(1);
   stop_requests.count.fetch_add(1);
 }
 
@@ -84,6 +86,9 @@ Study load_study(const RunArgs& args) {
   s.spec = load_spec(args.spec);
   s.cells = expand_grid(s.spec);
   s.output = args.output.empty() ? s.spec.output : args.output;
+  if (!args.output.empty())
+    if (const std::string problem = output_problem(args.output); !problem.empty())
+      throw InputError("-o " + args.output + ": " + problem + " (nothing was written)");
   std::error_code ec;
   assign_checkpoints(s.cells, std::filesystem::absolute(s.output, ec).string());
   s.base_dir = std::filesystem::absolute(args.spec, ec).parent_path().string();
@@ -172,6 +177,22 @@ int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs&
   return rc;
 }
 
+// A resume of a study whose every cell is settled has nothing to run: it
+// says so and measures nothing (no idle windows, no calibration, no node
+// record: fifteen such resumes used to add fifteen), and prints the report.
+bool nothing_to_run(const RunArgs& args, ResultsStore& store) {
+  if (!args.resume) return false;
+  const auto& cells = store.results().cells;
+  if (std::any_of(cells.begin(), cells.end(), [](const CellRow& c) { return c.status == StatusValue::pending; }))
+    return false;
+  if (store.results().meta.status != StudyStatusValue::complete)
+    store.snapshot(StudyStatusValue::complete, reduced_writer());
+  std::cerr << "joulegrid: nothing to run: every cell of " << store.path()
+            << " is settled; nothing was measured or changed" << std::endl;
+  write_report("table", reduce(store.results()), std::cout);
+  return true;
+}
+
 // A worker that cannot go on says so instead of leaving rank 0 waiting.
 void work(Comm& comm, NodeGroup& node) {
   try {
@@ -188,6 +209,7 @@ void work(Comm& comm, NodeGroup& node) {
 int run_alone(const RunArgs& args) {
   const Study study = load_study(args);
   ResultsStore store = open_store(study, args);
+  if (nothing_to_run(args, store)) return exit_code::complete;
   LocalHub hub(2);
   auto scheduler_end = hub.endpoint(0);
   auto worker_end = hub.endpoint(1);
@@ -223,6 +245,10 @@ int run_under_mpi(const RunArgs& args) {
   } catch (...) {
     for (int w = 1; w < world.size(); ++w) world.send(w, tag::config, R"({"ok":false})");
     throw;
+  }
+  if (nothing_to_run(args, *store)) {
+    for (int w = 1; w < world.size(); ++w) world.send(w, tag::config, R"({"ok":false})");
+    return exit_code::complete;
   }
   // An error once the workers are running: MPI_Finalize would wait for them
   // forever, so say what happened and take the job down.

@@ -121,6 +121,16 @@ int Scheduler::run(const StopRequests& stop_requests) {
 void Scheduler::check_stop(const StopRequests& stop_requests) {
   const int n = stop_requests.count.load();
   const int terms = stop_requests.terms.load();
+  const int interrupts = stop_requests.interrupts.load();
+  // Slurm and mpirun may deliver one TERM or USR1 by several paths at once:
+  // those copies are one request. A Ctrl-C is never a copy: the second
+  // abandons at once, however soon it follows.
+  const bool second_interrupt = interrupts >= 2 && interrupts > interrupts_seen_;
+  auto abandon_now = [&](const char* why) {
+    drain_deadline_ = Clock::now();
+    progress_.event(why);
+  };
+  interrupts_seen_ = interrupts;
   if (n > stops_seen_) {
     stops_seen_ = n;
     const auto after = [](double s) { return Clock::now() + std::chrono::milliseconds(static_cast<long>(s * 1000)); };
@@ -136,9 +146,11 @@ void Scheduler::check_stop(const StopRequests& stop_requests) {
       for (const auto& [rank, r] : running_)
         if (r.cell.train.checkpoint_every > 0) comm_.send(rank, tag::checkpoint_now, "{}");
       serve_waiting();  // the ranks that wait for a pretraining cell are told to stop
+      if (second_interrupt) abandon_now("second Ctrl-C: abandoning the running cells now");
+    } else if (second_interrupt) {
+      abandon_now("second Ctrl-C: abandoning the running cells now");
     } else if (seconds_since(first_stop_) > options_.echo_s) {
-      drain_deadline_ = Clock::now();
-      progress_.event("second stop request: abandoning the running cells now");
+      abandon_now("second stop request: abandoning the running cells now");
     } else if (terms > terms_seen_ && after(options_.term_drain_s) < drain_deadline_) {
       // The warning's drain, and now the kill sequence: its grace is shorter.
       drain_deadline_ = after(options_.term_drain_s);

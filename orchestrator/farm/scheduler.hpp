@@ -36,13 +36,14 @@ namespace joulegrid {
 struct StopRequests {
   std::atomic<int> count{0};  // SIGTERM, SIGUSR1, SIGINT
   std::atomic<int> terms{0};  // of them SIGTERM: a launcher's or Slurm's kill sequence, whose grace is bounded
+  std::atomic<int> interrupts{0};  // of them SIGINT: a person at a terminal, never a copy of another
 };
 
 struct SchedulerOptions {
   int max_attempts = 2;
   double drain_s = 60;          // how long running cells may finish after a stop request
   double term_drain_s = 60;     // at most this after a SIGTERM: the launcher kills the ranks soon after
-  double echo_s = 1;            // a request this soon after the first is the same one, arriving by another path
+  double echo_s = 1;            // a TERM or USR1 this soon after the first request is the same one, by another path
   double heartbeat_s = 0;       // a rank running a cell that says nothing for this long is lost (0: never)
   double snapshot_every_s = 30; // how often the HDF5 snapshot is rewritten while running
   std::string spec_text, spec_file, base_dir;  // sent to the workers
@@ -126,7 +127,7 @@ class Scheduler {
   std::vector<int> waiting_;  // ranks that asked while every pending cell waited on a pretraining cell
   std::vector<CellSpec> cells_;
   int workers_ = 0, stopped_workers_ = 0, ready_workers_ = 0, broken_workers_ = 0;
-  int stops_seen_ = 0, terms_seen_ = 0;
+  int stops_seen_ = 0, terms_seen_ = 0, interrupts_seen_ = 0;
   bool draining_ = false;
   std::chrono::steady_clock::time_point drain_deadline_, last_snapshot_, first_stop_;
   std::vector<int> lost_ranks_;  // went silent: never sent anything again

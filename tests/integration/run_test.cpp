@@ -650,3 +650,36 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+using namespace joulegrid::testing;
+
+// A --resume of a complete study has nothing to run: it says so, measures
+// nothing and adds no node record. Before, each resume measured idle power
+// and calibrated again and added a node row (fifteen resumes, fifteen rows).
+TEST(ResumeOfACompleteStudy, SaysSoAndMeasuresNothing) {
+  TempDir dir;
+  StudyOptions o = lenet_study("done", 1);
+  o.epochs = 1;
+  const std::string spec = dir.write("done.toml", study_spec(o));
+  const std::string run = std::string(JOULEGRID_BINARY) + " run " + quote(spec);
+  ASSERT_EQ(run_command(run).exit_code, 0);
+  const std::string file = dir.file("done.h5");
+  const StudyResults first = load_results(file);
+  ASSERT_EQ(first.nodes.size(), 1u);
+  for (int i = 0; i < 2; ++i) {
+    const CommandResult again = run_command(run + " --resume");
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("nothing to run: every cell of"), std::string::npos) << again.err;
+    EXPECT_NE(again.out.find("Per architecture (Eq. 4"), std::string::npos) << "the report, as a run prints it";
+  }
+  const StudyResults after = load_results(file);
+  EXPECT_EQ(after.nodes.size(), 1u) << "a resume with nothing to run measured the node again";
+  EXPECT_EQ(after.runs.size(), first.runs.size());
+  EXPECT_EQ(after.meta.status, "complete");
+}
+
+}  // namespace
+}  // namespace joulegrid

@@ -70,6 +70,36 @@ TEST_F(SpecTest, UnknownKeySuggestsTheKnownOneWithItsPlace) {
   EXPECT_NE(msg.find("did you mean 'batch_size'"), std::string::npos) << msg;
 }
 
+// An output that no run could write is refused when the spec is read,
+// naming its line: a folder that does not exist, a name that the files
+// beside it would make too long. Both used to pass plan and fail later in
+// run, naming no line (one message 10 KB long).
+TEST_F(SpecTest, AnOutputNoRunCouldWriteIsRefusedNamingItsLine) {
+  auto refusal = [&](const std::string& output) -> std::string {
+    const std::string text = "[experiment]\nname = \"t\"\noutput = \"" + output + "\"\n" +
+                             spec_text().substr(spec_text().find("seed"));
+    const std::string file = dir.write("out.toml", text);
+    try {
+      load_spec(file);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string missing = refusal("no-such-folder/r.h5");
+  EXPECT_NE(missing.find("out.toml:3:"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("experiment.output"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("no-such-folder does not exist"), std::string::npos) << missing;
+  const std::string long_name = refusal(std::string(245, 'x') + ".h5");
+  EXPECT_NE(long_name.find("out.toml:3:"), std::string::npos) << long_name;
+  EXPECT_NE(long_name.find("over this file system's limit of 255 bytes a name"), std::string::npos) << long_name;
+  EXPECT_LT(long_name.size(), 1000u);
+  EXPECT_EQ(refusal("r.h5"), "");
+  // A worker reads the same text where the folder may be rank 0's alone: parse_spec does not look.
+  EXPECT_NO_THROW(parse("[experiment]\nname = \"t\"\noutput = \"no-such-folder/r.h5\"\n" +
+                        spec_text().substr(spec_text().find("seed"))));
+}
+
 TEST_F(SpecTest, UnknownSectionIsRefused) {
   const std::string msg = error_of(spec_text("\n[grdi]\nx = 1\n"));
   EXPECT_NE(msg.find("grdi: unknown key"), std::string::npos) << msg;

@@ -249,6 +249,34 @@ TEST_F(SchedulerTest, StopSignalsArrivingTogetherAreOneRequestAndALaterOneAbando
   EXPECT_TRUE(store_->results().runs.empty());
 }
 
+// Two Ctrl-C presses within the echo window are two requests: the second
+// abandons at once (before, it was merged into the first as Slurm's copies
+// of one signal are, and an interactive user waited for the epoch's end).
+TEST_F(SchedulerTest, ASecondCtrlCAbandonsAtOnceHoweverSoon) {
+  FakeWorker worker;
+  StopRequests stops;
+  std::thread signals;
+  worker.hold = [&](const CellSpec& c) {
+    if (c.index != 5) return false;
+    stops.interrupts = 1;
+    stops.count = 1;
+    signals = std::thread([&] {
+      std::this_thread::sleep_for(milliseconds(300));
+      stops.interrupts = 2;
+      stops.count = 2;
+    });
+    return true;
+  };
+  worker.work = [&](const CellSpec&) {};
+  const auto start = std::chrono::steady_clock::now();
+  const int rc = run(worker, 1, stops, /*drain_s=*/60);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  signals.join();
+  EXPECT_EQ(rc, exit_code::stopped_resumable);
+  EXPECT_LT(took, 20) << "the second Ctrl-C 0.3 s after the first was taken for a copy of it";
+  EXPECT_TRUE(store_->results().runs.empty());
+}
+
 // Slurm kills KillWait seconds after its SIGTERM, mpirun after its grace:
 // a drain longer than that would be cut by SIGKILL before the last snapshot.
 TEST_F(SchedulerTest, ASigtermDrainsOnlyForTheLaunchersGrace) {
