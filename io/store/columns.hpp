@@ -64,6 +64,12 @@ void write_table(hid_t group, const std::vector<Field<Row>>& fields, const std::
 
 bool has_column(hid_t group, const std::string& name);
 
+// A CRC-32C of `content` as loc's crc32c attribute (what the Fletcher-32
+// filter cannot cover: attributes); and whether the one there still holds
+// (true when there is none: files written before 2026-12).
+void write_content_checksum(hid_t loc, const std::string& content, const std::string& where);
+bool content_checksum_holds(hid_t loc, const std::string& content, const std::string& where);
+
 // The column of a field under its name, or under a name an older
 // joulegrid wrote it by; "" when the file has neither.
 template <class Row>

@@ -23,7 +23,8 @@ inline uint32_t crc32_of(const char* p, size_t n) {
 }
 
 // CRC-32C, reflected, polynomial 0x82F63B78 (iSCSI, ext4): "123456789" → e3069283.
-inline uint32_t crc32c_of(const char* p, size_t n) {
+// crc32c_extend(crc32c_of(a), b) is the CRC-32C of a followed by b.
+inline uint32_t crc32c_extend(uint32_t crc, const char* p, size_t n) {
   static const auto table = [] {
     std::array<uint32_t, 256> t{};
     for (uint32_t i = 0; i < 256; ++i) {
@@ -33,9 +34,10 @@ inline uint32_t crc32c_of(const char* p, size_t n) {
     }
     return t;
   }();
-  uint32_t crc = 0xFFFFFFFFu;
+  crc = ~crc;
   for (size_t i = 0; i < n; ++i) crc = table[(crc ^ static_cast<unsigned char>(p[i])) & 0xFF] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
+  return ~crc;
 }
+inline uint32_t crc32c_of(const char* p, size_t n) { return crc32c_extend(0, p, n); }
 
 }  // namespace joulegrid

@@ -1,7 +1,9 @@
+#include <cstdio>
 #include <cstring>
 
 #include "io/h5/h5.hpp"
 #include "io/store/columns.hpp"
+#include "io/store/crc.hpp"
 
 namespace joulegrid::store {
 
@@ -18,8 +20,9 @@ Handle vector_space(size_t n) {
 // Every numeric column is chunked and carries a Fletcher-32 checksum per
 // chunk, which HDF5 verifies on every read: a changed byte of a stored
 // figure is a read error naming the column, never a confident wrong
-// number. (HDF5 checksums no variable-length strings: text columns have
-// none.) Columns of more than a few thousand rows are also deflated: epoch
+// number. HDF5 checksums no variable-length strings: a text column carries
+// a CRC-32C of its values as an attribute (crc32c), checked on every read.
+// Columns of more than a few thousand rows are also deflated: epoch
 // and sample tables compress several-fold and stay cheap to read.
 Handle create_properties(size_t n, size_t element_bytes, bool numeric) {
   Handle plist(H5Pcreate(H5P_DATASET_CREATE));
@@ -34,14 +37,41 @@ Handle create_properties(size_t n, size_t element_bytes, bool numeric) {
   return plist;
 }
 
-void write_unit(hid_t dataset, const std::string& unit, const std::string& where) {
-  if (unit.empty()) return;
+void write_short_text(hid_t loc, const char* name, const std::string& value, const std::string& where) {
   Handle type(H5Tcopy(H5T_C_S1));
-  H5Tset_size(type.id(), unit.size());
+  H5Tset_size(type.id(), value.size());
   Handle space(H5Screate(H5S_SCALAR));
-  Handle attr(check(H5Acreate2(dataset, "unit", type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
-                    "cannot write the unit attribute", where));
-  check(H5Awrite(attr.id(), type.id(), unit.data()), "cannot write the unit attribute", where);
+  Handle attr(check(H5Acreate2(loc, name, type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
+                    std::string("cannot write the ") + name + " attribute", where));
+  check(H5Awrite(attr.id(), type.id(), value.data()), std::string("cannot write the ") + name + " attribute", where);
+}
+
+// A fixed-size text attribute; "" when there is none.
+std::string read_short_text(hid_t loc, const char* name, const std::string& where) {
+  if (H5Aexists(loc, name) <= 0) return "";
+  Handle attr(check(H5Aopen(loc, name, H5P_DEFAULT), std::string("cannot open the ") + name + " attribute", where));
+  Handle type(H5Aget_type(attr.id()));
+  if (H5Tis_variable_str(type.id()) > 0) return "?";  // not one joulegrid wrote
+  std::string out(H5Tget_size(type.id()), '\0');
+  check(H5Aread(attr.id(), type.id(), out.data()), std::string("cannot read the ") + name + " attribute", where);
+  return out;
+}
+
+void write_unit(hid_t dataset, const std::string& unit, const std::string& where) {
+  if (!unit.empty()) write_short_text(dataset, "unit", unit, where);
+}
+
+// Every value with its length first, so that no two lists share a checksum by their joins.
+std::string text_checksum(const std::vector<std::string>& values) {
+  uint32_t crc = 0;
+  for (const auto& v : values) {
+    const std::string length = std::to_string(v.size()) + ":";
+    crc = crc32c_extend(crc, length.data(), length.size());
+    crc = crc32c_extend(crc, v.data(), v.size());
+  }
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", crc);
+  return hex;
 }
 
 template <class T>
@@ -98,6 +128,7 @@ void write_text_column(hid_t group, const std::string& name, const std::vector<s
   if (!values.empty())
     check(H5Dwrite(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
           "cannot write column " + name, where);
+  write_short_text(ds.id(), "crc32c", text_checksum(values), where);
 }
 
 std::vector<double> read_real_column(hid_t group, const std::string& name, const std::string& where) {
@@ -121,10 +152,23 @@ std::vector<std::string> read_text_column(hid_t group, const std::string& name, 
   for (size_t i = 0; i < n; ++i) out[i] = pointers[i] ? pointers[i] : "";
   Handle space(H5Dget_space(ds.id()));
   H5Dvlen_reclaim(type.id(), space.id(), H5P_DEFAULT, pointers.data());
+  const std::string stated = read_short_text(ds.id(), "crc32c", where);  // none in files before 2026-12
+  if (!stated.empty() && stated != text_checksum(out))
+    throw h5::Error(where + ": column " + name + ": its checksum does not hold (crc32c " + stated +
+                    "): its text was changed after joulegrid wrote it");
   return out;
 }
 
 bool has_column(hid_t group, const std::string& name) { return h5::has_object(group, name); }
+
+void write_content_checksum(hid_t loc, const std::string& content, const std::string& where) {
+  write_short_text(loc, "crc32c", text_checksum({content}), where);
+}
+
+bool content_checksum_holds(hid_t loc, const std::string& content, const std::string& where) {
+  const std::string stated = read_short_text(loc, "crc32c", where);
+  return stated.empty() || stated == text_checksum({content});
+}
 
 size_t column_rows(hid_t group, const std::string& first_column, const std::string& where) {
   if (!h5::has_object(group, first_column)) throw h5::Error(where + ": column '" + first_column + "' is missing");

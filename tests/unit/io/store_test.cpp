@@ -488,6 +488,58 @@ TEST(ResultsStore, AJournalWithoutItsFileIsRebuiltByResumeNotALoop) {
 // the column refuses the read (exit 2 naming the column), where the file
 // used to give a confident report of the wrong number. A column rewritten
 // whole (checksums and all) disagrees with what is stored beside it.
+// Text and /meta attributes are covered by no HDF5 filter: a changed node
+// name, or a max_attempts rewritten through HDF5, read back with exit 0.
+// Each text column carries a CRC-32C of its values, /meta one of its fields.
+TEST(ResultsStore, AChangedTextOrMetaAttributeIsRefusedNamingIt) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    RunResult r = run("cell0", 1, "done", true);
+    r.node = "node-with-a-name-found-once";
+    store.add_run(r);
+    store.snapshot("complete");
+  }
+  ASSERT_EQ(load_results(path).runs[0].node, "node-with-a-name-found-once");
+  const std::string text = dir.file("text.h5");
+  std::filesystem::copy_file(path, text);
+  {
+    std::string bytes = slurp(text);
+    const size_t at = bytes.find("node-with-a-name-found-once");
+    ASSERT_NE(at, std::string::npos);
+    std::fstream f(text, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at + 5));
+    f.put('W');  // node-With-…: another plausible node
+  }
+  try {
+    load_results(text);
+    FAIL() << "a changed text was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("column node: its checksum does not hold"), std::string::npos) << e.what();
+  }
+  {
+    hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    hid_t group = H5Gopen2(file, "meta", H5P_DEFAULT);
+    hid_t attr = H5Aopen(group, "max_attempts", H5P_DEFAULT);
+    ASSERT_GE(attr, 0);
+    const int64_t more = 9;
+    const herr_t written = H5Awrite(attr, H5T_NATIVE_INT64, &more);
+    if (written < 0) H5Eprint2(H5E_DEFAULT, stderr);
+    ASSERT_GE(written, 0);
+    H5Aclose(attr);
+    H5Gclose(group);
+    H5Fclose(file);
+  }
+  try {
+    load_results(path);
+    FAIL() << "a changed /meta attribute was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("/meta: its checksum does not hold"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ResultsStore, AChangedStoredFigureIsRefusedNamingItsColumn) {
   TempDir dir;
   const std::string path = dir.file("r.h5");
