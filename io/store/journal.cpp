@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -113,8 +114,19 @@ std::string journal_line(const json& entry, const std::string& study_id) {
 
 JournalReplay replay_journal(const std::string& journal, StudyResults& results) {
   JournalReplay out;
+  struct stat st {};
+  if (::stat(journal.c_str(), &st) != 0) {
+    if (errno == ENOENT) return out;  // no journal: nothing committed since the snapshot
+    throw InputError(journal + ": cannot read the journal: " + std::strerror(errno) +
+                     " (it holds the commits since the last snapshot; nothing was read)");
+  }
+  if (!S_ISREG(st.st_mode))
+    throw InputError(journal + ": the journal is not a file (a folder, or a device, stands where it should be); "
+                     "nothing was read");
   std::ifstream in(journal, std::ios::binary);
-  if (!in) return out;
+  if (!in)
+    throw InputError(journal + ": cannot open the journal: " + std::strerror(errno) +
+                     " (it holds the commits since the last snapshot; nothing was read)");
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) {
     if (in.eof()) {  // no newline: a torn write, never committed

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <ctime>
@@ -382,9 +383,44 @@ std::string repair_journal(const std::string& path) {
   return repaired_in_words(journal, replay, move_rejected_aside(journal, replay));
 }
 
+namespace {
+
+// Which file stands at `path` now: the writer publishes a snapshot by
+// renaming a new file over it, so a new snapshot is a new identity.
+struct FileIdentity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  bool operator==(const FileIdentity& o) const { return device == o.device && inode == o.inode; }
+};
+FileIdentity identity_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return {st.st_dev, st.st_ino};
+}
+
+}  // namespace
+
+// A reader takes no lock and never blocks the writer. The writer renames
+// its new snapshot over FILE before it empties the journal, so a reader
+// that saw the same FILE before and after reading the journal read a
+// snapshot and the journal that goes with it; one that did not (a snapshot
+// was published meanwhile, and the journal it read may have been emptied
+// under it) reads both again. It never reports fewer commits than there
+// were when it started.
 StudyResults load_results(const std::string& path, std::string* note) {
-  StudyResults results = read_snapshot(path);
-  const JournalReplay replay = replay_journal(journal_path(path), results);
+  constexpr int kTries = 100;
+  StudyResults results;
+  JournalReplay replay;
+  for (int attempt = 1;; ++attempt) {
+    const FileIdentity before = identity_of(path);
+    results = read_snapshot(path);
+    replay = replay_journal(journal_path(path), results);
+    if (identity_of(path) == before) break;
+    if (attempt == kTries)
+      throw InputError(path + ": a new snapshot was published while each of " + std::to_string(kTries) +
+                       " reads was under way; try again (nothing was changed)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 * std::min(attempt, 20)));
+  }
   if (!replay.rejected.empty()) throw InputError(rejected_message(journal_path(path), replay));
   if (note)
     *note = replay.unchecked == 0 ? "" : journal_path(path) + ": " + std::to_string(replay.unchecked) + " line" +

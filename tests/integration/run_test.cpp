@@ -683,3 +683,42 @@ TEST(ResumeOfACompleteStudy, SaysSoAndMeasuresNothing) {
 
 }  // namespace
 }  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+using namespace joulegrid::testing;
+
+// report beside a live writer that publishes a snapshot every 0.2 s and
+// empties its journal after each: every read exits 0, and the count of
+// done cells never falls (a reader that read the snapshot, then a journal
+// emptied meanwhile, used to report fewer; one that read a journal cut
+// under it exited 2 advising a repair the live writer's lock refused).
+TEST(LiveReader, EveryReadOfALiveStudyIsWholeAndNeverGoesBack) {
+  TempDir dir;
+  StudyOptions o = lenet_study("live", 8);
+  o.epochs = 2;
+  const std::string spec = dir.write("live.toml", study_spec(o));
+  const std::string file = dir.file("live.h5");
+  Background writer(std::string(JOULEGRID_BINARY) + " run " + quote(spec) + " --snapshot-seconds 0.2",
+                    dir.file("run.out"), dir.file("run.err"));
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(file); }, std::chrono::seconds(60)));
+  int reads = 0, most = 0;
+  bool running = true;
+  while (running) {
+    running = ::waitpid(writer.pid(), nullptr, WNOHANG) == 0;
+    const CommandResult r = run_command(std::string(JOULEGRID_BINARY) + " report --format json " + quote(file));
+    ASSERT_EQ(r.exit_code, 0) << "read " << reads << " of a live study:\n" << r.err;
+    int done = 0;
+    const auto report = nlohmann::json::parse(r.out);
+    for (const auto& c : report.at("cells")) done += c.at("status") == "done";
+    EXPECT_GE(done, most) << "read " << reads << " saw fewer done cells than an earlier one";
+    most = std::max(most, done);
+    ++reads;
+  }
+  EXPECT_GE(reads, 5) << "the study ended before the readers could overlap it";
+  EXPECT_EQ(most, 8) << reads << " reads; the run said:\n" << slurp(dir.file("run.err"));
+}
+
+}  // namespace
+}  // namespace joulegrid

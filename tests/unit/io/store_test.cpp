@@ -362,6 +362,28 @@ TEST(ResultsStore, AJournalFromBeforeChecksumsReadsAndIsBoundAtTheNextResume) {
   EXPECT_EQ(journal.find("cell0"), std::string::npos) << "the old line was folded into the snapshot the resume wrote";
 }
 
+// A journal that cannot be read is refused by every reader, naming it:
+// before, a folder where the journal should be read as an empty journal,
+// and report showed none of the commits it held, with exit 0.
+TEST(ResultsStore, AJournalThatCannotBeReadIsRefusedNamingIt) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    store.add_run(run("cell0", 1, "done", true));
+  }
+  std::filesystem::rename(journal_path(path), dir.file("aside"));
+  std::filesystem::create_directories(journal_path(path));
+  try {
+    load_results(path);
+    FAIL() << "a folder was read as an empty journal";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(journal_path(path) + ": the journal is not a file"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(ResultsStore::resume(path, meta(), grid(2)), InputError);
+}
+
 // Lines that read but must not be taken: a cell outside the grid, a second
 // settled result of a done cell, one attempt recorded twice with other
 // figures (two writers). None is dropped or replaces the first quietly.
