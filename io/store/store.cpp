@@ -578,6 +578,10 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
 }
 
 void ResultsStore::append_journal(const json& entry) {
+  if (!lock_.intact())
+    throw CommitFailed(lease_path(path_) + ": this writer's lease was taken over (it stalled past " +
+                       std::to_string(kLeaseStaleSeconds) + " s without touching it): another run may be "
+                       "writing the file now, so nothing more is committed");
   const std::string line = journal_line(entry, results_.meta.study_id);
   const off_t before = ::lseek(journal_fd_, 0, SEEK_END);
   // A part of the line written before the disk filled is cut off again:

@@ -65,6 +65,8 @@ class ResultsStore {
 
   const StudyResults& results() const { return results_; }
   const std::string& path() const { return path_; }
+  // The guards that keep a second writer off (lock.hpp), for the log.
+  const std::string& guard() const { return lock_.guard(); }
 
   // Journaled and fsync'd before they return; CommitFailed when the journal
   // cannot take them (it is left as it was before the call).

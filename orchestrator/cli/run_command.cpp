@@ -128,6 +128,7 @@ ResultsStore open_store(const Study& study, const RunArgs& args) {
   ResultsStore store = args.resume ? ResultsStore::resume(study.output, meta, rows, args.repair_journal, &repaired)
                                    : ResultsStore::create(study.output, meta, rows);
   if (!repaired.empty()) spdlog::warn("{}", repaired);
+  spdlog::info("{}: kept from a second writer by {}", store.path(), store.guard());
   // Pretraining cells write their weights beside the results.
   if (study.spec.finetune.enabled) {
     std::error_code ec;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -11,12 +12,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/errors.hpp"
 #include "io/store/checkpoints.hpp"
 #include "io/store/crc.hpp"
 #include "io/store/journal.hpp"
+#include "io/store/lock.hpp"
 #include "io/store/merge.hpp"
 #include "io/store/store.hpp"
 #include "tests/support/run_command.hpp"
@@ -382,6 +386,53 @@ TEST(ResultsStore, AJournalThatCannotBeReadIsRefusedNamingIt) {
         << e.what();
   }
   EXPECT_THROW(ResultsStore::resume(path, meta(), grid(2)), InputError);
+}
+
+// Where the kernel lock may not reach other nodes (NFS, Lustre with
+// localflock, …; forced here with JOULEGRID_RESULTS_LEASE=always), a lease
+// made with O_EXCL keeps a writer on another node off: a fresh one is
+// refused naming its holder, a stale one (untouched past the stale time,
+// or of a process of this host that is gone) is taken over and said, and
+// the writer removes its own at the end. The guard in force is said.
+TEST(ResultsLock, ALeaseKeepsAWriterOnAnotherNodeOffAndAStaleOneIsTakenOver) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsLock local(path);
+    EXPECT_EQ(local.guard().find("lease"), std::string::npos) << local.guard();
+    EXPECT_NE(local.guard().find("a kernel lock on " + lock_path(path)), std::string::npos) << local.guard();
+  }
+  ::setenv("JOULEGRID_RESULTS_LEASE", "always", 1);
+  const std::string lease = lease_path(path);
+  std::ofstream(lease) << "host another-node, pid 4242, since 2026-12-07T10:00:00Z, job SLURM_JOB_ID=7\n";
+  try {
+    ResultsLock refused(path);
+    FAIL() << "a fresh lease of another node was ignored";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("host another-node, pid 4242"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("lease " + lease), std::string::npos) << e.what();
+  }
+  const timespec old[2] = {{std::time(nullptr) - 3600, 0}, {std::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, lease.c_str(), old, 0), 0);
+  {
+    ResultsLock taken(path);
+    EXPECT_NE(taken.guard().find("and the lease " + lease), std::string::npos) << taken.guard();
+    EXPECT_NE(taken.guard().find("took over a stale lease of host another-node"), std::string::npos) << taken.guard();
+    EXPECT_TRUE(taken.intact());
+    EXPECT_NE(slurp(lease).find("pid " + std::to_string(::getpid())), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(lease)) << "the writer removes its lease at the end";
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  std::ofstream(lease) << "host " << host << ", pid " << gone << ", since 2026-12-07T10:00:00Z, job local\n";
+  {
+    ResultsLock taken(path);
+    EXPECT_NE(taken.guard().find("a process of this host that is gone"), std::string::npos) << taken.guard();
+  }
+  ::unsetenv("JOULEGRID_RESULTS_LEASE");
 }
 
 // Lines that read but must not be taken: a cell outside the grid, a second
