@@ -144,12 +144,24 @@ std::vector<GpuDevice> nvml_gpus() {
   return out;
 }
 
+// A rank asks as each of its cells starts and ends: the library is loaded
+// and initialised once a process (again only when the path it is named by
+// changes, as between tests), and shut down at exit.
 std::vector<GpuProcess> nvml_compute_processes() {
-  std::string why;
-  auto lib = NvmlLibrary::load(library_path(), why);
+  static std::string loaded_from;
+  static bool tried = false;
+  static std::unique_ptr<NvmlLibrary> lib;
+  const std::string path = library_path();
+  if (!tried || loaded_from != path) {
+    tried = true;
+    loaded_from = path;
+    std::string why;
+    lib = NvmlLibrary::load(path, why);
+    if (lib && (!lib->compute_processes || lib->init() != nvml::kSuccess)) lib.reset();
+    if (lib) lib->initialised = true;
+  }
   std::vector<GpuProcess> out;
-  if (!lib || !lib->compute_processes || lib->init() != nvml::kSuccess) return out;
-  lib->initialised = true;
+  if (!lib) return out;
   unsigned int n = 0;
   lib->count(&n);
   for (unsigned int i = 0; i < n; ++i) {

@@ -35,12 +35,6 @@ CellSpec calibration_cell(const CalibrationOptions& options, const TrainOptions&
   return c;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 }  // namespace
 
 Calibration calibrate_node(CellEnergy& energy, const CalibrationOptions& options, const TrainOptions& train,
@@ -53,7 +47,6 @@ Calibration calibrate_node(CellEnergy& energy, const CalibrationOptions& options
   // spread would understate how much two runs of the workload differ.
   const CellSpec workload = calibration_cell(options, train);
   const size_t expected = static_cast<size_t>(options.warmup) + 1;
-  std::vector<double> joules, net, seconds;
   for (int repetition = 1; repetition <= options.repetitions; ++repetition) {
     const RunResult r = run_cell(workload, energy, {}, run_options);
     if (r.status != StatusValue::done || r.epoch_records.size() != expected) {
@@ -64,14 +57,11 @@ Calibration calibrate_node(CellEnergy& energy, const CalibrationOptions& options
     const EpochRecord& e = r.epoch_records.back();
     const bool on_gpu = r.device.rfind("cuda", 0) == 0 || r.device.rfind("hip", 0) == 0;
     cal.runs.push_back({repetition, e.train_energy.joules, e.train_energy.net_joules, e.train_s, on_gpu ? card : ""});
-    joules.push_back(e.train_energy.joules);
-    net.push_back(e.train_energy.net_joules);
-    seconds.push_back(e.train_s);
   }
   cal.ok = !cal.runs.empty();
-  cal.joules = median(joules);
-  cal.net_joules = median(net);
-  cal.seconds = median(seconds);
+  cal.joules = calibration_median(cal.runs, &CalibrationRun::joules);
+  cal.net_joules = calibration_median(cal.runs, &CalibrationRun::net_joules);
+  cal.seconds = calibration_median(cal.runs, &CalibrationRun::seconds);
   return cal;
 }
 

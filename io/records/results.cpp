@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "io/records/schema.hpp"
+
 namespace joulegrid {
 
 CellRow cell_row(const CellSpec& c) {
@@ -83,17 +85,18 @@ double NodeRecord::idle_other_cpu() const {
   return most;
 }
 
+double calibration_median(const std::vector<CalibrationRun>& runs, double CalibrationRun::*figure) {
+  std::vector<double> v;
+  for (const auto& r : runs) v.push_back(r.*figure);
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n == 0 ? 0.0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 void NodeRecord::take_calibration_medians() {
-  auto median = [&](double CalibrationRun::*field) {
-    std::vector<double> v;
-    for (const auto& r : calibration_runs) v.push_back(r.*field);
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n == 0 ? 0.0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  };
-  calibration_j = median(&CalibrationRun::joules);
-  calibration_net_j = median(&CalibrationRun::net_joules);
-  calibration_s = median(&CalibrationRun::seconds);
+  calibration_j = calibration_median(calibration_runs, &CalibrationRun::joules);
+  calibration_net_j = calibration_median(calibration_runs, &CalibrationRun::net_joules);
+  calibration_s = calibration_median(calibration_runs, &CalibrationRun::seconds);
 }
 
 std::string NodeRecord::calibration_problem() const {
@@ -116,6 +119,12 @@ int NodeRecord::calibrated_cards() const {
 void NodeRecord::keep_calibration_as_one_run() {
   if (calibration_steps > 0 && calibration_runs.empty())
     calibration_runs.push_back({1, calibration_j, calibration_net_j, calibration_s});
+}
+
+void to_json(nlohmann::json& j, const NodeRecord& n) { j = records::to_json(n, records::node_fields()); }
+void from_json(const nlohmann::json& j, NodeRecord& n) {
+  records::from_json(j, n, records::node_fields(), "node");
+  n.keep_calibration_as_one_run();
 }
 
 }  // namespace joulegrid

@@ -59,6 +59,10 @@ struct IdleWindow {
   double other_cpu = NAN;  // % of the node's CPU time busy during the window; NaN: /proc/stat unread
 };
 
+// The median of one figure over a calibration's repetitions (0 for none):
+// E_ref and its seconds, wherever they are taken or checked.
+double calibration_median(const std::vector<CalibrationRun>& runs, double CalibrationRun::*figure);
+
 // One node of the study: its meters, idle power and calibration (ARCHITECTURE §4).
 struct NodeRecord {
   std::string name;

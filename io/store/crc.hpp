@@ -6,6 +6,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 #include <zlib.h>
 
@@ -39,5 +41,12 @@ inline uint32_t crc32c_extend(uint32_t crc, const char* p, size_t n) {
   return ~crc;
 }
 inline uint32_t crc32c_of(const char* p, size_t n) { return crc32c_extend(0, p, n); }
+
+// How a checksum is written wherever joulegrid stores one: 8 lower-case hex digits.
+inline std::string crc32c_hex(uint32_t crc) {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", crc);
+  return hex;
+}
 
 }  // namespace joulegrid

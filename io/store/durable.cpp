@@ -34,6 +34,26 @@ void close_checked(int fd, const std::string& path) {
   if (::close(fd) != 0 && errno != EINTR) throw InternalError(path + ": cannot close: " + std::strerror(errno));
 }
 
+void append_durably(int fd, const std::string& bytes, const std::string& path) {
+  const off_t before = ::lseek(fd, 0, SEEK_END);
+  auto fail = [&](const char* what) {
+    const std::string why = std::strerror(errno);
+    if (before >= 0 && ::ftruncate(fd, before) == 0) ::fdatasync(fd);
+    throw InternalError(path + ": cannot " + what + ": " + why);
+  };
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      fail("append");
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fdatasync(fd) != 0) fail("sync");
+}
+
 void sync_file(const std::string& path) { sync_opened(path, O_RDONLY, "the file"); }
 
 void sync_folder_of(const std::string& path) { sync_opened(folder_of(path), O_RDONLY | O_DIRECTORY, "the folder"); }

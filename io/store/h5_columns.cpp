@@ -69,9 +69,7 @@ std::string text_checksum(const std::vector<std::string>& values) {
     crc = crc32c_extend(crc, length.data(), length.size());
     crc = crc32c_extend(crc, v.data(), v.size());
   }
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", crc);
-  return hex;
+  return crc32c_hex(crc);
 }
 
 template <class T>

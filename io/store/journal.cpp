@@ -52,12 +52,6 @@ constexpr const char kCrcKey[] = ",\"crc32c\":\"";   // then 8 hex digits and "}
 constexpr const char kStudyKey[] = ",\"study\":\"";
 constexpr size_t kCrcTail = sizeof kCrcKey - 1 + 8 + 2;
 
-std::string hex8(uint32_t v) {
-  char s[9];
-  std::snprintf(s, sizeof s, "%08x", v);
-  return s;
-}
-
 // What a line's checksum says: none (an older line), it holds (with the
 // study it names), or it does not.
 struct LineCheck {
@@ -75,7 +69,7 @@ LineCheck check_line(const std::string& line) {
   }
   const std::string body = line.substr(0, n - kCrcTail);
   const std::string stated = line.substr(n - 10, 8);
-  c.kind = hex8(crc32c_of(body.data(), body.size())) == stated ? LineCheck::holds : LineCheck::broken;
+  c.kind = crc32c_hex(crc32c_of(body.data(), body.size())) == stated ? LineCheck::holds : LineCheck::broken;
   const size_t at = body.rfind(kStudyKey);
   if (c.kind == LineCheck::holds && at != std::string::npos && body.back() == '"')
     c.study = body.substr(at + sizeof kStudyKey - 1, body.size() - 1 - (at + sizeof kStudyKey - 1));
@@ -95,21 +89,106 @@ std::string good_line_within(const std::string& line) {
 
 std::string where_from(size_t line) { return line == 0 ? "the snapshot" : "line " + std::to_string(line); }
 
-// What is already known of each attempt and each settled cell, so that a
-// later line can be checked against it.
-struct Seen {
-  using Attempt = std::tuple<std::string, int, int>;  // cell, replica, attempt
-  std::map<Attempt, std::pair<const RunResult*, size_t>> attempts;           // → the record, its line (0: snapshot)
-  std::map<std::pair<std::string, int>, std::pair<int, size_t>> settled;     // (cell, replica) → attempt, line
-};
+}  // namespace
+
+JournalEntry JournalEntry::of(const RunResult& run) {
+  JournalEntry e;
+  e.type = Type::run;
+  e.run = run;
+  return e;
+}
+
+JournalEntry JournalEntry::of(const NodeRecord& node) {
+  JournalEntry e;
+  e.type = Type::node;
+  e.node = node;
+  return e;
+}
+
+namespace {
+
+json entry_json(const JournalEntry& e) {
+  return e.type == JournalEntry::Type::run ? json{{"type", "run"}, {"run", e.run}}
+                                           : json{{"type", "node"}, {"node", e.node}};
+}
+
+// The entry a line's JSON holds; throws (json::exception, or a field that
+// does not read) for one that does not read.
+JournalEntry entry_of(const json& j) {
+  const std::string type = j.value("type", "");
+  if (type == "run") return JournalEntry::of(j.at("run").get<RunResult>());
+  if (type == "node") return JournalEntry::of(j.at("node").get<NodeRecord>());
+  throw std::invalid_argument("an entry of unknown type \"" + type + "\" (known: run, node)");
+}
 
 }  // namespace
 
-std::string journal_line(const json& entry, const std::string& study_id) {
-  std::string body = entry.dump();
+// ---- the rules -----------------------------------------------------------
+
+JournalRules::JournalRules(StudyResults& results) : results_(results) {
+  for (size_t i = 0; i < results_.cells.size(); ++i) cell_index_[results_.cells[i].id] = i;
+  for (size_t i = 0; i < results_.runs.size(); ++i) {
+    const RunResult& r = results_.runs[i];
+    attempts_[{r.cell_id, r.replica, r.attempt}] = {i, 0};
+    if (r.settles_cell) settled_[{r.cell_id, r.replica}] = {r.attempt, 0};
+  }
+}
+
+JournalRules::JournalRules(JournalRules&& other, StudyResults& results)
+    : results_(results),
+      cell_index_(std::move(other.cell_index_)),
+      attempts_(std::move(other.attempts_)),
+      settled_(std::move(other.settled_)) {}
+
+JournalRules::Verdict JournalRules::judge(const JournalEntry& entry) const {
+  auto reject = [](std::string why) { return Verdict{Verdict::reject, std::move(why)}; };
+  if (entry.type == JournalEntry::Type::node) {
+    if (const std::string problem = entry.node.calibration_problem(); !problem.empty())
+      return reject("node " + entry.node.key() + ": " + problem);
+    return {};
+  }
+  const RunResult& run = entry.run;
+  const std::string what = "attempt " + std::to_string(run.attempt) + " of cell " + run.cell_id;
+  if (!cell_index_.count(run.cell_id)) return reject("a run of cell " + run.cell_id + ", which is not in this file's grid");
+  if (const std::string problem = stored_twice_problem(run); !problem.empty()) return reject(what + ": " + problem);
+  if (run.attempt < 1 || run.attempt > std::max(1, results_.meta.max_attempts))
+    return reject(what + ", beyond the study's " + std::to_string(results_.meta.max_attempts) +
+                  " attempts a cell (max_attempts)");
+  if (const auto it = attempts_.find({run.cell_id, run.replica, run.attempt}); it != attempts_.end()) {
+    if (same_attempt(results_.runs[it->second.first], run)) return {Verdict::repeat, ""};  // in the snapshot, or written twice
+    return reject(what + " recorded a second time with other figures (the first: " + where_from(it->second.second) +
+                  "); two runs wrote this file at once?");
+  }
+  if (const auto it = settled_.find({run.cell_id, run.replica}); it != settled_.end())
+    return reject(what + ", which attempt " + std::to_string(it->second.first) + " already settled (" +
+                  where_from(it->second.second) + "): it would replace that result");
+  return {};
+}
+
+void JournalRules::apply(JournalEntry entry, size_t line) {
+  if (entry.type == JournalEntry::Type::node) {  // the same measurement again replaces it (its leader's record after another rank's)
+    const auto same = std::find_if(results_.nodes.begin(), results_.nodes.end(),
+                                   [&](const NodeRecord& n) { return same_measurement(n, entry.node); });
+    if (same == results_.nodes.end()) results_.nodes.push_back(std::move(entry.node));
+    else *same = std::move(entry.node);
+    return;
+  }
+  RunResult& run = results_.runs.emplace_back(std::move(entry.run));
+  attempts_[{run.cell_id, run.replica, run.attempt}] = {results_.runs.size() - 1, line};
+  if (run.settles_cell) settled_[{run.cell_id, run.replica}] = {run.attempt, line};
+  // A run's attempt and fate on its cell's row.
+  CellRow& c = results_.cells[cell_index_.at(run.cell_id)];
+  c.attempts = std::max(c.attempts, run.attempt);
+  if (run.settles_cell) c.status = run.status;
+}
+
+// ---- the format and the replay ---------------------------------------------
+
+std::string journal_line(const JournalEntry& entry, const std::string& study_id) {
+  std::string body = entry_json(entry).dump();
   body.pop_back();  // the closing brace: the study and the checksum go inside the object
   body += kStudyKey + study_id + "\"";
-  return body + kCrcKey + hex8(crc32c_of(body.data(), body.size())) + "\"}\n";
+  return body + kCrcKey + crc32c_hex(crc32c_of(body.data(), body.size())) + "\"}\n";
 }
 
 JournalReplay replay_journal(const std::string& journal, StudyResults& results) {
@@ -139,9 +218,7 @@ JournalReplay replay_journal(const std::string& journal, StudyResults& results) 
   out.lines = lines.size();
 
   // Parsed and converted on every core, applied in journal order.
-  std::vector<json> entries(lines.size());
-  std::vector<std::optional<RunResult>> runs(lines.size());
-  std::vector<std::optional<NodeRecord>> nodes(lines.size());
+  std::vector<std::optional<JournalEntry>> entries(lines.size());
   std::vector<std::string> problems(lines.size()), salvaged(lines.size());
   std::vector<LineCheck> checks(lines.size());
   parallel_for(lines.size(), [&](size_t i) {
@@ -157,32 +234,24 @@ JournalReplay replay_journal(const std::string& journal, StudyResults& results) 
         problems[i] += "; it ends with a whole good line, glued on after a torn one: a repair keeps that";
       return;
     }
-    entries[i] = json::parse(lines[i], nullptr, false);
-    if (entries[i].is_discarded() || !entries[i].is_object()) {
+    const json j = json::parse(lines[i], nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
       problems[i] = "not a journal entry (not a JSON object: overwritten or damaged bytes, or a write torn by "
                     "a crash and followed by later ones)";
       return;
     }
+    if (const std::string type = j.value("type", ""); type != "run" && type != "node") {
+      problems[i] = "an entry of unknown type \"" + type + "\" (known: run, node)";
+      return;
+    }
     try {
-      const std::string type = entries[i].value("type", "");
-      if (type == "run") runs[i] = entries[i].at("run").get<RunResult>();
-      else if (type == "node") nodes[i] = entries[i].at("node").get<NodeRecord>();
-      else problems[i] = "an entry of unknown type \"" + type + "\" (known: run, node)";
+      entries[i] = entry_of(j);
     } catch (const std::exception& ex) {  // json::exception, or a field that does not read
       problems[i] = std::string("an entry that does not read: ") + ex.what();
     }
   });
 
-  std::unordered_map<std::string, size_t> index;
-  for (size_t i = 0; i < results.cells.size(); ++i) index[results.cells[i].id] = i;
-  Seen seen;
-  // results.runs is not touched until the end: the pointers hold.
-  for (const auto& r : results.runs) {
-    seen.attempts[{r.cell_id, r.replica, r.attempt}] = {&r, 0};
-    if (r.settles_cell) seen.settled[{r.cell_id, r.replica}] = {r.attempt, 0};
-  }
-  std::vector<RunResult> journal_runs;
-  journal_runs.reserve(lines.size());
+  JournalRules rules(results);
   for (size_t i = 0; i < lines.size(); ++i) {
     const size_t number = i + 1;
     auto reject = [&](std::string why) { out.rejected.push_back({number, lines[i], std::move(why)}); };
@@ -204,63 +273,15 @@ JournalReplay replay_journal(const std::string& journal, StudyResults& results) 
              "; this file's is " + results.meta.study_id + "): appended from another results file?");
       continue;
     }
-    if (nodes[i]) {  // the same measurement again replaces it (its leader's record after another rank's)
-      if (const std::string problem = nodes[i]->calibration_problem(); !problem.empty()) {
-        reject("node " + nodes[i]->key() + ": " + problem);
-        continue;
-      }
-      const auto same = std::find_if(results.nodes.begin(), results.nodes.end(),
-                                     [&](const NodeRecord& n) { return same_measurement(n, *nodes[i]); });
-      if (same == results.nodes.end()) results.nodes.push_back(*nodes[i]);
-      else *same = *nodes[i];
-      out.kept.push_back(lines[i]);
-      ++out.applied;
+    const JournalRules::Verdict verdict = rules.judge(*entries[i]);
+    if (verdict.kind == JournalRules::Verdict::reject) {
+      reject(verdict.why);
       continue;
     }
-    const RunResult& run = *runs[i];
-    const auto cell = index.find(run.cell_id);
-    if (cell == index.end()) {
-      reject("a run of cell " + run.cell_id + ", which is not in this file's grid");
-      continue;
-    }
-    if (const std::string problem = stored_twice_problem(run); !problem.empty()) {
-      reject("attempt " + std::to_string(run.attempt) + " of cell " + run.cell_id + ": " + problem);
-      continue;
-    }
-    if (run.attempt < 1 || run.attempt > std::max(1, results.meta.max_attempts)) {
-      reject("attempt " + std::to_string(run.attempt) + " of cell " + run.cell_id + ", beyond the study's " +
-             std::to_string(results.meta.max_attempts) + " attempts a cell (max_attempts)");
-      continue;
-    }
-    const Seen::Attempt key{run.cell_id, run.replica, run.attempt};
-    if (const auto it = seen.attempts.find(key); it != seen.attempts.end()) {
-      if (same_attempt(*it->second.first, run)) {  // already in the snapshot, or written twice
-        out.kept.push_back(lines[i]);
-        ++out.applied;
-      } else {
-        reject("attempt " + std::to_string(run.attempt) + " of cell " + run.cell_id +
-               " recorded a second time with other figures (the first: " + where_from(it->second.second) +
-               "); two runs wrote this file at once?");
-      }
-      continue;
-    }
-    if (const auto it = seen.settled.find({run.cell_id, run.replica}); it != seen.settled.end()) {
-      reject("attempt " + std::to_string(run.attempt) + " of cell " + run.cell_id + ", which attempt " +
-             std::to_string(it->second.first) + " already settled (" + where_from(it->second.second) +
-             "): it would replace that result");
-      continue;
-    }
-    journal_runs.push_back(std::move(*runs[i]));  // reserved: no pointer into it moves
-    const RunResult& kept = journal_runs.back();
-    seen.attempts[key] = {&kept, number};
-    if (kept.settles_cell) seen.settled[{kept.cell_id, kept.replica}] = {kept.attempt, number};
-    CellRow& c = results.cells[cell->second];
-    c.attempts = std::max(c.attempts, kept.attempt);
-    if (kept.settles_cell) c.status = kept.status;
+    if (verdict.kind == JournalRules::Verdict::apply) rules.apply(std::move(*entries[i]), number);
     out.kept.push_back(lines[i]);
     ++out.applied;
   }
-  for (auto& r : journal_runs) results.runs.push_back(std::move(r));
   return out;
 }
 
@@ -280,14 +301,11 @@ std::string rejected_message(const std::string& journal, const JournalReplay& re
 namespace {
 
 void write_all(int fd, const std::string& text, const std::string& path) {
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw InputError(path + ": cannot write: " + std::strerror(errno) + " (the journal is unchanged)");
-    written += static_cast<size_t>(n);
+  try {
+    store::append_durably(fd, text, path);
+  } catch (const std::exception& e) {
+    throw InputError(std::string(e.what()) + " (the journal is unchanged)");
   }
-  if (::fsync(fd) != 0) throw InputError(path + ": cannot sync: " + std::strerror(errno) + " (the journal is unchanged)");
 }
 
 }  // namespace
@@ -312,7 +330,7 @@ std::string move_rejected_aside(const std::string& journal, const JournalReplay&
   }
   std::string kept;
   for (const auto& line : replay.kept) kept += line + "\n";
-  fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw InputError(tmp + ": cannot open: " + std::strerror(errno) + " (the journal is unchanged)");
   try {
     write_all(fd, kept, tmp);
@@ -329,6 +347,41 @@ std::string move_rejected_aside(const std::string& journal, const JournalReplay&
     throw InputError(std::string(e.what()) + " (the journal is unchanged)");
   }
   return aside;
+}
+
+// ---- appending -------------------------------------------------------------
+
+JournalWriter::JournalWriter(std::string path) : path_(std::move(path)) {
+  struct stat st {};
+  const bool created = ::stat(path_.c_str(), &st) != 0;
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw InputError(path_ + ": cannot open the journal for writing: " + std::strerror(errno));
+  if (created) store::sync_folder_of(path_);
+}
+
+JournalWriter::JournalWriter(JournalWriter&& other) noexcept : path_(std::move(other.path_)), fd_(other.fd_) {
+  other.fd_ = -1;  // the journal is ours now: the moved-from writer must not close it
+}
+
+JournalWriter::~JournalWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+// A part of the line written before the disk filled is cut off again:
+// later lines must not follow a torn one (the replay refuses that).
+void JournalWriter::append(const std::string& line) {
+  try {
+    store::append_durably(fd_, line, path_);
+  } catch (const InternalError& e) {
+    throw CommitFailed(e.what());
+  }
+}
+
+void JournalWriter::empty() {
+  if (::ftruncate(fd_, 0) != 0)
+    throw InternalError(path_ + ": cannot truncate (the snapshot was written and holds its lines, which a replay "
+                        "skips): " + std::strerror(errno));
+  ::fdatasync(fd_);  // not reaching the disk costs nothing: a replay skips what the snapshot holds
 }
 
 }  // namespace joulegrid

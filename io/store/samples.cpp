@@ -16,6 +16,7 @@
 #include "io/h5/h5.hpp"
 #include "io/store/columns.hpp"
 #include "io/store/crc.hpp"
+#include "io/store/durable.hpp"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "sample blocks are written as little-endian doubles");
 
@@ -137,27 +138,9 @@ SampleLog::~SampleLog() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void SampleLog::append(const std::string& bytes) {
-  const off_t before = ::lseek(fd_, 0, SEEK_END);
-  // A block cut short by a full disk is cut off again, so that the blocks
-  // appended once there is room again are not lost behind a torn one.
-  auto fail = [&](const char* what) {
-    const std::string why = std::strerror(errno);
-    if (before >= 0 && ::ftruncate(fd_, before) == 0) ::fdatasync(fd_);
-    throw InternalError(path_ + ": cannot " + what + ": " + why);
-  };
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd_, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = ENOSPC;
-      fail("append");
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fdatasync(fd_) != 0) fail("sync");
-}
+// A block cut short by a full disk is cut off again, so that the blocks
+// appended once there is room again are not lost behind a torn one.
+void SampleLog::append(const std::string& bytes) { store::append_durably(fd_, bytes, path_); }
 
 void SampleLog::clear() {
   if (::ftruncate(fd_, 0) != 0) throw InternalError(path_ + ": cannot truncate: " + std::strerror(errno));

@@ -22,6 +22,7 @@
 #include "io/errors.hpp"
 #include "io/h5/h5.hpp"
 #include "io/store/journal.hpp"
+#include "io/store/reduced_tables.hpp"
 #include "io/store/tables.hpp"
 
 namespace joulegrid {
@@ -202,18 +203,18 @@ std::set<RunKey> run_keys(const StudyResults& results) {
 }
 
 void write_snapshot_contents(hid_t file, const std::string& file_path, const StudyResults& results,
-                             const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples);
+                             ResultsStore::Reducer reduce, const std::vector<SampleSource>& samples);
 
 // A snapshot that fails (a full disk) gives its space back at once: the
 // half-written file is emptied through HDF5's own descriptor before HDF5
 // closes it, else a file that cannot be flushed stays open, and full,
 // until the process ends (its name is unlinked by the caller).
 void write_snapshot_file(const std::string& file_path, const StudyResults& results,
-                         const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
+                         ResultsStore::Reducer reduce, const std::vector<SampleSource>& samples) {
   Handle file(check(H5Fcreate(file_path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                     "cannot create the results file", file_path));
   try {
-    write_snapshot_contents(file.id(), file_path, results, write_reduced, samples);
+    write_snapshot_contents(file.id(), file_path, results, reduce, samples);
     h5::close_file(file, file_path);  // its last data reach the disk here: checked
   } catch (...) {
     int* fd = nullptr;
@@ -227,7 +228,7 @@ void write_snapshot_file(const std::string& file_path, const StudyResults& resul
 }
 
 void write_snapshot_contents(hid_t file, const std::string& file_path, const StudyResults& results,
-                             const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
+                             ResultsStore::Reducer reduce, const std::vector<SampleSource>& samples) {
   write_meta(file, results.meta, file_path);
   store::write_table(create_group(file, "cells", file_path).id(), records::cell_row_fields(), results.cells, file_path);
   store::write_table(create_group(file, "nodes", file_path).id(), records::node_fields(), results.nodes, file_path);
@@ -240,7 +241,7 @@ void write_snapshot_contents(hid_t file, const std::string& file_path, const Stu
                      epoch_rows(results.runs), file_path);
   store::write_table(create_group(file, "segments", file_path).id(), store::segment_table_fields(),
                      segment_rows(results.runs), file_path);
-  if (write_reduced) write_reduced(create_group(file, "reduced", file_path).id(), results);
+  if (reduce) write_reduced(create_group(file, "reduced", file_path).id(), reduce(results));
   if (!samples.empty()) fold_samples(file, file_path, samples, run_keys(results));
   check(H5Fflush(file, H5F_SCOPE_GLOBAL), "cannot flush", file_path);
 }
@@ -328,39 +329,13 @@ std::string new_study_id() {
   return id;
 }
 
-void to_json(json& j, const NodeRecord& n) { j = records::to_json(n, records::node_fields()); }
-void from_json(const json& j, NodeRecord& n) {
-  records::from_json(j, n, records::node_fields(), "node");
-  n.keep_calibration_as_one_run();
-}
-
 namespace {
-
-void upsert_node(StudyResults& results, const NodeRecord& node) {
-  for (auto& n : results.nodes)
-    if (same_measurement(n, node)) {
-      n = node;
-      return;
-    }
-  results.nodes.push_back(node);
-}
 
 std::unordered_map<std::string, size_t> index_cells(const StudyResults& results) {
   std::unordered_map<std::string, size_t> index;
   for (size_t i = 0; i < results.cells.size(); ++i) index[results.cells[i].id] = i;
   return index;
 }
-
-// A run's attempt and fate on its cell's row (an index: replaying 10,000
-// commits must not scan 10,000 cells for each).
-void settle(StudyResults& results, const std::unordered_map<std::string, size_t>& index, const RunResult& run) {
-  const auto it = index.find(run.cell_id);
-  if (it == index.end()) return;
-  CellRow& c = results.cells[it->second];
-  c.attempts = std::max(c.attempts, run.attempt);
-  if (run.settles_cell) c.status = run.status;
-}
-
 
 }  // namespace
 
@@ -433,36 +408,28 @@ StudyResults load_results(const std::string& path, std::string* note) {
 // ---- ResultsStore --------------------------------------------------------
 
 ResultsStore::ResultsStore(std::string path, StudyResults results, ResultsLock lock)
-    : path_(std::move(path)), lock_(std::move(lock)), results_(std::move(results)), cell_index_(index_cells(results_)) {
-  for (const auto& r : results_.runs) committed_.insert({r.cell_id, r.attempt});
-  const bool created = !exists(journal_path(path_));
-  journal_fd_ = ::open(journal_path(path_).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (journal_fd_ < 0)
-    throw InputError(journal_path(path_) + ": cannot open the journal for writing: " + errno_text());
-  // A journal's lines are synced as they are written; its name must be too,
-  // or a crash could lose the file with every commit in it.
-  if (created) store::sync_folder_of(journal_path(path_));
-}
+    : path_(std::move(path)),
+      lock_(std::move(lock)),
+      results_(std::move(results)),
+      rules_(results_),
+      journal_(journal_path(path_)),
+      cell_index_(index_cells(results_)) {}
 
 ResultsStore::ResultsStore(ResultsStore&& other) noexcept
     : path_(std::move(other.path_)),
       lock_(std::move(other.lock_)),
       results_(std::move(other.results_)),
+      rules_(std::move(other.rules_), results_),
+      journal_(std::move(other.journal_)),
       cell_index_(std::move(other.cell_index_)),
-      committed_(std::move(other.committed_)),
-      journal_fd_(other.journal_fd_),
-      samples_(std::move(other.samples_)) {
-  other.journal_fd_ = -1;  // the journal is ours now: the moved-from store must not close it
-}
+      samples_(std::move(other.samples_)) {}
 
-ResultsStore::~ResultsStore() {
-  if (journal_fd_ >= 0) ::close(journal_fd_);
-}
+ResultsStore::~ResultsStore() = default;
 
 namespace {
 
 void publish_snapshot(const std::string& path, const StudyResults& results,
-                      const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples);
+                      ResultsStore::Reducer reduce, const std::vector<SampleSource>& samples);
 
 // A journal with something in it (an empty one is what a crash leaves when
 // it struck before the first commit).
@@ -577,53 +544,26 @@ ResultsStore ResultsStore::resume(const std::string& path, StudyMeta meta, std::
   return store;
 }
 
-void ResultsStore::append_journal(const json& entry) {
+void ResultsStore::commit(JournalEntry entry) {
+  const JournalRules::Verdict verdict = rules_.judge(entry);
+  if (verdict.kind == JournalRules::Verdict::repeat) return;
+  if (verdict.kind == JournalRules::Verdict::reject)
+    throw InternalError(journal_path(path_) + ": not committed, since its replay would refuse it: " + verdict.why);
   if (!lock_.intact())
     throw CommitFailed(lease_path(path_) + ": this writer's lease was taken over (it stalled past " +
                        std::to_string(kLeaseStaleSeconds) + " s without touching it): another run may be "
                        "writing the file now, so nothing more is committed");
-  const std::string line = journal_line(entry, results_.meta.study_id);
-  const off_t before = ::lseek(journal_fd_, 0, SEEK_END);
-  // A part of the line written before the disk filled is cut off again:
-  // later lines must not follow a torn one (journal.hpp refuses that).
-  auto fail = [&](const char* what) {
-    const std::string why = errno_text();
-    if (before >= 0 && ::ftruncate(journal_fd_, before) == 0) ::fdatasync(journal_fd_);
-    throw CommitFailed(journal_path(path_) + ": cannot " + what + ": " + why);
-  };
-  size_t written = 0;
-  while (written < line.size()) {
-    const ssize_t n = ::write(journal_fd_, line.data() + written, line.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = ENOSPC;
-      fail("append");
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fdatasync(journal_fd_) != 0) fail("sync");
+  journal_.append(journal_line(entry, results_.meta.study_id));
+  rules_.apply(std::move(entry), 0);
 }
 
-void ResultsStore::add_node(const NodeRecord& node) {
-  append_journal(json{{"type", "node"}, {"node", node}});
-  upsert_node(results_, node);
-}
+void ResultsStore::add_node(const NodeRecord& node) { commit(JournalEntry::of(node)); }
+
+void ResultsStore::add_run(const RunResult& run) { commit(JournalEntry::of(run)); }
 
 void ResultsStore::add_samples(const std::string& encoded_block) {
   if (!samples_) samples_.emplace(samples_path(path_));
   samples_->append(encoded_block);
-}
-
-void ResultsStore::add_run(const RunResult& run) {
-  if (committed_.count({run.cell_id, run.attempt})) return;
-  append_journal(json{{"type", "run"}, {"run", run}});
-  apply_run(run);
-}
-
-void ResultsStore::apply_run(const RunResult& run) {
-  results_.runs.push_back(run);
-  committed_.insert({run.cell_id, run.attempt});
-  settle(results_, cell_index_, run);
 }
 
 bool ResultsStore::settled(const std::string& cell_id) const {
@@ -647,10 +587,10 @@ namespace {
 // synced: readers see the old file or the new one, and every step is
 // checked, so a snapshot that may not be on the disk is never taken for one.
 void publish_snapshot(const std::string& path, const StudyResults& results,
-                      const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
+                      ResultsStore::Reducer reduce, const std::vector<SampleSource>& samples) {
   const std::string tmp = path + ".tmp";
   try {
-    write_snapshot_file(tmp, results, write_reduced, samples);
+    write_snapshot_file(tmp, results, reduce, samples);
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
@@ -661,28 +601,25 @@ void publish_snapshot(const std::string& path, const StudyResults& results,
 }  // namespace
 
 void write_new_results(const std::string& path, const StudyResults& results,
-                       const ResultsStore::ReducedWriter& write_reduced, const std::vector<SampleSource>& samples) {
+                       ResultsStore::Reducer reduce, const std::vector<SampleSource>& samples) {
   if (exists(path) || exists(journal_path(path)) || exists(samples_path(path)))
     throw InputError(path + ": the output file already exists; choose another -o (nothing was changed)");
   if (!exists(folder_of(path)))
     throw InputError(path + ": the folder " + folder_of(path) + " does not exist");
-  publish_snapshot(path, results, write_reduced, samples);
+  publish_snapshot(path, results, reduce, samples);
 }
 
-void ResultsStore::snapshot(StudyStatus status, const ReducedWriter& write_reduced) {
+void ResultsStore::snapshot(StudyStatus status, Reducer reduce) {
   results_.meta.status = status;
   results_.meta.updated_utc = utc_now();
   // The old snapshot's /samples and the logged blocks of committed runs.
-  publish_snapshot(path_, results_, write_reduced, {{path_, samples_path(path_), 0}});
+  publish_snapshot(path_, results_, reduce, {{path_, samples_path(path_), 0}});
   // Everything journaled is now in the snapshot, durably (publish_snapshot
   // threw otherwise, and the journal stays whole). A crash before this
   // truncation only replays entries the snapshot already has (skipped), and
   // folds sample blocks it already has (skipped too); so does a truncation
   // that did not reach the disk.
-  if (::ftruncate(journal_fd_, 0) != 0)
-    throw InternalError(journal_path(path_) + ": cannot truncate (the snapshot was written and holds its lines, "
-                        "which a replay skips): " + errno_text());
-  ::fdatasync(journal_fd_);  // not reaching the disk costs nothing: a replay skips what the snapshot holds
+  journal_.empty();
   if (samples_) samples_->clear();
   else if (exists(samples_path(path_)) && ::truncate(samples_path(path_).c_str(), 0) != 0)
     throw InternalError(samples_path(path_) + ": cannot truncate: " + errno_text());

@@ -8,18 +8,18 @@
 // snapshot and replay the journal (journal.hpp): a torn last line is
 // ignored, any other bad line refused.
 
-#include <functional>
 #include <optional>
 #include <set>
 #include <unordered_map>
 #include <utility>
 #include <string>
 
-#include <hdf5.h>
 #include <nlohmann/json.hpp>
 
 #include "io/job.hpp"
+#include "io/records/reduction.hpp"
 #include "io/records/results.hpp"
+#include "io/store/journal.hpp"
 #include "io/store/lock.hpp"
 #include "io/store/samples.hpp"
 
@@ -37,14 +37,6 @@ std::string repair_journal(const std::string& path);
 std::string journal_path(const std::string& results_path);
 // A fresh random id for a new results file (StudyMeta::study_id).
 std::string new_study_id();
-
-// An attempt could not be committed: the journal could not be appended or
-// synced (a full disk, a quota, an I/O error). Nothing of the attempt is
-// left in the journal, and everything committed before is intact.
-class CommitFailed : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 // A store holds FILE's lock (lock.hpp) from create or resume to its end:
 // a second writer is refused naming it.
@@ -69,7 +61,10 @@ class ResultsStore {
   const std::string& guard() const { return lock_.guard(); }
 
   // Journaled and fsync'd before they return; CommitFailed when the journal
-  // cannot take them (it is left as it was before the call).
+  // cannot take them (it is left as it was before the call). An entry the
+  // journal's rules refuse (journal.hpp), which a replay would reject, is
+  // never written: InternalError. A run already committed, the same
+  // record, is not written twice.
   void add_node(const NodeRecord& node);
   void add_run(const RunResult& run);
   // An attempt's raw readings (encode_block), appended to FILE.samples and
@@ -81,28 +76,29 @@ class ResultsStore {
   int attempts(const std::string& cell_id) const;
 
   // Rewrites the HDF5 snapshot with `status` and empties the journal.
-  // `write_reduced` (may be empty) adds the /reduced group.
-  using ReducedWriter = std::function<void(hid_t reduced_group, const StudyResults&)>;
-  void snapshot(StudyStatus status, const ReducedWriter& write_reduced = {});
+  // `reduce` (may be null) gives what the /reduced group holds: the
+  // orchestrator's reduction, called through a plain function, so that the
+  // store alone writes HDF5.
+  using Reducer = Reduction (*)(const StudyResults&);
+  void snapshot(StudyStatus status, Reducer reduce = nullptr);
 
  private:
   ResultsStore(std::string path, StudyResults results, ResultsLock lock);
-  void append_journal(const nlohmann::json& entry);
-  void apply_run(const RunResult& run);
+  void commit(JournalEntry entry);
 
   std::string path_;
   ResultsLock lock_;
   StudyResults results_;
+  JournalRules rules_;  // of results_
+  JournalWriter journal_;
   std::unordered_map<std::string, size_t> cell_index_;  // cell id -> row of results_.cells
-  std::set<std::pair<std::string, int>> committed_;     // (cell id, attempt) already in results_.runs
-  int journal_fd_ = -1;
   std::optional<SampleLog> samples_;  // opened by the first add_samples
 };
 
 // A finished study (joulegrid merge) written to a new file, whole, with the
 // samples of `samples`: refuses (InputError) when FILE or its journal exists.
 void write_new_results(const std::string& path, const StudyResults& results,
-                       const ResultsStore::ReducedWriter& write_reduced = {},
+                       ResultsStore::Reducer reduce = nullptr,
                        const std::vector<SampleSource>& samples = {});
 
 }  // namespace joulegrid

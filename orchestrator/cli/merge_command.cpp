@@ -14,7 +14,7 @@ namespace joulegrid {
 int merge_command(const MergeArgs& args) {
   std::vector<SampleSource> samples;
   const StudyResults merged = merge_results(args.files, &samples);
-  write_new_results(args.output, merged, reduced_writer(), samples);
+  write_new_results(args.output, merged, reduce_for_file, samples);
   size_t settled = 0;
   for (const auto& [cell, runs] : merged.settled()) settled += runs.size();
   std::cout << "merged " << args.files.size() << " studies of " << merged.cells.size() << " cells ("

@@ -155,7 +155,7 @@ int schedule(Comm& comm, const Study& study, ResultsStore& store, const RunArgs&
   std::error_code ec;
   options.checkpoint_dir = checkpoint_dir(std::filesystem::absolute(study.output, ec).string());
   Progress progress(::isatty(STDERR_FILENO) != 0);
-  Scheduler scheduler(comm, store, study.cells, options, progress, reduced_writer());
+  Scheduler scheduler(comm, store, study.cells, options, progress, reduce_for_file);
   const int rc = scheduler.run(stop_requests);
   if (lost) *lost = !scheduler.lost_ranks().empty();
   const StudyResults& results = store.results();
@@ -187,7 +187,7 @@ bool nothing_to_run(const RunArgs& args, ResultsStore& store) {
   if (std::any_of(cells.begin(), cells.end(), [](const CellRow& c) { return c.status == StatusValue::pending; }))
     return false;
   if (store.results().meta.status != StudyStatusValue::complete)
-    store.snapshot(StudyStatusValue::complete, reduced_writer());
+    store.snapshot(StudyStatusValue::complete, reduce_for_file);
   std::cerr << "joulegrid: nothing to run: every cell of " << store.path()
             << " is settled; nothing was measured or changed" << std::endl;
   write_report("table", reduce(store.results()), std::cout);

@@ -32,9 +32,9 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 }  // namespace
 
 Scheduler::Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cells, SchedulerOptions options,
-                     Progress& progress, ResultsStore::ReducedWriter write_reduced)
+                     Progress& progress, ResultsStore::Reducer reduce)
     : comm_(comm), store_(store), options_(std::move(options)), progress_(progress),
-      write_reduced_(std::move(write_reduced)), checkpoints_(options_.checkpoint_dir), cells_(std::move(cells)) {
+      reduce_(reduce), checkpoints_(options_.checkpoint_dir), cells_(std::move(cells)) {
   for (const auto& c : cells_) by_id_[c.id] = &c;
   for (const auto& c : cells_)
     if (!c.depends_on.empty()) dependents_[c.depends_on].push_back(&c);
@@ -101,7 +101,7 @@ int Scheduler::run(const StopRequests& stop_requests) {
     progress_.event(std::to_string(bad_input_cells_) + " cell" + (bad_input_cells_ == 1 ? "" : "s") +
                     " failed on bad input and stay pending: fix the input they name, then --resume");
   try {
-    store_.snapshot(complete ? StudyStatusValue::complete : StudyStatusValue::stopped, write_reduced_);
+    store_.snapshot(complete ? StudyStatusValue::complete : StudyStatusValue::stopped, reduce_);
   } catch (const std::exception& e) {
     progress_.event(std::string("the last snapshot was not written (") + one_line(e.what()) +
                     "): every commit is safe in " + journal_path(store_.path()) +
@@ -617,7 +617,7 @@ void Scheduler::maybe_snapshot(bool force) {
   if (!force && seconds_since(last_snapshot_) < options_.snapshot_every_s) return;
   last_snapshot_ = Clock::now();
   try {
-    store_.snapshot(StudyStatusValue::running, write_reduced_);
+    store_.snapshot(StudyStatusValue::running, reduce_);
     dirty_ = false;
     snapshot_failing_ = false;
   } catch (const std::exception& e) {

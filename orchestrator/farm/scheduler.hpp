@@ -55,7 +55,7 @@ struct SchedulerOptions {
 class Scheduler {
  public:
   Scheduler(Comm& comm, ResultsStore& store, std::vector<CellSpec> cells, SchedulerOptions options,
-            Progress& progress, ResultsStore::ReducedWriter write_reduced);
+            Progress& progress, ResultsStore::Reducer reduce);
   // Until every cell is settled or a stop has drained the sweep. One stop
   // request drains; the copies of it that arrive within `echo_s` (Slurm
   // signals every process of a job, the batch shell and srun forward it) are
@@ -110,7 +110,7 @@ class Scheduler {
   ResultsStore& store_;
   SchedulerOptions options_;
   Progress& progress_;
-  ResultsStore::ReducedWriter write_reduced_;
+  ResultsStore::Reducer reduce_;
   CostModel costs_;
   std::vector<CellSpec> pending_;
   std::map<int, Running> running_;

@@ -204,8 +204,6 @@ Reduction reduce(const StudyResults& results, const std::string& energy_choice) 
   return red;
 }
 
-ResultsStore::ReducedWriter reduced_writer() {
-  return [](hid_t group, const StudyResults& results) { write_reduced(group, reduce(results)); };
-}
+Reduction reduce_for_file(const StudyResults& results) { return reduce(results); }
 
 }  // namespace joulegrid

@@ -25,8 +25,8 @@ namespace joulegrid {
 // `energy` "gross" or "net"; "" takes the study's default.
 Reduction reduce(const StudyResults& results, const std::string& energy = "");
 
-// What the store writes into /reduced with each snapshot: this reduction on
-// the study's default basis, in io/store's tables (reduced_tables.hpp).
-ResultsStore::ReducedWriter reduced_writer();
+// What the store writes into /reduced with each snapshot (a
+// ResultsStore::Reducer): this reduction on the study's default basis.
+Reduction reduce_for_file(const StudyResults& results);
 
 }  // namespace joulegrid

@@ -7,7 +7,8 @@
 //   MIG SLICE_UUID PARENT_UUID
 // and one line a compute process running on one of them:
 //   PROC GPU_UUID PID
-// FAKE_NVML_INIT_FAIL=1 makes nvmlInit fail.
+// FAKE_NVML_INIT_FAIL=1 makes nvmlInit fail; FAKE_NVML_INIT_LOG=FILE
+// gets a line for every nvmlInit (a test counts them).
 
 #include <cstdlib>
 #include <cstring>
@@ -68,6 +69,8 @@ std::vector<std::pair<std::string, unsigned int>> processes() {  // (gpu uuid, p
   return out;
 }
 
+// Reference-counted, as NVML's own: each nvmlInit needs its nvmlShutdown.
+int init_count = 0;
 bool initialised = false;
 
 // Handles are 1-based indices disguised as pointers.
@@ -85,11 +88,13 @@ extern "C" {
 
 int nvmlInit_v2() {
   if (std::getenv("FAKE_NVML_INIT_FAIL")) return 9;  // NVML_ERROR_DRIVER_NOT_LOADED
-  initialised = true;
+  if (const char* log = std::getenv("FAKE_NVML_INIT_LOG")) std::ofstream(log, std::ios::app) << "init\n";
+  initialised = ++init_count > 0;
   return kSuccess;
 }
 int nvmlShutdown() {
-  initialised = false;
+  if (init_count > 0) --init_count;
+  initialised = init_count > 0;
   return kSuccess;
 }
 const char* nvmlErrorString(int rc) { return rc == 9 ? "Driver Not Loaded" : "fake NVML error"; }

@@ -138,6 +138,44 @@ TEST(ResultsStore, ACommittedRunIsReadableBeforeAndAfterTheSnapshot) {
   EXPECT_EQ(load_results(path).meta.status, "complete");
 }
 
+// The live commit and the replay apply one set of rules (journal.hpp): an
+// entry that a later --resume would refuse is never written, so a bug
+// upstream cannot leave a journal that stops the study. The same record
+// again is not written twice.
+TEST(ResultsStore, AnEntryItsReplayWouldRefuseIsNeverCommitted) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(2));
+    store.add_run(run("cell0", 1, "done", true));
+    const std::string committed = slurp(journal_path(path));
+    store.add_run(run("cell0", 1, "done", true));  // the same record: nothing more
+    EXPECT_EQ(slurp(journal_path(path)), committed);
+    EXPECT_THROW(store.add_run(run("cell0", 2, "done", true)), InternalError);   // cell0 is settled
+    EXPECT_THROW(store.add_run(run("cell9", 1, "done", true)), InternalError);   // not in the grid
+    EXPECT_THROW(store.add_run(run("cell1", 3, "failed", true)), InternalError); // max_attempts 2
+    RunResult other = run("cell0", 1, "done", true);
+    other.energy_j = 23;  // another record of one attempt
+    other.epoch_records.pop_back();
+    other.epochs = 1;
+    EXPECT_THROW(store.add_run(other), InternalError);
+    NodeRecord n;
+    n.name = "n1";
+    n.calibration_steps = 50;
+    n.calibration_j = 170;  // not the median of its repetitions
+    n.calibration_runs = {{1, 161, 100, 1.0}, {2, 166, 104, 1.1}, {3, 183, 120, 1.2}};
+    EXPECT_THROW(store.add_node(n), InternalError);
+    EXPECT_EQ(slurp(journal_path(path)), committed);
+    EXPECT_EQ(store.results().runs.size(), 1u);
+    EXPECT_TRUE(store.results().nodes.empty());
+    store.add_run(run("cell1", 1, "done", true));
+  }
+  const StudyResults read = load_results(path);  // and the journal it leaves replays whole
+  EXPECT_EQ(read.runs.size(), 2u);
+  ResultsStore resumed = ResultsStore::resume(path, meta(), grid(2));
+  EXPECT_TRUE(resumed.settled("cell1"));
+}
+
 // Every repetition of a node's calibration is kept: in the journal, and in
 // /calibrations once snapshotted; a node of a file written before they were
 // kept reads as one repetition.
@@ -312,12 +350,12 @@ TEST(ResultsStore, EveryJournalLineIsCheckedAndBoundToItsStudy) {
   // Figures that disagree with themselves, checksum and all (a bug, or a hand edit done carefully).
   RunResult odd = run("cell2", 1, "done", true);
   odd.energy_j = 999;
-  const std::string odd_line = journal_line({{"type", "run"}, {"run", odd}}, study);
+  const std::string odd_line = journal_line(JournalEntry::of(odd), study);
   EXPECT_NE(refusal(good + odd_line).find(":3: attempt 1 of cell cell2: it says 2 epochs and energy_j 999"),
             std::string::npos)
       << refusal(good + odd_line);
   RunResult beyond = run("cell2", 3, "done", true);  // max_attempts 2
-  EXPECT_NE(refusal(good + journal_line({{"type", "run"}, {"run", beyond}}, study)).find("beyond the study's 2 attempts"),
+  EXPECT_NE(refusal(good + journal_line(JournalEntry::of(beyond), study)).find("beyond the study's 2 attempts"),
             std::string::npos);
   // A line without a checksum, in a file that has an id.
   EXPECT_NE(refusal(good + nlohmann::json{{"type", "run"}, {"run", run("cell2", 1, "done", true)}}.dump() + "\n")
@@ -449,7 +487,7 @@ TEST(ResultsStore, AJournalLineThatWouldReplaceACommitIsRefused) {
   const std::string study = load_results(path).meta.study_id;
   auto with = [&](const RunResult& extra) {
     std::ofstream(journal_path(path), std::ios::trunc) << good
-                                                       << journal_line({{"type", "run"}, {"run", extra}}, study);
+                                                       << journal_line(JournalEntry::of(extra), study);
   };
   auto refusal = [&]() -> std::string {
     try {
@@ -749,13 +787,20 @@ TEST(ResultsStore, ARunsSegmentsAreKeptAndMustAddUpToItsEpochs) {
   }
   const std::string bad = dir.file("bad.h5");
   r.segments[1].epochs = 2;
-  {
+  {  // the writer never commits what its replay would refuse
     ResultsStore store = ResultsStore::create(bad, meta(), grid(2));
-    store.add_run(r);
-    store.snapshot("complete");
+    EXPECT_THROW(store.add_run(r), InternalError);
+    EXPECT_EQ(slurp(journal_path(bad)), "");
+    EXPECT_TRUE(store.results().runs.empty());
   }
+  const std::string written = dir.file("written.h5");  // nor does a reader take it from a file
+  StudyResults results;
+  results.meta = meta();
+  results.cells = grid(2);
+  results.runs = {r};
+  write_new_results(written, results);
   try {
-    load_results(bad);
+    load_results(written);
     FAIL() << "segments of 3 epochs for a run of 2 were accepted";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("its segments hold 3 epochs, it says 2"),

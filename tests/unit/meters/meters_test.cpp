@@ -692,5 +692,21 @@ TEST_F(FakeNvml, AnotherJobsComputeProcessOnTheCardIsNamed) {
   EXPECT_EQ(foreign_gpu_processes(SysfsRoot(root()), nv.channels(), 100), "");
 }
 
+// A rank looks for other jobs' processes as every cell starts and ends: the
+// library is initialised once for all of them, not twice a cell.
+TEST_F(FakeNvml, LookingForOtherJobsProcessesInitialisesTheLibraryOnce) {
+  devices("5000 100000 GPU-a 0000:01:00.0\nPROC GPU-a 500\n");
+  const std::string log = root() + "/inits";
+  ::setenv("FAKE_NVML_INIT_LOG", log.c_str(), 1);
+  size_t found = 0;
+  for (int cell = 0; cell < 5; ++cell) found += nvml_compute_processes().size();
+  ::unsetenv("FAKE_NVML_INIT_LOG");
+  EXPECT_EQ(found, 5u) << "the state is read again on every call";
+  std::ifstream in(log);
+  int inits = 0;
+  for (std::string line; std::getline(in, line);) ++inits;
+  EXPECT_LE(inits, 1);
+}
+
 }  // namespace
 }  // namespace joulegrid::meters

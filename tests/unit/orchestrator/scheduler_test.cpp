@@ -117,6 +117,7 @@ class SchedulerTest : public ::testing::Test {
     for (const auto& c : cells_) rows.push_back(cell_row(c));
     StudyMeta meta;
     meta.study = "sched";
+    meta.max_attempts = 2;  // as the spec gives both (options.max_attempts below)
     if (!store_) store_.emplace(ResultsStore::create(dir_.file("s.h5"), meta, rows));  // a second run: a resume
     LocalHub hub(workers + 1);
     auto scheduler_end = hub.endpoint(0);
