@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "rank/child_events.hpp"
+#include "rank/protocol.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "rank/child_events.hpp"
 #include "rank/child_process.hpp"
 #include "rank/line_pipe.hpp"
 #include "rank/protocol.hpp"
@@ -136,17 +135,18 @@ class CellSession {
   }
 
   void on_ready(const ChildEvent& ev) {
-    if (ev.resumed_epoch != static_cast<int>(result_.epoch_records.size())) {
-      broken("the trainer restored " + std::to_string(ev.resumed_epoch) + " epochs, the checkpoint holds " +
+    const protocol::Ready& ready = ev.ready;
+    if (ready.resumed_epoch != static_cast<int>(result_.epoch_records.size())) {
+      broken("the trainer restored " + std::to_string(ready.resumed_epoch) + " epochs, the checkpoint holds " +
              std::to_string(result_.epoch_records.size()));
       return;
     }
-    result_.parameters = ev.parameters;
-    result_.flops_per_sample = ev.flops_per_sample;
-    result_.input_elements = ev.input_elements;
-    result_.device = ev.device;
+    result_.parameters = ready.parameters;
+    result_.flops_per_sample = ready.flops_per_sample;
+    result_.input_elements = ready.input_elements;
+    result_.device = ready.device;
     energy_.trains_on_gpu(result_.device.rfind("cuda", 0) == 0 || result_.device.rfind("hip", 0) == 0);
-    result_.init = ev.init;
+    result_.init = ready.init;
     if (callbacks_.on_ready) callbacks_.on_ready(ev.raw);
   }
 

@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include "rank/protocol.hpp"
+
+namespace joulegrid {
+namespace {
+
+// Every event the child writes reads back as what it said: the writer and
+// the reader of each event are one pair (rank/protocol.cpp).
+TEST(CellProtocol, EveryEventTheChildWritesReadsBackWhole) {
+  protocol::Ready ready;
+  ready.parameters = 44426;
+  ready.flops_per_sample = 1234567;
+  ready.input_elements = 784;
+  ready.device = "cuda:0";
+  ready.init = "reset";
+  ready.threads = 3;
+  ready.train_samples = 600;
+  ready.validation_samples = 100;
+  ready.test_samples = 200;
+  ready.validation_is_test = false;
+  ready.resumed_epoch = 2;
+  ready.transfer = {{"loaded", 4}, {"kept", 3}, {"frozen", 2}, {"trainable", 1}};
+  const ChildEvent r = parse_child_line(protocol::ready_line(ready));
+  ASSERT_EQ(r.kind, ChildEvent::Kind::ready);
+  EXPECT_EQ(r.ready.parameters, 44426);
+  EXPECT_EQ(r.ready.flops_per_sample, 1234567);
+  EXPECT_EQ(r.ready.input_elements, 784);
+  EXPECT_EQ(r.ready.device, "cuda:0");
+  EXPECT_EQ(r.ready.init, "reset");
+  EXPECT_EQ(r.ready.threads, 3);
+  EXPECT_EQ(r.ready.train_samples, 600);
+  EXPECT_EQ(r.ready.validation_samples, 100);
+  EXPECT_EQ(r.ready.test_samples, 200);
+  EXPECT_FALSE(r.ready.validation_is_test);
+  EXPECT_EQ(r.ready.resumed_epoch, 2);
+  EXPECT_EQ(r.ready.transfer.value("frozen", 0), 2);
+  EXPECT_EQ(r.raw.value("protocol", 0), protocol::kVersion);
+
+  const ChildEvent p = parse_child_line(protocol::phase_line(protocol::kEvalBegin, 3));
+  EXPECT_EQ(p.kind, ChildEvent::Kind::phase);
+  EXPECT_EQ(p.phase, protocol::kEvalBegin);
+  EXPECT_EQ(parse_child_line(protocol::batch_line(3, 17)).kind, ChildEvent::Kind::batch);
+
+  EpochRecord rec;
+  rec.epoch = 3;
+  rec.loss = 0.25;
+  rec.train_acc = 0.9;
+  rec.val_acc = 0.8;
+  rec.test_acc = 0.75;
+  rec.train_s = 1.5;
+  rec.eval_s = 0.5;
+  rec.batches = 10;
+  rec.partial = true;
+  const ChildEvent e = parse_child_line(protocol::epoch_line(rec));
+  ASSERT_EQ(e.kind, ChildEvent::Kind::epoch);
+  EXPECT_EQ(e.epoch.epoch, 3);
+  EXPECT_DOUBLE_EQ(e.epoch.test_acc, 0.75);
+  EXPECT_EQ(e.epoch.batches, 10);
+  EXPECT_TRUE(e.epoch.partial);
+
+  const ChildEvent c = parse_child_line(protocol::checkpoint_line(3));
+  EXPECT_EQ(c.kind, ChildEvent::Kind::checkpoint);
+  EXPECT_EQ(c.checkpoint_epoch, 3);
+
+  const ChildEvent x = parse_child_line(protocol::error_line(protocol::failure::nonfinite_loss, "loss nan", 3, 7));
+  ASSERT_EQ(x.kind, ChildEvent::Kind::error);
+  EXPECT_EQ(x.error_kind, "nonfinite_loss");
+  EXPECT_EQ(x.message, "loss nan");
+  EXPECT_EQ(x.raw.value("batch", 0), 7);
+  EXPECT_FALSE(parse_child_line(protocol::error_line(protocol::failure::input, "bad")).raw.contains("epoch"));
+}
+
+// What the parent refuses, naming the event and the field.
+TEST(CellProtocol, ABadEventIsRefusedNamingItsField) {
+  auto refusal = [](const std::string& line) -> std::string {
+    try {
+      parse_child_line(line);
+    } catch (const ProtocolError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(refusal(R"({"event":"ready","protocol":2})").find("speaks protocol version 2"), std::string::npos);
+  EXPECT_NE(refusal(R"({"event":"ready"})").find("names no 'protocol'"), std::string::npos);
+  EXPECT_NE(refusal(R"({"event":"ready","protocol":1,"threads":"many"})").find("'threads'"), std::string::npos);
+  EXPECT_NE(refusal(R"({"event":"ready","protocol":1,"transfer":3})").find("'transfer'"), std::string::npos);
+  EXPECT_NE(refusal(R"({"event":"phase","phase":"warmup"})").find("unknown phase"), std::string::npos);
+  EXPECT_NE(refusal(R"({"event":"checkpoint"})").find("names no epoch"), std::string::npos);
+  EXPECT_NE(refusal(R"({"event":"sing"})").find("unknown kind 'sing'"), std::string::npos);
+  EXPECT_EQ(parse_child_line("Downloading weights… 100%").kind, ChildEvent::Kind::not_an_event);
+}
+
+}  // namespace
+}  // namespace joulegrid
