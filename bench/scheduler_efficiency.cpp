@@ -82,9 +82,13 @@ Message next(Comm& comm) {
 std::vector<double> stand_in_worker(Comm& comm, const std::vector<double>& hold_s, std::vector<double>* latencies) {
   double first = 1e300, last = 0, busy = 0, longest = 0;
   if (next(comm).tag != tag::config) return {first, last, busy, longest};
-  comm.send(0, tag::hello, json{{"node", "bench" + std::to_string(comm.rank())}, {"leader", true},
-                                 {"node_record", {{"leader_rank", comm.rank()}, {"energy_method", "estimated"}}}}
-                               .dump());
+  HelloMessage hello;
+  hello.rank = comm.rank();
+  hello.node = "bench" + std::to_string(comm.rank());
+  hello.leader = true;
+  hello.node_record.leader_rank = comm.rank();
+  hello.node_record.energy_method = "estimated";
+  comm.send(0, tag::hello, encode(hello));
   while (true) {
     const double asked = now_s();
     comm.send(0, tag::request, "{}");
@@ -92,8 +96,9 @@ std::vector<double> stand_in_worker(Comm& comm, const std::vector<double>& hold_
     const double got = now_s();
     if (m.tag != tag::task) break;
     latencies->push_back(got - asked);
-    const json task = json::parse(m.body);
-    const CellSpec cell = task.at("cell").get<CellSpec>();
+    TaskMessage task;
+    decode(m.body, task, "task");
+    const CellSpec& cell = task.cell;
     const double start = now_s();
     std::this_thread::sleep_for(std::chrono::duration<double>(hold_s.at(static_cast<size_t>(cell.index))));
     const double end = now_s();
@@ -104,7 +109,7 @@ std::vector<double> stand_in_worker(Comm& comm, const std::vector<double>& hold_
     RunResult r;
     r.cell_id = cell.id;
     r.cell_index = cell.index;
-    r.attempt = task.value("attempt", 1);
+    r.attempt = task.attempt;
     r.status = StatusValue::done;
     r.epochs = 2;
     r.test_acc = 0.5;

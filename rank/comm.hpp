@@ -2,7 +2,8 @@
 // The messages between rank 0 and the workers (ARCHITECTURE §3), over a
 // transport that is MPI under mpirun/srun and in-process queues when
 // joulegrid runs alone: one scheduler, one worker loop, two transports.
-// Bodies are JSON text (the samples' are binary); tags carry the meaning.
+// Bodies are JSON text (the samples' and checkpoints' are binary); tags
+// carry the meaning, and each body is a struct of messages.hpp.
 
 #include <chrono>
 #include <optional>
@@ -12,20 +13,21 @@
 namespace joulegrid {
 
 namespace tag {
-constexpr int config = 1;   // 0 → worker: {"ok", "spec_text", "spec_file", "base_dir", "heartbeat_s"}
-constexpr int hello = 2;    // worker → 0: node, meters, idle power, calibration (node leaders)
+constexpr int config = 1;   // 0 → worker: ConfigMessage
+constexpr int hello = 2;    // worker → 0: HelloMessage (node, meters, idle power, calibration)
 constexpr int request = 3;  // worker → 0: ready for a cell
-constexpr int task = 4;     // 0 → worker: {"cell", "attempt"}
+constexpr int task = 4;     // 0 → worker: TaskMessage
 constexpr int stop = 5;     // 0 → worker: no more cells, exit
-constexpr int epoch = 6;    // worker → 0: {"cell_id", "attempt", "record"}; also a heartbeat
+constexpr int epoch = 6;    // worker → 0: EpochMessage; also a heartbeat
 constexpr int result = 7;   // worker → 0: a RunResult (done, failed or abandoned)
 constexpr int abandon = 8;  // 0 → worker: kill the running cell now
 constexpr int samples = 9;  // worker → 0: an attempt's raw readings (encode_block: binary, not JSON), before its result
 constexpr int heartbeat = 10;  // worker → 0: "{}" while a cell runs, every config "heartbeat_s" / 5
-// Both ways, binary (encode_blob, io/store/checkpoints.hpp): a header with
-// "kind" "state" (a running cell's training state: worker → 0 as kept, 0 →
-// worker before the task that continues it) or "weights" (a pretraining
-// cell's: worker → 0 before its result, 0 → worker before a fine-tuning task).
+// Both ways, binary (encode_blob, io/store/checkpoints.hpp): worker → 0 a
+// FileMessage header, "state" (the running cell's training state, as kept)
+// or "weights" (a pretraining cell's, before its result); 0 → worker the
+// weights a fine-tuning task starts from, under the same header, or a
+// RunningCheckpoint (encode_checkpoint) that the next task continues.
 constexpr int checkpoint = 11;
 constexpr int checkpoint_now = 12;  // 0 → worker: a drain began; keep the running cell's state at its epoch's end
 

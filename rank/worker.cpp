@@ -24,6 +24,7 @@
 #include "meters/visible_devices.hpp"
 #include "rank/calibration.hpp"
 #include "rank/cell_runner.hpp"
+#include "rank/messages.hpp"
 #include "rank/metered_energy.hpp"
 #include "rank/threads.hpp"
 
@@ -60,7 +61,7 @@ class NodeEnergy {
   std::unique_ptr<PlaceholderEnergy> placeholder_;
 };
 
-json hello(const std::string& node, int rank, int worker_ranks, bool leader, NodeEnergy& meters,
+HelloMessage hello(const std::string& node, int rank, int worker_ranks, bool leader, NodeEnergy& meters,
            const std::vector<IdleWindow>& idle, double idle_s, const Calibration* cal, const std::string& foreign) {
   std::string warnings;
   for (const auto& w : meters.metered().warnings())
@@ -89,7 +90,12 @@ json hello(const std::string& node, int rank, int worker_ranks, bool leader, Nod
     record.calibration_method = cal->ok ? cal->method : cal->problem;
     record.calibration_runs = cal->runs;
   }
-  return json{{"rank", rank}, {"node", node}, {"leader", leader}, {"node_record", record}};
+  HelloMessage m;
+  m.rank = rank;
+  m.node = node;
+  m.leader = leader;
+  m.node_record = std::move(record);
+  return m;
 }
 
 // An attempt's raw readings ([meters] store_samples), taken from the
@@ -162,11 +168,14 @@ class Scratch {
 // What rank 0 handed over before a task (tag::checkpoint): the state the
 // cell continues from, the weights a fine-tuning cell starts from.
 struct Handed {
-  std::optional<Blob> state, weights;
+  std::optional<RunningCheckpoint> state;
+  std::optional<Blob> weights;
   void take(const Message& m, int rank) {
+    const std::string what = "a checkpoint from rank 0 to rank " + std::to_string(rank);
     try {
-      Blob b = decode_blob(m.body, "a checkpoint from rank 0 to rank " + std::to_string(rank));
-      (b.header.value("kind", "") == "weights" ? weights : state) = std::move(b);
+      Blob b = decode_blob(m.body, what);
+      if (file_message_of(b.header, what).kind == "weights") weights = std::move(b);
+      else state = decode_checkpoint(m.body, what);
     } catch (const InputError& e) {  // the task then starts from scratch, or fails on its missing weights
       spdlog::warn("{}", e.what());
     }
@@ -174,7 +183,7 @@ struct Handed {
 };
 
 // A checkpoint or weights file of the trainer, to rank 0, if one message carries it.
-void send_file(Comm& comm, const std::string& path, nlohmann::json header, const std::string& what) {
+void send_file(Comm& comm, const std::string& path, const FileMessage& header, const std::string& what) {
   std::string bytes;
   try {
     bytes = read_file(path);
@@ -186,27 +195,26 @@ void send_file(Comm& comm, const std::string& path, nlohmann::json header, const
     spdlog::warn("{}: {} MB is more than one message carries; not sent", what, bytes.size() >> 20);
     return;
   }
-  comm.send(0, tag::checkpoint, encode_blob(std::move(header), bytes));
+  comm.send(0, tag::checkpoint, encode_blob(header_of(header), bytes));
 }
 
 // One cell: train it, forward its epochs and its kept states (and its
 // samples when `sampler` is given), and let rank 0 abandon it.
-RunResult run_task(Comm& comm, const json& task, const Handed& handed, const Scratch& scratch, CellEnergy& energy,
+RunResult run_task(Comm& comm, const TaskMessage& task, const Handed& handed, const Scratch& scratch, CellEnergy& energy,
                    const meters::Sampler* sampler, const std::string& node, int threads, double heartbeat_s) {
-  CellSpec cell = task.at("cell").get<CellSpec>();
+  CellSpec cell = task.cell;
   if (cell.train.threads == 0) cell.train.threads = threads;
-  cell.attempt = task.value("attempt", 1);
+  cell.attempt = task.attempt;
   const double started = unix_now();
   const auto start = std::chrono::steady_clock::now();
   CellRunOptions options;
   // The trainer's files are this rank's own; rank 0 keeps the lasting ones.
   if (cell.train.checkpoint_every > 0) cell.checkpoint_to = scratch.path(cell.id + ".ckpt");
-  if (handed.state && handed.state->header.value("cell_id", "") == cell.id &&
-      handed.state->header.value("attempt", 0) == cell.attempt) {
+  if (handed.state && handed.state->cell_id == cell.id && handed.state->attempt == cell.attempt) {
     try {
       cell.resume_from = scratch.path(cell.id + ".resume");
-      write_file_atomically(cell.resume_from, handed.state->bytes);
-      options.earlier_epochs = handed.state->header.at("epoch_records").get<std::vector<EpochRecord>>();
+      write_file_atomically(cell.resume_from, handed.state->state);
+      options.earlier_epochs = handed.state->epoch_records;
     } catch (const std::exception& e) {
       spdlog::warn("{} attempt {}: its checkpoint cannot be continued here ({}); it starts from scratch", cell.id,
                    cell.attempt, e.what());
@@ -229,14 +237,12 @@ RunResult run_task(Comm& comm, const json& task, const Handed& handed, const Scr
   if (sampler) samples.emplace(*sampler);
   CellCallbacks callbacks;
   callbacks.on_epoch = [&](const EpochRecord& e) {
-    comm.send(0, tag::epoch, json{{"cell_id", cell.id}, {"attempt", cell.attempt}, {"record", e}}.dump());
+    comm.send(0, tag::epoch, encode(EpochMessage{cell.id, cell.attempt, e}));
     if (samples) samples->collect();
   };
   callbacks.on_checkpoint = [&](int epoch) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    send_file(comm, cell.checkpoint_to,
-              {{"kind", "state"}, {"cell_id", cell.id}, {"attempt", cell.attempt}, {"epoch", epoch},
-               {"seconds", seconds}, {"started_unix_s", started}},
+    send_file(comm, cell.checkpoint_to, FileMessage{"state", cell.id, cell.attempt, epoch, seconds, started},
               cell.id + " attempt " + std::to_string(cell.attempt) + " state after epoch " + std::to_string(epoch));
   };
   bool abandon = false, checkpoint_now = false;
@@ -262,7 +268,7 @@ RunResult run_task(Comm& comm, const json& task, const Handed& handed, const Scr
   r.started_unix_s = started;
   // A pretraining cell's weights go to rank 0 before the result that needs them.
   if (cell.role == RoleValue::pretrain && r.status == StatusValue::done)
-    send_file(comm, cell.checkpoint, {{"kind", "weights"}, {"cell_id", cell.id}, {"attempt", cell.attempt}},
+    send_file(comm, cell.checkpoint, FileMessage{"weights", cell.id, cell.attempt, 0, 0, 0},
               cell.id + " weights");
   // Sent before the result, which commits it; an abandoned attempt's are not.
   if (samples && r.status != StatusValue::abandoned) {
@@ -297,7 +303,11 @@ void sit_out(Comm& comm, NodeGroup& node, const std::string& name, const std::st
   node.all_workers_barrier();
   for (int turn = 0; turn < node.size(); ++turn) node.barrier();  // the calibrations, in turn
   node.all_workers_barrier();
-  comm.send(0, tag::hello, json{{"rank", comm.rank()}, {"node", name}, {"error", why}}.dump());
+  HelloMessage sits_out;
+  sits_out.rank = comm.rank();
+  sits_out.node = name;
+  sits_out.error = why;
+  comm.send(0, tag::hello, encode(sits_out));
   while (wait_for(comm).tag != tag::stop) {}
 }
 
@@ -314,9 +324,10 @@ std::string bound_gpus(const meters::Sampler& sampler) {
 void run_worker(Comm& comm, NodeGroup& node) {
   Message config = wait_for(comm);
   while (config.tag != tag::config) config = wait_for(comm);
-  const json c = json::parse(config.body);
-  if (!c.value("ok", false)) return;
-  const double heartbeat_s = c.value("heartbeat_s", 0.0);
+  ConfigMessage c;
+  decode(config.body, c, "the configuration from rank 0");
+  if (!c.ok) return;
+  const double heartbeat_s = c.heartbeat_s;
   const std::string name = node_name();
   // Every rank's GPU lists, by UUID, before anything can make a rank sit
   // out (this is the one exchange sit_out does not repeat): lists that
@@ -325,7 +336,7 @@ void run_worker(Comm& comm, NodeGroup& node) {
   const std::vector<std::string> node_lists = node.all_gather(meters::visible_lists(gpus));
   Spec spec;
   try {
-    spec = parse_spec(c.at("spec_text"), c.at("spec_file"), c.at("base_dir"));
+    spec = parse_spec(c.spec_text, c.spec_file, c.base_dir);
   } catch (const InputError& e) {
     // The study is fine on rank 0 but not here (a dataset missing on this node).
     sit_out(comm, node, name, e.what());
@@ -389,8 +400,8 @@ void run_worker(Comm& comm, NodeGroup& node) {
     node.barrier();
   }
   node.all_workers_barrier();
-  comm.send(0, tag::hello, hello(name, comm.rank(), node.size(), node.leader(), meters, idle, idle_s,
-                                 calibrates ? &cal : nullptr, foreign).dump());
+  comm.send(0, tag::hello, encode(hello(name, comm.rank(), node.size(), node.leader(), meters, idle, idle_s,
+                                 calibrates ? &cal : nullptr, foreign)));
 
   // Ranks sharing a node share its cores: oversubscribed threads would slow
   // every cell and blur its energy.
@@ -408,7 +419,9 @@ void run_worker(Comm& comm, NodeGroup& node) {
       if (m.tag == tag::checkpoint) handed.take(m, comm.rank());
     if (m.tag != tag::task) return;
     const std::string before = foreign_on_cards();
-    RunResult r = run_task(comm, json::parse(m.body), handed, scratch, meters.energy(), samples, name, threads,
+    TaskMessage task;
+    decode(m.body, task, "a task from rank 0");
+    RunResult r = run_task(comm, task, handed, scratch, meters.energy(), samples, name, threads,
                            heartbeat_s);
     if (r.failure == FailureValue::input) r.detail = in_spec(spec, r.detail);  // "study.toml:9:10: train.device: …"
     if (r.device.rfind("cuda", 0) == 0) {  // a cell on the CPU counts no GPU

@@ -28,6 +28,7 @@
 #include "orchestrator/predict/cost_regression.hpp"
 #include "orchestrator/reduce/reduce.hpp"
 #include "orchestrator/farm/scheduler.hpp"
+#include "rank/messages.hpp"
 #include "rank/worker.hpp"
 
 namespace joulegrid {
@@ -244,11 +245,11 @@ int run_under_mpi(const RunArgs& args) {
     study = load_study(args);
     store.emplace(open_store(*study, args));
   } catch (...) {
-    for (int w = 1; w < world.size(); ++w) world.send(w, tag::config, R"({"ok":false})");
+    for (int w = 1; w < world.size(); ++w) world.send(w, tag::config, encode(ConfigMessage{}));
     throw;
   }
   if (nothing_to_run(args, *store)) {
-    for (int w = 1; w < world.size(); ++w) world.send(w, tag::config, R"({"ok":false})");
+    for (int w = 1; w < world.size(); ++w) world.send(w, tag::config, encode(ConfigMessage{}));
     return exit_code::complete;
   }
   // An error once the workers are running: MPI_Finalize would wait for them

@@ -79,9 +79,9 @@ std::string Scheduler::label(const CellSpec& c) const {
 }
 
 int Scheduler::run(const StopRequests& stop_requests) {
-  const json config{{"ok", true}, {"spec_text", options_.spec_text}, {"spec_file", options_.spec_file},
-                    {"base_dir", options_.base_dir}, {"heartbeat_s", options_.heartbeat_s}};
-  for (int w = 1; w <= workers_; ++w) comm_.send(w, tag::config, config.dump());
+  const std::string config =
+      encode(ConfigMessage{true, options_.spec_text, options_.spec_file, options_.base_dir, options_.heartbeat_s});
+  for (int w = 1; w <= workers_; ++w) comm_.send(w, tag::config, config);
   progress_.event(std::to_string(pending_.size()) + " of " + std::to_string(cells_.size()) +
                   " cells to run on " + std::to_string(workers_) + " worker rank" + (workers_ == 1 ? "" : "s") +
                   " (measuring idle power and calibrating first)");
@@ -219,35 +219,40 @@ void Scheduler::handle(const Message& m) {
     on_checkpoint(m.source, m.body);
     return;
   }
-  const json body = json::parse(m.body, nullptr, false);
-  if (body.is_discarded()) {
-    progress_.event("warning: rank " + std::to_string(m.source) + " sent an unreadable message (tag " +
-                    std::to_string(m.tag) + ")");
-    return;
-  }
+  // A message that does not read is a fault of joulegrid's own ranks: it
+  // ends the run loudly (run_command), never silently.
+  const std::string what = "rank " + std::to_string(m.source) + "'s message (tag " + std::to_string(m.tag) + ")";
   switch (m.tag) {
-    case tag::hello: on_hello(m.source, body); break;
+    case tag::hello: {
+      HelloMessage hello;
+      decode(m.body, hello, what);
+      on_hello(m.source, hello);
+      break;
+    }
     case tag::request: on_request(m.source); break;
-    case tag::epoch: on_epoch(m.source, body); break;
-    case tag::result: on_result(m.source, body.get<RunResult>()); break;
+    case tag::epoch: {
+      EpochMessage epoch;
+      decode(m.body, epoch, what);
+      on_epoch(m.source, epoch);
+      break;
+    }
+    case tag::result: on_result(m.source, json::parse(m.body).get<RunResult>()); break;
     default: break;
   }
 }
 
-void Scheduler::on_hello(int source, const json& body) {
-  const std::string node = body.value("node", "?");
-  if (body.contains("error")) {
+void Scheduler::on_hello(int source, const HelloMessage& hello) {
+  const std::string& node = hello.node;
+  if (!hello.error.empty()) {
     ++broken_workers_;
-    progress_.event("rank " + std::to_string(source) + " on " + node + " cannot run this study: " +
-                    body["error"].get<std::string>());
+    progress_.event("rank " + std::to_string(source) + " on " + node + " cannot run this study: " + hello.error);
     stop_worker(source);
     return;
   }
   ++ready_workers_;
   owes_request_.insert(source);
   node_of_[source] = node;
-  const json& n = body.at("node_record");
-  const bool leader = body.value("leader", false);
+  const bool leader = hello.leader;
   // This job's measurement of the node: a new session after those of
   // earlier jobs (a resume), which stay as they were. The leader's record
   // is the measurement; every rank's meters and warnings are kept with it
@@ -260,7 +265,7 @@ void Scheduler::on_hello(int source, const json& body) {
     mine = session_of_.emplace(node, next).first;
   }
   NodeHellos& hellos = hellos_[node];
-  hellos.by_rank[source] = n.get<NodeRecord>();
+  hellos.by_rank[source] = hello.node_record;
   if (leader) hellos.leader = source;
   NodeRecord rec = merge_rank_records(hellos.by_rank, hellos.leader);
   rec.name = node;
@@ -353,7 +358,7 @@ void Scheduler::on_request(int source) {
   Running started{cell, Clock::now(), 0, false, {}, StepProjector(options_.step), {}, 0, {}, 0, {}, {}, 0};
   Running& running = running_[source] = std::move(started);
   hand_over(source, running);
-  comm_.send(source, tag::task, json{{"cell", cell}, {"attempt", cell.attempt}}.dump());
+  comm_.send(source, tag::task, encode(TaskMessage{cell, cell.attempt}));
   heard_[source] = Clock::now();  // a rank that waited long was silent by right
   progress_.detail(label(cell) + " → rank " + std::to_string(source));
 }
@@ -367,7 +372,7 @@ void Scheduler::hand_over(int rank, Running& running) {
   if (cell.role == RoleValue::finetune) {
     try {
       if (auto w = checkpoints_.weights(cell.depends_on))
-        comm_.send(rank, tag::checkpoint, encode_blob({{"kind", "weights"}, {"cell_id", cell.depends_on}}, *w));
+        comm_.send(rank, tag::checkpoint, encode_blob(header_of(FileMessage{"weights", cell.depends_on, 0, 0, 0, 0}), *w));
     } catch (const std::exception& e) {  // the trainer then fails on the missing weights, saying so
       progress_.event("warning: " + label(cell) + ": " + e.what());
     }
@@ -412,15 +417,17 @@ void Scheduler::on_checkpoint(int source, const std::string& body) {
   if (it == running_.end()) return;  // its cell ended meanwhile
   Running& r = it->second;
   try {
-    Blob b = decode_blob(body, "a checkpoint of " + label(r.cell) + " from rank " + std::to_string(source));
-    if (b.header.value("cell_id", "") != r.cell.id || b.header.value("attempt", 0) != r.cell.attempt)
-      throw InputError("rank " + std::to_string(source) + " sent a checkpoint of " + b.header.value("cell_id", "?") +
-                       ", not of " + label(r.cell));
-    if (b.header.value("kind", "") == "weights") {
+    const std::string what = "a checkpoint of " + label(r.cell) + " from rank " + std::to_string(source);
+    Blob b = decode_blob(body, what);
+    const FileMessage header = file_message_of(b.header, what);
+    if (header.cell_id != r.cell.id || header.attempt != r.cell.attempt)
+      throw InputError("rank " + std::to_string(source) + " sent a checkpoint of " + header.cell_id + ", not of " +
+                       label(r.cell));
+    if (header.kind == "weights") {
       r.weights = std::move(b.bytes);
       return;
     }
-    const int epoch = b.header.value("epoch", 0);
+    const int epoch = header.epoch;
     if (epoch <= r.resumed_epoch || epoch > static_cast<int>(r.epochs.size()))
       throw InputError("rank " + std::to_string(source) + " sent the state of " + label(r.cell) + " after epoch " +
                        std::to_string(epoch) + ", of which rank 0 has " + std::to_string(r.epochs.size()) + " epochs");
@@ -429,7 +436,7 @@ void Scheduler::on_checkpoint(int source, const std::string& body) {
     c.attempt = r.cell.attempt;
     c.epoch = epoch;
     c.epoch_records.assign(r.epochs.begin(), r.epochs.begin() + epoch);
-    c.segments = segments_of(r, epoch, source, b.header.value("started_unix_s", 0.0), b.header.value("seconds", 0.0));
+    c.segments = segments_of(r, epoch, source, header.started_unix_s, header.seconds);
     c.saved_utc = utc_now();
     c.state = std::move(b.bytes);
     checkpoints_.keep_running(c);
@@ -447,10 +454,10 @@ void Scheduler::on_checkpoint(int source, const std::string& body) {
   }
 }
 
-void Scheduler::on_epoch(int source, const json& body) {
+void Scheduler::on_epoch(int source, const EpochMessage& message) {
   auto it = running_.find(source);
   if (it == running_.end()) return;
-  const EpochRecord e = body.at("record").get<EpochRecord>();
+  const EpochRecord& e = message.record;
   Running& r = it->second;
   r.epochs.push_back(e);
   r.energy_j = e.cumulative_j;

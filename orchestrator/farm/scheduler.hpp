@@ -29,6 +29,7 @@
 #include "orchestrator/farm/progress.hpp"
 #include "orchestrator/predict/step_projection.hpp"
 #include "rank/comm.hpp"
+#include "rank/messages.hpp"
 
 namespace joulegrid {
 
@@ -84,13 +85,13 @@ class Scheduler {
 
   void handle(const Message& m);
   void store_samples(const CellSpec& cell, const RunResult& r, const std::string& encoded);
-  void on_hello(int source, const nlohmann::json& body);
+  void on_hello(int source, const HelloMessage& hello);
   void on_request(int source);
   void serve_waiting();
   void settle_orphans();
   bool ready(const CellSpec& cell) const;
   double priority(const CellSpec& cell) const;
-  void on_epoch(int source, const nlohmann::json& body);
+  void on_epoch(int source, const EpochMessage& message);
   void on_checkpoint(int source, const std::string& body);
   void hand_over(int rank, Running& running);  // the weights and state a dispatched cell starts from
   std::vector<RunSegment> segments_of(const Running& running, int epochs, int rank, double started_unix_s,

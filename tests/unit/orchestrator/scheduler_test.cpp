@@ -60,20 +60,27 @@ struct FakeWorker {
   std::set<std::string> sent_done;      // ids whose "done" result has been sent
   std::vector<std::string> early;       // fine-tuning cells handed out before their pretraining was done
   // What each rank says first: by default a node of its own, which it leads.
-  std::function<json(int rank)> hello = [](int rank) {
-    return json{{"node", "n" + std::to_string(rank)}, {"leader", true},
-                {"node_record", {{"leader_rank", rank}, {"energy_method", "counter"}}}};
+  std::function<HelloMessage(int rank)> hello = [](int rank) {
+    HelloMessage h;
+    h.rank = rank;
+    h.node = "n" + std::to_string(rank);
+    h.leader = true;
+    h.node_record.leader_rank = rank;
+    h.node_record.energy_method = "counter";
+    return h;
   };
 
   void operator()(Comm& comm) {
     if (next(comm).tag != tag::config) return;
-    comm.send(0, tag::hello, hello(comm.rank()).dump());
+    comm.send(0, tag::hello, encode(hello(comm.rank())));
     while (true) {
       comm.send(0, tag::request, "{}");
       const Message m = next(comm);
       if (m.tag != tag::task) return;
-      CellSpec cell = json::parse(m.body).at("cell").get<CellSpec>();
-      cell.attempt = json::parse(m.body).at("attempt");
+      TaskMessage task;
+      decode(m.body, task, "task");
+      CellSpec cell = task.cell;
+      cell.attempt = task.attempt;
       {
         std::lock_guard<std::mutex> lock(mutex);
         dispatched.push_back(std::to_string(cell.index) + "#" + std::to_string(cell.attempt));
@@ -408,19 +415,26 @@ struct CheckpointingWorker {
   bool first_job = true;
 
   static void send_epoch(Comm& comm, const CellSpec& cell, int e) {
-    comm.send(0, tag::epoch, json{{"cell_id", cell.id}, {"attempt", cell.attempt}, {"record", epoch_record(e)}}.dump());
+    comm.send(0, tag::epoch, encode(EpochMessage{cell.id, cell.attempt, epoch_record(e)}));
   }
   void operator()(Comm& comm) {
     if (next(comm).tag != tag::config) return;
-    comm.send(0, tag::hello, json{{"node", "n1"}, {"leader", true},
-                                   {"node_record", {{"leader_rank", 1}, {"energy_method", "counter"}}}}.dump());
+    HelloMessage hello;
+    hello.rank = 1;
+    hello.node = "n1";
+    hello.leader = true;
+    hello.node_record.leader_rank = 1;
+    hello.node_record.energy_method = "counter";
+    comm.send(0, tag::hello, encode(hello));
     while (true) {
       comm.send(0, tag::request, "{}");
       Message m = next(comm);
       for (; m.tag == tag::checkpoint; m = next(comm)) handed = decode_checkpoint(m.body, "handed");
       if (m.tag != tag::task) return;
-      CellSpec cell = json::parse(m.body).at("cell").get<CellSpec>();
-      cell.attempt = json::parse(m.body).at("attempt");
+      TaskMessage task;
+      decode(m.body, task, "task");
+      CellSpec cell = task.cell;
+      cell.attempt = task.attempt;
       RunResult r;
       r.cell_id = cell.id;
       r.attempt = cell.attempt;
@@ -435,9 +449,8 @@ struct CheckpointingWorker {
         in_first_epoch = true;
         while ((m = next(comm)).tag != tag::checkpoint_now) {}
         asked = true;
-        comm.send(0, tag::checkpoint, encode_blob({{"kind", "state"}, {"cell_id", cell.id}, {"attempt", cell.attempt},
-                                                   {"epoch", 1}, {"seconds", 2.0}, {"started_unix_s", 500.0}},
-                                                  "STATE-1"));
+        comm.send(0, tag::checkpoint,
+                  encode_blob(header_of(FileMessage{"state", cell.id, cell.attempt, 1, 2.0, 500.0}), "STATE-1"));
         while ((m = next(comm)).tag != tag::abandon) {}
         abandoned_after_state = true;
         r.status = "abandoned";
@@ -525,7 +538,12 @@ TEST_F(SchedulerTest, EveryRanksMetersAndWarningsReachTheNodeRecord) {
     r.devices = "nvml gpu" + std::to_string(rank - 1) + " (counter)";
     r.warnings = rank == 2 ? "nvml: GPU 1: nvmlDeviceGetTotalEnergyConsumption failed" : "";
     r.idle_w = rank == 1 ? 50 : 99;
-    return json{{"node", "shared"}, {"leader", rank == 1}, {"node_record", r}};
+    HelloMessage h;
+    h.rank = rank;
+    h.node = "shared";
+    h.leader = rank == 1;
+    h.node_record = r;
+    return h;
   };
   StopRequests stops;
   ASSERT_EQ(run(worker, 2, stops), exit_code::complete);

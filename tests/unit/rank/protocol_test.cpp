@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "io/errors.hpp"
+#include "rank/messages.hpp"
 #include "rank/protocol.hpp"
 
 namespace joulegrid {
@@ -89,6 +91,75 @@ TEST(CellProtocol, ABadEventIsRefusedNamingItsField) {
   EXPECT_NE(refusal(R"({"event":"checkpoint"})").find("names no epoch"), std::string::npos);
   EXPECT_NE(refusal(R"({"event":"sing"})").find("unknown kind 'sing'"), std::string::npos);
   EXPECT_EQ(parse_child_line("Downloading weights… 100%").kind, ChildEvent::Kind::not_an_event);
+}
+
+}  // namespace
+}  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+// Each message between rank 0 and a worker is one struct with one field
+// list: what one side encodes, the other decodes whole.
+TEST(RankMessages, EveryMessageReadsBackWhole) {
+  ConfigMessage config{true, "[experiment]\n", "s.toml", "/data", 2.5}, config_back;
+  decode(encode(config), config_back, "config");
+  EXPECT_TRUE(config_back.ok);
+  EXPECT_EQ(config_back.spec_file, "s.toml");
+  EXPECT_DOUBLE_EQ(config_back.heartbeat_s, 2.5);
+  ConfigMessage refused;
+  decode(encode(ConfigMessage{}), refused, "config");
+  EXPECT_FALSE(refused.ok);
+
+  HelloMessage hello, hello_back;
+  hello.rank = 3;
+  hello.node = "gpu-07";
+  hello.leader = true;
+  hello.node_record.name = "gpu-07";
+  hello.node_record.calibration_steps = 50;
+  hello.node_record.calibration_j = 166;
+  hello.node_record.calibration_runs = {{1, 166, 100, 1.0, "GPU-a"}};
+  decode(encode(hello), hello_back, "hello");
+  EXPECT_EQ(hello_back.rank, 3);
+  EXPECT_TRUE(hello_back.leader);
+  EXPECT_TRUE(hello_back.error.empty());
+  ASSERT_EQ(hello_back.node_record.calibration_runs.size(), 1u);
+  EXPECT_EQ(hello_back.node_record.calibration_runs[0].card, "GPU-a");
+
+  TaskMessage task, task_back;
+  task.cell.id = "c0ffee";
+  task.cell.architecture = "lenet1";
+  task.attempt = 2;
+  decode(encode(task), task_back, "task");
+  EXPECT_EQ(task_back.cell.id, "c0ffee");
+  EXPECT_EQ(task_back.attempt, 2);
+
+  EpochMessage epoch{"c0ffee", 2, {}}, epoch_back;
+  epoch.record.epoch = 4;
+  epoch.record.cumulative_j = 12.5;
+  decode(encode(epoch), epoch_back, "epoch");
+  EXPECT_EQ(epoch_back.record.epoch, 4);
+  EXPECT_DOUBLE_EQ(epoch_back.record.cumulative_j, 12.5);
+
+  const FileMessage file = file_message_of(header_of(FileMessage{"state", "c0ffee", 2, 4, 9.5, 1000}), "file");
+  EXPECT_EQ(file.kind, "state");
+  EXPECT_EQ(file.epoch, 4);
+  EXPECT_DOUBLE_EQ(file.started_unix_s, 1000);
+}
+
+// A message without what its reader needs is refused naming the field.
+TEST(RankMessages, AMessageWithoutARequiredFieldIsRefusedNamingIt) {
+  HelloMessage hello;
+  try {
+    decode(R"({"node":"n1","leader":true})", hello, "rank 2's message (tag 2)");
+    FAIL() << "a hello without its rank was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("rank 2's message (tag 2): 'rank' is missing"), std::string::npos) << e.what();
+  }
+  EpochMessage epoch;
+  EXPECT_THROW(decode(R"({"cell_id":"c","record":{"epoch":"one"}})", epoch, "epoch"), InputError);
+  EXPECT_THROW(decode("not json", epoch, "epoch"), InputError);
+  EXPECT_THROW(file_message_of({{"cell_id", "c"}}, "file"), InputError);
 }
 
 }  // namespace
