@@ -48,10 +48,13 @@ ModelFacts model_facts(const std::string& architecture, int size, const std::vec
 
 std::map<std::string, ModelFacts> check_imported_models(const Spec& spec) {
   std::map<std::string, ModelFacts> out;
-  if (spec.models.empty()) return out;
+  bool any = false;
+  for (const auto& [name, model] : spec.models) any = any || model.kind == "torchscript";
+  if (!any) return out;  // a training program is checked when it starts: it says ready, or it fails
   const Dataset data = load_dataset(spec.data);  // its shape; the spec's checks have read it once already
   for (const auto& [name, model] : spec.models)
     for (const auto& [size, file] : model.files) {
+      if (model.kind != "torchscript") continue;
       try {
         out[file.path] = model_facts(name, size, data.train.sample_shape, spec.data.classes, spec.train, file.path);
       } catch (const InputError& e) {

@@ -1,13 +1,20 @@
 #include "rank/cell_runner.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <map>
+#include <optional>
 #include <tuple>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io/errors.hpp"
+#include "io/spec/command.hpp"
 #include "rank/child_process.hpp"
 #include "rank/line_pipe.hpp"
 #include "rank/protocol.hpp"
@@ -20,6 +27,57 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kErrorTailBytes = 4096;
 constexpr int kPollMs = 20;
+// A training program's limits (docs/protocol.md): one line of its output;
+// how long its output may stay open once it has exited (a forked helper
+// that kept the pipe); how long its group has between SIGTERM and SIGKILL.
+// Its standard error has no limit: the last 4 KiB are kept, the rest read
+// and dropped, so a chatty program neither fills memory nor blocks.
+constexpr size_t kMaxLineBytes = 1 << 20;
+constexpr double kExitGraceS = 2.0;
+constexpr double kTermGraceS = 5.0;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
+
+// Where the trainer is in the protocol's order: ready, then per epoch
+// train_begin, [batch…], eval_begin, epoch; after stop, nothing but a
+// checkpoint and its exit.
+enum class Stage { starting, between_epochs, training, evaluating, stopped };
+
+const char* event_name(ChildEvent::Kind k) {
+  switch (k) {
+    case ChildEvent::Kind::ready: return "ready";
+    case ChildEvent::Kind::phase: return "phase";
+    case ChildEvent::Kind::batch: return "batch";
+    case ChildEvent::Kind::epoch: return "epoch";
+    case ChildEvent::Kind::checkpoint: return "checkpoint";
+    case ChildEvent::Kind::error: return "error";
+    case ChildEvent::Kind::not_an_event: break;
+  }
+  return "a line";
+}
+
+// What a program's {placeholders} stand for in this cell (io/spec/command.hpp).
+std::map<std::string, std::string> placeholder_values(const CellSpec& c) {
+  return {{"size", std::to_string(c.size)},
+          {"batch_size", std::to_string(c.batch_size)},
+          {"learning_rate", shortest_decimal(c.learning_rate)},
+          {"optimizer", c.optimizer},
+          {"seed", std::to_string(c.seed)},
+          {"repeat", std::to_string(c.repeat)},
+          {"fold", std::to_string(c.fold)},
+          {"cell_id", c.id},
+          {"device", c.train.device},
+          {"data", c.data.path},
+          {"epochs", std::to_string(c.criterion.epoch_cap())},
+          {"checkpoint_to", c.checkpoint_to},
+          {"resume_from", c.resume_from}};
+}
 
 class CellSession {
  public:
@@ -38,15 +96,43 @@ class CellSession {
       finish(0);
       return result_;
     }
-    std::vector<std::string> args{"joulegrid", "cell"};
-    args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
-    ChildProcess child(options.executable.empty() ? self_executable() : options.executable, args);
-    child_ = &child;
-    energy_.attach(child.pid());
-    send(nlohmann::json(cell_).dump());
-    pump(child, start);
-    const int status = child.wait();
-    result_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::string exe;
+    std::vector<std::string> args;
+    SpawnOptions spawn;
+    if (program_) {  // the user's training program, in the spec's folder
+      try {
+        args = expand_command(cell_.model_command, placeholder_values(cell_));
+      } catch (const std::invalid_argument& e) {
+        return fail_to_start(std::string("its command: ") + e.what());
+      }
+      if (args.empty() || args[0].empty()) return fail_to_start("the cell's model.command names no program");
+      exe = args[0];
+      spawn.workdir = cell_.model_workdir;
+      spawn.search_path = true;
+      spawn.own_group = true;
+    } else {
+      exe = options.executable.empty() ? self_executable() : options.executable;
+      args = {"joulegrid", "cell"};
+      args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+    }
+    std::optional<ChildProcess> child;
+    try {
+      child.emplace(exe, args, spawn);
+    } catch (const InputError& e) {
+      return fail_to_start(e.what());
+    }
+    child_ = &*child;
+    // A program that stops reading its input must not stall the worker.
+    if (program_) ::fcntl(child->stdin_fd(), F_SETFL, ::fcntl(child->stdin_fd(), F_GETFL) | O_NONBLOCK);
+    energy_.attach(child->pid());
+    // The cell, and the protocol version the parent speaks: a program's
+    // client refuses another (python/joulegrid_cell.py).
+    nlohmann::json first = cell_;
+    first["protocol"] = protocol::kVersion;
+    send(first.dump());
+    pump(*child, start);
+    const int status = child->wait();
+    result_.seconds = seconds_since(start);
     finish(status);
     return result_;
   }
@@ -67,36 +153,82 @@ class CellSession {
   }
 
   // A trainer (or a checkpoint) that breaks the protocol: the attempt fails, saying how.
-  void broken(const std::string& why) {
+  void broken(const std::string& why) { fail_now(protocol::failure::protocol, why); }
+
+  void fail_now(Failure failure, const std::string& why) {
     if (protocol_broken_) return;
     protocol_broken_ = true;
-    failure_ = protocol::failure::protocol;
+    failure_ = failure;
     failure_detail_ = why;
     if (child_) child_->kill(SIGKILL);
   }
 
+  RunResult fail_to_start(const std::string& why) {
+    failure_ = protocol::failure::input;
+    failure_detail_ = why;
+    finish(0);
+    return result_;
+  }
+
+  std::string trainer() const { return program_ ? "the program" : "the trainer"; }
+
   void pump(ChildProcess& child, Clock::time_point start) {
-    LineReader out(child.stdout_fd()), err(child.stderr_fd());
+    LineReader out(child.stdout_fd(), program_ ? kMaxLineBytes : 0), err(child.stderr_fd());
     bool err_open = true;
+    std::optional<Clock::time_point> exited;
     while (!out.eof()) {
       pollfd fds[2] = {{child.stdout_fd(), POLLIN, 0}, {child.stderr_fd(), err_open ? short(POLLIN) : short(0), 0}};
       ::poll(fds, err_open ? 2 : 1, kPollMs);
       if (err_open && (fds[1].revents & (POLLIN | POLLHUP))) err_open = drain_stderr(child.stderr_fd());
       if (fds[0].revents & (POLLIN | POLLHUP)) {
         while (auto line = out.read_line(0)) handle(*line);
+        if (out.overlong())
+          broken(trainer() + " wrote a line of more than " + std::to_string(kMaxLineBytes >> 20) +
+                 " MiB to standard output");
       }
       if (!abandoned_ && callbacks_.should_abandon && callbacks_.should_abandon()) {
         abandoned_ = true;
         child.kill(SIGKILL);
       }
       if (!abandoned_ && callbacks_.wants_checkpoint && callbacks_.wants_checkpoint()) send(protocol::kCheckpoint);
-      if (cell_.timeout_s > 0 && !timed_out_ &&
-          std::chrono::duration<double>(Clock::now() - start).count() > cell_.timeout_s) {
+      if (cell_.timeout_s > 0 && !timed_out_ && seconds_since(start) > cell_.timeout_s) {
         timed_out_ = true;
         child.kill(SIGKILL);
       }
+      if (program_) watch_program(child, start, exited);
+      if (out.overlong() || (exited && seconds_since(*exited) > kExitGraceS)) {
+        child.kill(SIGKILL);  // its group: whatever it forked and left holding the pipes
+        break;
+      }
     }
-    while (err_open) err_open = drain_stderr(child.stderr_fd());
+    // What is left on stderr; a pipe that a stray process holds open is not waited for.
+    for (pollfd p{child.stderr_fd(), POLLIN, 0}; err_open && ::poll(&p, 1, 200) > 0;)
+      err_open = drain_stderr(child.stderr_fd());
+  }
+
+  // What only a program of the user's is watched for: saying ready in time,
+  // ending in time once told to stop, and its output once it has exited.
+  void watch_program(ChildProcess& child, Clock::time_point start, std::optional<Clock::time_point>& exited) {
+    if (stage_ == Stage::starting && !protocol_broken_ && seconds_since(start) > cell_.ready_seconds)
+      fail_now(protocol::failure::timeout, "the program sent no 'ready' within " + seconds_text(cell_.ready_seconds) +
+                                               " s of its start ([models] ready_seconds)");
+    // Told to stop and still running: its group is asked to end (SIGTERM),
+    // then made to (SIGKILL).
+    if (stopped_at_ && !exited && seconds_since(*stopped_at_) > cell_.stop_seconds) {
+      if (!terminated_at_) {
+        failure_ = protocol::failure::timeout;
+        failure_detail_ = "the program did not end within " + seconds_text(cell_.stop_seconds) +
+                          " s of 'stop' ([models] stop_seconds): its process group was terminated";
+        protocol_broken_ = true;
+        terminated_at_ = Clock::now();
+        child.kill(SIGTERM);
+      } else if (seconds_since(*terminated_at_) > kTermGraceS) {
+        failure_detail_ += ", then killed";
+        child.kill(SIGKILL);
+        terminated_at_ = Clock::now() + std::chrono::hours(1);  // once
+      }
+    }
+    if (!exited && child.try_wait()) exited = Clock::now();
   }
 
   // Keeps the last bytes of the child's stderr for the failure record.
@@ -111,7 +243,10 @@ class CellSession {
   }
 
   void send(const std::string& line) {
-    if (child_->stdin_fd() >= 0 && !write_line(child_->stdin_fd(), line)) child_->close_stdin();
+    if (child_->stdin_fd() < 0) return;
+    if (write_line(child_->stdin_fd(), line)) return;
+    if (errno == EAGAIN) broken(trainer() + " does not read its standard input: its pipe is full");
+    child_->close_stdin();
   }
 
   void handle(const std::string& line) {
@@ -123,8 +258,16 @@ class CellSession {
       broken(e.what());
       return;
     }
+    if (ev.kind == ChildEvent::Kind::not_an_event) {
+      // A library of the built-in child printed on stdout; a program's client
+      // moves such prints to stderr, so what is left there is a broken line.
+      if (program_) broken("the program wrote a line that is not an event: '" + line.substr(0, 80) + "'");
+      else error_tail_ += "[stdout] " + line + "\n";
+      return;
+    }
+    if (!in_order(ev)) return;
     switch (ev.kind) {
-      case ChildEvent::Kind::not_an_event: error_tail_ += "[stdout] " + line + "\n"; break;  // a library printed on stdout
+      case ChildEvent::Kind::not_an_event: break;
       case ChildEvent::Kind::ready: on_ready(ev); break;
       case ChildEvent::Kind::phase: on_phase(ev); break;
       case ChildEvent::Kind::batch: on_batch(); break;
@@ -132,6 +275,47 @@ class CellSession {
       case ChildEvent::Kind::checkpoint: on_checkpoint(ev.checkpoint_epoch); break;
       case ChildEvent::Kind::error: on_error(ev); break;
     }
+  }
+
+  // Moves the stage on, or breaks the protocol naming what came out of order.
+  bool in_order(const ChildEvent& ev) {
+    const std::string name = ev.kind == ChildEvent::Kind::phase ? "'" + ev.phase + "'" : std::string("'") + event_name(ev.kind) + "'";
+    const auto out_of_order = [&](const std::string& where) {
+      broken(trainer() + " sent " + name + " " + where + " (docs/protocol.md, the order of events)");
+      return false;
+    };
+    const bool train_begin = ev.kind == ChildEvent::Kind::phase && ev.phase == "train_begin";
+    switch (ev.kind) {
+      case ChildEvent::Kind::error: return true;
+      case ChildEvent::Kind::ready:
+        if (stage_ != Stage::starting) return out_of_order("twice");
+        stage_ = Stage::between_epochs;
+        return true;
+      default: break;
+    }
+    if (stage_ == Stage::starting) return out_of_order("before 'ready'");
+    if (stage_ == Stage::stopped && ev.kind != ChildEvent::Kind::checkpoint) return out_of_order("after 'stop'");
+    if (ev.kind == ChildEvent::Kind::checkpoint) {
+      if (stage_ != Stage::between_epochs && stage_ != Stage::stopped) return out_of_order("during an epoch");
+      return true;
+    }
+    if (train_begin) {
+      if (stage_ != Stage::between_epochs) return out_of_order("before the last epoch ended");
+      stage_ = Stage::training;
+    } else if (ev.kind == ChildEvent::Kind::batch) {
+      if (stage_ != Stage::training) return out_of_order("outside training");
+    } else if (ev.kind == ChildEvent::Kind::phase) {  // eval_begin
+      if (stage_ != Stage::training) return out_of_order("without 'train_begin' before it");
+      stage_ = Stage::evaluating;
+    } else if (ev.kind == ChildEvent::Kind::epoch) {
+      if (stage_ != Stage::evaluating) return out_of_order("without 'eval_begin' before it");
+      const int expected = static_cast<int>(result_.epoch_records.size()) + 1;
+      if (ev.epoch.epoch != expected)
+        return out_of_order("numbered " + std::to_string(ev.epoch.epoch) + " where epoch " + std::to_string(expected) +
+                            " was due");
+      stage_ = Stage::between_epochs;
+    }
+    return true;
   }
 
   void on_ready(const ChildEvent& ev) {
@@ -165,6 +349,11 @@ class CellSession {
   }
 
   void on_epoch(EpochRecord rec) {
+    for (const auto& [name, acc] : {std::pair{"train_acc", rec.train_acc}, std::pair{"val_acc", rec.val_acc},
+                                    std::pair{"test_acc", rec.test_acc}})
+      if (!(acc >= 0 && acc <= 1))
+        return broken(trainer() + "'s epoch " + std::to_string(rec.epoch) + " has " + name + " = " +
+                      seconds_text(acc) + ": an accuracy is a fraction from 0 to 1");
     const EnergyTotals end = energy_.now();
     rec.train_energy = between(train_begin_, eval_begin_);
     rec.eval_energy = between(eval_begin_, end);
@@ -177,6 +366,8 @@ class CellSession {
     if (decision_.stop || stop_sent_) {
       if (!stop_sent_) send(protocol::kStop);
       stop_sent_ = true;
+      stage_ = Stage::stopped;
+      stopped_at_ = Clock::now();
       child_->close_stdin();
     } else {
       send(protocol::kContinue);
@@ -261,17 +452,29 @@ class CellSession {
       r.detail = failure_detail_;
     } else if (WIFSIGNALED(status)) {
       r.failure = protocol::failure::signal;
-      r.detail = "the trainer was " + describe_wait_status(status);
+      r.detail = trainer() + " was " + describe_wait_status(status) + during();
     } else if (!clean_exit) {
       r.failure = protocol::failure::exit;
-      r.detail = "the trainer ended with " + describe_wait_status(status);
+      r.detail = trainer() + " ended with " + describe_wait_status(status) + during();
     } else {
       r.failure = protocol::failure::protocol;
-      r.detail = "the trainer ended before the stopping criterion decided";
+      r.detail = trainer() + " ended before the stopping criterion decided" + during();
     }
   }
 
+  // ", during epoch 3's training": where an unexpected end came.
+  std::string during() const {
+    const std::string epoch = std::to_string(result_.epoch_records.size() + 1);
+    if (stage_ == Stage::training) return ", during epoch " + epoch + "'s training";
+    if (stage_ == Stage::evaluating) return ", during epoch " + epoch + "'s evaluation";
+    if (stage_ == Stage::starting) return ", before 'ready'";
+    return "";
+  }
+
   const CellSpec& cell_;
+  const bool program_ = runs_a_program(cell_);
+  Stage stage_ = Stage::starting;
+  std::optional<Clock::time_point> stopped_at_, terminated_at_;
   CellEnergy& energy_;
   const CellCallbacks& callbacks_;
   std::unique_ptr<StoppingCriterion> criterion_;

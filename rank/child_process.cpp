@@ -28,7 +28,8 @@ void close_fd(int& fd) {
 
 }  // namespace
 
-ChildProcess::ChildProcess(const std::string& exe, const std::vector<std::string>& args) {
+ChildProcess::ChildProcess(const std::string& exe, const std::vector<std::string>& args, const SpawnOptions& options)
+    : group_(options.own_group) {
   int in[2], out[2], err[2];
   make_pipe(in);
   make_pipe(out);
@@ -39,6 +40,7 @@ ChildProcess::ChildProcess(const std::string& exe, const std::vector<std::string
   posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  if (!options.workdir.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.workdir.c_str());
   // The stop signals reach the whole step (srun, mpirun, Ctrl-C) but are the
   // worker's to act on. The child starts with them blocked — through exec and
   // the seconds libtorch takes to load — until it ignores them itself.
@@ -48,11 +50,17 @@ ChildProcess::ChildProcess(const std::string& exe, const std::vector<std::string
   sigemptyset(&stops);
   for (int s : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&stops, s);
   posix_spawnattr_setsigmask(&attr, &stops);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  short flags = POSIX_SPAWN_SETSIGMASK;
+  if (options.own_group) {
+    posix_spawnattr_setpgroup(&attr, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&attr, flags);
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, exe.c_str(), &actions, &attr, argv.data(), environ);
+  const int rc = options.search_path ? posix_spawnp(&pid_, exe.c_str(), &actions, &attr, argv.data(), environ)
+                                     : posix_spawn(&pid_, exe.c_str(), &actions, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   ::close(in[0]);
@@ -65,15 +73,19 @@ ChildProcess::ChildProcess(const std::string& exe, const std::vector<std::string
     close_fd(in_);
     close_fd(out_);
     close_fd(err_);
+    if (options.search_path)  // the user's program: missing on this node, or not executable
+      throw InputError("cannot start " + exe + (options.workdir.empty() ? "" : " in " + options.workdir) + ": " +
+                       std::strerror(rc));
     throw InternalError("cannot start " + exe + ": " + std::strerror(rc));
   }
 }
 
 ChildProcess::~ChildProcess() {
   if (!reaped_ && pid_ > 0) {
-    ::kill(pid_, SIGKILL);
+    kill(SIGKILL);
     wait();
   }
+  if (group_ && pid_ > 0) ::kill(-pid_, SIGKILL);  // what its program left running
   close_fd(in_);
   close_fd(out_);
   close_fd(err_);
@@ -82,7 +94,9 @@ ChildProcess::~ChildProcess() {
 void ChildProcess::close_stdin() { close_fd(in_); }
 
 void ChildProcess::kill(int signal) {
-  if (!reaped_ && pid_ > 0) ::kill(pid_, signal);
+  if (pid_ <= 0) return;
+  if (group_) ::kill(-pid_, signal);
+  else if (!reaped_) ::kill(pid_, signal);
 }
 
 int ChildProcess::wait() {
@@ -91,6 +105,18 @@ int ChildProcess::wait() {
     if (errno != EINTR) break;
   }
   reaped_ = true;
+  return status_;
+}
+
+std::optional<int> ChildProcess::try_wait() {
+  if (reaped_) return status_;
+  int status = 0;
+  pid_t r;
+  do r = ::waitpid(pid_, &status, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r == 0) return std::nullopt;
+  reaped_ = true;
+  status_ = status;
   return status_;
 }
 

@@ -17,7 +17,8 @@ std::optional<std::string> LineReader::buffered_line() {
 std::optional<std::string> LineReader::read_line(int timeout_ms) {
   while (true) {
     if (auto line = buffered_line()) return line;
-    if (eof_) return std::nullopt;
+    if (max_line_ > 0 && buffer_.size() > max_line_) overlong_ = true;
+    if (eof_ || overlong_) return std::nullopt;
     pollfd p{fd_, POLLIN, 0};
     const int rc = ::poll(&p, 1, timeout_ms);
     if (rc < 0 && errno == EINTR) continue;

@@ -9,19 +9,22 @@ namespace joulegrid {
 
 class LineReader {
  public:
-  explicit LineReader(int fd) : fd_(fd) {}
+  // max_line > 0: a line longer than that is not read on; overlong() says so.
+  explicit LineReader(int fd, size_t max_line = 0) : fd_(fd), max_line_(max_line) {}
   // A complete line (without '\n') if one arrives within timeout_ms
   // (-1 = wait forever, 0 = only what is already there); nullopt otherwise.
   std::optional<std::string> read_line(int timeout_ms);
   // The next line already buffered, without touching the descriptor.
   std::optional<std::string> buffered_line();
   bool eof() const { return eof_; }
+  bool overlong() const { return overlong_; }
   int fd() const { return fd_; }
 
  private:
   int fd_;
+  size_t max_line_;
   std::string buffer_;
-  bool eof_ = false;
+  bool eof_ = false, overlong_ = false;
 };
 
 // Writes all of `line` and a newline; false when the other end is gone.

@@ -10,23 +10,10 @@ namespace joulegrid {
 
 using nlohmann::json;
 
-uint64_t fnv1a64(const std::string& text) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 json cell_identity(const CellSpec& c) { return records::to_json(c, records::cell_spec_fields(), records::JsonView::identity); }
 
-std::string cell_id(const CellSpec& c) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx",
-                static_cast<unsigned long long>(fnv1a64(cell_identity(c).dump())));
-  return hex;
-}
+std::string cell_id(const CellSpec& c) { return hex16(fnv1a64(cell_identity(c).dump())); }
 
 std::pair<double, double> run_utilisation(const std::vector<EpochRecord>& epochs) {
   double gpu = 0, gpu_s = 0, cpu = 0, cpu_s = 0;

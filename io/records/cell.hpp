@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/spec/spec.hpp"
+#include "vocabulary/fnv.hpp"
 #include "vocabulary/vocabulary.hpp"
 
 namespace joulegrid {
@@ -24,9 +25,17 @@ struct CellSpec {
   // An imported model ([models.NAME]): how it is given and its file at this
   // size. The file's hash is part of the id, so a changed file is a changed
   // cell; the path is not (the study may move). Empty for a built-in one.
-  std::string model_kind;  // "" | torchscript
+  std::string model_kind;  // "" | torchscript | command
   std::string model_file;
   std::string model_hash;
+  // A training program (model_kind "command"): its argv as the spec gives
+  // it, {placeholders} and all (the worker fills them in: some are its own,
+  // as {checkpoint_to}); the folder it runs in; how long it may take to say
+  // ready, and to end once told to stop. Not part of the id: model_hash
+  // covers the command and the files it names.
+  std::vector<std::string> model_command;
+  std::string model_workdir;
+  double ready_seconds = 0.0, stop_seconds = 0.0;
   CriterionSpec criterion;
   int fold = 0;
   int batch_size = 256;
@@ -54,6 +63,9 @@ struct CellSpec {
   std::string resume_from;
 };
 
+// A cell trained by the user's own program rather than `joulegrid cell`.
+inline bool runs_a_program(const CellSpec& c) { return c.model_kind == "command"; }
+
 // 16 hex digits of FNV-1a-64 over the canonical JSON of everything that can
 // change a cell's numbers: the architecture, size, criterion, fold, axes,
 // repeat, experiment seed, dataset identity and training options. Not part of
@@ -61,7 +73,6 @@ struct CellSpec {
 // keep their ids), the device, threads and evaluation batch size.
 std::string cell_id(const CellSpec& cell);
 nlohmann::json cell_identity(const CellSpec& cell);
-uint64_t fnv1a64(const std::string& text);
 
 // Why a cell stopped (the words of StopReason).
 namespace stop_reason {

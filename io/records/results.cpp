@@ -38,9 +38,7 @@ CellRow cell_row(const CellSpec& c) {
 std::string grid_hash(const std::vector<CellRow>& cells) {
   std::string ids;
   for (const auto& c : cells) ids += c.id + "\n";
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a64(ids)));
-  return hex;
+  return hex16(fnv1a64(ids));
 }
 
 std::map<std::string, std::vector<const RunResult*>> StudyResults::settled() const {

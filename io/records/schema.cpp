@@ -120,6 +120,10 @@ const Fields<CellSpec>& model_group() {
       JG_FIELD(CellSpec, "kind", model_kind, "").must(),
       JG_FIELD(CellSpec, "file", model_file, "").must().not_identity(),
       JG_FIELD(CellSpec, "hash", model_hash, "").must(),
+      JG_FIELD(CellSpec, "command", model_command, "").not_identity(),
+      JG_FIELD(CellSpec, "workdir", model_workdir, "").not_identity(),
+      JG_FIELD(CellSpec, "ready_seconds", ready_seconds, "s").not_identity(),
+      JG_FIELD(CellSpec, "stop_seconds", stop_seconds, "s").not_identity(),
   };
   return f;
 }

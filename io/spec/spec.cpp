@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "io/datasets/datasets.hpp"
+#include "io/spec/command.hpp"
+#include "vocabulary/fnv.hpp"
 #include "io/spec/suggest.hpp"
 #include "io/spec/toml_section.hpp"
 #include "vocabulary/architectures.hpp"
@@ -251,29 +253,125 @@ void read_models(const TomlSection& s, Spec& spec) {
   const auto& built_in = known_architectures();
   for (const auto& [key, value] : *s.table()) {
     const std::string name(key.str());
-    if (!value.is_table()) s.fail_at(value, name, "expected a table such as [models." + name + "] with torchscript = \"FILE\"");
+    if (!value.is_table())
+      s.fail_at(value, name, "expected a table such as [models." + name +
+                                 "] with torchscript = \"FILE\" or command = [\"python3\", \"train.py\"]");
     if (name.empty() || name.size() > 64 ||
         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
       s.fail(name, "a model's name is 1 to 64 of a-z, 0-9, '_' and '-'");
     for (const auto& b : built_in)
       if (b == name) s.fail(name, "'" + name + "' is a built-in architecture; give your model another name");
     TomlSection m(value.as_table(), s.field(name), s.file());
-    m.allow_only({"torchscript"});
-    if (!m.has("torchscript")) m.fail("torchscript", "is required: the TorchScript file, e.g. \"models/" + name + "-{size}.pt\"");
+    m.allow_only({"torchscript", "command", "ready_seconds", "stop_seconds"});
+    if (m.has("torchscript") == m.has("command"))
+      m.fail(m.has("command") ? "command" : "torchscript",
+             m.has("command") ? "give torchscript or command, not both"
+                              : "is required: the TorchScript file, e.g. \"models/" + name +
+                                    "-{size}.pt\", or a training program, command = [\"python3\", \"train.py\"]");
     ImportedModel model;
-    model.path = m.text("torchscript", "");
-    if (model.path.empty()) m.fail("torchscript", "must not be empty");
+    if (m.has("torchscript")) {
+      for (const char* k : {"ready_seconds", "stop_seconds"})
+        if (m.has(k)) m.fail(k, "applies to a command only: joulegrid trains a TorchScript model itself");
+      model.path = m.text("torchscript", "");
+      if (model.path.empty()) m.fail("torchscript", "must not be empty");
+    } else {
+      model.kind = "command";
+      if (!m.node("command")->is_array())
+        m.fail("command", "must be an array: the program and its arguments, e.g. [\"python3\", \"train.py\", "
+                          "\"--lr\", \"{learning_rate}\"]");
+      model.command = m.texts("command", {});
+      if (model.command.empty() || model.command[0].empty()) m.fail("command", "must name a program");
+      std::map<std::string, std::string> any;
+      for (const auto& p : command_placeholders()) any[p] = "1";
+      try {
+        expand_command(model.command, any);
+      } catch (const std::invalid_argument& e) {
+        m.fail("command", e.what());
+      }
+      model.ready_seconds = m.number("ready_seconds", model.ready_seconds, 1, 86400);
+      model.stop_seconds = m.number("stop_seconds", model.stop_seconds, 1, 86400);
+    }
     spec.models[name] = model;
   }
+}
+
+bool is_executable_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
+
+// The program a command starts, as the worker will find it: a path (against
+// the spec's folder) or a name on PATH. Empty when there is none.
+std::string find_program(const std::string& program, const std::string& base_dir) {
+  if (program.find('/') != std::string::npos) {
+    const std::string p = resolve(base_dir, program);
+    return is_executable_file(p) ? p : "";
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (size_t at = 0; at <= dirs.size();) {
+    size_t end = dirs.find(':', at);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string dir = dirs.substr(at, end - at);
+    if (!dir.empty() && is_executable_file(fs::path(dir) / program)) return (fs::path(dir) / program).string();
+    at = end + 1;
+  }
+  return "";
+}
+
+// A command's files at one size: the program found, and every argument that
+// names a file in the spec's folder (train.py, a config) hashed with the
+// command's text, so that a changed script is a changed cell.
+ModelFile command_files(const TomlSection& m, ImportedModel& model, int size, const std::string& base_dir) {
+  std::map<std::string, std::string> at_size{{"size", std::to_string(size)}};
+  std::string identity;
+  for (const auto& arg : model.command) identity += arg + '\x1f';
+  ModelFile f;
+  std::string program;
+  for (size_t i = 0; i < model.command.size(); ++i) {
+    std::string arg;
+    try {
+      arg = expand_command({model.command[i]}, at_size)[0];
+    } catch (const std::invalid_argument&) {
+      continue;  // names a cell's parameter: not a file
+    }
+    if (i == 0) {
+      program = find_program(arg, base_dir);
+      if (program.empty())
+        m.fail("command", "'" + arg + "' is not " +
+                              (arg.find('/') != std::string::npos ? "an executable file (against " + base_dir + ")"
+                                                                  : "a program on PATH") +
+                              " (size " + std::to_string(size) + ")");
+      if (arg.find('/') == std::string::npos) continue;  // python3: the interpreter is not the model
+    }
+    const std::string p = resolve(base_dir, arg);
+    std::error_code ec;
+    if (arg.empty() || arg[0] == '-' || !fs::is_regular_file(p, ec)) continue;
+    try {
+      identity += file_hash(p) + '\x1f';
+    } catch (const InputError& e) {
+      m.fail("command", e.what());
+    }
+    if (f.path.empty()) f.path = p;
+  }
+  if (f.path.empty()) f.path = program;
+  f.hash = hex16(fnv1a64(identity));
+  model.workdir = base_dir;
+  return f;
 }
 
 // Each imported model's file for each size of the grid: there, and hashed.
 void read_model_files(const TomlSection& s, Spec& spec, const std::string& base_dir) {
   for (auto& [name, model] : spec.models) {
     TomlSection m(subtable(s, name), s.field(name), s.file());
+    const std::string key = model.kind == "command" ? "command" : "torchscript";
     bool used = false;
     for (const auto& a : spec.grid.architectures) used = used || a == name;
-    if (!used) m.fail("torchscript", "model '" + name + "' is not in [grid] architectures: add it there, or remove it");
+    if (!used) m.fail(key, "model '" + name + "' is not in [grid] architectures: add it there, or remove it");
+    if (model.kind == "command") {
+      for (int size : spec.grid.sizes) model.files[size] = command_files(m, model, size, base_dir);
+      continue;
+    }
     const std::string token = "{size}";
     std::string rest = model.path;
     for (size_t at; (at = rest.find(token)) != std::string::npos;) rest.erase(at, token.size());
@@ -458,6 +556,10 @@ void read_finetune(const TomlSection& s, Spec& spec, const std::string& base_dir
   f.criterion.name = "pretrain" + std::to_string(f.criterion.epochs);
   f.freeze = s.choice("freeze", f.freeze, {"conv", "all_but_head", "none"});
   for (const auto& a : spec.grid.architectures)
+    if (spec.models.count(a) && spec.models.at(a).kind == "command")
+      s.fail("epochs", "model '" + a + "' is a training program, and joulegrid cannot hand it the pretrained "
+                       "weights: fine-tune built-in or TorchScript models only");
+  for (const auto& a : spec.grid.architectures)
     if (spec.models.count(a) && f.freeze != "none")
       s.fail("freeze", "'" + f.freeze + "' freezes layers by their kind, and joulegrid does not know the layers of "
                        "model '" + a + "'; use \"none\" (its weights start the training, nothing frozen)");
@@ -557,19 +659,14 @@ const ModelFile* imported_model_file(const Spec& spec, const std::string& archit
 std::string file_hash(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot be read (permission?)");
-  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a-64, as cell ids
+  uint64_t h = kFnvOffset;
   std::vector<char> buffer(1 << 16);
   while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i) {
-      h ^= static_cast<unsigned char>(buffer[static_cast<size_t>(i)]);
-      h *= 0x100000001b3ULL;
-    }
+    h = fnv1a64_extend(h, buffer.data(), static_cast<size_t>(in.gcount()));
     if (in.eof()) break;
   }
   if (in.bad()) throw InputError(path + ": read error");
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  return hex16(h);
 }
 
 std::string output_problem(const std::string& path) {

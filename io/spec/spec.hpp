@@ -158,10 +158,18 @@ struct ModelFile {
   std::string path;  // resolved against the spec's folder
   std::string hash;  // 16 hex digits of FNV-1a-64 over its bytes: part of the cell's id
 };
+// Or a training program of any language ([models.NAME] command = [...]) that
+// speaks the cell protocol (docs/protocol.md): its files are the program's
+// own files named in the command (train.py), hashed the same way.
 struct ImportedModel {
-  std::string kind = "torchscript";
-  std::string path;             // as the spec gives it, with {size}
+  std::string kind = "torchscript";  // torchscript | command
+  std::string path;             // torchscript: as the spec gives it, with {size}
   std::map<int, ModelFile> files;  // by size
+  // command only
+  std::vector<std::string> command;  // argv with {placeholders} (io/spec/command.hpp)
+  std::string workdir;               // the spec's folder: where it runs
+  double ready_seconds = 120;        // from its start to its ready event (importing a framework takes time)
+  double stop_seconds = 30;          // from stop to its exit, then its process group is terminated
 };
 
 struct ReportOptions {

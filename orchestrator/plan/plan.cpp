@@ -27,6 +27,15 @@ void set_identity(CellSpec& c, const Spec& spec) {
   c.seed = mix_seed(spec.seed, fnv1a64(c.id)) >> 1;  // fits int64 for torch
 }
 
+// A training program's command (the worker fills in its placeholders), and
+// where and how long it runs.
+void fill_command(CellSpec& c, const ImportedModel& model) {
+  c.model_command = model.command;
+  c.model_workdir = model.workdir;
+  c.ready_seconds = model.ready_seconds;
+  c.stop_seconds = model.stop_seconds;
+}
+
 // The grid's own cells, in index order from 0.
 void for_each_grid_cell(const Spec& spec, const std::function<void(CellSpec&)>& visit) {
   int index = 0;
@@ -59,6 +68,7 @@ void for_each_grid_cell(const Spec& spec, const std::function<void(CellSpec&)>& 
                   c.train = spec.train;
                   c.timeout_s = spec.cell_timeout_s;
                   set_identity(c, spec);
+                  if (runs_a_program(c)) fill_command(c, spec.models.at(arch));
                   visit(c);
                 }
 }

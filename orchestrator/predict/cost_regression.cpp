@@ -232,6 +232,8 @@ std::vector<CellEstimate> estimate_cells(const Spec& spec, const std::vector<Cel
   std::vector<CellEstimate> out;
   std::map<std::string, ModelFacts> facts;  // one model built per architecture and size
   for (const auto& c : cells) {
+    // A training program's parameters and FLOPs are known only once it runs: no estimate.
+    if (runs_a_program(c)) continue;
     const std::string key = c.architecture + "-" + std::to_string(c.size);
     if (!facts.count(key))
       facts[key] = model_facts(c.architecture, c.size, data.train.sample_shape, spec.data.classes, c.train, c.model_file);

@@ -720,5 +720,127 @@ TEST(LiveReader, EveryReadOfALiveStudyIsWholeAndNeverGoesBack) {
   EXPECT_EQ(most, 8) << reads << " reads; the run said:\n" << slurp(dir.file("run.err"));
 }
 
+// ---- training programs ([models.NAME] command) ------------------------------------
+
+// LeNet and a Python program of the user's (tests/fakes/programs), copied
+// beside the spec with the protocol's client, at sizes 1 and 2.
+StudyOptions program_study(const TempDir& dir) {
+  const std::string source = std::string(JOULEGRID_SOURCE_DIR);
+  for (const auto& [from, to] : {std::pair{source + "/tests/fakes/programs/counting_trainer.py", "train.py"},
+                                 std::pair{source + "/python/joulegrid_cell.py", "joulegrid_cell.py"}})
+    std::filesystem::copy_file(from, dir.file(to), std::filesystem::copy_options::overwrite_existing);
+  StudyOptions o;
+  o.name = "prog";
+  o.architectures = R"("lenet", "counter")";
+  o.sizes = "1, 2";
+  o.accuracy_criterion = false;
+  o.extra = "\n[models.counter]\ncommand = [\"" + std::string(TORCH_PYTHON) +
+            "\", \"train.py\", \"--size\", \"{size}\", \"--lr\", \"{learning_rate}\"]\n";
+  return o;
+}
+
+// The program's cells sit in the grid beside LeNet's: each gets its own
+// size and learning rate through the placeholders, runs in the spec's
+// folder, is metered and stopped by joulegrid's criterion, and is reported.
+TEST_F(RunStudy, ATrainingProgramRunsInTheGridBesideTheBuiltInOnes) {
+  const StudyOptions o = program_study(dir_);
+  const std::string spec = write_spec(o);
+  const CommandResult r = run_command(run(spec));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  std::map<int, int> programs;  // size -> cells
+  for (const auto& c : file.cells)
+    if (c.architecture == "counter") {
+      ++programs[c.size];
+      EXPECT_EQ(c.model, "command");
+      EXPECT_EQ(c.model_hash.size(), 16u);
+    }
+  EXPECT_EQ(programs, (std::map<int, int>{{1, 1}, {2, 1}}));
+  std::map<std::string, const CellRow*> cells;
+  for (const auto& c : file.cells) cells[c.id] = &c;
+  int counted = 0;
+  for (const auto& run : file.runs) {
+    const CellRow& cell = *cells.at(run.cell_id);
+    if (cell.architecture != "counter") continue;
+    ++counted;
+    EXPECT_EQ(run.status, "done");
+    EXPECT_EQ(run.parameters, cell.size * 1000) << "{size} reached the program";
+    ASSERT_EQ(run.epochs, 2) << "the epochs criterion stopped it";
+    // 0.2 · epoch · size · lr · 1000 at the spec's learning rate 0.001.
+    EXPECT_NEAR(run.test_acc, std::min(0.9, 0.2 * 2 * cell.size), 1e-9) << "{learning_rate} reached the program";
+    EXPECT_GT(run.energy_j, 0);
+    EXPECT_EQ(run.device, "cpu");
+  }
+  EXPECT_EQ(counted, 2);
+  const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)));
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  EXPECT_NE(rep.out.find("counter"), std::string::npos) << rep.out;
+}
+
+// The program's identity is its command and the files it names: a changed
+// script is a changed grid, which --resume refuses; an unknown placeholder
+// is refused at plan time naming the spec's line.
+TEST_F(RunStudy, AChangedProgramIsAChangedCellAndAnUnknownPlaceholderIsRefused) {
+  StudyOptions o = program_study(dir_);
+  o.sizes = "1";
+  o.architectures = R"("counter")";
+  const std::string spec = write_spec(o);
+  ASSERT_EQ(run_command(run(spec)).exit_code, 0);
+  const std::string before = slurp(results(o));
+  std::ofstream(dir_.file("train.py"), std::ios::app) << "# a changed line\n";
+  CommandResult r = run_command(run(spec, "--resume"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("differs from the spec's"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(results(o)), before) << "the refused resume changed the results";
+
+  o.name = "typo";
+  o.extra = "\n[models.counter]\ncommand = [\"python3\", \"train.py\", \"--lr\", \"{learning_rat}\"]\n";
+  const std::string typo = write_spec(o);
+  r = run_command(std::string(JOULEGRID_BINARY) + " plan " + quote(typo));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("typo.toml:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("models.counter.command"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("{learning_rat}"), std::string::npos) << r.err;
+}
+
+// The example program (examples/programs/fashion_mnist.py, plain PyTorch
+// through the client) learns Fashion-MNIST as a cell: its own data loading
+// from {data}, its width from {size}, its optimiser from {learning_rate}.
+TEST_F(RunStudy, TheExampleProgramLearnsFashionMnistAsACell) {
+  StudyOptions o;
+  o.name = "example";
+  o.architectures = R"("cnn")";
+  o.accuracy_criterion = false;
+  o.extra = "\n[models.cnn]\ncommand = [\"" + std::string(TORCH_PYTHON) + "\", \"" +
+            std::string(JOULEGRID_SOURCE_DIR) +
+            "/examples/programs/fashion_mnist.py\", \"--data\", \"{data}\", \"--width\", \"{size}\", "
+            "\"--lr\", \"{learning_rate}\", \"--batch-size\", \"32\", \"--seed\", \"{seed}\", "
+            "\"--train\", \"600\", \"--test\", \"200\"]\n";
+  const std::string spec = write_spec(o);
+  const CommandResult r = run_command(run(spec));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const StudyResults file = load_results(results(o));
+  expect_every_cell_done_once(file);
+  ASSERT_EQ(file.runs.size(), 1u);
+  const RunResult& run = file.runs[0];
+  EXPECT_EQ(run.epochs, 2);
+  EXPECT_EQ(run.parameters, (25 * 4 + 4) + (100 * 8 + 8) + (128 * 10 + 10));
+  EXPECT_GT(run.test_acc, 0.2) << "chance is 0.1";
+  EXPECT_GT(run.energy_j, 0);
+}
+
+// The client refuses a parent of another protocol version, clearly.
+TEST_F(RunStudy, TheProgramsClientRefusesAnotherProtocolVersion) {
+  program_study(dir_);
+  const CommandResult r = run_command("cd " + quote(dir_.path().string()) + " && echo '{\"protocol\": 2}' | " +
+                                      std::string(TORCH_PYTHON) + " train.py --size 1 --lr 0.001");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("joulegrid speaks cell protocol version 2; this joulegrid_cell.py speaks version 1"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "") << "nothing on the protocol's stream";
+}
+
 }  // namespace
 }  // namespace joulegrid

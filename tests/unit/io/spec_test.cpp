@@ -514,6 +514,59 @@ TEST_F(ModelsSpecTest, AChangedModelFileChangesItsCellsButNoOther) {
   EXPECT_NE(grid_hash(rows_before), grid_hash(rows_after));
 }
 
+// A training program: its command as given (the worker fills in the
+// placeholders), run in the spec's folder; its identity is the command and
+// the files it names, so a changed script is a changed cell.
+TEST_F(ModelsSpecTest, ACommandIsAModelWhoseFilesAreItsIdentity) {
+  dir.write("train.py", "print('v1')\n");
+  const std::string text =
+      models_text("[models.tiny]\ncommand = [\"python3\", \"train.py\", \"--width\", \"{size}\", "
+                  "\"--lr\", \"{learning_rate}\", \"--data\", \"{data}\", \"--to\", \"{checkpoint_to}\"]\n"
+                  "ready_seconds = 300\n");
+  const Spec s = parse(text);
+  const auto before = expand_grid(s);
+  int programs = 0;
+  for (const auto& c : before)
+    if (c.architecture == "tiny") {
+      ++programs;
+      EXPECT_EQ(c.model_kind, "command");
+      EXPECT_EQ(c.model_command.at(3), "{size}") << "the worker fills the placeholders in";
+      EXPECT_EQ(c.model_workdir, dir.path().string());
+      EXPECT_DOUBLE_EQ(c.ready_seconds, 300);
+      EXPECT_DOUBLE_EQ(c.stop_seconds, 30);
+      EXPECT_EQ(cell_identity(c).at("model").at("hash"), c.model_hash);
+    }
+  EXPECT_EQ(programs, 2);
+  dir.write("train.py", "print('v2')\n");
+  const auto after = expand_grid(parse(text));
+  for (size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(before[i].id == after[i].id, before[i].architecture != "tiny") << i;
+}
+
+TEST_F(ModelsSpecTest, ACommandThatCannotRunIsRefusedNamingTheLine) {
+  dir.write("train.py", "");
+  const std::map<std::string, std::string> refused{
+      {models_text("[models.tiny]\ncommand = [\"python3\", \"train.py\", \"{widht}\"]\n"),
+       "models.tiny.command: '{widht}' names {widht}, which is not a cell parameter; known: {size}"},
+      {models_text("[models.tiny]\ncommand = [\"python3\", \"{size\"]\n"), "without its '}'"},
+      {models_text("[models.tiny]\ncommand = \"python3 train.py\"\n"), "models.tiny.command: must be an array"},
+      {models_text("[models.tiny]\ncommand = []\n"), "models.tiny.command: the list is empty"},
+      {models_text("[models.tiny]\ncommand = [\"\"]\n"), "must name a program"},
+      {models_text("[models.tiny]\ncommand = [\"no-such-program-anywhere\"]\n"), "is not a program on PATH"},
+      {models_text("[models.tiny]\ncommand = [\"./train.py\"]\n"), "is not an executable file"},
+      {models_text("[models.tiny]\ncommand = [\"python3\"]\ntorchscript = \"m/tiny-{size}.pt\"\n"),
+       "give torchscript or command, not both"},
+      {models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\nready_seconds = 9\n"),
+       "applies to a command only"},
+      {models_text("[models.tiny]\ncommand = [\"python3\"]\nready_seconds = 0\n"), "models.tiny.ready_seconds"},
+  };
+  for (const auto& [text, words] : refused) {
+    const std::string e = error_of(text);
+    EXPECT_NE(e.find("study.toml:"), std::string::npos) << e;
+    EXPECT_NE(e.find(words), std::string::npos) << "expected '" << words << "' in: " << e;
+  }
+}
+
 TEST_F(ModelsSpecTest, AModelThatCannotBeUsedIsRefusedNamingTheLine) {
   const std::map<std::string, std::string> refused{
       {models_text("[models.lenet]\ntorchscript = \"m/tiny-{size}.pt\"\n", R"("lenet")"),
