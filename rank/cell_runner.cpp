@@ -441,6 +441,9 @@ class CellSession {
     }
     r.status = StatusValue::failed;
     r.stop_reason = stop_reason::failed;
+    // An epoch cut short is energy spent all the same: kept, apart from the whole epochs'.
+    if (stage_ == Stage::training || stage_ == Stage::evaluating)
+      r.unfinished_j = std::max(0.0, energy_.joules_now() - train_begin_.cell_j);
     r.error_tail = error_tail_.size() > kErrorTailBytes
                        ? error_tail_.substr(error_tail_.size() - kErrorTailBytes)
                        : error_tail_;

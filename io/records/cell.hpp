@@ -169,6 +169,10 @@ struct RunResult {
   int step_epoch = 0;
   double step_projected_j = 0.0, step_projected_s = 0.0;
   std::string error_tail;
+  // A failed attempt's energy after its last whole epoch: from the
+  // train_begin of the epoch it did not finish to its end (J, as the cell's
+  // share). Kept apart from energy_j, which its whole epochs add up to.
+  double unfinished_j = 0.0;
   std::vector<EpochRecord> epoch_records;
   std::vector<RunSegment> segments;  // none, or one per node it ran on (continued from checkpoints)
 

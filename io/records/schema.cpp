@@ -242,6 +242,7 @@ const Fields<RunResult>& run_fields() {
       JG_FIELD(RunResult, "failure", failure, ""),
       JG_FIELD(RunResult, "detail", detail, ""),
       JG_FIELD(RunResult, "error_tail", error_tail, ""),
+      JG_FIELD(RunResult, "unfinished_j", unfinished_j, "J"),
       JG_FIELD(RunResult, "node", node, ""),
       JG_FIELD(RunResult, "node_session", node_session, ""),
       JG_FIELD(RunResult, "rank", rank, ""),

@@ -8,7 +8,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <chrono>
+#include <fstream>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "models/classifier.hpp"
 #include "rank/calibration.hpp"
@@ -550,6 +554,104 @@ TEST_F(CellRunnerTest, EveryArchitectureTrainsOnFeatureByTimeTensorsFromHdf5) {
     EXPECT_EQ(r.flops_per_sample, model->flops_per_sample()) << arch;
     EXPECT_GT(r.flops_per_sample, 0) << arch;
   }
+}
+
+// ---- a training program that misbehaves costs only its attempt -------------------
+
+class MisbehavingProgram : public CellRunnerTest {
+ protected:
+  // A cell of tests/fakes/programs/misbehaving.py in `mode`, two epochs.
+  RunResult run_program(const std::string& mode, ScriptedEnergy& energy) {
+    CriterionSpec c = criterion("epochs");
+    c.epochs = 2;
+    CellSpec s = cell(c);
+    s.model_kind = "command";
+    s.model_command = {TORCH_PYTHON, std::string(JOULEGRID_SOURCE_DIR) + "/tests/fakes/programs/misbehaving.py", mode};
+    s.model_workdir = data->path().string();
+    s.ready_seconds = 1.5;
+    s.stop_seconds = 1;
+    return run_cell(s, energy);
+  }
+  RunResult run_program(const std::string& mode) {
+    ScriptedEnergy energy(1.0);
+    return run_program(mode, energy);
+  }
+};
+
+TEST_F(MisbehavingProgram, NoReadyWithinItsReadySecondsFailsTheAttempt) {
+  const RunResult r = run_program("silent");
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.failure, "timeout");
+  EXPECT_NE(r.detail.find("sent no 'ready' within 1.5 s of its start ([models] ready_seconds)"), std::string::npos)
+      << r.detail;
+}
+
+TEST_F(MisbehavingProgram, ABrokenProtocolFailsTheAttemptNamingHow) {
+  const std::map<std::string, std::string> expected{
+      {"garbage", "the program wrote a line that is not an event: 'Downloading weights ... 100%'"},
+      {"version2", "the trainer speaks protocol version 2; joulegrid speaks version 1"},
+      {"no_fields", "the trainer's 'epoch' event does not read"},
+      {"out_of_order", "the program sent 'epoch' without 'eval_begin' before it"},
+  };
+  for (const auto& [mode, words] : expected) {
+    const auto start = std::chrono::steady_clock::now();
+    const RunResult r = run_program(mode);
+    EXPECT_EQ(r.status, "failed") << mode;
+    EXPECT_EQ(r.failure, "protocol") << mode;
+    EXPECT_NE(r.detail.find(words), std::string::npos) << mode << ": " << r.detail;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30)) << mode << ": not killed at once";
+  }
+}
+
+// Its partial epoch's energy is the failed attempt's, never lost.
+TEST_F(MisbehavingProgram, ExitingMidEpochKeepsThePartialEnergy) {
+  const RunResult r = run_program("exit_mid_epoch");
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.failure, "exit");
+  EXPECT_NE(r.detail.find("the program ended with exit code 3, during epoch 1's training"), std::string::npos)
+      << r.detail;
+  EXPECT_EQ(r.epochs, 0);
+  EXPECT_GT(r.unfinished_j, 0) << "the energy of the epoch it did not finish";
+}
+
+// After stop and its stop_seconds, its group is terminated, then killed.
+TEST_F(MisbehavingProgram, IgnoringStopGetsItsGroupTerminatedThenKilled) {
+  const RunResult r = run_program("ignores_stop");
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.failure, "timeout");
+  EXPECT_EQ(r.epochs, 2) << "its epochs are kept";
+  EXPECT_NE(r.detail.find("did not end within 1 s of 'stop' ([models] stop_seconds): its process group was "
+                          "terminated, then killed"),
+            std::string::npos)
+      << r.detail;
+}
+
+// Megabytes on stderr: read as they come (the worker never blocks), the
+// last 4 KiB kept.
+TEST_F(MisbehavingProgram, MegabytesOnStderrNeitherBlockNorFailIt) {
+  const RunResult r = run_program("chatty");
+  EXPECT_EQ(r.status, "done") << r.detail;
+  EXPECT_EQ(r.epochs, 2);
+}
+
+// A child it forked and left holding its pipes is killed with its group:
+// the worker neither waits for it nor leaves it running.
+TEST_F(MisbehavingProgram, ALeftoverChildIsKilledWithItsGroup) {
+  const auto start = std::chrono::steady_clock::now();
+  const RunResult r = run_program("leaves_child");
+  EXPECT_EQ(r.status, "done") << r.detail;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30)) << "it waited for the leftover";
+  auto leftovers = [] {
+    int n = 0;
+    for (const auto& p : std::filesystem::directory_iterator("/proc")) {
+      std::ifstream in(p.path() / "cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      n += cmdline.find("misbehaving.py") != std::string::npos && cmdline.find("leaves_child") != std::string::npos;
+    }
+    return n;
+  };
+  for (int i = 0; i < 50 && leftovers() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(leftovers(), 0) << "the forked child outlived the attempt";
 }
 
 }  // namespace
