@@ -24,14 +24,14 @@ bool node_ticks(const SysfsRoot& root, double& busy, double& total) {
 }
 
 CpuShare::CpuShare(SysfsRoot root, pid_t pid) : root_(std::move(root)), pid_(pid) {
-  process_ = process0_ = process_cpu_ticks(root_, pid_);
+  process_ = process0_ = tree_cpu_ticks(root_, pid_);
   if (!node_ticks(root_, node_, total_)) node_ = total_ = std::nan("");
   node0_ = node_;
   total0_ = total_;
 }
 
 double CpuShare::next() {
-  const double p = process_cpu_ticks(root_, pid_);
+  const double p = tree_cpu_ticks(root_, pid_);
   double n = 0, t = 0;
   if (std::isnan(p) || !node_ticks(root_, n, t)) return share_;  // the process has ended: keep the last share
   if (n > node_) {

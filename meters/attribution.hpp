@@ -1,8 +1,10 @@
 #pragma once
 // Attribution of shared CPU package and DRAM energy: a cell gets the share of
-// the node's busy CPU time that its trainer process used in the window
-// (/proc/PID/stat utime + stime against /proc/stat's busy ticks). GPU energy
-// needs no share: a GPU belongs to the rank bound to it.
+// the node's busy CPU time that its trainer's process tree used in the
+// window (/proc/PID/stat utime + stime of the trainer and every descendant,
+// with the children they reaped, against /proc/stat's busy ticks): a
+// program's forked data loaders count. GPU energy needs no share: a GPU
+// belongs to the rank bound to it.
 
 #include <sys/types.h>
 
@@ -20,8 +22,9 @@ bool node_ticks(const SysfsRoot& root, double& busy, double& total);
 class CpuShare {
  public:
   CpuShare(SysfsRoot root, pid_t pid);
-  // The process's share of the node's busy time since the previous call, in
-  // [0, 1]. Between two kernel ticks nothing moves: the last share holds.
+  // The process tree's share of the node's busy time since the previous
+  // call, in [0, 1]. Between two kernel ticks nothing moves: the last share
+  // holds, and so does it once the process has ended.
   double next();
   double last() const { return share_; }
   // Ticks counted so far by next(): the process's and the node's busy

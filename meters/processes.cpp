@@ -67,6 +67,13 @@ bool descends(const std::map<pid_t, ProcessStat>& table, pid_t pid, pid_t job) {
   return false;
 }
 
+double ticks_under(const std::map<pid_t, ProcessStat>& table, pid_t root) {
+  double ticks = 0;
+  for (const auto& [pid, s] : table)
+    if (descends(table, pid, root)) ticks += s.ticks;
+  return ticks;
+}
+
 }  // namespace
 
 bool in_job(const SysfsRoot& root, pid_t pid, pid_t job) {
@@ -80,12 +87,11 @@ bool in_job(const SysfsRoot& root, pid_t pid, pid_t job) {
   return false;
 }
 
-double job_cpu_ticks(const SysfsRoot& root, pid_t job) {
+double job_cpu_ticks(const SysfsRoot& root, pid_t job) { return ticks_under(process_table(root), job); }
+
+double tree_cpu_ticks(const SysfsRoot& root, pid_t pid) {
   const auto table = process_table(root);
-  double ticks = 0;
-  for (const auto& [pid, s] : table)
-    if (descends(table, pid, job)) ticks += s.ticks;
-  return ticks;
+  return table.count(pid) ? ticks_under(table, pid) : std::nan("");
 }
 
 std::string foreign_gpu_processes(const SysfsRoot& root, const std::vector<Channel>& channels, pid_t job) {

@@ -35,6 +35,11 @@ bool in_job(const SysfsRoot& root, pid_t pid, pid_t job);
 // children's ticks, the total runs on when a trainer ends and its rank
 // reaps it: the ticks move from one entry to its parent's.
 double job_cpu_ticks(const SysfsRoot& root, pid_t job);
+// Likewise for a trainer's whole process tree (a program's forked data
+// loaders, while they run, and the children it reaped); NaN when `pid`
+// itself is gone. A descendant that ends unreaped by the tree (an orphan
+// adopted by init) takes its ticks with it.
+double tree_cpu_ticks(const SysfsRoot& root, pid_t pid);
 
 // The compute processes on the GPUs this rank meters (`channels`, from NVML)
 // that are not the job's, described ("gpu0 GPU-…: pid 4242, 4243"), or ""

@@ -255,6 +255,31 @@ TEST_F(FakeNode, TwoBusyProcessesShareTheNodeInProportion) {
   EXPECT_DOUBLE_EQ(a.next(), 0.25);
 }
 
+// A trainer's forked workers burn CPU for it: the cell is charged for its
+// whole process tree, as if the work were done in one process.
+TEST_F(FakeNode, ATrainersForkedWorkersAreChargedToItsCell) {
+  auto process = [&](int pid, int parent, int utime) {
+    dir.write("proc/" + std::to_string(pid) + "/stat", std::to_string(pid) + " (python3) R " + std::to_string(parent) +
+                                                           " 1 1 0 -1 0 0 0 0 0 " + std::to_string(utime) +
+                                                           " 0 0 0 20 0 1 0\n");
+  };
+  testing::write_proc(root(), 1000, 5000, 1024, 512);
+  process(101, 1, 0);     // the worker rank
+  process(201, 101, 50);  // its trainer: the program's main process
+  process(202, 201, 0);   // a data loader it forked
+  process(203, 201, 0);   // and another
+  process(300, 1, 0);     // another job
+  CpuShare tree(SysfsRoot(root()), 201);
+  // 400 busy ticks: the main process 100, its loaders 100 each, the other job 100.
+  testing::write_proc(root(), 1400, 5600, 1024, 512);
+  process(201, 101, 150);
+  process(202, 201, 100);
+  process(203, 201, 100);
+  process(300, 1, 100);
+  EXPECT_DOUBLE_EQ(tree.next(), 0.75) << "the loaders' 200 ticks are the cell's too";
+  EXPECT_DOUBLE_EQ(tree.process_ticks(), 300);
+}
+
 class FakeNvml : public FakeNode {
  protected:
   void SetUp() override {
