@@ -42,6 +42,7 @@ inline bool has_doubts(const Doubts& d, EnergyBasis basis) {
 
 struct ModelRow {
   std::string dataset, architecture, criterion, setup;
+  std::string kind;  // built-in | torchscript | command: how the model is given
   int size = 1;
   int runs = 0;            // folds × repeats combined
   int met = 0;             // of them, the runs that met their criterion; the others hit the epoch cap
@@ -70,6 +71,7 @@ inline bool has_doubts(const ModelRow& m, EnergyBasis basis) { return has_doubts
 
 struct CriterionRow {  // Eq. 3
   std::string dataset, architecture, criterion, setup;
+  std::string kind;  // as its models
   int sizes = 0;       // sizes with a finished run: the mean is over these
   int grid_sizes = 0;  // sizes the grid has (0: not known); fewer finished makes the mean incomplete
   int runs = 0, met = 0;  // finished runs, and those that met the criterion (not capped)
@@ -81,6 +83,7 @@ struct CriterionRow {  // Eq. 3
 
 struct ArchitectureRow {  // Eq. 4
   std::string dataset, architecture, setup;
+  std::string kind;   // as its models
   std::string node;   // Reduction::by_node only: the node whose runs these are
   int criteria = 0;
   int grid_criteria = 0;  // criteria the grid has (0: not known)
@@ -212,6 +215,7 @@ struct NodeRow {
 // Every cell of the grid with its settled run (if any) on the chosen energy basis.
 struct CellResult {
   std::string id, dataset, architecture, criterion;
+  std::string kind;  // built-in | torchscript | command
   Status status;  // done | failed | pending
   StopReason stop_reason;  // of its settled run
   int index = 0, size = 1, fold = 0, repeat = 0, attempts = 0, epochs = 0;

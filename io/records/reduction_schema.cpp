@@ -15,6 +15,7 @@ const Fields<CellResult>& cell_result_fields() {
       JG_FIELD(CellResult, "id", id, ""),
       JG_FIELD(CellResult, "dataset", dataset, ""),
       JG_FIELD(CellResult, "architecture", architecture, ""),
+      JG_FIELD(CellResult, "kind", kind, ""),
       JG_FIELD(CellResult, "size", size, ""),
       JG_FIELD(CellResult, "criterion", criterion, ""),
       JG_FIELD(CellResult, "fold", fold, ""),
@@ -52,6 +53,7 @@ const Fields<ModelRow>& model_fields() {
   static const Fields<ModelRow> f{
       JG_FIELD(ModelRow, "dataset", dataset, ""),
       JG_FIELD(ModelRow, "architecture", architecture, ""),
+      JG_FIELD(ModelRow, "kind", kind, ""),
       JG_FIELD(ModelRow, "size", size, ""),
       JG_FIELD(ModelRow, "criterion", criterion, ""),
       JG_FIELD(ModelRow, "setup", setup, ""),
@@ -98,6 +100,7 @@ const Fields<CriterionRow>& criterion_row_fields() {
       {
         JG_FIELD(CriterionRow, "dataset", dataset, ""),
         JG_FIELD(CriterionRow, "architecture", architecture, ""),
+      JG_FIELD(CriterionRow, "kind", kind, ""),
         JG_FIELD(CriterionRow, "criterion", criterion, ""),
         JG_FIELD(CriterionRow, "setup", setup, ""),
         JG_FIELD(CriterionRow, "sizes", sizes, ""),
@@ -119,6 +122,7 @@ const Fields<ArchitectureRow>& architecture_fields() {
       {
         JG_FIELD(ArchitectureRow, "dataset", dataset, ""),
         JG_FIELD(ArchitectureRow, "architecture", architecture, ""),
+      JG_FIELD(ArchitectureRow, "kind", kind, ""),
         JG_FIELD(ArchitectureRow, "setup", setup, ""),
         JG_FIELD(ArchitectureRow, "criteria", criteria, ""),
         JG_FIELD(ArchitectureRow, "grid_criteria", grid_criteria, ""),

@@ -142,7 +142,7 @@ struct CellRow {
   std::string freeze;      // finetune: which layers were frozen
   // An imported model ([models.NAME]): how it was given, and its file's hash
   // (part of the id). Empty for a built-in architecture.
-  std::string model;       // "" | torchscript
+  std::string model;       // "" | torchscript | command
   std::string model_hash;
 };
 

@@ -374,6 +374,11 @@ const Fields<CellRow>& cell_row_fields() {
       JG_FIELD(CellRow, "freeze", freeze, "").optional_when(fine_tuning),
       // Only imported models' cells: "torchscript", and the file's FNV-1a-64.
       JG_FIELD(CellRow, "model", model, "").optional_when(imported),
+      // How the model is given (built-in, torchscript, command), for h5py and
+      // the reports: written, never read back (`model` says it).
+      make_field<CellRow>(
+          "kind", "", [](const CellRow& c) { return c.model.empty() ? std::string("built-in") : c.model; },
+          [](CellRow&, auto) {}),
       JG_FIELD(CellRow, "model_hash", model_hash, "").optional_when(imported),
   };
   return f;

@@ -16,12 +16,12 @@ void models_table(const Reduction& red, std::ostream& out) {
   out << "<h3>Per model (the paper's Tables 3–10)</h3><table id=\"table-models\"><caption>Folds, repeats and "
          "replicas combined as mean accuracy over mean energy; ± SD is their spread (sample standard deviation). "
       << escape(unit_caption(red)) << "</caption>"
-      << header_row({"dataset", "architecture", "size", "criterion", "setup", "runs", "met criterion", "epochs",
+      << header_row({"dataset", "architecture", "kind", "size", "criterion", "setup", "runs", "met criterion", "epochs",
                      "test acc", "± SD",
                      "energy J", "± SD", "normalised J", "efficiency 1/J", "normalised 1/J", "J / training sample",
                      "J / evaluated sample", "GPU util %", "CPU util %", "method"});
   for (const auto& m : red.models)
-    out << "<tr>" << td(m.dataset) << td(m.architecture) << ti(m.size) << td(m.criterion) << td(m.setup) << ti(m.runs)
+    out << "<tr>" << td(m.dataset) << td(m.architecture) << td(m.kind) << ti(m.size) << td(m.criterion) << td(m.setup) << ti(m.runs)
         << td(of(m.met, m.runs)) << tn(m.epochs, 3) << tn(m.accuracy, 3) << tn(m.accuracy_sd, 2) << tn(m.energy_j) << tn(m.energy_sd, 3)
         << tn(m.energy_norm_j) << tn(m.efficiency) << tn(m.efficiency_norm) << tn(m.train_j_per_sample, 3)
         << tn(m.eval_j_per_sample, 3) << tn(m.gpu_util, 3) << tn(m.cpu_util, 3)
@@ -36,10 +36,10 @@ void criteria_table(const Reduction& red, std::ostream& out) {
          "over sizes; “2 of 3” sizes: a size of the grid has no finished run, so the mean is incomplete. Met "
          "criterion: the runs that met it; the others hit the epoch cap. "
       << escape(unit_caption(red)) << "</caption>"
-      << header_row({"dataset", "architecture", "criterion", "setup", "sizes", "met criterion", "watched",
+      << header_row({"dataset", "architecture", "kind", "criterion", "setup", "sizes", "met criterion", "watched",
                      "efficiency 1/J", "normalised 1/J"});
   for (const auto& c : red.criteria)
-    out << "<tr>" << td(c.dataset) << td(c.architecture) << td(c.criterion) << td(c.setup)
+    out << "<tr>" << td(c.dataset) << td(c.architecture) << td(c.kind) << td(c.criterion) << td(c.setup)
         << (c.complete() ? td(of_grid(c.sizes, c.grid_sizes)) : "<td class=\"t bad\">" + of_grid(c.sizes, c.grid_sizes) + "</td>")
         << td(of(c.met, c.runs))
         << (c.selection == "test" ? "<td class=\"t bad\">test set</td>" : td(c.selection.empty() ? "-" : c.selection))
@@ -50,9 +50,9 @@ void criteria_table(const Reduction& red, std::ostream& out) {
 void architectures_table(const Reduction& red, std::ostream& out) {
   out << "<h3>Per architecture (Eq. 4)</h3><table id=\"table-architectures\"><caption>The mean over criteria. "
       << escape(unit_caption(red)) << "</caption>"
-      << header_row({"dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J", ""});
+      << header_row({"dataset", "architecture", "kind", "setup", "criteria", "efficiency 1/J", "normalised 1/J", ""});
   for (const auto& a : red.architectures)
-    out << "<tr>" << td(a.dataset) << td(a.architecture) << td(a.setup) << td(of_grid(a.criteria, a.grid_criteria))
+    out << "<tr>" << td(a.dataset) << td(a.architecture) << td(a.kind) << td(a.setup) << td(of_grid(a.criteria, a.grid_criteria))
         << tn(a.efficiency) << tn(a.efficiency_norm)
         << (a.complete ? td("") : "<td class=\"t bad\">incomplete: fewer sizes or criteria than the grid</td>")
         << "</tr>";
@@ -64,9 +64,9 @@ void by_node_table(const Reduction& red, std::ostream& out) {
   out << "<h3>Per node (Eq. 4 over each node's runs)</h3><table id=\"table-by-node\"><caption>Raw differs with the "
          "hardware; normalised should agree. "
       << escape(unit_caption(red)) << "</caption>"
-      << header_row({"node", "dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J"});
+      << header_row({"node", "dataset", "architecture", "kind", "setup", "criteria", "efficiency 1/J", "normalised 1/J"});
   for (const auto& a : red.by_node)
-    out << "<tr>" << td(a.node) << td(a.dataset) << td(a.architecture) << td(a.setup) << ti(a.criteria)
+    out << "<tr>" << td(a.node) << td(a.dataset) << td(a.architecture) << td(a.kind) << td(a.setup) << ti(a.criteria)
         << tn(a.efficiency) << tn(a.efficiency_norm) << "</tr>";
   out << "</table>";
 }

@@ -113,11 +113,11 @@ SetupColumn setup_column(const Reduction& red) {
 
 void models_table(const Reduction& red, const SetupColumn& with_setup, std::ostream& out) {
   out << "\nPer model (the paper's Tables 3-10): folds and repeats combined as mean accuracy / mean energy\n";
-  TextTable t(with_setup({"dataset", "architecture", "size", "criterion", "runs", "met criterion", "epochs",
+  TextTable t(with_setup({"dataset", "architecture", "kind", "size", "criterion", "runs", "met criterion", "epochs",
                           "test acc", "energy J", "normalised J", "efficiency 1/J", "normalised 1/J", "method"},
                          "setup"));
   for (const auto& m : red.models)
-    t.add(with_setup({m.dataset, m.architecture, std::to_string(m.size), m.criterion, std::to_string(m.runs),
+    t.add(with_setup({m.dataset, m.architecture, m.kind, std::to_string(m.size), m.criterion, std::to_string(m.runs),
                       of(m.met, m.runs), num(m.epochs, 3), num(m.accuracy, 3), num(m.energy_j), num(m.energy_norm_j),
                       num(m.efficiency), num(m.efficiency_norm), method_of(red, m)},
                      m.setup));
@@ -127,11 +127,11 @@ void models_table(const Reduction& red, const SetupColumn& with_setup, std::ostr
 void criteria_table(const Reduction& red, const SetupColumn& with_setup, std::ostream& out) {
   out << "\nPer architecture and criterion (Eq. 3: mean over sizes; met criterion: runs that met it, the rest hit "
          "the epoch cap)\n";
-  TextTable t(with_setup({"dataset", "architecture", "criterion", "sizes", "met criterion", "watched",
+  TextTable t(with_setup({"dataset", "architecture", "kind", "criterion", "sizes", "met criterion", "watched",
                           "efficiency 1/J", "normalised 1/J", "method"},
                          "setup"));
   for (const auto& c : red.criteria)
-    t.add(with_setup({c.dataset, c.architecture, c.criterion, of_grid(c.sizes, c.grid_sizes), of(c.met, c.runs),
+    t.add(with_setup({c.dataset, c.architecture, c.kind, c.criterion, of_grid(c.sizes, c.grid_sizes), of(c.met, c.runs),
                       c.selection.empty() ? "-" : c.selection, num(c.efficiency), num(c.efficiency_norm),
                       method_and_doubts(c.doubts, red.energy)},
                      c.setup));
@@ -140,10 +140,10 @@ void criteria_table(const Reduction& red, const SetupColumn& with_setup, std::os
 
 void architectures_table(const Reduction& red, std::ostream& out) {
   out << "\nPer architecture (Eq. 4: mean over criteria)\n";
-  TextTable t({"dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J", "method", ""});
+  TextTable t({"dataset", "architecture", "kind", "setup", "criteria", "efficiency 1/J", "normalised 1/J", "method", ""});
   bool incomplete = false;
   for (const auto& a : red.architectures) {
-    t.add({a.dataset, a.architecture, a.setup, of_grid(a.criteria, a.grid_criteria), num(a.efficiency),
+    t.add({a.dataset, a.architecture, a.kind, a.setup, of_grid(a.criteria, a.grid_criteria), num(a.efficiency),
            num(a.efficiency_norm), method_and_doubts(a.doubts, red.energy), a.complete ? "" : "incomplete"});
     incomplete = incomplete || !a.complete;
   }
@@ -156,9 +156,9 @@ void architectures_table(const Reduction& red, std::ostream& out) {
 void by_node_table(const Reduction& red, std::ostream& out) {
   if (red.by_node.empty()) return;
   out << "\nPer node (Eq. 4 over the runs each node made: raw differs with the hardware, normalised should agree)\n";
-  TextTable t({"node", "dataset", "architecture", "setup", "criteria", "efficiency 1/J", "normalised 1/J"});
+  TextTable t({"node", "dataset", "architecture", "kind", "setup", "criteria", "efficiency 1/J", "normalised 1/J"});
   for (const auto& a : red.by_node)
-    t.add({a.node, a.dataset, a.architecture, a.setup, std::to_string(a.criteria), num(a.efficiency),
+    t.add({a.node, a.dataset, a.architecture, a.kind, a.setup, std::to_string(a.criteria), num(a.efficiency),
            num(a.efficiency_norm)});
   t.print(out);
 }

@@ -32,6 +32,7 @@ std::vector<CriterionRow> efficiency_by_criterion(const std::vector<ModelRow>& m
     CriterionRow row;
     row.dataset = g.front()->dataset;
     row.architecture = g.front()->architecture;
+    row.kind = g.front()->kind;
     row.criterion = g.front()->criterion;
     row.setup = g.front()->setup;
     row.sizes = static_cast<int>(g.size());
@@ -54,6 +55,7 @@ std::vector<ArchitectureRow> efficiency_by_architecture(const std::vector<Criter
     ArchitectureRow row;
     row.dataset = g.front()->dataset;
     row.architecture = g.front()->architecture;
+    row.kind = g.front()->kind;
     row.setup = g.front()->setup;
     row.criteria = static_cast<int>(g.size());
     for (const CriterionRow* c : g) {
@@ -109,6 +111,7 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
     ModelRow m;
     m.dataset = c.dataset;
     m.architecture = c.architecture;
+    m.kind = model_kind(c);
     m.criterion = c.criterion;
     m.setup = setup_label(c);
     m.size = c.size;

@@ -81,6 +81,8 @@ std::string setup_label(const CellRow& c) {
 
 std::string model_label(const CellRow& c) { return c.architecture + "-" + std::to_string(c.size); }
 
+std::string model_kind(const CellRow& c) { return c.model.empty() ? "built-in" : c.model; }
+
 double mean_of(const std::vector<double>& v) {
   if (v.empty()) return kNaN;
   double s = 0;

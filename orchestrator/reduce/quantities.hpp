@@ -43,6 +43,8 @@ std::string base_setup_label(const CellRow& cell);
 std::string setup_label(const CellRow& cell);
 // "lenet-2".
 std::string model_label(const CellRow& cell);
+// How the model is given: built-in, torchscript or command ([models.NAME]).
+std::string model_kind(const CellRow& cell);
 
 // A settled, finished run with its cell and its energy on the report's basis.
 struct Measured {

@@ -93,6 +93,7 @@ std::vector<CellResult> cell_results(const StudyResults& results, const std::vec
     cr.index = c.index;
     cr.dataset = c.dataset;
     cr.architecture = c.architecture;
+    cr.kind = reduction::model_kind(c);
     cr.criterion = c.criterion;
     cr.size = c.size;
     cr.fold = c.fold;

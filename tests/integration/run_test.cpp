@@ -776,6 +776,22 @@ TEST_F(RunStudy, ATrainingProgramRunsInTheGridBesideTheBuiltInOnes) {
   const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)));
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   EXPECT_NE(rep.out.find("counter"), std::string::npos) << rep.out;
+  // Each table says how each model is given: a kind column in every format.
+  const CommandResult json = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)) +
+                                         " --format json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  for (const char* table : {"models", "criteria", "architectures"}) {
+    std::set<std::string> kinds;
+    for (const auto& row : j.at(table))
+      kinds.insert(row.at("architecture").get<std::string>() + ":" + row.at("kind").get<std::string>());
+    EXPECT_EQ(kinds, (std::set<std::string>{"counter:command", "lenet:built-in"})) << table;
+  }
+  const CommandResult csv = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)) +
+                                        " --format csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_NE(csv.out.find("kind"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find("command"), std::string::npos) << csv.out;
 }
 
 // The program's identity is its command and the files it names: a changed
