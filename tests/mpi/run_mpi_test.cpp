@@ -102,7 +102,16 @@ TEST_F(MpiStudy, AnotherJobsLoadOnANodeOfTwoRanksMakesItsNetLessCertain) {
   ASSERT_EQ(file.nodes.size(), 1u);
   EXPECT_EQ(file.nodes[0].worker_ranks, 2);
   EXPECT_TRUE(file.nodes[0].other_cpu_outside_job);
-  for (const auto& run : file.runs) EXPECT_GT(run.other_cpu, 10.0) << run.cell_id << ": a busy loop beside two cells";
+  // Each run counts the loop (an idle machine shows 0–2 %); how much of a
+  // short cell's few hundred ticks the loop gets depends on the scheduler
+  // (8 % in one CI run, 25–35 % alone), so the node's judgement below, which
+  // takes the mean over its runs as the reduction does, is what must cross 10 %.
+  double sum = 0;
+  for (const auto& run : file.runs) {
+    EXPECT_GT(run.other_cpu, 4.0) << run.cell_id << ": a busy loop beside two cells";
+    sum += run.other_cpu;
+  }
+  EXPECT_GT(sum / static_cast<double>(file.runs.size()), 10.0) << "the mean over the node's runs";
   const CommandResult rep = run_command(std::string(JOULEGRID_BINARY) + " report --format json " + quote(results(o)));
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   const auto node = nlohmann::json::parse(rep.out)["nodes"][0];
