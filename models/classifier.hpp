@@ -22,6 +22,7 @@ struct ModelConfig {
   // An imported model ([models.NAME]): its file, and the hash the study
   // planned it with ("": not checked). Empty for a built-in architecture.
   std::string model_file, model_hash;
+  std::string model_init;  // its init: file (its weights) | reset (from the torch seed)
 };
 
 class Classifier : public torch::nn::Module {

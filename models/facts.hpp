@@ -19,9 +19,11 @@ struct ModelFacts {
 
 // Throws InputError for an unknown architecture or an input it cannot take;
 // with `model_file`, for an imported model's file that does not load or
-// does not give [batch, classes] logits for a batch of `input_shape`.
+// does not give [batch, classes] logits for a batch of `input_shape`, or
+// (model_init "reset") has parameters outside the layers a reset knows.
 ModelFacts model_facts(const std::string& architecture, int size, const std::vector<int64_t>& input_shape,
-                       int classes, const TrainOptions& options, const std::string& model_file = "");
+                       int classes, const TrainOptions& options, const std::string& model_file = "",
+                       const std::string& model_init = "");
 
 // Loads every imported model of the spec ([models.NAME]) at every size and
 // runs it on one batch of the dataset's shape, before anything runs: one

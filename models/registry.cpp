@@ -40,8 +40,9 @@ std::shared_ptr<Classifier> make_model(const ModelConfig& config) {
 }
 
 ModelFacts model_facts(const std::string& architecture, int size, const std::vector<int64_t>& input_shape,
-                       int classes, const TrainOptions& options, const std::string& model_file) {
-  ModelConfig config{architecture, size, input_shape, classes, options, model_file, {}};
+                       int classes, const TrainOptions& options, const std::string& model_file,
+                       const std::string& model_init) {
+  ModelConfig config{architecture, size, input_shape, classes, options, model_file, {}, model_init};
   const auto model = make_model(config);
   return {model->parameter_count(), model->flops_per_sample()};
 }
@@ -60,6 +61,11 @@ std::map<std::string, ModelFacts> check_imported_models(const Spec& spec) {
       } catch (const InputError& e) {
         throw InputError(in_spec(spec, "models." + name + ".torchscript: " + e.what()));
       }
+      if (model.init == "reset") try {
+          model_facts(name, size, data.train.sample_shape, spec.data.classes, spec.train, file.path, model.init);
+        } catch (const InputError& e) {
+          throw InputError(in_spec(spec, "models." + name + ".init: " + e.what()));
+        }
     }
   return out;
 }

@@ -50,11 +50,88 @@ torch::jit::Module load_module(const std::string& file, const std::string& plann
   }
 }
 
+// A layer's PyTorch class when it is one of torch.nn's ("Conv2d"), from its
+// TorchScript type "__torch__.torch.nn.modules.conv.___torch_mangle_3.Conv2d";
+// "" for the user's own classes.
+std::string torch_nn_class(const torch::jit::Module& layer) {
+  const auto name = layer.type()->name();
+  if (!name) return "";
+  const std::string q = name->qualifiedName();
+  const std::string prefix = "__torch__.torch.nn.modules.";
+  if (q.rfind(prefix, 0) != 0) return "";
+  return q.substr(q.rfind('.') + 1);
+}
+
+bool is_one_of(const std::string& cls, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    if (cls == n) return true;
+  return false;
+}
+
+// What reset_parameters() of PyTorch's own layer does, drawn from the torch
+// generator the trainer seeded with the cell's seed. False for a layer it
+// does not know.
+bool reset_layer(const std::string& cls, torch::jit::Module& layer) {
+  torch::NoGradGuard no_grad;
+  if (is_one_of(cls, {"Linear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"})) {
+    int64_t fan_in = 1;
+    for (const auto& p : layer.named_parameters(false))
+      if (p.name == "weight") {
+        fan_in = p.value.numel() / std::max<int64_t>(p.value.size(0), 1);
+        torch::nn::init::kaiming_uniform_(p.value, std::sqrt(5.0));
+      }
+    const double bound = fan_in > 0 ? 1.0 / std::sqrt(static_cast<double>(fan_in)) : 0.0;
+    for (const auto& p : layer.named_parameters(false))
+      if (p.name != "weight") p.value.uniform_(-bound, bound);
+    return true;
+  }
+  if (is_one_of(cls, {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+                      "InstanceNorm2d", "InstanceNorm3d"})) {
+    for (const auto& p : layer.named_parameters(false)) p.name == "weight" ? p.value.fill_(1) : p.value.zero_();
+    for (const auto& b : layer.named_buffers(false)) b.name == "running_var" ? b.value.fill_(1) : b.value.zero_();
+    return true;
+  }
+  if (is_one_of(cls, {"RNN", "LSTM", "GRU"})) {
+    const double bound = 1.0 / std::sqrt(static_cast<double>(layer.attr("hidden_size").toInt()));
+    for (const auto& p : layer.named_parameters(false)) p.value.uniform_(-bound, bound);
+    return true;
+  }
+  if (cls == "Embedding") {
+    for (const auto& p : layer.named_parameters(false)) {
+      p.value.normal_(0, 1);
+      const c10::IValue pad = layer.hasattr("padding_idx") ? layer.attr("padding_idx") : c10::IValue();
+      if (pad.isInt()) p.value[pad.toInt()].zero_();
+    }
+    return true;
+  }
+  return false;
+}
+
+// [models.NAME] init = "reset": every parameter re-initialised as a fresh
+// module of the same shape would be, so that repeats differ in their start
+// as a built-in model's do. A parameter of a layer it does not know (the
+// user's own nn.Parameter) is refused rather than left as the file has it.
+void reset_standard_layers(torch::jit::Module& module, const std::string& file) {
+  for (const auto& m : module.named_modules()) {
+    torch::jit::Module layer = m.value;
+    if (layer.named_parameters(false).size() == 0) continue;
+    const std::string cls = torch_nn_class(layer);
+    if (reset_layer(cls, layer)) continue;
+    const std::string where = m.name.empty() ? "the module itself" : "'" + m.name + "'";
+    const std::string type = layer.type()->name() ? layer.type()->name()->name() : "?";
+    throw InputError(file + ": init = \"reset\" re-initialises torch.nn's Linear, Conv, ConvTranspose, norm, "
+                     "Embedding, RNN, LSTM and GRU layers; " + where + " (" + type + ") holds parameter '" +
+                     (*layer.named_parameters(false).begin()).name +
+                     "' of its own: initialise it in Python before exporting, or use init = \"file\"");
+  }
+}
+
 }  // namespace
 
 TorchScriptModel::TorchScriptModel(const ModelConfig& config)
     : file_(config.model_file), module_(load_module(config.model_file, config.model_hash)), classes_(config.classes) {
   if (!module_.find_method("forward")) throw InputError(file_ + ": the module has no forward method");
+  if (config.model_init == "reset") reset_standard_layers(module_, file_);
   // Its tensors become this module's: the optimiser, the checkpoints and
   // the device moves of the trainer reach them (the same tensors, shared).
   for (const auto& p : module_.named_parameters(/*recurse=*/true)) {

@@ -48,6 +48,7 @@ class _Cell:
         self._epoch = resumed_epoch
         self._train_s = self._eval_s = 0.0
         self._checkpoint_asked = False
+        self.has_validation = False  # start() gave validation_samples
 
     # -- what the program calls -------------------------------------------------
     def epochs(self):
@@ -73,7 +74,11 @@ class _Cell:
 
     def report(self, *, loss, train_acc, test_acc, val_acc=None, **more):
         """The epoch's record: accuracies are fractions from 0 to 1. `more`
-        may add batches, train_samples, eval_samples, train_eval_acc."""
+        may add batches, train_samples, eval_samples, train_eval_acc.
+        val_acc is required of a program that said validation_samples to
+        start(), and is the test accuracy of one that did not."""
+        if val_acc is None and self.has_validation:
+            raise ValueError("report(): start() was given validation_samples, so give val_acc too")
         self._epoch += 1
         record = {"event": "epoch", "epoch": self._epoch, "loss": float(loss),
                   "train_acc": float(train_acc), "test_acc": float(test_acc),
@@ -142,6 +147,11 @@ def start(*, parameters=0, device="cpu", flops_per_sample=0, init="", save=None,
     ready = {"event": "ready", "protocol": PROTOCOL, "parameters": int(parameters), "device": str(device),
              "flops_per_sample": int(flops_per_sample), "init": init, "resumed_epoch": resumed}
     ready.update(more)
+    # Without a validation split of its own, its val_acc is its test
+    # accuracy: joulegrid must know, or a criterion on the validation split
+    # would select on the test set.
+    c.has_validation = bool(more.get("validation_samples"))
+    ready["validation_is_test"] = not c.has_validation
     c._send(ready)
 
     # A worker killed outright (kill -9, a lost node) leaves its program

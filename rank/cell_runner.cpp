@@ -325,6 +325,15 @@ class CellSession {
              std::to_string(result_.epoch_records.size()));
       return;
     }
+    // A program without a validation split of its own reports its test
+    // accuracy as val_acc: a criterion on the validation split would select
+    // on the test set while the results say it held out.
+    if (ready.validation_is_test && selection_split(cell_) == "validation") {
+      broken(trainer() + " has no validation split (its ready event says validation_is_test, or gives no "
+                         "validation_samples), and criterion '" + cell_.criterion.name +
+             "' stops on the validation split: hold out a validation set, say validation_samples and report val_acc");
+      return;
+    }
     result_.parameters = ready.parameters;
     result_.flops_per_sample = ready.flops_per_sample;
     result_.input_elements = ready.input_elements;

@@ -65,7 +65,7 @@ class ChildSession {
     ready.flops_per_sample = trainer.model().flops_per_sample();
     ready.device = device_name_;
     ready.threads = threads;
-    ready.init = cell.train.init;
+    ready.init = cell.model_init.empty() ? cell.train.init : cell.model_init;  // an imported model: file | reset
     ready.train_samples = d.train_x.size(0);
     ready.validation_samples = d.validation_x.size(0);
     ready.test_samples = d.test_x.size(0);

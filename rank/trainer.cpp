@@ -133,6 +133,7 @@ Trainer::Trainer(const CellSpec& cell, SplitTensors data, torch::Device device)
   ModelConfig config{cell.architecture, cell.size, data_.sample_shape, cell.data.classes, cell.train, {}, {}};
   config.model_file = cell.model_file;
   config.model_hash = cell.model_hash;
+  config.model_init = cell.model_init;
   model_ = make_model(config);
   model_->to(device_);
   if (cell.role == RoleValue::finetune) transfer_ = start_from(*model_, cell.checkpoint, cell.freeze, cell.data.classes);

@@ -23,6 +23,7 @@ Use it as a pattern: replace TinyCnn with your own module.
 """
 
 import argparse
+import os
 
 import torch
 from torch import nn
@@ -59,7 +60,10 @@ def main():
         module = torch.jit.trace(model, torch.zeros(2, a.channels, a.side, a.side))
     else:
         module = torch.jit.script(model)
-    torch.jit.save(module, a.out)
+    # Whole or not at all: a reader never sees half a file.
+    part = f"{a.out}.part{os.getpid()}"
+    torch.jit.save(module, part)
+    os.replace(part, a.out)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ python/joulegrid_cell.py, where its epochs' training and evaluation begin
 and what each epoch reached.
 
     fashion_mnist.py --data DIR --width {size} --lr {learning_rate}
-                     --batch-size {batch_size} --seed {seed} [--train N --test N]
+                     --batch-size {batch_size} --seed {seed} [--train N --test N --validation F]
 
 Needs Debian's python3-torch (or any torch); DIR holds the four
 *-ubyte.gz files of Fashion-MNIST (Debian's dataset-fashion-mnist).
@@ -73,6 +73,9 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--train", type=int, default=0, help="the first N training images (0: all)")
     p.add_argument("--test", type=int, default=0, help="the first N test images (0: all)")
+    p.add_argument("--validation", type=float, default=0.0,
+                   help="the fraction of the training images held out for validation (0: none; then its "
+                        "validation accuracy is the test accuracy, and joulegrid knows)")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
 
@@ -80,12 +83,20 @@ def main():
     torch.set_num_threads(args.threads)
     train_x, train_y = split(args.data, "train", args.train)
     test_x, test_y = split(args.data, "t10k", args.test)
+    # The held-out images are a random subset fixed by the seed, as the built-in models' are.
+    held = int(round(len(train_x) * args.validation))
+    val_x, val_y = train_x[:0], train_y[:0]
+    if held:
+        order = torch.randperm(len(train_x))
+        val_x, val_y = train_x[order[:held]], train_y[order[:held]]
+        train_x, train_y = train_x[order[held:]], train_y[order[held:]]
     model = small_cnn(args.width)
     optimiser = torch.optim.Adam(model.parameters(), lr=args.lr)
     loss_of = nn.CrossEntropyLoss()
 
     cell = joulegrid_cell.start(parameters=sum(t.numel() for t in model.parameters()), device="cpu",
-                                train_samples=len(train_x), test_samples=len(test_x), threads=args.threads)
+                                train_samples=len(train_x), test_samples=len(test_x), threads=args.threads,
+                                validation_samples=len(val_x))
     for epoch in cell.epochs():
         with cell.training():
             model.train()
@@ -106,8 +117,9 @@ def main():
                 sys.exit(4)
         with cell.evaluation():
             test_acc = accuracy(model, test_x, test_y)
-        cell.report(loss=total / len(train_x), train_acc=correct / len(train_x), test_acc=test_acc,
-                    batches=batches, train_samples=len(train_x), eval_samples=len(test_x))
+            val_acc = accuracy(model, val_x, val_y) if held else None
+        cell.report(loss=total / len(train_x), train_acc=correct / len(train_x), test_acc=test_acc, val_acc=val_acc,
+                    batches=batches, train_samples=len(train_x), eval_samples=len(test_x) + len(val_x))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ struct CellSpec {
   std::string model_kind;  // "" | torchscript | command
   std::string model_file;
   std::string model_hash;
+  std::string model_init;  // torchscript: file | reset ([models.NAME] init); "" otherwise
   // A training program (model_kind "command"): its argv as the spec gives
   // it, {placeholders} and all (the worker fills them in: some are its own,
   // as {checkpoint_to}); the folder it runs in; how long it may take to say

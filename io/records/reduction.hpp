@@ -43,6 +43,10 @@ inline bool has_doubts(const Doubts& d, EnergyBasis basis) {
 struct ModelRow {
   std::string dataset, architecture, criterion, setup;
   std::string kind;  // built-in | torchscript | command: how the model is given
+  // Where its runs' training started: default | normal (built-in, [train]
+  // init), file | reset (TorchScript, [models.NAME] init), or what a program
+  // said in its ready event; "-" where it said nothing. Several joined by "+".
+  std::string init;
   int size = 1;
   int runs = 0;            // folds × repeats combined
   int met = 0;             // of them, the runs that met their criterion; the others hit the epoch cap

@@ -54,6 +54,7 @@ const Fields<ModelRow>& model_fields() {
       JG_FIELD(ModelRow, "dataset", dataset, ""),
       JG_FIELD(ModelRow, "architecture", architecture, ""),
       JG_FIELD(ModelRow, "kind", kind, ""),
+      JG_FIELD(ModelRow, "init", init, ""),
       JG_FIELD(ModelRow, "size", size, ""),
       JG_FIELD(ModelRow, "criterion", criterion, ""),
       JG_FIELD(ModelRow, "setup", setup, ""),

@@ -120,6 +120,8 @@ const Fields<CellSpec>& model_group() {
       JG_FIELD(CellSpec, "kind", model_kind, "").must(),
       JG_FIELD(CellSpec, "file", model_file, "").must().not_identity(),
       JG_FIELD(CellSpec, "hash", model_hash, "").must(),
+      // Only when reset: the cells of a model that starts from its file keep their ids.
+      JG_FIELD(CellSpec, "init", model_init, "").identity_when([](const CellSpec& c) { return c.model_init == "reset"; }),
       JG_FIELD(CellSpec, "command", model_command, "").not_identity(),
       JG_FIELD(CellSpec, "workdir", model_workdir, "").not_identity(),
       JG_FIELD(CellSpec, "ready_seconds", ready_seconds, "s").not_identity(),

@@ -16,12 +16,12 @@ void models_table(const Reduction& red, std::ostream& out) {
   out << "<h3>Per model (the paper's Tables 3–10)</h3><table id=\"table-models\"><caption>Folds, repeats and "
          "replicas combined as mean accuracy over mean energy; ± SD is their spread (sample standard deviation). "
       << escape(unit_caption(red)) << "</caption>"
-      << header_row({"dataset", "architecture", "kind", "size", "criterion", "setup", "runs", "met criterion", "epochs",
+      << header_row({"dataset", "architecture", "kind", "init", "size", "criterion", "setup", "runs", "met criterion", "epochs",
                      "test acc", "± SD",
                      "energy J", "± SD", "normalised J", "efficiency 1/J", "normalised 1/J", "J / training sample",
                      "J / evaluated sample", "GPU util %", "CPU util %", "method"});
   for (const auto& m : red.models)
-    out << "<tr>" << td(m.dataset) << td(m.architecture) << td(m.kind) << ti(m.size) << td(m.criterion) << td(m.setup) << ti(m.runs)
+    out << "<tr>" << td(m.dataset) << td(m.architecture) << td(m.kind) << td(m.init) << ti(m.size) << td(m.criterion) << td(m.setup) << ti(m.runs)
         << td(of(m.met, m.runs)) << tn(m.epochs, 3) << tn(m.accuracy, 3) << tn(m.accuracy_sd, 2) << tn(m.energy_j) << tn(m.energy_sd, 3)
         << tn(m.energy_norm_j) << tn(m.efficiency) << tn(m.efficiency_norm) << tn(m.train_j_per_sample, 3)
         << tn(m.eval_j_per_sample, 3) << tn(m.gpu_util, 3) << tn(m.cpu_util, 3)

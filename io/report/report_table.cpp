@@ -113,11 +113,11 @@ SetupColumn setup_column(const Reduction& red) {
 
 void models_table(const Reduction& red, const SetupColumn& with_setup, std::ostream& out) {
   out << "\nPer model (the paper's Tables 3-10): folds and repeats combined as mean accuracy / mean energy\n";
-  TextTable t(with_setup({"dataset", "architecture", "kind", "size", "criterion", "runs", "met criterion", "epochs",
+  TextTable t(with_setup({"dataset", "architecture", "kind", "init", "size", "criterion", "runs", "met criterion", "epochs",
                           "test acc", "energy J", "normalised J", "efficiency 1/J", "normalised 1/J", "method"},
                          "setup"));
   for (const auto& m : red.models)
-    t.add(with_setup({m.dataset, m.architecture, m.kind, std::to_string(m.size), m.criterion, std::to_string(m.runs),
+    t.add(with_setup({m.dataset, m.architecture, m.kind, m.init, std::to_string(m.size), m.criterion, std::to_string(m.runs),
                       of(m.met, m.runs), num(m.epochs, 3), num(m.accuracy, 3), num(m.energy_j), num(m.energy_norm_j),
                       num(m.efficiency), num(m.efficiency_norm), method_of(red, m)},
                      m.setup));

@@ -262,7 +262,7 @@ void read_models(const TomlSection& s, Spec& spec) {
     for (const auto& b : built_in)
       if (b == name) s.fail(name, "'" + name + "' is a built-in architecture; give your model another name");
     TomlSection m(value.as_table(), s.field(name), s.file());
-    m.allow_only({"torchscript", "command", "ready_seconds", "stop_seconds"});
+    m.allow_only({"torchscript", "command", "init", "ready_seconds", "stop_seconds"});
     if (m.has("torchscript") == m.has("command"))
       m.fail(m.has("command") ? "command" : "torchscript",
              m.has("command") ? "give torchscript or command, not both"
@@ -274,8 +274,11 @@ void read_models(const TomlSection& s, Spec& spec) {
         if (m.has(k)) m.fail(k, "applies to a command only: joulegrid trains a TorchScript model itself");
       model.path = m.text("torchscript", "");
       if (model.path.empty()) m.fail("torchscript", "must not be empty");
+      model.init = m.choice("init", model.init, {"file", "reset"});
     } else {
       model.kind = "command";
+      if (m.has("init"))
+        m.fail("init", "applies to a TorchScript model only: a program initialises its own model (give it {seed})");
       if (!m.node("command")->is_array())
         m.fail("command", "must be an array: the program and its arguments, e.g. [\"python3\", \"train.py\", "
                           "\"--lr\", \"{learning_rate}\"]");

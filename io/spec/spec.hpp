@@ -165,6 +165,10 @@ struct ImportedModel {
   std::string kind = "torchscript";  // torchscript | command
   std::string path;             // torchscript: as the spec gives it, with {size}
   std::map<int, ModelFile> files;  // by size
+  // torchscript only: where training starts. file: the weights in the file
+  // (every repeat from the same ones); reset: the standard layers
+  // re-initialised from each cell's seed, as PyTorch initialises them.
+  std::string init = "file";
   // command only
   std::vector<std::string> command;  // argv with {placeholders} (io/spec/command.hpp)
   std::string workdir;               // the spec's folder: where it runs

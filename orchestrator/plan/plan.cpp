@@ -56,6 +56,7 @@ void for_each_grid_cell(const Spec& spec, const std::function<void(CellSpec&)>& 
                     c.model_kind = spec.models.at(arch).kind;
                     c.model_file = f->path;
                     c.model_hash = f->hash;
+                    if (c.model_kind == "torchscript") c.model_init = spec.models.at(arch).init;
                   }
                   c.criterion = criterion;
                   c.fold = fold;

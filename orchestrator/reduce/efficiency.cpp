@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <set>
 #include <tuple>
 
 namespace joulegrid {
@@ -116,7 +117,9 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
     m.setup = setup_label(c);
     m.size = c.size;
     std::vector<double> epochs, acc, e, en, train_ps, eval_ps, gpu, cpu;
+    std::set<std::string> inits;
     for (const Measured* x : g) {
+      inits.insert(x->run->init.empty() ? "-" : x->run->init);
       gpu.push_back(x->run->gpu_util);
       cpu.push_back(x->run->cpu_util);
       epochs.push_back(x->run->epochs);
@@ -132,6 +135,7 @@ std::vector<ModelRow> models_of(const std::vector<Measured>& done) {
       m.gpu_unmetered += x->run->gpu_unmetered;
     }
     m.runs = static_cast<int>(g.size());
+    for (const auto& i : inits) m.init += (m.init.empty() ? "" : "+") + i;
     m.epochs = mean_of(epochs);
     m.accuracy = mean_of(acc);
     m.energy_j = mean_of(e);

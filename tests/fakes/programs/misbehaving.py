@@ -90,6 +90,9 @@ elif mode == "ignores_stop":
     ready()
     train_well()
     burn(120)
+elif mode == "test_as_validation":
+    ready()  # says nothing of a validation split: its val_acc is its test accuracy
+    train_well()
 elif mode == "chatty":
     ready()
     block = "x" * (1 << 16) + "\n"

@@ -514,6 +514,30 @@ TEST_F(ModelsSpecTest, AChangedModelFileChangesItsCellsButNoOther) {
   EXPECT_NE(grid_hash(rows_before), grid_hash(rows_after));
 }
 
+// init = "reset" is part of a cell's id (a reset model is another start);
+// the default, the file's weights, leaves the ids stored studies have.
+TEST_F(ModelsSpecTest, AResetModelIsAnotherCellThanTheFilesWeights) {
+  const auto file = expand_grid(parse(models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\n")));
+  const auto named = expand_grid(parse(models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\ninit = \"file\"\n")));
+  const auto reset = expand_grid(parse(models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\ninit = \"reset\"\n")));
+  ASSERT_EQ(file.size(), reset.size());
+  for (size_t i = 0; i < file.size(); ++i) {
+    const bool tiny = file[i].architecture == "tiny";
+    EXPECT_EQ(file[i].model_init, tiny ? "file" : "") << i;
+    EXPECT_EQ(reset[i].model_init, tiny ? "reset" : "") << i;
+    EXPECT_EQ(file[i].id, named[i].id) << i;
+    EXPECT_EQ(file[i].id == reset[i].id, !tiny) << i;
+    EXPECT_NE(file[i].seed == reset[i].seed, tiny) << i;
+  }
+  for (const auto& [text, words] : std::map<std::string, std::string>{
+           {models_text("[models.tiny]\ntorchscript = \"m/tiny-{size}.pt\"\ninit = \"xavier\"\n"), "models.tiny.init"},
+           {models_text("[models.tiny]\ncommand = [\"python3\"]\ninit = \"reset\"\n"),
+            "applies to a TorchScript model only"}}) {
+    const std::string e = error_of(text);
+    EXPECT_NE(e.find(words), std::string::npos) << "expected '" << words << "' in: " << e;
+  }
+}
+
 // A training program: its command as given (the worker fills in the
 // placeholders), run in the spec's folder; its identity is the command and
 // the files it names, so a changed script is a changed cell.

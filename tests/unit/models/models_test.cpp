@@ -417,5 +417,53 @@ TEST(TorchScript, AFileThatCannotBeTrainedIsRefusedNamingItAndWhy) {
   EXPECT_EQ(refusal(changed), "(accepted)");
 }
 
+// init = "reset": every standard layer as a fresh one of its shape, from
+// the torch seed (the cell's): two seeds give two starts, one seed the same
+// start twice; a norm's running statistics start over; init = "file" keeps
+// the file's weights (all 3.0 in this one).
+TEST(TorchScript, AResetStartsEachSeedFromItsOwnFreshWeights) {
+  auto weights = [](int seed, const std::string& init) {
+    torch::manual_seed(seed);
+    ModelConfig c = imported(torchscript("layers-1"));
+    c.model_init = init;
+    auto m = make_model(c);
+    std::map<std::string, torch::Tensor> w;
+    for (const auto& p : m->named_parameters()) w[p.key()] = p.value().detach().clone();
+    for (const auto& b : m->named_buffers()) w[b.key()] = b.value().detach().clone();
+    return w;
+  };
+  const auto file = weights(1, "file");
+  const auto a = weights(1, "reset"), again = weights(1, "reset"), b = weights(2, "reset");
+  ASSERT_EQ(a.size(), file.size());
+  for (const auto& [name, t] : a) {
+    EXPECT_TRUE(torch::equal(t, again.at(name))) << name;
+    if (name.find("num_batches") == std::string::npos)
+      EXPECT_TRUE(torch::all(file.at(name) == 3.0).item<bool>()) << name << ": the file's weights";
+  }
+  // fan_in 9 for the convolution, 784 for the head: bounded by 1/sqrt(fan_in).
+  EXPECT_LE(a.at("conv__weight").abs().max().item<double>(), 1 / 3.0 + 1e-6);
+  EXPECT_LE(a.at("head__weight").abs().max().item<double>(), 1 / 28.0 + 1e-6);
+  EXPECT_LE(a.at("head__bias").abs().max().item<double>(), 1 / 28.0 + 1e-6);
+  EXPECT_FALSE(torch::equal(a.at("conv__weight"), b.at("conv__weight"))) << "two seeds, one start";
+  EXPECT_FALSE(torch::equal(a.at("head__weight"), b.at("head__weight"))) << "two seeds, one start";
+  EXPECT_TRUE(torch::all(a.at("norm__weight") == 1).item<bool>());
+  EXPECT_TRUE(torch::all(a.at("norm__bias") == 0).item<bool>());
+  EXPECT_TRUE(torch::all(a.at("norm__running_mean") == 0).item<bool>());
+  EXPECT_TRUE(torch::all(a.at("norm__running_var") == 1).item<bool>());
+}
+
+// A parameter outside torch.nn's layers is not left as the file has it
+// while the rest starts over: the model is refused, naming the parameter.
+TEST(TorchScript, AResetRefusesAParameterOfTheModelsOwn) {
+  ModelConfig c = imported(torchscript("own-parameter-1"));
+  c.model_init = "reset";
+  const std::string why = refusal(c);
+  EXPECT_NE(why.find(c.model_file), std::string::npos) << why;
+  EXPECT_NE(why.find("'scale'"), std::string::npos) << why;
+  EXPECT_NE(why.find("init = \"file\""), std::string::npos) << why;
+  c.model_init = "file";
+  EXPECT_EQ(refusal(c), "(accepted)");
+}
+
 }  // namespace
 }  // namespace joulegrid

@@ -603,6 +603,26 @@ TEST_F(MisbehavingProgram, ABrokenProtocolFailsTheAttemptNamingHow) {
   }
 }
 
+// A program with no validation split of its own (its ready says none) under
+// a criterion that stops on the validation split would select on the test
+// set: refused before its first epoch, not recorded as held out.
+TEST_F(MisbehavingProgram, AProgramWithoutAValidationSplitCannotStopOnOne) {
+  CriterionSpec c = criterion("early_stopping");
+  c.split = "validation";
+  CellSpec s = cell(c);
+  s.data.validation_fraction = 0.1;
+  s.model_kind = "command";
+  s.model_command = {TORCH_PYTHON, std::string(JOULEGRID_SOURCE_DIR) + "/tests/fakes/programs/misbehaving.py",
+                     "test_as_validation"};
+  s.model_workdir = data->path().string();
+  ScriptedEnergy energy(1.0);
+  const RunResult r = run_cell(s, energy);
+  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.failure, "protocol");
+  EXPECT_NE(r.detail.find("has no validation split"), std::string::npos) << r.detail;
+  EXPECT_EQ(r.epochs, 0);
+}
+
 // Its partial epoch's energy is the failed attempt's, never lost.
 TEST_F(MisbehavingProgram, ExitingMidEpochKeepsThePartialEnergy) {
   const RunResult r = run_program("exit_mid_epoch");
