@@ -107,6 +107,7 @@ struct RatioRow {  // the paper's Table 12: always the larger over the smaller
 
 struct OvertrainingRow {  // the paper's §5.4, for fixed-epoch runs
   std::string dataset, architecture, criterion, cell_id;
+  std::string kind;  // built-in | torchscript | command
   int size = 1, fold = 0, epoch_a = 0, epoch_b = 0;
   double train_a = 0, test_a = 0, train_b = 0, test_b = 0;
   double gain_a = 0;       // column A: test accuracy at b − at a
@@ -121,6 +122,7 @@ struct OvertrainingRow {  // the paper's §5.4, for fixed-epoch runs
 // within each criterion and runs (folds, repeats, replicas) within each size.
 struct IntervalRow {
   std::string dataset, architecture, setup;
+  std::string kind;  // built-in | torchscript | command
   int runs = 0;
   double efficiency = 0, low = 0, high = 0;                 // raw, 1/J
   double efficiency_norm = 0, low_norm = 0, high_norm = 0;  // normalised, 1/J
@@ -133,6 +135,7 @@ struct IntervalRow {
 // replica — never on pooled runs: runs of different sizes are not exchangeable.
 struct ComparisonRow {
   std::string dataset, setup, numerator, denominator;
+  std::string numerator_kind, denominator_kind;  // built-in | torchscript | command
   std::string basis;                    // normalised | raw: what the ratio and the test use
   double ratio = 0;                     // Eq. 4 of the first over the second's, over their matched cells
   double low = 0, high = 0;             // its 95 % bootstrap interval, stratified: criteria, then sizes, then matched cells
@@ -153,6 +156,7 @@ struct ComparisonRow {
 // the target. Only runs that reached it count toward the energy.
 struct SetupRow {
   std::string dataset, architecture, criterion, setup;
+  std::string kind;  // built-in | torchscript | command
   int runs = 0, reached = 0;
   double energy_j = NAN;  // mean over the runs that reached the target, on the report's basis
   double epochs = NAN;    // likewise
@@ -166,6 +170,7 @@ struct SetupRow {
 // measured| / measured.
 struct StepAccuracyRow {
   std::string architecture;  // "all" for every run
+  std::string kind;          // built-in | torchscript | command; "-" for "all"
   int runs = 0;
   double energy_error = NAN, seconds_error = NAN;  // fractions
   double mean_at_epoch = NAN;                      // the epoch after which the projections were made
@@ -188,6 +193,7 @@ struct EmissionRow {
 // each as a mean per finished run on the report's energy basis.
 struct FinetuneRow {
   std::string dataset, architecture, criterion, setup, freeze;
+  std::string kind;  // built-in | torchscript | command
   std::string pretrain_dataset, pretrain_criterion;
   int size = 1;
   int scratch_runs = 0, finetune_runs = 0, pretrain_runs = 0;

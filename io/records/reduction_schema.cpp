@@ -163,6 +163,7 @@ const Fields<OvertrainingRow>& overtraining_fields() {
       JG_FIELD(OvertrainingRow, "cell_id", cell_id, ""),
       JG_FIELD(OvertrainingRow, "dataset", dataset, ""),
       JG_FIELD(OvertrainingRow, "architecture", architecture, ""),
+      JG_FIELD(OvertrainingRow, "kind", kind, ""),
       JG_FIELD(OvertrainingRow, "size", size, ""),
       JG_FIELD(OvertrainingRow, "fold", fold, ""),
       JG_FIELD(OvertrainingRow, "epoch_a", epoch_a, ""),
@@ -182,6 +183,7 @@ const Fields<IntervalRow>& interval_fields() {
       {
         JG_FIELD(IntervalRow, "dataset", dataset, ""),
         JG_FIELD(IntervalRow, "architecture", architecture, ""),
+        JG_FIELD(IntervalRow, "kind", kind, ""),
         JG_FIELD(IntervalRow, "setup", setup, ""),
         JG_FIELD(IntervalRow, "runs", runs, ""),
         JG_FIELD(IntervalRow, "efficiency_per_j", efficiency, "1/J"),
@@ -203,6 +205,8 @@ const Fields<ComparisonRow>& comparison_fields() {
         JG_FIELD(ComparisonRow, "setup", setup, ""),
         JG_FIELD(ComparisonRow, "numerator", numerator, ""),
         JG_FIELD(ComparisonRow, "denominator", denominator, ""),
+        JG_FIELD(ComparisonRow, "numerator_kind", numerator_kind, ""),
+        JG_FIELD(ComparisonRow, "denominator_kind", denominator_kind, ""),
         JG_FIELD(ComparisonRow, "basis", basis, ""),
         JG_FIELD(ComparisonRow, "ratio", ratio, ""),
         JG_FIELD(ComparisonRow, "low", low, ""),
@@ -228,6 +232,7 @@ const Fields<ComparisonRow>& comparison_fields() {
 const Fields<StepAccuracyRow>& step_accuracy_fields() {
   static const Fields<StepAccuracyRow> f{
       JG_FIELD(StepAccuracyRow, "architecture", architecture, ""),
+      JG_FIELD(StepAccuracyRow, "kind", kind, ""),
       JG_FIELD(StepAccuracyRow, "runs", runs, ""),
       JG_FIELD(StepAccuracyRow, "at_epoch", mean_at_epoch, ""),
       JG_FIELD(StepAccuracyRow, "energy_error", energy_error, ""),
@@ -240,6 +245,7 @@ const Fields<SetupRow>& setup_fields() {
   static const Fields<SetupRow> f{
       JG_FIELD(SetupRow, "dataset", dataset, ""),
       JG_FIELD(SetupRow, "architecture", architecture, ""),
+      JG_FIELD(SetupRow, "kind", kind, ""),
       JG_FIELD(SetupRow, "criterion", criterion, ""),
       JG_FIELD(SetupRow, "setup", setup, ""),
       JG_FIELD(SetupRow, "runs", runs, ""),
@@ -256,6 +262,7 @@ const Fields<FinetuneRow>& finetune_fields() {
   static const Fields<FinetuneRow> f{
       JG_FIELD(FinetuneRow, "dataset", dataset, ""),
       JG_FIELD(FinetuneRow, "architecture", architecture, ""),
+      JG_FIELD(FinetuneRow, "kind", kind, ""),
       JG_FIELD(FinetuneRow, "size", size, ""),
       JG_FIELD(FinetuneRow, "criterion", criterion, ""),
       JG_FIELD(FinetuneRow, "setup", setup, ""),

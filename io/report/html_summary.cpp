@@ -69,10 +69,10 @@ void intervals_table(const Reduction& red, std::ostream& out) {
          "normalised ones also over each node's calibration "
          "repetitions ("
       << red.resamples << " resamples). Energy " << escape(energy_label(red)) << ".</caption>"
-      << header_row({"dataset", "architecture", "setup", "runs", "raw 1/J", "95 % interval", "normalised 1/J",
+      << header_row({"dataset", "architecture", "kind", "setup", "runs", "raw 1/J", "95 % interval", "normalised 1/J",
                      "95 % interval", "energy"});
   for (const auto& i : red.intervals)
-    out << "<tr>" << td(i.dataset) << td(i.architecture) << td(i.setup) << ti(i.runs) << tn(i.efficiency) << "<td>"
+    out << "<tr>" << td(i.dataset) << td(i.architecture) << td(i.kind) << td(i.setup) << ti(i.runs) << tn(i.efficiency) << "<td>"
         << bootstrap_interval(i.low, i.high) << "</td>" << tn(i.efficiency_norm) << "<td>"
         << bootstrap_interval(i.low_norm, i.high_norm) << "</td>" << doubts_cell(i.doubts, red.energy) << "</tr>";
   out << "</table>";
@@ -88,10 +88,11 @@ void comparisons_table(const Reduction& red, const Basis& basis, std::ostream& o
          "pairs of equal efficiency have no sign and are left out, and so are pairs without a finite efficiency, "
          "from the ratio too). "
          "Pooling runs of different sizes or criteria would treat unlike runs as exchangeable.</caption>"
-      << header_row({"dataset", "setup", "architectures", "ratio", "95 % interval", "basis", "matched cells",
+      << header_row({"dataset", "setup", "architectures", "kinds", "ratio", "95 % interval", "basis", "matched cells",
                      "runs", "W", "z", "p", "p is", "energy"});
   for (const auto& c : red.comparisons)
-    out << "<tr>" << td(c.dataset) << td(c.setup) << td(c.numerator + " / " + c.denominator) << "<td>"
+    out << "<tr>" << td(c.dataset) << td(c.setup) << td(c.numerator + " / " + c.denominator)
+        << td(c.numerator_kind + " / " + c.denominator_kind) << "<td>"
         << number(c.ratio, 3) << "×</td><td>"
         << bootstrap_interval(c.low, c.high, "×") << "</td>" << td(c.basis) << td(matched_cells_in_words(c))
         << "<td>" << c.n_a << " / " << c.n_b << "</td>" << tn(c.w) << tn(c.z, 3) << tn(c.p, 3)
@@ -111,9 +112,9 @@ void setups(const Reduction& red, std::ostream& out) {
           << number(100 * s.saving, 3) << " % less than the costliest setup that reached it.</p>";
   out << "</div><table id=\"table-setups\"><caption>Energy to reach each accuracy target, the mean over the "
          "runs that reached it.</caption>"
-      << header_row({"dataset", "architecture", "criterion", "setup", "reached", "epochs", "energy J", "saving", ""});
+      << header_row({"dataset", "architecture", "kind", "criterion", "setup", "reached", "epochs", "energy J", "saving", ""});
   for (const auto& s : red.setups)
-    out << "<tr>" << td(s.dataset) << td(s.architecture) << td(s.criterion) << td(s.setup)
+    out << "<tr>" << td(s.dataset) << td(s.architecture) << td(s.kind) << td(s.criterion) << td(s.setup)
         << td(std::to_string(s.reached) + " of " + std::to_string(s.runs)) << tn(s.epochs, 3) << tn(s.energy_j)
         << percent_cell(s.saving) << td(s.best ? "best" : "") << "</tr>";
   out << "</table>";
@@ -138,11 +139,11 @@ void finetuning(const Reduction& red, std::ostream& out) {
       << ", " << escape(red.energy_method.str())
       << "). Saving = 1 − fine-tuned / scratch; including pretraining, one "
          "fine-tuning carries the whole pretraining run; break-even = pretraining ÷ (scratch − fine-tuned).</caption>"
-      << header_row({"dataset", "model", "criterion", "frozen", "pretrained on", "scratch J", "fine-tuned J",
+      << header_row({"dataset", "model", "kind", "criterion", "frozen", "pretrained on", "scratch J", "fine-tuned J",
                      "pretraining J", "saving", "saving incl. pretraining", "break-even runs", "acc scratch",
                      "acc fine-tuned", "runs (scratch / fine-tuned / pretraining)"});
   for (const auto& f : red.finetune)
-    out << "<tr>" << td(f.dataset) << td(model_name(f.architecture, f.size)) << td(f.criterion) << td(f.freeze)
+    out << "<tr>" << td(f.dataset) << td(model_name(f.architecture, f.size)) << td(f.kind) << td(f.criterion) << td(f.freeze)
         << td(f.pretrain_dataset + ", " + f.pretrain_criterion) << tn(f.scratch_j) << tn(f.finetune_j)
         << tn(f.pretrain_j) << percent_cell(f.saving) << percent_cell(f.saving_with_pretraining)
         << tn(f.break_even, 3) << tn(f.scratch_acc, 3) << tn(f.finetune_acc, 3)

@@ -89,9 +89,9 @@ void overtraining_table(const Reduction& red, std::ostream& out) {
          "the model in evaluation mode ([train] train_accuracy = \"always\"), or the running accuracy of the training "
          "passes, which understates models that train noisily (dropout, sampled weights)."
          "</caption>"
-      << header_row({"dataset", "architecture", "size", "fold", "a", "b", "A", "B", "train accuracy", "verdict"});
+      << header_row({"dataset", "architecture", "kind", "size", "fold", "a", "b", "A", "B", "train accuracy", "verdict"});
   for (const auto& o : red.overtraining)
-    out << "<tr>" << td(o.dataset) << td(o.architecture) << ti(o.size) << ti(o.fold) << ti(o.epoch_a) << ti(o.epoch_b)
+    out << "<tr>" << td(o.dataset) << td(o.architecture) << td(o.kind) << ti(o.size) << ti(o.fold) << ti(o.epoch_a) << ti(o.epoch_b)
         << tn(o.gain_a, 3) << tn(o.gap_growth_b, 3) << td(o.train_accuracy) << td(o.verdict()) << "</tr>";
   out << "</table>";
 }
@@ -101,9 +101,9 @@ void step_table(const Reduction& red, std::ostream& out) {
   out << "<h3>STEP projections</h3><table id=\"table-step\"><caption>Each run's energy and time projected "
          "from its first stable epochs (STEP), against what it then measured: the mean absolute error over the "
          "finished runs of their planned epochs.</caption>"
-      << header_row({"architecture", "runs", "projected after epoch", "energy error", "time error"});
+      << header_row({"architecture", "kind", "runs", "projected after epoch", "energy error", "time error"});
   for (const auto& s : red.step)
-    out << "<tr>" << td(s.architecture) << ti(s.runs) << tn(s.mean_at_epoch, 3) << "<td>"
+    out << "<tr>" << td(s.architecture) << td(s.kind) << ti(s.runs) << tn(s.mean_at_epoch, 3) << "<td>"
         << number(100 * s.energy_error, 3) << " %</td><td>" << number(100 * s.seconds_error, 3) << " %</td></tr>";
   out << "</table>";
 }

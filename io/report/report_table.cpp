@@ -179,10 +179,10 @@ void comparisons_table(const Reduction& red, std::ostream& out) {
          "ratio, its 95 % bootstrap interval (every criterion and size kept, matched cells drawn within each), and "
          "the Wilcoxon signed-rank test of the cells' log efficiency ratios (two-sided; exact up to 50 pairs, ties "
          "included)\n";
-  TextTable t({"dataset", "setup", "architectures", "basis", "ratio", "95 % interval", "matched cells", "W", "p", "",
+  TextTable t({"dataset", "setup", "architectures", "kinds", "basis", "ratio", "95 % interval", "matched cells", "W", "p", "",
                "method"});
   for (const auto& c : red.comparisons)
-    t.add({c.dataset, c.setup, c.numerator + " / " + c.denominator, c.basis, num(c.ratio, 3) + "×",
+    t.add({c.dataset, c.setup, c.numerator + " / " + c.denominator, c.numerator_kind + " / " + c.denominator_kind, c.basis, num(c.ratio, 3) + "×",
            std::isfinite(c.low) ? num(c.low, 3) + "–" + num(c.high, 3) + "×" : kNoInterval, matched_cells_in_words(c), num(c.w), num(c.p, 3),
            std::string(c.exact ? "exact" : "approximate") + (c.complete ? "" : "; incomplete: unlike sets"),
            method_and_doubts(c.doubts, red.energy)});
@@ -193,9 +193,9 @@ void overtraining_table(const Reduction& red, std::ostream& out) {
   if (red.overtraining.empty()) return;
   out << "\nOvertraining (fixed-epoch runs: A = test gain from epoch a to b, B = growth of the train-test gap;"
          " overtrained when A < 0.005 or B >= A/2; did not learn: test accuracy never 0.05 above chance)\n";
-  TextTable t({"dataset", "architecture", "size", "fold", "a", "b", "A", "B", "train acc", "verdict"});
+  TextTable t({"dataset", "architecture", "kind", "size", "fold", "a", "b", "A", "B", "train acc", "verdict"});
   for (const auto& o : red.overtraining)
-    t.add({o.dataset, o.architecture, std::to_string(o.size), std::to_string(o.fold), std::to_string(o.epoch_a),
+    t.add({o.dataset, o.architecture, o.kind, std::to_string(o.size), std::to_string(o.fold), std::to_string(o.epoch_a),
            std::to_string(o.epoch_b), num(o.gain_a, 3), num(o.gap_growth_b, 3), o.train_accuracy,
            o.verdict()});
   t.print(out);
@@ -204,9 +204,9 @@ void overtraining_table(const Reduction& red, std::ostream& out) {
 void step_table(const Reduction& red, std::ostream& out) {
   if (red.step.empty()) return;
   out << "\nSTEP projections against what the runs then measured (finished runs of their planned epochs)\n";
-  TextTable t({"architecture", "runs", "projected after epoch", "energy error", "time error"});
+  TextTable t({"architecture", "kind", "runs", "projected after epoch", "energy error", "time error"});
   for (const auto& s : red.step)
-    t.add({s.architecture, std::to_string(s.runs), num(s.mean_at_epoch, 3), percent(s.energy_error),
+    t.add({s.architecture, s.kind, std::to_string(s.runs), num(s.mean_at_epoch, 3), percent(s.energy_error),
            percent(s.seconds_error)});
   t.print(out);
 }
@@ -215,9 +215,9 @@ void setups_table(const Reduction& red, std::ostream& out) {
   if (red.setups.empty()) return;
   out << "\nTraining setups: energy to reach each accuracy target (mean over the runs that reached it; "
          "best = least energy among the setups that always reached it)\n";
-  TextTable t({"dataset", "architecture", "criterion", "setup", "reached", "epochs", "energy J", "saving", ""});
+  TextTable t({"dataset", "architecture", "kind", "criterion", "setup", "reached", "epochs", "energy J", "saving", ""});
   for (const auto& s : red.setups)
-    t.add({s.dataset, s.architecture, s.criterion, s.setup, std::to_string(s.reached) + " of " + std::to_string(s.runs),
+    t.add({s.dataset, s.architecture, s.kind, s.criterion, s.setup, std::to_string(s.reached) + " of " + std::to_string(s.runs),
            num(s.epochs, 3), num(s.energy_j), std::isnan(s.saving) ? "" : percent(s.saving), s.best ? "best" : ""});
   t.print(out);
 }
@@ -227,10 +227,10 @@ void finetune_table(const Reduction& red, std::ostream& out) {
   out << "\nFine-tuning from a pretrained encoder against training from scratch (mean per finished run, "
       << red.energy << " J, " << method_in_words(red.energy_method)
       << "; pretraining reported apart: it is paid once and shared by its fine-tunings)\n";
-  TextTable t({"dataset", "model", "criterion", "frozen", "scratch J", "fine-tuned J", "pretraining J", "saving",
+  TextTable t({"dataset", "model", "kind", "criterion", "frozen", "scratch J", "fine-tuned J", "pretraining J", "saving",
                "saving incl. pretraining", "break-even", "acc scratch", "acc fine-tuned"});
   for (const auto& f : red.finetune)
-    t.add({f.dataset, model(f.architecture, f.size), f.criterion, f.freeze, num(f.scratch_j), num(f.finetune_j),
+    t.add({f.dataset, model(f.architecture, f.size), f.kind, f.criterion, f.freeze, num(f.scratch_j), num(f.finetune_j),
            num(f.pretrain_j), std::isnan(f.saving) ? "" : percent(f.saving),
            std::isnan(f.saving_with_pretraining) ? "" : percent(f.saving_with_pretraining),
            std::isnan(f.break_even) ? "never" : num(f.break_even, 3) + " runs", num(f.scratch_acc, 3),

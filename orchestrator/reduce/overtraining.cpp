@@ -49,6 +49,7 @@ std::vector<OvertrainingRow> overtraining(const std::vector<Measured>& done, con
     OvertrainingRow o = *row;
     o.dataset = x.cell->dataset;
     o.architecture = x.cell->architecture;
+    o.kind = model_kind(*x.cell);
     o.criterion = x.cell->criterion;
     o.cell_id = x.cell->id;
     o.size = x.cell->size;

@@ -34,7 +34,7 @@ std::vector<SetupRow> setups(const std::vector<Measured>& done, const StudyResul
     auto& rows = groups[group(c)];
     auto it = std::find_if(rows.begin(), rows.end(), [&](const SetupRow& r) { return r.setup == setup_label(c); });
     if (it == rows.end()) {
-      rows.push_back(SetupRow{c.dataset, c.architecture, c.criterion, setup_label(c)});
+      rows.push_back(SetupRow{c.dataset, c.architecture, c.criterion, setup_label(c), model_kind(c)});
       it = rows.end() - 1;
     }
     it->runs += failed.count(c.id) ? failed[c.id] : 0;
@@ -89,6 +89,7 @@ std::vector<FinetuneRow> finetuning(const std::vector<Measured>& done, const Stu
     FinetuneRow& r = it->second.row;
     r.dataset = c.dataset;
     r.architecture = c.architecture;
+    r.kind = model_kind(c);
     r.criterion = c.criterion;
     r.setup = base_setup_label(c);
     r.freeze = c.freeze;

@@ -369,6 +369,7 @@ Statistics intervals_and_comparisons(const std::vector<Measured>& done, const st
         row.efficiency = x.efficiency;
         row.efficiency_norm = x.efficiency_norm;
         row.doubts = x.doubts;
+        row.kind = x.kind;
       }
     // With one run in every (criterion, size) stratum there is no
     // run-to-run spread to resample: no interval, rather than a point that
@@ -435,6 +436,7 @@ Statistics intervals_and_comparisons(const std::vector<Measured>& done, const st
             (a.architecture == c.numerator || a.architecture == c.denominator)) {
           c.complete = c.complete && a.complete;
           c.doubts.add(a.doubts);
+          (a.architecture == c.numerator ? c.numerator_kind : c.denominator_kind) = a.kind;
         }
       out.comparisons.push_back(c);
     }

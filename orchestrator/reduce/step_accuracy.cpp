@@ -18,7 +18,7 @@ std::vector<StepAccuracyRow> step_accuracy(const std::vector<Measured>& done) {
     }
   if (all.empty()) return out;
   auto row = [](const std::string& name, const std::vector<const Measured*>& runs) {
-    StepAccuracyRow r{name, static_cast<int>(runs.size())};
+    StepAccuracyRow r{name, name == "all" ? "-" : model_kind(*runs.front()->cell), static_cast<int>(runs.size())};
     std::vector<double> e, s, at;
     for (const Measured* m : runs) {
       double seconds = 0;

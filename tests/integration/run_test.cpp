@@ -781,12 +781,17 @@ TEST_F(RunStudy, ATrainingProgramRunsInTheGridBesideTheBuiltInOnes) {
                                          " --format json");
   ASSERT_EQ(json.exit_code, 0) << json.err;
   const nlohmann::json j = nlohmann::json::parse(json.out);
-  for (const char* table : {"models", "criteria", "architectures"}) {
+  for (const char* table : {"models", "criteria", "architectures", "intervals", "overtraining"}) {
     std::set<std::string> kinds;
     for (const auto& row : j.at(table))
       kinds.insert(row.at("architecture").get<std::string>() + ":" + row.at("kind").get<std::string>());
     EXPECT_EQ(kinds, (std::set<std::string>{"counter:command", "lenet:built-in"})) << table;
   }
+  ASSERT_EQ(j.at("comparisons").size(), 1u);
+  const auto& compared = j.at("comparisons")[0];
+  std::set<std::string> sides{compared.at("numerator").get<std::string>() + ":" + compared.at("numerator_kind").get<std::string>(),
+                              compared.at("denominator").get<std::string>() + ":" + compared.at("denominator_kind").get<std::string>()};
+  EXPECT_EQ(sides, (std::set<std::string>{"counter:command", "lenet:built-in"}));
   const CommandResult csv = run_command(std::string(JOULEGRID_BINARY) + " report " + quote(results(o)) +
                                         " --format csv");
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
