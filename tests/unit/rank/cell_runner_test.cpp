@@ -615,6 +615,8 @@ TEST_F(MisbehavingProgram, AProgramWithoutAValidationSplitCannotStopOnOne) {
   s.model_command = {TORCH_PYTHON, std::string(JOULEGRID_SOURCE_DIR) + "/tests/fakes/programs/misbehaving.py",
                      "test_as_validation"};
   s.model_workdir = data->path().string();
+  s.ready_seconds = 30;  // python starting up on a busy machine
+  s.stop_seconds = 5;
   ScriptedEnergy energy(1.0);
   const RunResult r = run_cell(s, energy);
   EXPECT_EQ(r.status, "failed");
