@@ -240,8 +240,12 @@ JournalReplay replay_journal(const std::string& journal, StudyResults& results) 
                     "a crash and followed by later ones)";
       return;
     }
-    if (const std::string type = j.value("type", ""); type != "run" && type != "node") {
-      problems[i] = "an entry of unknown type \"" + type + "\" (known: run, node)";
+    // Read without json::value, which throws on a "type" of another JSON
+    // type: an exception must not leave this thread (it would end the process).
+    const auto type = j.find("type");
+    if (type == j.end() || !type->is_string() || (*type != "run" && *type != "node")) {
+      problems[i] = "an entry of unknown type " + (type == j.end() ? std::string("(none)") : type->dump()) +
+                    " (known: \"run\", \"node\")";
       return;
     }
     try {

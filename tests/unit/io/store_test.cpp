@@ -404,6 +404,35 @@ TEST(ResultsStore, AJournalFromBeforeChecksumsReadsAndIsBoundAtTheNextResume) {
   EXPECT_EQ(journal.find("cell0"), std::string::npos) << "the old line was folded into the snapshot the resume wrote";
 }
 
+// An entry whose "type" is not a string (the fuzzer's journal-crash-53e940dd,
+// fuzz/corpus/journal/type-not-a-string) is refused naming its line: it
+// used to throw out of the replay's parsing thread and end the process.
+TEST(ResultsStore, AnEntryWhoseTypeIsNotAStringIsRefusedNamingItsLine) {
+  TempDir dir;
+  const std::string path = dir.file("r.h5");
+  {
+    ResultsStore store = ResultsStore::create(path, meta(), grid(3));
+  }
+  {
+    StudyResults r = load_results(path);
+    r.meta.study_id.clear();  // lines without checksums, as an older joulegrid wrote them
+    std::filesystem::remove(path);
+    std::filesystem::remove(journal_path(path));
+    write_new_results(path, r, {}, {});
+  }
+  std::ofstream(journal_path(path)) << nlohmann::json{{"type", "run"}, {"run", run("cell0", 1, "done", true)}}.dump()
+                                    << "\n"
+                                    << nlohmann::json{{"type", 2.5}, {"run", run("cell1", 1, "done", true)}}.dump()
+                                    << "\n";
+  try {
+    load_results(path);
+    FAIL() << "an entry of no known type was read past";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(journal_path(path) + ":2: "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown type 2.5"), std::string::npos) << e.what();
+  }
+}
+
 // A journal that cannot be read is refused by every reader, naming it:
 // before, a folder where the journal should be read as an empty journal,
 // and report showed none of the commits it held, with exit 0.
