@@ -1,4 +1,5 @@
 #include "meters/nvml.hpp"
+#include "meters/nvml_api.hpp"
 #include "meters/visible_devices.hpp"
 
 #include <algorithm>
@@ -7,28 +8,6 @@
 #include <dlfcn.h>
 
 namespace joulegrid::meters {
-
-// The subset of nvml.h this meter uses, declared here so that the build needs
-// no CUDA headers.
-namespace nvml {
-using Return = int;
-using Device = void*;
-constexpr Return kSuccess = 0;
-struct Utilization {  // nvmlUtilization_t
-  unsigned int gpu, memory;
-};
-struct ProcessInfo {  // nvmlProcessInfo_t (v2 and v3)
-  unsigned int pid;
-  unsigned long long used_gpu_memory;
-  unsigned int gpu_instance_id, compute_instance_id;
-};
-constexpr Return kInsufficientSize = 7;
-struct PciInfo {  // nvmlPciInfo_t (v3)
-  char bus_id_legacy[16];
-  unsigned int domain, bus, device, pci_device_id, pci_subsystem_id;
-  char bus_id[32];
-};
-}  // namespace nvml
 
 class NvmlLibrary {
  public:
@@ -48,21 +27,21 @@ class NvmlLibrary {
     ::dlclose(handle_);
   }
 
-  nvml::Return (*init)() = nullptr;
-  nvml::Return (*shutdown)() = nullptr;
-  nvml::Return (*count)(unsigned int*) = nullptr;
-  nvml::Return (*by_index)(unsigned int, nvml::Device*) = nullptr;
-  nvml::Return (*total_energy_mj)(nvml::Device, unsigned long long*) = nullptr;
-  nvml::Return (*power_mw)(nvml::Device, unsigned int*) = nullptr;
-  nvml::Return (*uuid)(nvml::Device, char*, unsigned int) = nullptr;
-  nvml::Return (*pci_info)(nvml::Device, nvml::PciInfo*) = nullptr;
-  nvml::Return (*utilization)(nvml::Device, nvml::Utilization*) = nullptr;  // optional
+  nvml::InitFn init = nullptr;
+  nvml::ShutdownFn shutdown = nullptr;
+  nvml::CountFn count = nullptr;
+  nvml::ByIndexFn by_index = nullptr;
+  nvml::TotalEnergyFn total_energy_mj = nullptr;
+  nvml::PowerFn power_mw = nullptr;
+  nvml::UuidFn uuid = nullptr;
+  nvml::PciInfoFn pci_info = nullptr;
+  nvml::UtilizationFn utilization = nullptr;  // optional
   // MIG: a slice's handle by its UUID, and the GPU it is a slice of (optional).
-  nvml::Return (*by_uuid)(const char*, nvml::Device*) = nullptr;
-  nvml::Return (*parent_of_mig)(nvml::Device, nvml::Device*) = nullptr;
+  nvml::ByUuidFn by_uuid = nullptr;
+  nvml::ParentOfMigFn parent_of_mig = nullptr;
   // The compute processes on a GPU (optional: R510 and newer).
-  nvml::Return (*compute_processes)(nvml::Device, unsigned int*, nvml::ProcessInfo*) = nullptr;
-  const char* (*error_string)(nvml::Return) = nullptr;
+  nvml::ComputeProcessesFn compute_processes = nullptr;
+  nvml::ErrorStringFn error_string = nullptr;
   bool initialised = false;
 
   std::string describe(nvml::Return rc) const {

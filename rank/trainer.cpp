@@ -130,10 +130,8 @@ SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device) {
 Trainer::Trainer(const CellSpec& cell, SplitTensors data, torch::Device device)
     : cell_(cell), data_(std::move(data)), device_(device) {
   torch::manual_seed(cell.seed);
-  ModelConfig config{cell.architecture, cell.size, data_.sample_shape, cell.data.classes, cell.train, {}, {}};
-  config.model_file = cell.model_file;
-  config.model_hash = cell.model_hash;
-  config.model_init = cell.model_init;
+  const ModelConfig config{cell.architecture, cell.size,      data_.sample_shape, cell.data.classes,
+                           cell.train,        cell.model_file, cell.model_hash,   cell.model_init};
   model_ = make_model(config);
   model_->to(device_);
   if (cell.role == RoleValue::finetune) transfer_ = start_from(*model_, cell.checkpoint, cell.freeze, cell.data.classes);

@@ -76,6 +76,12 @@ void close_file(Handle& file, const std::string& where) {
   if (H5Fclose(id) < 0) throw Error(where + ": cannot close the file: " + error_stack());
 }
 
+std::string library_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  if (H5get_libversion(&major, &minor, &release) < 0) return "unknown";
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
 hid_t check(hid_t rc, const std::string& what, const std::string& where) {
   if (rc < 0) throw Error(where + ": " + what + ": " + error_stack());
   return rc;

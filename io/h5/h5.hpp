@@ -44,6 +44,9 @@ class Handle {
 // Throws Error("<what>: <where>: <the HDF5 error stack>") when `rc` < 0.
 hid_t check(hid_t rc, const std::string& what, const std::string& where);
 
+// The HDF5 library this build runs with: "1.10.8".
+std::string library_version();
+
 Handle open_file_readonly(const std::string& path);
 // H5Fclose, checked: a written file's last data reach the disk there, and a
 // failure (a full disk, EIO) must not pass for a written file.

@@ -116,7 +116,7 @@ int NodeRecord::calibrated_cards() const {
 
 void NodeRecord::keep_calibration_as_one_run() {
   if (calibration_steps > 0 && calibration_runs.empty())
-    calibration_runs.push_back({1, calibration_j, calibration_net_j, calibration_s});
+    calibration_runs.push_back({1, calibration_j, calibration_net_j, calibration_s, ""});
 }
 
 void to_json(nlohmann::json& j, const NodeRecord& n) { j = records::to_json(n, records::node_fields()); }

@@ -19,6 +19,9 @@
 #include "vocabulary/vocabulary.hpp"
 #include "vocabulary/version.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "io/h5/h5.hpp"
+#include "models/torch_build.hpp"
+#include "orchestrator/farm/mpi_comm.hpp"
 #include "rank/child.hpp"
 #include "rank/worker.hpp"
 
@@ -75,6 +78,22 @@ std::string vocabulary_help() {
   return s;
 }
 
+// What this binary is built from: its own version, libtorch and the GPU
+// runtimes compiled into it, the devices it sees, MPI and HDF5. A cluster
+// user checks each build of a heterogeneous job with it.
+std::string version_text() {
+  const TorchBuild t = torch_build();
+  auto runtime = [](const std::string& name, const std::string& v) {
+    return v.empty() ? name + " not compiled in" : name + " " + v + " compiled in";
+  };
+  std::string gpus;
+  if (!t.cuda_runtime.empty() || !t.hip_runtime.empty())
+    gpus = ", " + std::to_string(t.devices) + (t.devices == 1 ? " GPU" : " GPUs") + " visible";
+  return std::string(kProgramVersion) + "\nlibtorch " + t.version + ": " + runtime("CUDA", t.cuda_runtime) + ", " +
+         runtime("ROCm", t.hip_runtime) + gpus + "\nMPI: " + mpi_library_version() + "\nHDF5 " +
+         h5::library_version();
+}
+
 }  // namespace
 
 int cli_main(int argc, char** argv) {
@@ -82,7 +101,7 @@ int cli_main(int argc, char** argv) {
   CLI::App app{"joulegrid: which neural architecture buys the most accuracy per joule"};
   app.require_subcommand(1);
   app.footer(vocabulary_help());
-  app.set_version_flag("--version", kProgramVersion);
+  app.set_version_flag("--version", std::function<std::string()>(version_text));
 
   PlanArgs plan;
   auto* plan_cmd = app.add_subcommand("plan", "Expand a study's grid and print its cells");

@@ -158,6 +158,15 @@ class MpiNodeGroup : public NodeGroup {
 
 bool launched_by_mpi() { return meters::launched_by_a_launcher(); }
 
+std::string mpi_library_version() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "unknown";
+  const std::string all(text);  // up to its NUL, which length may count
+  const std::string first = all.substr(0, all.find('\n'));
+  return first.substr(0, first.find_last_not_of(' ') + 1);
+}
+
 MpiSession::MpiSession(int* argc, char*** argv) {
   int provided = 0;
   MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);

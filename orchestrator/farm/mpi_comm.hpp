@@ -13,6 +13,10 @@ namespace joulegrid {
 // True when a launcher (mpirun, srun) started this process.
 bool launched_by_mpi();
 
+// The MPI library's first line about itself ("Open MPI v4.1.4, ..."); MPI
+// allows asking before MPI_Init.
+std::string mpi_library_version();
+
 class MpiSession {
  public:
   MpiSession(int* argc, char*** argv);

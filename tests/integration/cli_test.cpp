@@ -42,6 +42,16 @@ class Cli : public ::testing::Test {
   testing::TempDir dir;
 };
 
+// --version names what the binary is built from: a cluster user checks each
+// build of a heterogeneous job (CUDA here, ROCm there) against the other.
+TEST_F(Cli, VersionSaysWhatTheBuildIsMadeOf) {
+  const auto r = testing::run_command(std::string(JOULEGRID_BINARY) + " --version");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* words : {"joulegrid ", "\nlibtorch ", "CUDA ", "ROCm ", "\nMPI: ", "\nHDF5 1."})
+    EXPECT_NE(r.out.find(words), std::string::npos) << "no '" << words << "' in:\n" << r.out;
+  EXPECT_EQ(r.out.find('\0'), std::string::npos) << "a NUL cuts the text short";
+}
+
 TEST_F(Cli, PlanPrintsTheTableAndASummary) {
   const auto r = jg("plan " + quote(spec()));
   ASSERT_EQ(r.exit_code, 0) << r.err;

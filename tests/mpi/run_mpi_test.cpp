@@ -495,8 +495,9 @@ TEST_F(MpiStudy, TheOwnModelsExampleRunsEndToEnd) {
   std::map<std::string, std::set<std::string>> inits;  // architecture -> its runs' inits
   for (const auto& run : file.runs) {
     inits[architecture[run.cell_id]].insert(run.init);
-    if (architecture[run.cell_id] != "lenet")  // the paper's sigmoid LeNet learns slowly from 540 images
+    if (architecture[run.cell_id] != "lenet") {  // the paper's sigmoid LeNet learns slowly from 540 images
       EXPECT_GT(run.test_acc, 0.2) << architecture[run.cell_id] << " learned (chance is 0.1)";
+    }
   }
   EXPECT_EQ(inits["tinycnn"], std::set<std::string>{"reset"});
   EXPECT_EQ(inits["lenet"], std::set<std::string>{"default"});

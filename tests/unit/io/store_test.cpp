@@ -163,7 +163,7 @@ TEST(ResultsStore, AnEntryItsReplayWouldRefuseIsNeverCommitted) {
     n.name = "n1";
     n.calibration_steps = 50;
     n.calibration_j = 170;  // not the median of its repetitions
-    n.calibration_runs = {{1, 161, 100, 1.0}, {2, 166, 104, 1.1}, {3, 183, 120, 1.2}};
+    n.calibration_runs = {{1, 161, 100, 1.0, ""}, {2, 166, 104, 1.1, ""}, {3, 183, 120, 1.2, ""}};
     EXPECT_THROW(store.add_node(n), InternalError);
     EXPECT_EQ(slurp(journal_path(path)), committed);
     EXPECT_EQ(store.results().runs.size(), 1u);
@@ -187,7 +187,7 @@ TEST(ResultsStore, EveryCalibrationRepetitionIsKept) {
   n.name = "n1";
   n.calibration_steps = 50;
   n.calibration_j = 166;
-  n.calibration_runs = {{1, 161, 100, 1.0}, {2, 166, 104, 1.1}, {3, 183, 120, 1.2}};
+  n.calibration_runs = {{1, 161, 100, 1.0, ""}, {2, 166, 104, 1.1, ""}, {3, 183, 120, 1.2, ""}};
   store.add_node(n);
   for (int pass = 0; pass < 2; ++pass) {
     const StudyResults r = load_results(path);

@@ -437,8 +437,9 @@ TEST(TorchScript, AResetStartsEachSeedFromItsOwnFreshWeights) {
   ASSERT_EQ(a.size(), file.size());
   for (const auto& [name, t] : a) {
     EXPECT_TRUE(torch::equal(t, again.at(name))) << name;
-    if (name.find("num_batches") == std::string::npos)
+    if (name.find("num_batches") == std::string::npos) {
       EXPECT_TRUE(torch::all(file.at(name) == 3.0).item<bool>()) << name << ": the file's weights";
+    }
   }
   // fan_in 9 for the convolution, 784 for the head: bounded by 1/sqrt(fan_in).
   EXPECT_LE(a.at("conv__weight").abs().max().item<double>(), 1 / 3.0 + 1e-6);

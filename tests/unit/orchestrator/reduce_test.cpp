@@ -422,7 +422,7 @@ TEST(Reduce, ANoisyCalibrationWidensTheNormalisedIntervalsAndNothingElse) {
       n.calibration_runs.clear();
       const std::vector<double> runs = n.name == "node-b" ? b_runs : std::vector<double>{100, 100, 100};
       for (size_t i = 0; i < runs.size(); ++i)
-        n.calibration_runs.push_back({static_cast<int>(i) + 1, runs[i], runs[i] * 0.8, 2.0});
+        n.calibration_runs.push_back({static_cast<int>(i) + 1, runs[i], runs[i] * 0.8, 2.0, ""});
     }
     return reduce(r);
   };
