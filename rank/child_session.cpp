@@ -37,10 +37,16 @@ class ChildSession {
       return fail(protocol::failure::input, e.what(), protocol::child_exit::bad_input);
     } catch (const c10::Error& e) {
       const std::string what = e.what_without_backtrace();
-      if (what.find("out of memory") != std::string::npos || what.find("can't allocate memory") != std::string::npos)
-        return fail(protocol::failure::out_of_memory, "out of memory on " + device_name_ + ": " + first_line(what),
-                    protocol::child_exit::out_of_memory);
-      return fail(protocol::failure::internal, first_line(what), protocol::child_exit::internal);
+      switch (protocol::failure::classify_torch_error(what)) {
+        case FailureValue::out_of_memory:
+          return fail(protocol::failure::out_of_memory, "out of memory on " + device_name_ + ": " + first_line(what),
+                      protocol::child_exit::out_of_memory);
+        case FailureValue::device:
+          return fail(protocol::failure::device, "a fault of " + device_name_ + ": " + first_line(what),
+                      protocol::child_exit::device);
+        default:
+          return fail(protocol::failure::internal, first_line(what), protocol::child_exit::internal);
+      }
     } catch (const std::exception& e) {
       return fail(protocol::failure::internal, e.what(), protocol::child_exit::internal);
     }

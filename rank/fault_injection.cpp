@@ -34,11 +34,11 @@ void FaultPlan::strike() const {
 
 FaultPlan parse_fault(const std::string& text) {
   static const std::regex form(
-      R"(^(nan|oom|segfault|abort|hang|exit)@([0-9]+)(\.([0-9]+))?(/((id:)?[0-9a-f]+))?(#([0-9]+))?$)");
+      R"(^(nan|oom|cuda|segfault|abort|hang|exit)@([0-9]+)(\.([0-9]+))?(/((id:)?[0-9a-f]+))?(#([0-9]+))?$)");
   std::smatch m;
   if (!std::regex_match(text, m, form))
     throw InputError("JOULEGRID_INJECT_FAULT: '" + text +
-                     "' is not KIND@EPOCH[.BATCH][/CELL][#ATTEMPT] with KIND nan, oom, segfault, abort, hang or exit "
+                     "' is not KIND@EPOCH[.BATCH][/CELL][#ATTEMPT] with KIND nan, oom, cuda, segfault, abort, hang or exit "
                      "and CELL an index, an id prefix with a letter a-f, or id:PREFIX");
   FaultPlan f;
   f.kind = m[1];

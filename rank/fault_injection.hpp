@@ -4,7 +4,8 @@
 // inherits it):
 //   JOULEGRID_INJECT_FAULT=KIND@EPOCH[.BATCH][/CELL][#ATTEMPT][,MORE...]
 // KIND: nan (the loss becomes NaN), oom (asks the allocator for an exabyte),
-// segfault, abort, hang (sleeps forever),
+// cuda (libtorch's error for a GPU's illegal memory access, as a CUDA kernel
+// raises it), segfault, abort, hang (sleeps forever),
 // exit (exit code 7). Each says on stderr what struck before it strikes, so
 // the failure's error_tail shows it. BATCH defaults to 1; CELL limits the
 // fault to one cell: digits alone are its index, anything with a letter a-f
@@ -27,7 +28,7 @@ struct FaultPlan {
 
   bool applies_to(int cell_index, const std::string& cell_id, int cell_attempt = 1) const;
   bool due(int at_epoch, long at_batch) const { return at_epoch == epoch && at_batch == batch; }
-  // Does what `kind` says, unless it is nan or oom (the trainer does those).
+  // Does what `kind` says, unless it is nan, oom or cuda (the trainer does those).
   void strike() const;
 };
 

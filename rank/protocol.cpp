@@ -16,6 +16,22 @@ std::string line_of(const json& ev) { return ev.dump(); }
 
 }  // namespace
 
+FailureValue failure::classify_torch_error(const std::string& message) {
+  auto says = [&](std::initializer_list<const char*> words) {
+    for (const char* w : words)
+      if (message.find(w) != std::string::npos) return true;
+    return false;
+  };
+  if (says({"out of memory", "can't allocate memory", "CUDA_ERROR_OUT_OF_MEMORY", "hipErrorOutOfMemory"}))
+    return FailureValue::out_of_memory;
+  if (says({"CUDA error", "HIP error", "CUDA driver error", "illegal memory access", "illegal address",
+            "device-side assert", "unspecified launch failure", "ECC error", "CUBLAS_STATUS_", "CUDNN_STATUS_",
+            "NCCL error", "fallen off the bus", "GPU is lost", "no CUDA-capable device",
+            "CUDA-capable devices are busy or unavailable"}))
+    return FailureValue::device;
+  return FailureValue::internal;
+}
+
 std::string ready_line(const Ready& r) {
   json ev{{"event", event::ready},
           {"protocol", kVersion},

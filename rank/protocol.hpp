@@ -42,6 +42,7 @@ constexpr int internal = 1;
 constexpr int bad_input = 2;
 constexpr int nonfinite_loss = 4;
 constexpr int out_of_memory = 5;
+constexpr int device = 6;
 }  // namespace child_exit
 
 // Failure kinds recorded with a failed attempt: the words of Failure
@@ -55,6 +56,15 @@ inline constexpr FailureValue signal = FailureValue::signal;
 inline constexpr FailureValue exit = FailureValue::exit;
 inline constexpr FailureValue timeout = FailureValue::timeout;
 inline constexpr FailureValue protocol = FailureValue::protocol;
+inline constexpr FailureValue device = FailureValue::device;
+
+// What a libtorch error's message says went wrong: out_of_memory (CUDA's,
+// HIP's or the CPU allocator's), device (the GPU itself: an illegal address,
+// a device-side assert, an ECC error, a launch failure, a lost device, a
+// cuBLAS / cuDNN / NCCL failure), or internal. A device fault poisons the
+// CUDA context for the rest of the process; the child exits, which frees the
+// GPU for the worker's next attempt.
+FailureValue classify_torch_error(const std::string& message);
 }  // namespace failure
 
 // ---- the child's events ------------------------------------------------------

@@ -163,7 +163,12 @@ EpochTraining Trainer::train_epoch(int epoch, const std::function<bool(int64_t)>
     if (fault_ && fault_->due(epoch, out.batches + 1)) {
       if (fault_->kind == "nan") loss = loss * std::numeric_limits<float>::quiet_NaN();
       else if (fault_->kind == "oom") torch::empty({int64_t{1} << 58}, x.options());  // a real allocator failure
-      else fault_->strike();
+      else if (fault_->kind == "cuda") {  // as C10_CUDA_CHECK throws it after a kernel's fault
+        TORCH_CHECK(false, "CUDA error: an illegal memory access was encountered\nCUDA kernel errors might be "
+                           "asynchronously reported at some other API call (injected)");
+      } else {
+        fault_->strike();
+      }
     }
     loss.backward();
     optimizer_->step();

@@ -122,12 +122,12 @@ using StopReason = Word<StopReasonValue>;
 
 // What ended a failed attempt.
 enum class FailureValue {
-  none, input, internal, nonfinite_loss, out_of_memory, signal, exit, timeout, protocol, dependency
+  none, input, internal, nonfinite_loss, out_of_memory, signal, exit, timeout, protocol, dependency, device
 };
 template <>
 struct Vocabulary<FailureValue> {
   static constexpr const char* what = "failure cause";
-  static constexpr std::array<WordEntry<FailureValue>, 10> words{{
+  static constexpr std::array<WordEntry<FailureValue>, 11> words{{
       {FailureValue::none, ""},
       {FailureValue::input, "input"},                    // its data or model file is bad: not retried by chance
       {FailureValue::internal, "internal"},
@@ -138,6 +138,7 @@ struct Vocabulary<FailureValue> {
       {FailureValue::timeout, "timeout"},
       {FailureValue::protocol, "protocol"},              // the trainer broke the cell protocol
       {FailureValue::dependency, "dependency"},          // its pretraining cell failed: never run
+      {FailureValue::device, "device"},                  // the GPU faulted (illegal address, assert, ECC, lost)
   }};
 };
 using Failure = Word<FailureValue>;

@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "models/classifier.hpp"
 #include "rank/calibration.hpp"
@@ -164,15 +165,23 @@ TEST_F(CellRunnerTest, NanLossFailsNamingEpochAndBatch) {
   EXPECT_EQ(r.epochs, 1);  // the first epoch's record is kept
 }
 
-TEST_F(CellRunnerTest, OutOfMemoryIsReportedAsSuch) {
-  ::setenv("JOULEGRID_INJECT_FAULT", "oom@1.2", 1);
-  CriterionSpec c = criterion("epochs");
-  c.epochs = 1;
-  ScriptedEnergy energy(1.0);
-  const RunResult r = run(cell(c), energy);
-  EXPECT_EQ(r.status, "failed");
-  EXPECT_EQ(r.failure, protocol::failure::out_of_memory);
-  EXPECT_NE(r.detail.find("out of memory on cpu"), std::string::npos) << r.detail;
+// Running out of memory, and a GPU's fault (an illegal address, as libtorch
+// raises it), are each reported as such, not as internal: a device fault
+// ends the child, which frees the GPU, and the worker's next attempt starts
+// on a fresh CUDA context.
+TEST_F(CellRunnerTest, OutOfMemoryAndAGpuFaultAreReportedAsSuch) {
+  for (const auto& [fault, failure, words] :
+       {std::tuple{"oom@1.2", protocol::failure::out_of_memory, "out of memory on cpu"},
+        std::tuple{"cuda@1.2", protocol::failure::device, "a fault of cpu: CUDA error: an illegal memory access"}}) {
+    ::setenv("JOULEGRID_INJECT_FAULT", fault, 1);
+    CriterionSpec c = criterion("epochs");
+    c.epochs = 1;
+    ScriptedEnergy energy(1.0);
+    const RunResult r = run(cell(c), energy);
+    EXPECT_EQ(r.status, "failed") << fault;
+    EXPECT_EQ(r.failure, failure) << fault;
+    EXPECT_NE(r.detail.find(words), std::string::npos) << fault << ": " << r.detail;
+  }
 }
 
 TEST_F(CellRunnerTest, SegfaultIsAFailureNotACrash) {

@@ -74,6 +74,30 @@ TEST(CellProtocol, EveryEventTheChildWritesReadsBackWhole) {
 }
 
 // What the parent refuses, naming the event and the field.
+// libtorch's own words for what went wrong, as its CPU, CUDA and ROCm
+// builds say them: the GPU's faults are a device failure, running out of
+// memory is out_of_memory, anything else internal.
+TEST(CellProtocol, ATorchErrorIsClassifiedByWhatWentWrong) {
+  using protocol::failure::classify_torch_error;
+  for (const char* m : {"CUDA error: an illegal memory access was encountered",
+                        "CUDA error: device-side assert triggered",
+                        "CUDA error: unspecified launch failure",
+                        "CUDA error: uncorrectable ECC error encountered",
+                        "HIP error: an illegal memory access was encountered",
+                        "CUDA driver error: the GPU has fallen off the bus",
+                        "CUBLAS_STATUS_EXECUTION_FAILED when calling `cublasSgemm( handle, opa, opb, m, n, k, ...)`",
+                        "cuDNN error: CUDNN_STATUS_INTERNAL_ERROR",
+                        "NCCL error in: ProcessGroupNCCL.cpp:1269, unhandled cuda error"})
+    EXPECT_EQ(classify_torch_error(m), FailureValue::device) << m;
+  for (const char* m : {"CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.10 GiB total capacity)",
+                        "HIP out of memory. Tried to allocate 20.00 MiB",
+                        "[enforce fail at alloc_cpu.cpp:75] err == 0. DefaultCPUAllocator: can't allocate memory"})
+    EXPECT_EQ(classify_torch_error(m), FailureValue::out_of_memory) << m;
+  for (const char* m : {"mat1 and mat2 shapes cannot be multiplied (4x3 and 5x2)", "Expected all tensors to be on "
+                        "the same device, but found at least two devices, cuda:0 and cpu!"})
+    EXPECT_EQ(classify_torch_error(m), FailureValue::internal) << m;
+}
+
 TEST(CellProtocol, ABadEventIsRefusedNamingItsField) {
   auto refusal = [](const std::string& line) -> std::string {
     try {
