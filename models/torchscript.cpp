@@ -114,9 +114,11 @@ bool reset_layer(const std::string& cls, torch::jit::Module& layer) {
 void reset_standard_layers(torch::jit::Module& module, const std::string& file) {
   for (const auto& m : module.named_modules()) {
     torch::jit::Module layer = m.value;
+    // A known layer resets whatever it holds (a norm without affine weights
+    // still has running statistics); any other holds no weights of its own
+    // unless it has parameters.
+    if (reset_layer(torch_nn_class(layer), layer)) continue;
     if (layer.named_parameters(false).size() == 0) continue;
-    const std::string cls = torch_nn_class(layer);
-    if (reset_layer(cls, layer)) continue;
     const std::string where = m.name.empty() ? "the module itself" : "'" + m.name + "'";
     const std::string type = layer.type()->name() ? layer.type()->name()->name() : "?";
     throw InputError(file + ": init = \"reset\" re-initialises torch.nn's Linear, Conv, ConvTranspose, norm, "

@@ -451,6 +451,9 @@ TEST(TorchScript, AResetStartsEachSeedFromItsOwnFreshWeights) {
   EXPECT_TRUE(torch::all(a.at("norm__bias") == 0).item<bool>());
   EXPECT_TRUE(torch::all(a.at("norm__running_mean") == 0).item<bool>());
   EXPECT_TRUE(torch::all(a.at("norm__running_var") == 1).item<bool>());
+  // A norm with no parameters of its own still starts its statistics over.
+  EXPECT_TRUE(torch::all(a.at("plain_norm__running_mean") == 0).item<bool>());
+  EXPECT_TRUE(torch::all(a.at("plain_norm__running_var") == 1).item<bool>());
 }
 
 // A parameter outside torch.nn's layers is not left as the file has it
