@@ -130,6 +130,7 @@ SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device) {
 Trainer::Trainer(const CellSpec& cell, SplitTensors data, torch::Device device)
     : cell_(cell), data_(std::move(data)), device_(device) {
   torch::manual_seed(cell.seed);
+  if (!device_.is_cpu()) device_generator_ = at::globalContext().defaultGenerator(device_);
   const ModelConfig config{cell.architecture, cell.size,      data_.sample_shape, cell.data.classes,
                            cell.train,        cell.model_file, cell.model_hash,   cell.model_init};
   model_ = make_model(config);
@@ -147,7 +148,11 @@ EpochTraining Trainer::train_epoch(int epoch, const std::function<bool(int64_t)>
   EpochTraining out;
   const int64_t n = data_.train_x.size(0);
   const int64_t bs = cell_.batch_size;
-  const torch::Tensor order = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64)).to(device_);
+  // The order is drawn where the data lives: on a GPU no index crosses from the host.
+  const at::Generator order_from = device_generator_ ? *device_generator_ : at::detail::getDefaultCPUGenerator();
+  const torch::Tensor order =
+      torch::randperm(n, order_from, torch::TensorOptions().dtype(torch::kInt64).device(order_from.device()))
+          .to(device_);
   torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
   torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device_));
   const bool check_each_batch = device_.is_cpu();  // .item() is free on the CPU, a sync on a GPU
@@ -207,14 +212,6 @@ double Trainer::accuracy(const torch::Tensor& x, const torch::Tensor& y) {
   return static_cast<double>(correct.item<int64_t>()) / n;
 }
 
-namespace {
-
-at::Generator generator_of(torch::Device device) {
-  return device.is_cpu() ? at::detail::getDefaultCPUGenerator() : at::globalContext().defaultGenerator(device);
-}
-
-}  // namespace
-
 std::string Trainer::state(int epoch) {
   torch::serialize::OutputArchive archive, model, optimizer;
   model_->save(model);
@@ -223,12 +220,11 @@ std::string Trainer::state(int epoch) {
   archive.write("optimizer", optimizer);
   archive.write("epoch", torch::tensor(static_cast<int64_t>(epoch)));
   // The data order and dropout draw from these: a restored trainer draws what this one would have.
-  std::vector<torch::Device> devices{torch::Device(torch::kCPU)};
-  if (!device_.is_cpu()) devices.push_back(device_);
-  for (const auto& d : devices) {
-    at::Generator g = generator_of(d);
+  std::vector<std::pair<std::string, at::Generator>> generators{{"rng_cpu", at::detail::getDefaultCPUGenerator()}};
+  if (device_generator_) generators.emplace_back("rng_device", *device_generator_);
+  for (auto& [name, g] : generators) {
     std::lock_guard<std::mutex> lock(g.mutex());
-    archive.write(std::string("rng_") + (d.is_cpu() ? "cpu" : "device"), g.get_state());
+    archive.write(name, g.get_state());
   }
   std::ostringstream out;
   archive.save_to(out);
@@ -247,14 +243,15 @@ int Trainer::restore(const std::string& path) {
     archive.read("epoch", epoch);
     archive.read("rng_cpu", rng);
     {
-      at::Generator g = generator_of(torch::Device(torch::kCPU));
+      at::Generator g = at::detail::getDefaultCPUGenerator();
       std::lock_guard<std::mutex> lock(g.mutex());
       g.set_state(rng);
     }
-    if (!device_.is_cpu() && archive.try_read("rng_device", rng)) {
-      at::Generator g = generator_of(device_);
-      std::lock_guard<std::mutex> lock(g.mutex());
-      g.set_state(rng);
+    // A state kept on the CPU and resumed on a GPU has no device generator:
+    // the device's stays as the cell's seed set it.
+    if (device_generator_ && archive.try_read("rng_device", rng)) {
+      std::lock_guard<std::mutex> lock(device_generator_->mutex());
+      device_generator_->set_state(rng);
     }
     model_->to(device_);
     return static_cast<int>(epoch.item<int64_t>());

@@ -49,6 +49,9 @@ class Trainer {
   EpochTraining train_epoch(int epoch, const std::function<bool(int64_t)>& after_batch = {});
   // A fault to strike at its epoch and batch (tests of failure handling).
   void inject(const FaultPlan& fault) { fault_ = fault; }
+  // A stand-in for the device's generator, for tests on a machine without a
+  // GPU: the data order draws from it, and state() keeps it as the device's.
+  void draw_order_from(at::Generator stand_in) { device_generator_ = std::move(stand_in); }
   double accuracy(const torch::Tensor& x, const torch::Tensor& y);
 
   // The training state after `epoch` epochs, as bytes: the weights, the
@@ -73,6 +76,9 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<torch::Tensor> parameters_;
   std::optional<FaultPlan> fault_;
+  // The device's own generator (none on the CPU): the data order's, and
+  // dropout's and the Bayesian samples' there.
+  std::optional<at::Generator> device_generator_;
   std::optional<Transfer> transfer_;
 };
 
