@@ -3,6 +3,9 @@
 // batch, optimiser and threads). Prints one JSON object.
 //
 //   epoch_speed --arch lenet --size 1 --threads 2 --epochs 3 --subset 10000 [--torchscript FILE]
+//               [--device cpu|cuda] [--data DIR]
+// An epoch's time ends with its loss read back, so on a GPU it includes
+// every kernel the epoch queued.
 
 #include <chrono>
 #include <iostream>
@@ -26,6 +29,8 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", epochs);
   app.add_option("--subset", subset);
   app.add_option("--data", data);
+  std::string device_name = "cpu";
+  app.add_option("--device", device_name)->check(CLI::IsMember({"cpu", "cuda"}));
   app.add_option("--sample-hz", sample_hz);
   std::string torchscript;  // a TorchScript file of the model instead of the built-in one
   app.add_option("--torchscript", torchscript);
@@ -48,7 +53,14 @@ int main(int argc, char** argv) {
   cell.criterion.epochs = epochs;
   cell.seed = 1;
   torch::set_num_threads(threads);
-  Trainer trainer(cell, load_split_tensors(cell, torch::kCPU), torch::kCPU);
+  torch::Device device = torch::kCPU;
+  try {
+    device = choose_device(device_name);
+  } catch (const std::exception& e) {
+    std::cerr << "epoch_speed: " << e.what() << "\n";
+    return 2;
+  }
+  Trainer trainer(cell, load_split_tensors(cell, device), device);
   std::unique_ptr<meters::Sampler> sampler;
   if (sample_hz > 0) {
     meters::MeterSet set = meters::open_meters({"auto"}, meters::SysfsRoot::from_environment(), {});
@@ -64,7 +76,7 @@ int main(int argc, char** argv) {
     acc = r.accuracy;
   }
   std::cout << nlohmann::json{{"runner", torchscript.empty() ? "joulegrid" : "joulegrid torchscript"}, {"arch", arch}, {"size", size},
-                              {"threads", threads}, {"samples", trainer.data().train_x.size(0)},
+                              {"threads", threads}, {"device", device.str()}, {"samples", trainer.data().train_x.size(0)},
                               {"sample_hz", sample_hz},
                               {"meter_samples", sampler ? sampler->sample_count() : 0},
                               {"epoch_seconds", seconds}, {"train_acc", acc}}

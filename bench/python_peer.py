@@ -3,7 +3,9 @@
 batch size, optimiser and threads as joulegrid's trainer (bench/epoch_speed).
 Debian's python3-torch is the same libtorch build as libtorch-dev.
 
-  python_peer.py --arch lenet --size 1 --threads 2 --epochs 3 --subset 10000
+  python_peer.py --arch lenet --size 1 --threads 2 --epochs 3 --subset 10000 [--device cuda]
+On a GPU the subset lives in device memory and the order is drawn there, as
+in joulegrid; an epoch's time ends when the device has finished it.
 Prints one JSON object with the seconds of each training epoch.
 """
 import argparse, gzip, json, math, time
@@ -92,26 +94,31 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--subset", type=int, default=10000)
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     a = ap.parse_args()
+    device = torch.device(a.device)
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     x, y = load_subset(a.data, a.subset, 1)
+    x, y = x.to(device), y.to(device)
     model = {"lenet": lambda: LeNet(a.size), "mcdropout": lambda: LeNet(a.size, 0.5),
-             "bcnn": lambda: BCNN(a.size)}[a.arch]()
+             "bcnn": lambda: BCNN(a.size)}[a.arch]().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=0.001)
     n, seconds = len(y), []
     for _ in range(a.epochs):
         t0 = time.perf_counter()
         model.train()
-        perm = torch.randperm(n)
+        perm = torch.randperm(n, device=device)
         for i in range(0, n, 256):
             idx = perm[i:i + 256]
             opt.zero_grad(set_to_none=True)
             loss = model.objective(x[idx], y[idx], n)
             loss.backward()
             opt.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
         seconds.append(time.perf_counter() - t0)
-    print(json.dumps({"runner": "python", "arch": a.arch, "size": a.size, "threads": a.threads,
+    print(json.dumps({"runner": "python", "arch": a.arch, "size": a.size, "threads": a.threads, "device": a.device,
                       "samples": n, "epoch_seconds": seconds}))
 
 
