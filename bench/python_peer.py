@@ -10,7 +10,6 @@ Prints one JSON object with the seconds of each training epoch.
 """
 import argparse, gzip, json, math, time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -18,13 +17,13 @@ import torch.nn.functional as F
 
 def load_subset(folder, n, seed):
     """A stratified subset of the training set, normalised like joulegrid ('mnist')."""
-    raw = lambda f, off: np.frombuffer(gzip.open(f"{folder}/{f}").read(), np.uint8, offset=off)
+    raw = lambda f, off: torch.frombuffer(bytearray(gzip.open(f"{folder}/{f}").read()[off:]), dtype=torch.uint8)
     x = raw("train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28)
-    y = raw("train-labels-idx1-ubyte.gz", 8).astype(np.int64)
-    rng = np.random.default_rng(seed)
-    picked = np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == c))[: n // 10] for c in range(10)]))
-    xs = torch.from_numpy(x[picked].copy()).float().div_(255).sub_(0.1307).div_(0.3081)
-    return xs, torch.from_numpy(y[picked].copy())
+    y = raw("train-labels-idx1-ubyte.gz", 8).long()
+    g = torch.Generator().manual_seed(seed)
+    per_class = [torch.nonzero(y == c).flatten() for c in range(10)]
+    picked = torch.cat([idx[torch.randperm(len(idx), generator=g)[: n // 10]] for idx in per_class]).sort().values
+    return x[picked].float().div_(255).sub_(0.1307).div_(0.3081), y[picked]
 
 
 class LeNet(nn.Module):
