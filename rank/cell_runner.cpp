@@ -57,6 +57,7 @@ const char* event_name(ChildEvent::Kind k) {
     case ChildEvent::Kind::epoch: return "epoch";
     case ChildEvent::Kind::checkpoint: return "checkpoint";
     case ChildEvent::Kind::error: return "error";
+    case ChildEvent::Kind::done: return "done";
     case ChildEvent::Kind::not_an_event: break;
   }
   return "a line";
@@ -115,25 +116,47 @@ class CellSession {
       args = {"joulegrid", "cell"};
       args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
     }
-    std::optional<ChildProcess> child;
+    std::optional<ChildProcess> own;
+    std::optional<LineReader> own_out;
+    LineReader* out = nullptr;
+    WarmTrainer* warm = program_ ? nullptr : options.warm;
     try {
-      child.emplace(exe, args, spawn);
+      if (warm) {
+        const std::string key = nlohmann::json(cell_).at("data").dump() + " on " + cell_.train.device;
+        child_ = warm->take(key);
+        if (!child_) child_ = &warm->start(key, exe, args);
+        out = &warm->out();
+      } else {
+        own.emplace(exe, args, spawn);
+        child_ = &*own;
+        own_out.emplace(child_->stdout_fd(), program_ ? kMaxLineBytes : 0);
+        out = &*own_out;
+      }
     } catch (const InputError& e) {
       return fail_to_start(e.what());
     }
-    child_ = &*child;
+    warm_ = warm != nullptr;
     // A program that stops reading its input must not stall the worker.
-    if (program_) ::fcntl(child->stdin_fd(), F_SETFL, ::fcntl(child->stdin_fd(), F_GETFL) | O_NONBLOCK);
-    energy_.attach(child->pid());
+    if (program_) ::fcntl(child_->stdin_fd(), F_SETFL, ::fcntl(child_->stdin_fd(), F_GETFL) | O_NONBLOCK);
+    energy_.attach(child_->pid());
     // The cell, and the protocol version the parent speaks: a program's
     // client refuses another (python/joulegrid_cell.py).
     nlohmann::json first = cell_;
     first["protocol"] = protocol::kVersion;
+    if (warm_) first[protocol::kWarm] = true;
     send(first.dump());
-    pump(*child, start);
-    const int status = child->wait();
+    pump(*child_, *out, start);
+    // A warm child that said done waits for its next cell; any other has ended.
+    const int status = done_ ? 0 : child_->wait();
     result_.seconds = seconds_since(start);
     finish(status);
+    if (warm) {
+      if (done_ && result_.status == StatusValue::done)
+        warm->cell_done();
+      else
+        warm->end("cell " + cell_.id + " ended " + std::string(result_.status.name()) +
+                  (result_.detail.empty() ? "" : ": " + result_.detail));
+    }
     return result_;
   }
 
@@ -172,16 +195,17 @@ class CellSession {
 
   std::string trainer() const { return program_ ? "the program" : "the trainer"; }
 
-  void pump(ChildProcess& child, Clock::time_point start) {
-    LineReader out(child.stdout_fd(), program_ ? kMaxLineBytes : 0), err(child.stderr_fd());
+  void pump(ChildProcess& child, LineReader& out, Clock::time_point start) {
     bool err_open = true;
     std::optional<Clock::time_point> exited;
-    while (!out.eof()) {
+    while (!out.eof() && !done_) {
       pollfd fds[2] = {{child.stdout_fd(), POLLIN, 0}, {child.stderr_fd(), err_open ? short(POLLIN) : short(0), 0}};
       ::poll(fds, err_open ? 2 : 1, kPollMs);
       if (err_open && (fds[1].revents & (POLLIN | POLLHUP))) err_open = drain_stderr(child.stderr_fd());
       if (fds[0].revents & (POLLIN | POLLHUP)) {
-        while (auto line = out.read_line(0)) handle(*line);
+        while (!done_)
+          if (auto line = out.read_line(0)) handle(*line);
+          else break;
         if (out.overlong())
           broken(trainer() + " wrote a line of more than " + std::to_string(kMaxLineBytes >> 20) +
                  " MiB to standard output");
@@ -201,8 +225,9 @@ class CellSession {
         break;
       }
     }
-    // What is left on stderr; a pipe that a stray process holds open is not waited for.
-    for (pollfd p{child.stderr_fd(), POLLIN, 0}; err_open && ::poll(&p, 1, 200) > 0;)
+    // What is left on stderr; a pipe that a stray process holds open is not
+    // waited for, nor a warm child's, which stays open for its next cell.
+    for (pollfd p{child.stderr_fd(), POLLIN, 0}; err_open && ::poll(&p, 1, done_ ? 0 : 200) > 0;)
       err_open = drain_stderr(child.stderr_fd());
   }
 
@@ -274,6 +299,7 @@ class CellSession {
       case ChildEvent::Kind::epoch: on_epoch(ev.epoch); break;
       case ChildEvent::Kind::checkpoint: on_checkpoint(ev.checkpoint_epoch); break;
       case ChildEvent::Kind::error: on_error(ev); break;
+      case ChildEvent::Kind::done: done_ = true; break;
     }
   }
 
@@ -294,6 +320,11 @@ class CellSession {
       default: break;
     }
     if (stage_ == Stage::starting) return out_of_order("before 'ready'");
+    if (ev.kind == ChildEvent::Kind::done) {
+      if (!warm_) return out_of_order("though it was not asked to stay for another cell");
+      if (stage_ != Stage::stopped) return out_of_order("before the cell was told to stop");
+      return true;
+    }
     if (stage_ == Stage::stopped && ev.kind != ChildEvent::Kind::checkpoint) return out_of_order("after 'stop'");
     if (ev.kind == ChildEvent::Kind::checkpoint) {
       if (stage_ != Stage::between_epochs && stage_ != Stage::stopped) return out_of_order("during an epoch");
@@ -377,7 +408,7 @@ class CellSession {
       stop_sent_ = true;
       stage_ = Stage::stopped;
       stopped_at_ = Clock::now();
-      child_->close_stdin();
+      if (!warm_) child_->close_stdin();  // a warm child waits on it for its next cell
     } else {
       send(protocol::kContinue);
     }
@@ -496,11 +527,66 @@ class CellSession {
   EnergyTotals train_begin_, eval_begin_;
   double cumulative_j_ = 0;
   bool stop_sent_ = false, timed_out_ = false, abandoned_ = false, protocol_broken_ = false;
+  bool warm_ = false, done_ = false;  // a kept child: asked to stay, and said its cell is done
   Failure failure_;
   std::string failure_detail_, error_tail_;
 };
 
 }  // namespace
+
+WarmTrainer::WarmTrainer(int max_cells, long max_rss_mib) : max_cells_(max_cells), max_rss_mib_(max_rss_mib) {}
+
+WarmTrainer::~WarmTrainer() = default;  // the child is killed and reaped with it
+
+pid_t WarmTrainer::pid() const { return child_ ? child_->pid() : -1; }
+
+LineReader& WarmTrainer::out() { return *out_; }
+
+void WarmTrainer::end(const std::string& why) {
+  if (!child_) return;
+  out_.reset();
+  child_.reset();
+  last_end_ = why;
+  cells_ = 0;
+}
+
+namespace {
+
+// Resident memory of a process in MiB, from /proc/PID/statm; -1 if unknown.
+long resident_mib(pid_t pid) {
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/statm").c_str(), "r");
+  if (!f) return -1;
+  long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%ld %ld", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * (::sysconf(_SC_PAGESIZE) / 1024) / 1024 : -1;
+}
+
+}  // namespace
+
+ChildProcess* WarmTrainer::take(const std::string& key) {
+  if (!child_) return nullptr;
+  if (child_->try_wait()) {
+    end("it had ended between cells");
+  } else if (key != key_) {
+    end("the next cell needs other data or another device");
+  } else if (cells_ >= max_cells_) {
+    end("it had run " + std::to_string(cells_) + " cells ([experiment] trainer_cells)");
+  } else if (const long mib = resident_mib(child_->pid()); max_rss_mib_ > 0 && mib > max_rss_mib_) {
+    end("its resident memory, " + std::to_string(mib) + " MiB, passed " + std::to_string(max_rss_mib_) +
+        " MiB ([experiment] trainer_memory_mib)");
+  }
+  return child_.get();
+}
+
+ChildProcess& WarmTrainer::start(const std::string& key, const std::string& exe, const std::vector<std::string>& args) {
+  end("a new child was started");
+  child_ = std::make_unique<ChildProcess>(exe, args);
+  out_ = std::make_unique<LineReader>(child_->stdout_fd());
+  key_ = key;
+  cells_ = 0;
+  return *child_;
+}
 
 RunResult run_cell(const CellSpec& cell, CellEnergy& energy, const CellCallbacks& callbacks,
                    const CellRunOptions& options) {

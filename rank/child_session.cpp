@@ -30,9 +30,26 @@ class ChildSession {
  public:
   ChildSession(int in_fd, int out_fd) : in_(in_fd), out_fd_(out_fd) {}
 
+  // One cell; or, when the parent asks for a warm trainer, one cell after
+  // another until its input ends, each with a model, optimiser and random
+  // state of its own, and the dataset kept while the cells share it.
   int run() {
+    std::optional<std::string> line = in_.read_line(-1);
+    if (!line) return fail(protocol::failure::protocol, "no cell on stdin", protocol::child_exit::internal);
+    while (true) {
+      const int code = run_one(*line);
+      if (code != protocol::child_exit::ok || !warm_) return code;
+      emit(protocol::done_line());
+      stop_requested_ = checkpoint_requested_ = false;
+      line = next_cell();
+      if (!line) return protocol::child_exit::ok;
+    }
+  }
+
+ private:
+  int run_one(const std::string& line) {
     try {
-      return train();
+      return train(line);
     } catch (const InputError& e) {
       return fail(protocol::failure::input, e.what(), protocol::child_exit::bad_input);
     } catch (const c10::Error& e) {
@@ -52,16 +69,33 @@ class ChildSession {
     }
   }
 
- private:
-  int train() {
-    const auto line = in_.read_line(-1);
-    if (!line) return fail(protocol::failure::protocol, "no cell on stdin", protocol::child_exit::internal);
-    const CellSpec cell = nlohmann::json::parse(*line).get<CellSpec>();
+  // The next cell's line; a word the parent sent as the last cell ended (a
+  // checkpoint request that raced its end) is not one.
+  std::optional<std::string> next_cell() {
+    while (auto line = in_.read_line(-1))
+      if (*line != protocol::kStop && *line != protocol::kContinue && *line != protocol::kCheckpoint) return line;
+    return std::nullopt;
+  }
+
+  // The cell's dataset, read once for every cell of a warm child that uses it.
+  // `key`: the cell line's "data" member.
+  const Dataset& dataset_of(const CellSpec& cell, const std::string& key) {
+    if (!dataset_ || dataset_->first != key) {
+      dataset_.reset();  // the last one's memory first
+      dataset_.emplace(key, load_dataset(cell.data));
+    }
+    return dataset_->second;
+  }
+
+  int train(const std::string& line) {
+    const nlohmann::json message = nlohmann::json::parse(line);
+    warm_ = message.value(protocol::kWarm, false);
+    const CellSpec cell = message.get<CellSpec>();
     const int threads = choose_threads(cell.train.threads);
     torch::set_num_threads(threads);
     const torch::Device device = choose_device(cell.train.device);
     device_name_ = device.str();
-    Trainer trainer(cell, load_split_tensors(cell, device), device);
+    Trainer trainer(cell, load_split_tensors(cell, device, dataset_of(cell, message.at("data").dump())), device);
     if (auto fault = fault_for(cell.index, cell.id, cell.attempt))
       trainer.inject(*fault);
     const int resumed = cell.resume_from.empty() ? 0 : trainer.restore(cell.resume_from);
@@ -171,6 +205,8 @@ class ChildSession {
   std::string device_name_ = "cpu";
   bool stop_requested_ = false;
   bool checkpoint_requested_ = false;  // a drain began: keep the state at the end of this epoch
+  bool warm_ = false;                  // the parent may send another cell after this one
+  std::optional<std::pair<std::string, Dataset>> dataset_;  // (its DataSpec as JSON, the data)
 };
 
 }  // namespace

@@ -66,6 +66,8 @@ std::string epoch_line(const EpochRecord& record) {
 
 std::string checkpoint_line(int epoch) { return line_of({{"event", event::checkpoint}, {"epoch", epoch}}); }
 
+std::string done_line() { return line_of({{"event", event::done}}); }
+
 std::string error_line(Failure kind, const std::string& message, int epoch, int64_t batch) {
   json ev{{"event", event::error}, {"kind", kind}, {"message", message}};
   if (epoch) ev["epoch"] = epoch;
@@ -146,6 +148,8 @@ ChildEvent parse_child_line(const std::string& line) {
     e.kind = ChildEvent::Kind::checkpoint;
     e.checkpoint_epoch = field<int>(ev, event::checkpoint, "epoch", 0);
     if (e.checkpoint_epoch < 1) throw ProtocolError("the trainer's 'checkpoint' event names no epoch");
+  } else if (kind == event::done) {
+    e.kind = ChildEvent::Kind::done;
   } else if (kind == event::error) {
     e.kind = ChildEvent::Kind::error;
     e.error_kind = field<std::string>(ev, event::error, "kind", "");

@@ -34,6 +34,10 @@ inline constexpr int kVersion = 1;
 inline constexpr const char* kContinue = "continue";
 inline constexpr const char* kStop = "stop";
 inline constexpr const char* kCheckpoint = "checkpoint";
+// A member of the parent's cell line: true when the parent may send another
+// cell after this one ends (a warm trainer). A child that honours it says
+// `done` after the cell and reads its next line: another cell, or the end.
+inline constexpr const char* kWarm = "warm";
 
 // Exit codes of the child; the parent turns them into failure causes.
 namespace child_exit {
@@ -76,6 +80,7 @@ inline constexpr const char* batch = "batch";
 inline constexpr const char* epoch = "epoch";
 inline constexpr const char* checkpoint = "checkpoint";
 inline constexpr const char* error = "error";
+inline constexpr const char* done = "done";
 }  // namespace event
 inline constexpr const char* kTrainBegin = "train_begin";
 inline constexpr const char* kEvalBegin = "eval_begin";
@@ -97,6 +102,7 @@ std::string phase_line(const char* phase, int epoch);  // kTrainBegin or kEvalBe
 std::string batch_line(int epoch, int64_t batch);
 std::string epoch_line(const EpochRecord& record);
 std::string checkpoint_line(int epoch);
+std::string done_line();  // a warm child's cell ended cleanly: it waits for the next
 // `epoch` and `batch` are left out when 0.
 std::string error_line(Failure kind, const std::string& message, int epoch = 0, int64_t batch = 0);
 
@@ -112,7 +118,7 @@ class ProtocolError : public std::runtime_error {
 
 // One line of the child's stdout, read into what the worker acts on.
 struct ChildEvent {
-  enum class Kind { not_an_event, ready, phase, batch, epoch, checkpoint, error };
+  enum class Kind { not_an_event, ready, phase, batch, epoch, checkpoint, error, done };
   Kind kind = Kind::not_an_event;  // not JSON, or JSON without "event": a library printed on stdout
   nlohmann::json raw;              // the line's object (ready: handed to the callbacks)
   protocol::Ready ready;

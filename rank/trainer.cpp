@@ -88,7 +88,10 @@ torch::Device choose_device(const std::string& wanted) {
 
 
 SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device) {
-  const Dataset d = load_dataset(cell.data);
+  return load_split_tensors(cell, device, load_dataset(cell.data));
+}
+
+SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device, const Dataset& d) {
   const Split split = make_split(d, cell.data, cell.fold, cell.data_seed);
   // Only the selected samples are converted to float: a subset of a large
   // set costs its own size, not the whole set's.

@@ -8,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include "io/datasets/datasets.hpp"
 #include "io/records/cell.hpp"
 #include "models/classifier.hpp"
 #include "models/transfer.hpp"
@@ -25,6 +26,8 @@ struct SplitTensors {
 
 // Reads the cell's dataset, cuts its split, normalises, and moves it to `device`.
 SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device);
+// The same from a dataset already read (load_dataset(cell.data)).
+SplitTensors load_split_tensors(const CellSpec& cell, torch::Device device, const Dataset& d);
 
 // cuda when asked for or (auto) available, else cpu. Throws InputError when
 // cuda is asked for and this libtorch has none.

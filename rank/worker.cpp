@@ -201,13 +201,15 @@ void send_file(Comm& comm, const std::string& path, const FileMessage& header, c
 // One cell: train it, forward its epochs and its kept states (and its
 // samples when `sampler` is given), and let rank 0 abandon it.
 RunResult run_task(Comm& comm, const TaskMessage& task, const Handed& handed, const Scratch& scratch, CellEnergy& energy,
-                   const meters::Sampler* sampler, const std::string& node, int threads, double heartbeat_s) {
+                   const meters::Sampler* sampler, const std::string& node, int threads, double heartbeat_s,
+                   WarmTrainer& trainer) {
   CellSpec cell = task.cell;
   if (cell.train.threads == 0) cell.train.threads = threads;
   cell.attempt = task.attempt;
   const double started = unix_now();
   const auto start = std::chrono::steady_clock::now();
   CellRunOptions options;
+  options.warm = &trainer;
   // The trainer's files are this rank's own; rank 0 keeps the lasting ones.
   if (cell.train.checkpoint_every > 0) cell.checkpoint_to = scratch.path(cell.id + ".ckpt");
   if (handed.state && handed.state->cell_id == cell.id && handed.state->attempt == cell.attempt) {
@@ -410,6 +412,7 @@ void run_worker(Comm& comm, NodeGroup& node) {
   if (spec.meters.store_samples && !samples)
     spdlog::warn("{}: no meter can be read, so there are no samples to store ([meters] store_samples)", name);
   const Scratch scratch(comm.rank());
+  WarmTrainer trainer(spec.trainer_cells, spec.trainer_memory_mib);
   while (true) {
     comm.send(0, tag::request, "{}");
     Handed handed;
@@ -422,7 +425,7 @@ void run_worker(Comm& comm, NodeGroup& node) {
     TaskMessage task;
     decode(m.body, task, "a task from rank 0");
     RunResult r = run_task(comm, task, handed, scratch, meters.energy(), samples, name, threads,
-                           heartbeat_s);
+                           heartbeat_s, trainer);
     if (r.failure == FailureValue::input) r.detail = in_spec(spec, r.detail);  // "study.toml:9:10: train.device: …"
     if (r.device.rfind("cuda", 0) == 0) {  // a cell on the CPU counts no GPU
       r.gpu = gpu;

@@ -70,7 +70,7 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
 }
 
 void read_experiment(const TomlSection& s, Spec& spec, const std::string& base_dir) {
-  s.allow_only({"name", "seed", "output", "max_attempts", "cell_timeout_s"});
+  s.allow_only({"name", "seed", "output", "max_attempts", "cell_timeout_s", "trainer_cells", "trainer_memory_mib"});
   spec.name = s.text("name", fs::path(spec.file).stem().string());
   if (spec.name.empty()) s.fail("name", "must not be empty");
   spec.seed = static_cast<uint64_t>(s.integer("seed", 0, 0, kIntMax));
@@ -80,6 +80,8 @@ void read_experiment(const TomlSection& s, Spec& spec, const std::string& base_d
   spec.output_place = s.place("output");
   spec.max_attempts = static_cast<int>(s.integer("max_attempts", 2, 1, 100));
   spec.cell_timeout_s = s.number("cell_timeout_s", 0.0, 0.0, kBig);
+  spec.trainer_cells = static_cast<int>(s.integer("trainer_cells", 50, 1, 1000000));
+  spec.trainer_memory_mib = static_cast<long>(s.integer("trainer_memory_mib", 0, 0, kIntMax));
 }
 
 Normalization read_normalization(const TomlSection& data) {

@@ -193,6 +193,11 @@ struct Spec {
   SourcePlace output_place;  // where the spec says it (for a refusal naming the line)
   int max_attempts = 2;
   double cell_timeout_s = 0.0;  // 0 = no limit
+  // A worker's trainer child runs up to this many cells of the same data
+  // before it is replaced (1: a process per cell), and is replaced once its
+  // resident memory passes trainer_memory_mib (0: no limit).
+  int trainer_cells = 50;
+  long trainer_memory_mib = 0;
 
   DataSpec data;
   TrainOptions train;

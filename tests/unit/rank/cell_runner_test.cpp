@@ -687,3 +687,135 @@ TEST_F(MisbehavingProgram, ALeftoverChildIsKilledWithItsGroup) {
 
 }  // namespace
 }  // namespace joulegrid
+
+namespace joulegrid {
+namespace {
+
+// A worker's kept child: cells of the same data run one after another in
+// one process, each as it runs in a child of its own.
+class WarmTrainerTest : public CellRunnerTest {
+ protected:
+  RunResult run_warm(const CellSpec& cell, WarmTrainer& warm, const CellCallbacks& callbacks = {}) {
+    CellRunOptions options;
+    options.executable = JOULEGRID_BINARY;
+    options.warm = &warm;
+    testing::ScriptedEnergy energy(1.0);
+    return run_cell(cell, energy, callbacks, options);
+  }
+  CellSpec two_epochs(const std::string& arch = "lenet", uint64_t seed = 12345) {
+    CriterionSpec c = criterion("epochs");
+    c.epochs = 2;
+    CellSpec s = cell(c, arch);
+    s.repeat = static_cast<int>(seed % 1000);  // another cell, not only another seed
+    s.id = cell_id(s);
+    s.seed = seed;
+    return s;
+  }
+};
+
+// A cell after others in a warm child has the per-epoch losses it has in a
+// child of its own, to the bit: its model, optimiser and random state are
+// its own, whatever ran before (an MC-dropout cell drawing its masks, a
+// BCNN drawing its weights, a LeNet of another seed).
+TEST_F(WarmTrainerTest, ACellRunsInTheKeptChildWithTheResultsItHasCold) {
+  testing::ScriptedEnergy energy(1.0);
+  const RunResult cold = run(two_epochs(), energy);
+  ASSERT_EQ(cold.status, "done") << cold.detail << cold.error_tail;
+
+  WarmTrainer warm(10);
+  for (const auto& before : {two_epochs("mcdropout"), two_epochs("bcnn"), two_epochs("lenet", 7)}) {
+    const RunResult r = run_warm(before, warm);
+    ASSERT_EQ(r.status, "done") << r.detail << r.error_tail;
+  }
+  const pid_t kept = warm.pid();
+  ASSERT_GT(kept, 0);
+  const RunResult warm_run = run_warm(two_epochs(), warm);
+  ASSERT_EQ(warm_run.status, "done") << warm_run.detail << warm_run.error_tail;
+  EXPECT_EQ(warm.pid(), kept) << "the same child trained it: " << warm.last_end();
+  EXPECT_EQ(warm.cells(), 4);
+  ASSERT_EQ(warm_run.epochs, 2);
+  for (int e = 0; e < 2; ++e) {
+    EXPECT_EQ(warm_run.epoch_records[e].loss, cold.epoch_records[e].loss) << "epoch " << e + 1;
+    EXPECT_EQ(warm_run.epoch_records[e].test_acc, cold.epoch_records[e].test_acc) << "epoch " << e + 1;
+  }
+  EXPECT_EQ(warm_run.parameters, cold.parameters);
+}
+
+// Every way a cell can fail ends the kept child with it; the next cell
+// starts a fresh one, and it is done.
+TEST_F(WarmTrainerTest, EachFailureEndsTheKeptChildAndTheNextCellGetsAFreshOne) {
+  struct Case {
+    std::string fault;  // injected into the second cell
+    double timeout_s;
+    bool abandon;
+    std::string failure;
+  };
+  const std::vector<Case> cases{{"segfault", 0, false, "signal"}, {"nan", 0, false, "nonfinite_loss"},
+                                {"oom", 0, false, "out_of_memory"}, {"exit", 0, false, "exit"},
+                                {"hang", 1.5, false, "timeout"},    {"", 0, true, ""}};
+  for (const Case& k : cases) {
+    const std::string what = k.abandon ? "abandoned" : k.fault;
+    CellSpec struck = two_epochs("lenet", 99);
+    struck.timeout_s = k.timeout_s;
+    if (!k.fault.empty())
+      ::setenv("JOULEGRID_INJECT_FAULT", (k.fault + "@1.2/id:" + struck.id.substr(0, 8)).c_str(), 1);
+    WarmTrainer warm(10);
+    ASSERT_EQ(run_warm(two_epochs(), warm).status, "done") << what;
+    const pid_t first = warm.pid();
+    ASSERT_GT(first, 0) << what;
+    CellCallbacks callbacks;
+    int epochs_seen = 0;
+    callbacks.on_epoch = [&](const EpochRecord&) { ++epochs_seen; };
+    if (k.abandon) callbacks.should_abandon = [&] { return epochs_seen >= 1; };
+    const RunResult r = run_warm(struck, warm, callbacks);
+    if (k.abandon) {
+      EXPECT_EQ(r.status, "abandoned");
+    } else {
+      EXPECT_EQ(r.status, "failed") << what;
+      EXPECT_EQ(r.failure, k.failure) << what << ": " << r.detail;
+    }
+    EXPECT_EQ(warm.pid(), -1) << what << ": the child is ended with its cell";
+    EXPECT_NE(warm.last_end().find("cell " + struck.id), std::string::npos) << warm.last_end();
+    EXPECT_EQ(::kill(first, 0), -1) << what << ": no process is left behind";
+    ::unsetenv("JOULEGRID_INJECT_FAULT");
+    const RunResult next = run_warm(two_epochs("lenet", 5), warm);
+    EXPECT_EQ(next.status, "done") << what << ": " << next.detail;
+    EXPECT_GT(warm.pid(), 0);
+    EXPECT_NE(warm.pid(), first);
+  }
+}
+
+// A kept child is replaced after its number of cells, once its memory
+// passes the limit, and for a cell of other data.
+TEST_F(WarmTrainerTest, TheKeptChildIsReplacedAfterItsCellsItsMemoryAndForOtherData) {
+  WarmTrainer two(2);
+  ASSERT_EQ(run_warm(two_epochs(), two).status, "done");
+  const pid_t first = two.pid();
+  ASSERT_EQ(run_warm(two_epochs("lenet", 2), two).status, "done");
+  EXPECT_EQ(two.pid(), first);
+  ASSERT_EQ(run_warm(two_epochs("lenet", 3), two).status, "done");
+  EXPECT_NE(two.pid(), first);
+  EXPECT_NE(two.last_end().find("run 2 cells"), std::string::npos) << two.last_end();
+
+  WarmTrainer small(10, 1);  // 1 MiB: any libtorch process passes it
+  ASSERT_EQ(run_warm(two_epochs(), small).status, "done");
+  const pid_t before = small.pid();
+  ASSERT_EQ(run_warm(two_epochs("lenet", 2), small).status, "done");
+  EXPECT_NE(small.pid(), before);
+  EXPECT_NE(small.last_end().find("resident memory"), std::string::npos) << small.last_end();
+
+  WarmTrainer warm(10);
+  ASSERT_EQ(run_warm(two_epochs(), warm).status, "done");
+  const pid_t on_all = warm.pid();
+  CellSpec fewer = two_epochs();
+  fewer.data.subset_train = 80;
+  fewer.id = cell_id(fewer);
+  const RunResult r = run_warm(fewer, warm);
+  ASSERT_EQ(r.status, "done") << r.detail;
+  EXPECT_EQ(r.epoch_records[0].train_samples, 80);
+  EXPECT_NE(warm.pid(), on_all);
+  EXPECT_NE(warm.last_end().find("other data"), std::string::npos) << warm.last_end();
+}
+
+}  // namespace
+}  // namespace joulegrid

@@ -71,6 +71,8 @@ TEST(CellProtocol, EveryEventTheChildWritesReadsBackWhole) {
   EXPECT_EQ(x.message, "loss nan");
   EXPECT_EQ(x.raw.value("batch", 0), 7);
   EXPECT_FALSE(parse_child_line(protocol::error_line(protocol::failure::input, "bad")).raw.contains("epoch"));
+
+  EXPECT_EQ(parse_child_line(protocol::done_line()).kind, ChildEvent::Kind::done);
 }
 
 // What the parent refuses, naming the event and the field.
