@@ -92,6 +92,7 @@ class CellSession {
 
   RunResult run(const CellRunOptions& options) {
     const auto start = Clock::now();
+    at_start_ = energy_.now();
     resume(options.earlier_epochs);
     if (protocol_broken_) {  // a checkpoint that cannot be continued: nothing to start
       finish(0);
@@ -124,6 +125,7 @@ class CellSession {
       if (warm) {
         const std::string key = nlohmann::json(cell_).at("data").dump() + " on " + cell_.train.device;
         child_ = warm->take(key);
+        result_.warm_trainer = child_ != nullptr;
         if (!child_) child_ = &warm->start(key, exe, args);
         out = &warm->out();
       } else {
@@ -150,6 +152,7 @@ class CellSession {
     const int status = done_ ? 0 : child_->wait();
     result_.seconds = seconds_since(start);
     finish(status);
+    account_outside(options.earlier_epochs.size(), energy_.now());
     if (warm) {
       if (done_ && result_.status == StatusValue::done)
         warm->cell_done();
@@ -173,6 +176,19 @@ class CellSession {
       result_.epoch_records.push_back(rec);
     }
     if (decision_.stop) broken("the checkpoint's epochs already end the cell");
+  }
+
+  // What the attempt spent outside its own epochs' phases (not those it
+  // continued from): the node's overhead, never the cell's.
+  void account_outside(size_t earlier, const EnergyTotals& at_end) {
+    double phases_s = 0, phases_j = 0;
+    for (size_t i = earlier; i < result_.epoch_records.size(); ++i) {
+      const EpochRecord& e = result_.epoch_records[i];
+      phases_s += e.train_s + e.eval_s;
+      phases_j += e.train_energy.joules + e.eval_energy.joules;
+    }
+    result_.outside_s = std::max(0.0, result_.seconds - phases_s);
+    result_.outside_j = std::max(0.0, at_end.cell_j - at_start_.cell_j - phases_j - result_.unfinished_j);
   }
 
   // A trainer (or a checkpoint) that breaks the protocol: the attempt fails, saying how.
@@ -524,7 +540,7 @@ class CellSession {
   ChildProcess* child_ = nullptr;
   RunResult result_;
   StopDecision decision_;
-  EnergyTotals train_begin_, eval_begin_;
+  EnergyTotals at_start_, train_begin_, eval_begin_;
   double cumulative_j_ = 0;
   bool stop_sent_ = false, timed_out_ = false, abandoned_ = false, protocol_broken_ = false;
   bool warm_ = false, done_ = false;  // a kept child: asked to stay, and said its cell is done

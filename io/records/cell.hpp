@@ -163,6 +163,12 @@ struct RunResult {
   bool gpu_unmetered = false;  // it trained on a GPU no meter read: its energy lacks the GPU's
   std::string init;
   double seconds = 0.0;
+  // The attempt outside its epochs' phases: starting its trainer (or taking
+  // the worker's warm one), reading the data, building the model, and what
+  // follows its last epoch. Not the cell's energy: its node's overhead.
+  // NaN: not recorded (an attempt that never started, a file from before).
+  double outside_s = NAN, outside_j = NAN;
+  bool warm_trainer = false;  // trained by a child kept from an earlier cell
   double gpu_util = NAN, cpu_util = NAN;  // % over its epochs' windows, time-weighted; NaN: not recorded
   double other_cpu = NAN;                 // likewise: the node's CPU busy outside its trainer
   // STEP's projection of the whole run, made after epoch `step_epoch` (0: the

@@ -220,6 +220,11 @@ struct NodeRow {
   // E_ref against the first calibrated measurement, −0.04 for 4 % less (NaN: one, or none).
   int measurements = 1;
   double e_ref_change = NAN;
+  // Its attempts outside their epochs (trainers started, data read, models
+  // built): seconds and gross joules, as its meters measured them; and how
+  // many of its attempts a warm trainer took. NaN: no attempt recorded them.
+  double overhead_s = NAN, overhead_j = NAN;
+  int attempts = 0, warm_attempts = 0;
 };
 
 // Every cell of the grid with its settled run (if any) on the chosen energy basis.

@@ -305,7 +305,9 @@ const Fields<NodeRow>& node_row_fields() {
        JG_FIELD(NodeRow, "normalisation_factor", factor, ""), JG_FIELD(NodeRow, "net_reliable", net_reliable, ""),
        JG_FIELD(NodeRow, "net_doubt", net_doubt, ""), JG_FIELD(NodeRow, "net_phases", net_phases, ""),
        JG_FIELD(NodeRow, "net_phases_below_idle", net_phases_below_idle, ""), JG_FIELD(NodeRow, "measurements", measurements, ""),
-       JG_FIELD(NodeRow, "e_ref_change", e_ref_change, "")},
+       JG_FIELD(NodeRow, "e_ref_change", e_ref_change, ""),
+       JG_FIELD(NodeRow, "overhead_s", overhead_s, "s"), JG_FIELD(NodeRow, "overhead_j", overhead_j, "J"),
+       JG_FIELD(NodeRow, "attempts", attempts, ""), JG_FIELD(NodeRow, "warm_attempts", warm_attempts, "")},
   });
   return f;
 }

@@ -201,9 +201,11 @@ void hardware(const Reduction& red, std::ostream& out) {
          "the normalised figures' intervals carry. Idle CPU busy: the most of its CPU time other processes kept "
          "busy in an idle window; its net energy is unreliable above 5 %, when its idle windows differ by more "
          "than 10 %, or when processes outside the job took more than 10 % of its CPU time while its cells ran "
-         "(docs/meters.md).</caption>"
+         "(docs/meters.md). Outside cells: its attempts' seconds and gross joules outside their epochs (starting "
+         "trainers, reading data, building models), charged to no cell; warm: the attempts a kept trainer took.</caption>"
       << header_row({"node", "devices", "energy method", "idle W", "idle CPU busy", "net energy", "E_ref J", "spread",
-                     "repetitions", "calibration s", "normalisation ×"});
+                     "repetitions", "calibration s", "normalisation ×", "outside cells s", "outside cells J",
+                     "warm"});
   for (const auto& row : red.nodes) {
     const NodeRecord& n = row.node;
     const bool calibrated = std::isfinite(row.e_ref_j);
@@ -212,7 +214,9 @@ void hardware(const Reduction& red, std::ostream& out) {
         << "</td>"
         << (row.net_reliable ? td("reliable") : "<td class=\"t bad\">unreliable: " + escape(row.net_doubt) + "</td>")
         << (calibrated ? tn(row.e_ref_j) : td("none")) << percent_cell(calibrated ? row.e_ref_spread : NAN)
-        << ti(static_cast<long long>(n.calibration_runs.size())) << tn(n.calibration_s, 3) << tn(row.factor, 3) << "</tr>";
+        << ti(static_cast<long long>(n.calibration_runs.size())) << tn(n.calibration_s, 3) << tn(row.factor, 3)
+        << tn(row.overhead_s, 3) << tn(row.overhead_j, 3)
+        << td(std::to_string(row.warm_attempts) + " of " + std::to_string(row.attempts)) << "</tr>";
   }
   out << "</table>";
 }

@@ -77,11 +77,18 @@ void study_header(const Reduction& red, std::ostream& out) {
   out << "\n";
 }
 
+// "12.3 s, 45.6 J (estimated)": a node's time and energy outside its cells' epochs.
+std::string outside_cells(const NodeRow& row) {
+  if (!std::isfinite(row.overhead_s)) return "not recorded";
+  return num(row.overhead_s, 3) + " s, " + num(row.overhead_j, 3) + " J (" + row.node.energy_method.str() + ")";
+}
+
 void nodes_table(const Reduction& red, std::ostream& out) {
   out << "Nodes (E_ref: the median of the calibration's repetitions, " << red.energy
-      << "; spread: (max − min) / median)\n";
+      << "; spread: (max − min) / median; outside cells: its attempts' seconds and gross joules outside their "
+         "epochs, starting trainers and reading data, charged to no cell; warm: attempts a kept trainer took)\n";
   TextTable t({"node", "energy method", "idle W", "idle busy", "net", "E_ref J", "spread", "calibration s",
-               "normalisation ×"});
+               "normalisation ×", "outside cells", "warm"});
   for (const auto& row : red.nodes) {
     const NodeRecord& n = row.node;
     const bool calibrated = std::isfinite(row.e_ref_j);
@@ -91,7 +98,8 @@ void nodes_table(const Reduction& red, std::ostream& out) {
            calibrated ? percent(row.e_ref_spread) + " of " + std::to_string(n.calibration_runs.size()) +
                             (n.calibrated_cards() > 1 ? " on " + std::to_string(n.calibrated_cards()) + " cards" : "")
                       : "-",
-           calibrated ? num(n.calibration_s, 3) : "-", num(row.factor, 3)});
+           calibrated ? num(n.calibration_s, 3) : "-", num(row.factor, 3), outside_cells(row),
+           std::to_string(row.warm_attempts) + " of " + std::to_string(row.attempts)});
   }
   t.print(out);
 }

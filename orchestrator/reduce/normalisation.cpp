@@ -72,6 +72,15 @@ Normalisation normalisation(const StudyResults& results, EnergyBasis basis) {
       }
       row.e_ref_spread = n.calibration_runs.size() > 1 ? (hi - lo) / row.e_ref_j : 0.0;
     }
+    for (const auto& r : results.runs)
+      if (r.node_key() == n.key()) {
+        ++row.attempts;
+        row.warm_attempts += r.warm_trainer;
+        if (std::isfinite(r.outside_s) && std::isfinite(r.outside_j)) {
+          row.overhead_s = (std::isfinite(row.overhead_s) ? row.overhead_s : 0.0) + r.outside_s;
+          row.overhead_j = (std::isfinite(row.overhead_j) ? row.overhead_j : 0.0) + r.outside_j;
+        }
+      }
     out.nodes.push_back(row);
   }
   // A node measured again by a later job (a resume): each of its runs is

@@ -739,6 +739,15 @@ TEST_F(WarmTrainerTest, ACellRunsInTheKeptChildWithTheResultsItHasCold) {
     EXPECT_EQ(warm_run.epoch_records[e].test_acc, cold.epoch_records[e].test_acc) << "epoch " << e + 1;
   }
   EXPECT_EQ(warm_run.parameters, cold.parameters);
+  // Outside its epochs: the node's, not the cell's. One joule a reading:
+  // from the start to the first train_begin, between the epochs, and after
+  // the last one to its end.
+  EXPECT_FALSE(cold.warm_trainer);
+  EXPECT_TRUE(warm_run.warm_trainer);
+  EXPECT_DOUBLE_EQ(cold.outside_j, 3.0);
+  EXPECT_DOUBLE_EQ(warm_run.outside_j, 3.0);
+  EXPECT_DOUBLE_EQ(warm_run.energy_j, cold.energy_j);
+  EXPECT_GT(cold.outside_s, warm_run.outside_s) << "a new process, libtorch and the dataset, against none of them";
 }
 
 // Every way a cell can fail ends the kept child with it; the next cell
