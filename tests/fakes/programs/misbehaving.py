@@ -11,6 +11,7 @@ garbage        says ready, then prints a line that is not an event
 version2       says ready in protocol version 2
 no_fields      sends an epoch without its accuracies
 out_of_order   sends an epoch without its phases
+done_unasked   trains well, then says done though no cell line asked it to stay (warm)
 exit_mid_epoch burns the CPU for 0.3 s into its first epoch's training, then exits 3
 ignores_stop   trains well, but goes on burning the CPU after stop, ignoring SIGTERM
 chatty         writes 8 MiB to stderr and 100 KiB lines of it while it trains, then trains well
@@ -79,6 +80,11 @@ elif mode == "out_of_order":
     ready()
     send({"event": "epoch", "epoch": 1, "loss": 1.0, "train_acc": 0.5, "val_acc": 0.5, "test_acc": 0.5,
           "train_s": 0.1, "eval_s": 0.1})
+    time.sleep(60)
+elif mode == "done_unasked":
+    ready()
+    train_well()
+    send({"event": "done"})
     time.sleep(60)
 elif mode == "exit_mid_epoch":
     ready()

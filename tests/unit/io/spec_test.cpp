@@ -119,6 +119,27 @@ TEST_F(SpecTest, NegativeBudgetIsOutOfRange) {
   EXPECT_NE(msg.find("study.toml:15:"), std::string::npos) << msg;
 }
 
+// A worker's trainer: kept for 50 cells unless the spec says otherwise;
+// none kept for no cell at all, nor a negative memory limit.
+TEST_F(SpecTest, TheTrainerKeptBetweenCellsHasDefaultsAndBounds) {
+  const Spec defaults = parse(spec_text());
+  EXPECT_EQ(defaults.trainer_cells, 50);
+  EXPECT_EQ(defaults.trainer_memory_mib, 0);
+  std::string text = spec_text();
+  text.replace(text.find("seed = 7"), 8, "seed = 7\ntrainer_cells = 1\ntrainer_memory_mib = 4096");
+  const Spec cold = parse(text);
+  EXPECT_EQ(cold.trainer_cells, 1);
+  EXPECT_EQ(cold.trainer_memory_mib, 4096);
+  for (const std::string bad : {"trainer_cells = 0", "trainer_memory_mib = -1"}) {
+    text = spec_text();
+    text.replace(text.find("seed = 7"), 8, "seed = 7\n" + bad);
+    const std::string msg = error_of(text);
+    EXPECT_NE(msg.find("study.toml:4:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("experiment." + bad.substr(0, bad.find(' ')) + ": "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("out of range"), std::string::npos) << msg;
+  }
+}
+
 TEST_F(SpecTest, ZeroFoldsAndSizeZeroAreRefused) {
   std::string text = spec_text();
   text.replace(text.find("path = \"data\""), 13, "path = \"data\"\nsplit = \"kfold\"\nfolds = 0");

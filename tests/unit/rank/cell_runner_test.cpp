@@ -601,6 +601,7 @@ TEST_F(MisbehavingProgram, ABrokenProtocolFailsTheAttemptNamingHow) {
       {"version2", "the trainer speaks protocol version 2; joulegrid speaks version 1"},
       {"no_fields", "the trainer's 'epoch' event does not read"},
       {"out_of_order", "the program sent 'epoch' without 'eval_begin' before it"},
+      {"done_unasked", "the program sent 'done' though it was not asked to stay for another cell"},
   };
   for (const auto& [mode, words] : expected) {
     const auto start = std::chrono::steady_clock::now();
